@@ -1,0 +1,43 @@
+/** Chooses a printer for an artifact tree; commands call this and nothing else to print. */
+import type { ArtifactTree } from '../tree/model.js';
+import { renderDocument } from './document.js';
+import { treeNames } from './name.js';
+import { colourEnabled, linesToString } from './style.js';
+import { treeTable } from './table.js';
+import { treeLines, type TreeOptions } from './tree.js';
+
+export type TreeFormat = 'tree' | 'table' | 'json' | 'yaml' | 'name';
+
+export interface PrintOptions extends TreeOptions {
+  format?: TreeFormat;
+  noColor?: boolean;
+  stdout?: NodeJS.WriteStream;
+}
+
+export async function printTree(tree: ArtifactTree, options: PrintOptions = {}): Promise<void> {
+  const stdout = options.stdout ?? process.stdout;
+  const format = options.format ?? 'tree';
+  switch (format) {
+    case 'json':
+    case 'yaml':
+      stdout.write(await renderDocument(tree, format));
+      return;
+    case 'name':
+      stdout.write(treeNames(tree));
+      return;
+    case 'table':
+      stdout.write(treeTable(tree));
+      return;
+    case 'tree': {
+      const lines = treeLines(tree, options);
+      // ink only where a person is watching with colour on; plain, stable text everywhere else.
+      if (stdout.isTTY && colourEnabled(stdout, options.noColor)) {
+        const { renderLinesWithInk } = await import('./ink-lines.js');
+        await renderLinesWithInk(lines);
+        return;
+      }
+      stdout.write(linesToString(lines, colourEnabled(stdout, options.noColor)));
+      return;
+    }
+  }
+}

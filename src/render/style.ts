@@ -1,0 +1,44 @@
+/**
+ * Colour only on a TTY, never when NO_COLOR is set (https://no-color.org) or --no-color is given.
+ * Styles are names, not escape codes, so the same styled lines feed the plain printer and ink.
+ */
+export type Style = 'plain' | 'bold' | 'dim' | 'ok' | 'warn' | 'bad' | 'accent' | 'muted';
+
+export interface Segment {
+  text: string;
+  style?: Style;
+}
+export type Line = Segment[];
+
+export function colourEnabled(stream: { isTTY?: boolean }, noColorFlag = false): boolean {
+  if (noColorFlag) return false;
+  const noColor = process.env['NO_COLOR'];
+  if (noColor !== undefined && noColor !== '') return false;
+  if (process.env['FORCE_COLOR'] && process.env['FORCE_COLOR'] !== '0') return true;
+  return stream.isTTY === true;
+}
+
+const ansi: Record<Style, [string, string]> = {
+  plain: ['', ''],
+  bold: ['\u001b[1m', '\u001b[22m'],
+  dim: ['\u001b[2m', '\u001b[22m'],
+  ok: ['\u001b[32m', '\u001b[39m'],
+  warn: ['\u001b[33m', '\u001b[39m'],
+  bad: ['\u001b[31m', '\u001b[39m'],
+  accent: ['\u001b[36m', '\u001b[39m'],
+  muted: ['\u001b[90m', '\u001b[39m'],
+};
+
+export function lineToString(line: Line, colour: boolean): string {
+  return line
+    .map((segment) => {
+      if (!colour || !segment.style || segment.style === 'plain') return segment.text;
+      const [open, close] = ansi[segment.style];
+      return `${open}${segment.text}${close}`;
+    })
+    .join('');
+}
+
+export function linesToString(lines: Line[], colour: boolean): string {
+  return lines.map((line) => lineToString(line, colour)).join('\n') + (lines.length > 0 ? '\n' : '');
+}
