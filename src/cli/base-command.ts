@@ -9,7 +9,8 @@ export abstract class BaseCommand extends Command {
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     // oclif's own parse errors (unknown flag, missing argument) are usage errors.
     if (error.oclif?.exit !== undefined && error.name !== 'CliError') {
-      process.stderr.write(`Error: ${error.message}\nSee '${this.config.bin} ${this.id ?? ''} --help'.\n`);
+      const message = error.message.replace(/\n*See more help with --help\s*$/, '');
+      process.stderr.write(`Error: ${message}\nSee '${this.config.bin} ${this.id ?? ''} --help'.\n`);
       process.exitCode = 2;
       return;
     }

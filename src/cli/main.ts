@@ -6,13 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Interfaces } from '@oclif/core';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const argv = process.argv.slice(2);
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+interface PackageJson {
+  version: string;
+  oclif: { bin?: string };
+}
+
+function packageJson(): PackageJson {
+  return JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as PackageJson;
 }
 
 /** How the user typed us: `kubectl tkn artifacts` or `tkn artifacts`, for help and messages. */
@@ -22,14 +27,16 @@ function displayName(): string {
 }
 
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
-  process.stdout.write(`tkn-artifacts ${packageVersion()} (node ${process.version}, ${process.platform}-${process.arch})\n`);
+  process.stdout.write(`tkn-artifacts ${packageJson().version} (node ${process.version}, ${process.platform}-${process.arch})\n`);
 } else {
-  const { Config, run, flush, handle } = await import('@oclif/core');
-  const config = await Config.load({ root });
-  config.bin = displayName();
+  const { run, handle } = await import('@oclif/core');
+  const pjson = packageJson();
+  // Help and usage lines then read the way the user typed us.
+  pjson.oclif.bin = displayName();
   try {
-    await run(argv, config);
-    await flush();
+    // stdout writes are synchronous on Linux pipes and files, so there is nothing to flush.
+    // Only the fields we read are typed here; the rest of package.json passes through as oclif reads it.
+    await run(argv, { root, pjson: pjson as unknown as Interfaces.PJSON });
   } catch (error) {
     await handle(error as Error);
   }

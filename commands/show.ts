@@ -1,0 +1,74 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { clusterFlags, debugFlag, outputFlags, registryFlags } from '../src/cli/flags.js';
+
+export default class Show extends BaseCommand {
+  static override summary = "Show a run's results and artifacts: where each is stored, whether it is intact, which task made it";
+
+  static override description = `RUN is a PipelineRun name (or pipelinerun/NAME, taskrun/NAME) in the current namespace, or
+an OCI reference to a run's root artifact (so a run can be inspected after it was pruned).
+Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml\` export, and
+--oci-layout reads an OCI image layout directory in place of the registries.`;
+
+  static override examples = [
+    '<%= config.bin %> show build-app-run-x7k2',
+    '<%= config.bin %> show taskrun/build-app-run-x7k2-test -n ci -o table',
+    '<%= config.bin %> show registry.example.com/tekton/artifacts:ci.build-app-run-x7k2',
+    '<%= config.bin %> show --pipelinerun build-app-run-x7k2 --repository registry.example.com/tekton/artifacts -n ci',
+    '<%= config.bin %> show build-app-run-x7k2 --from-file run.yaml --oci-layout ./layout',
+    '<%= config.bin %> show build-app-run-x7k2 --explain-config',
+  ];
+
+  static override args = {
+    run: Args.string({ description: 'PipelineRun name, pipelinerun/NAME, taskrun/NAME, or an OCI reference to a root artifact' }),
+  };
+
+  static override flags = {
+    ...clusterFlags,
+    ...registryFlags,
+    ...outputFlags,
+    ...debugFlag,
+    pipelinerun: Flags.string({ description: 'find the run by its root tag in --repository (for pruned runs)' }),
+    repository: Flags.string({ description: 'repository to look in (default: from the storage configuration)' }),
+    task: Flags.string({ description: 'only this pipeline task (repeatable)', multiple: true }),
+    'artifact-type': Flags.string({ description: 'only artifacts of this artifact type or media type (repeatable)', multiple: true }),
+    depth: Flags.integer({ description: 'levels to show below the run (1 = TaskRuns, 2 = artifacts, 3 = files and referrers)', min: 1 }),
+    'explain-config': Flags.boolean({ description: 'print each effective storage setting and the level it came from, then exit' }),
+    'config-map': Flags.string({ description: 'name of the artifact storage ConfigMap', default: 'config-artifact-storage' }),
+    'tekton-namespace': Flags.string({ description: "namespace of Tekton's cluster-wide configuration", default: 'tekton-pipelines' }),
+    strict: Flags.boolean({ description: 'exit 1 when the tree has problems (dangling, unreported or conflicting artifacts)' }),
+    'full-digests': Flags.boolean({ description: 'print digests whole' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Show);
+    const { runShow } = await import('../src/tree/show.js');
+    const exitCode = await runShow({
+      run: args.run,
+      pipelineRun: flags.pipelinerun,
+      repository: flags.repository,
+      cluster: { kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace, fromFile: flags['from-file'] },
+      registry: {
+        ociLayout: flags['oci-layout'],
+        plainHttp: flags['plain-http'] ?? [],
+        insecure: flags.insecure ?? [],
+        caFile: flags['ca-file'],
+        registryConfig: flags['registry-config'],
+        concurrency: flags.concurrency,
+        debug: flags.debug,
+      },
+      filters: { tasks: flags.task ?? [], artifactTypes: flags['artifact-type'] ?? [] },
+      explainConfig: flags['explain-config'],
+      configMapName: flags['config-map'],
+      tektonNamespace: flags['tekton-namespace'],
+      strict: flags.strict,
+      print: {
+        format: flags.output as 'tree' | 'table' | 'json' | 'yaml' | 'name' | undefined,
+        noColor: flags['no-color'],
+        depth: flags.depth,
+        fullDigests: flags['full-digests'],
+      },
+    });
+    process.exitCode = exitCode;
+  }
+}

@@ -1,0 +1,525 @@
+/**
+ * Resolution of a run's artifact tree: what each TaskRun reported, checked against what the store
+ * holds, and what the store holds for the run that nobody reported. Everything here reaches the
+ * outside only through the ports, so it runs the same against a registry, a layout or a fake.
+ *
+ * Wall time follows the depth of the tree, not its width: every artifact of every TaskRun is
+ * resolved at once, and the store bounds the requests in flight per registry.
+ */
+import {
+  TREE_API_VERSION,
+  type ArtifactNode,
+  type ArtifactTree,
+  type FileEntry,
+  type Outcome,
+  type PlatformNode,
+  type Problem,
+  type ReferrerNode,
+  type RunInfo,
+  type StorageInfo,
+  type TaskRunNode,
+} from './model.js';
+import { errorMessage, isNotFound, type ContentStore, type FetchedManifest, type StoreDescriptor, type StoreManifest } from './ports.js';
+
+/** One artifact or result as a TaskRun status reported it (src/formats finds these). */
+export interface ReportedArtifact {
+  name: string;
+  producers: string[];
+  paths: string[];
+  direction: 'output' | 'input';
+  location?: string;
+  digest?: string;
+  digestRefersTo: 'manifest' | 'blob' | 'unknown';
+  size?: number;
+  inline?: string;
+  mediaType?: string;
+  buildOutput?: boolean;
+}
+
+export interface TaskRunView {
+  name: string;
+  pipelineTask?: string;
+  outcome: Outcome;
+  reason?: string;
+  reported: ReportedArtifact[];
+  /** Values that could not be read, with where they are. */
+  warnings: { path: string; message: string }[];
+}
+
+/** What a manifest is, in Tekton terms (src/formats classifies). */
+export interface ManifestClass {
+  role: 'pipelinerun-root' | 'taskrun-reference' | 'artifact' | 'unknown';
+  /** For people: signature, attestation, sbom, tekton-artifact, image, … */
+  kind: string;
+  artifactName?: string;
+  taskRun?: string;
+  pipelineRun?: string;
+  buildOutput?: boolean;
+  files: FileEntry[];
+}
+
+/** An OCI location split into where to look and what to look for. */
+export interface Location {
+  repository: string;
+  digest?: string;
+  tag?: string;
+}
+
+export interface ResolveInput {
+  run: RunInfo;
+  taskRuns: TaskRunView[];
+  /** The repository the storage configuration points at (or --repository). */
+  repository?: string;
+  /** The tag of the run's root artifact in that repository, e.g. `ci.build-app-x7k2`. */
+  rootTag?: string;
+  /** A root given directly (show <reference>). */
+  root?: Location;
+  store: ContentStore;
+  classify: (manifest: StoreManifest, descriptor: StoreDescriptor) => ManifestClass;
+  /** Parses an OCI location; undefined when it is not an OCI reference (pkg:, https:, …). Throws on malformed OCI references. */
+  parseLocation: (location: string) => Location | undefined;
+  filters?: { tasks?: string[]; artifactTypes?: string[] };
+  /** How many levels of referrers to follow below an artifact (cycle-safe regardless). */
+  referrerDepth?: number;
+}
+
+const INDEX_TYPES = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
+
+function isIndex(fetched: FetchedManifest): boolean {
+  return INDEX_TYPES.has(fetched.descriptor.mediaType) || INDEX_TYPES.has(fetched.manifest.mediaType ?? '') || (fetched.manifest.manifests !== undefined && fetched.manifest.layers === undefined);
+}
+
+function platformName(descriptor: StoreDescriptor): string {
+  const p = descriptor.platform;
+  if (!p) return descriptor.annotations?.['vnd.docker.reference.type'] ?? 'unknown';
+  return [p.os ?? '?', p.architecture ?? '?', p.variant].filter(Boolean).join('/');
+}
+
+function artifactTypeOf(fetched: FetchedManifest): string | undefined {
+  return fetched.manifest.artifactType ?? fetched.descriptor.artifactType ?? fetched.manifest.config?.mediaType;
+}
+
+/** Mutable state of one resolution: problems, and every digest the statuses account for. */
+class Resolution {
+  readonly problems: Problem[] = [];
+  readonly reportedDigests = new Set<string>();
+  /** Subjects seen on reported artifacts: the way to a root when its tag is unknown. */
+  readonly subjects: { repository: string; subject: StoreDescriptor; from: string }[] = [];
+  referrersMode: StorageInfo['referrers'];
+  constructor(readonly input: ResolveInput) {}
+}
+
+async function walkReferrers(
+  state: Resolution,
+  repository: string,
+  subject: StoreDescriptor,
+  depth: number,
+  visited: Set<string>,
+): Promise<ReferrerNode[]> {
+  if (depth <= 0) return [];
+  const { store, classify } = state.input;
+  let descriptors: StoreDescriptor[];
+  try {
+    descriptors = await store.referrers(repository, subject);
+    state.referrersMode = store.referrersMode(repository) ?? state.referrersMode;
+  } catch (error) {
+    state.problems.push({
+      kind: 'fetch-error',
+      reference: store.referenceOf(repository, subject.digest),
+      message: `listing referrers failed: ${errorMessage(error)}`,
+    });
+    return [];
+  }
+  return Promise.all(
+    descriptors
+      .filter((descriptor) => !visited.has(descriptor.digest))
+      .map(async (descriptor): Promise<ReferrerNode> => {
+        // A registry can craft A → B → A; each path remembers where it has been.
+        const path = new Set(visited).add(descriptor.digest);
+        const node: ReferrerNode = {
+          digest: descriptor.digest,
+          mediaType: descriptor.mediaType,
+          artifactType: descriptor.artifactType ?? '',
+          size: descriptor.size,
+          kind: 'artifact',
+          files: [],
+          referrers: [],
+        };
+        if (descriptor.annotations && Object.keys(descriptor.annotations).length > 0) node.annotations = descriptor.annotations;
+        try {
+          const fetched = await store.fetchManifest(repository, descriptor.digest);
+          const classified = classify(fetched.manifest, fetched.descriptor);
+          node.kind = classified.kind;
+          node.artifactType = artifactTypeOf(fetched) ?? node.artifactType;
+          node.files = classified.files;
+          if (fetched.manifest.annotations && Object.keys(fetched.manifest.annotations).length > 0) {
+            node.annotations = fetched.manifest.annotations;
+          }
+          node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
+        } catch (error) {
+          node.error = errorMessage(error);
+        }
+        return node;
+      }),
+  );
+}
+
+function emptyNode(reported: ReportedArtifact): ArtifactNode {
+  const node: ArtifactNode = {
+    name: reported.name,
+    direction: reported.direction,
+    producers: reported.producers,
+    reportedAt: reported.paths,
+    digestRefersTo: reported.digestRefersTo,
+    state: 'error',
+    usable: false,
+    files: [],
+    platforms: [],
+    referrers: [],
+  };
+  if (reported.location !== undefined) node.location = reported.location;
+  if (reported.digest !== undefined) node.digest = reported.digest;
+  if (reported.size !== undefined) node.size = reported.size;
+  if (reported.mediaType !== undefined) node.mediaType = reported.mediaType;
+  if (reported.buildOutput) node.buildOutput = true;
+  if (reported.inline !== undefined) node.inline = reported.inline;
+  return node;
+}
+
+function matchesArtifactType(node: ArtifactNode, types: string[] | undefined): boolean {
+  if (!types || types.length === 0) return true;
+  const own = [node.artifactType, node.mediaType, ...node.files.map((file) => file.mediaType)];
+  return types.some((type) => own.includes(type));
+}
+
+async function resolveReported(state: Resolution, taskRun: TaskRunView, reported: ReportedArtifact): Promise<ArtifactNode> {
+  const { store, parseLocation, classify } = state.input;
+  const succeeded = taskRun.outcome === 'Succeeded';
+  const node = emptyNode(reported);
+  const problem = (kind: Problem['kind'], message: string): void => {
+    const entry: Problem = { kind, message, taskRun: taskRun.pipelineTask ?? taskRun.name, artifact: reported.name };
+    if (node.reference ?? node.location) entry.reference = node.reference ?? node.location;
+    state.problems.push(entry);
+  };
+
+  if (reported.location === undefined) {
+    if (reported.inline !== undefined) {
+      node.state = 'inline';
+      node.usable = succeeded;
+    } else {
+      node.state = 'error';
+      node.error = 'reported with neither a location nor an inline value';
+      problem('malformed', node.error);
+    }
+    return node;
+  }
+
+  let location: Location | undefined;
+  try {
+    location = parseLocation(reported.location);
+  } catch (error) {
+    node.state = 'error';
+    node.error = errorMessage(error);
+    problem('malformed', `${reported.location}: ${node.error}`);
+    return node;
+  }
+  if (!location) {
+    node.state = 'external';
+    node.usable = succeeded;
+    return node;
+  }
+  // The reported digest wins over one embedded in the location only when they agree.
+  const digest = reported.digest ?? location.digest;
+  if (reported.digest && location.digest && reported.digest !== location.digest) {
+    problem('digest-conflict', `the location names ${location.digest} but the status reports ${reported.digest}`);
+  }
+  if (digest) {
+    node.digest = digest;
+    node.reference = store.referenceOf(location.repository, digest);
+    state.reportedDigests.add(digest);
+  }
+
+  try {
+    if (reported.digestRefersTo === 'blob') {
+      if (!digest) throw new Error('a blob location needs a digest');
+      const size = await store.blobSize(location.repository, digest);
+      if (size === undefined) {
+        node.state = 'dangling';
+        node.error = `${location.repository} has no blob ${digest}`;
+        problem('dangling', node.error);
+        return node;
+      }
+      if (reported.size !== undefined && reported.size !== size) {
+        problem('digest-conflict', `the status reports ${reported.size} bytes but the blob has ${size}`);
+      }
+      node.size = size;
+      node.files = [{ digest, size, mediaType: reported.mediaType ?? 'application/octet-stream' }];
+      node.state = 'present';
+      node.usable = succeeded;
+      return node;
+    }
+
+    const fetched = await store.fetchManifest(location.repository, digest ?? location.tag ?? 'latest');
+    if (!digest) {
+      node.digest = fetched.descriptor.digest;
+      node.reference = store.referenceOf(location.repository, fetched.descriptor.digest);
+      state.reportedDigests.add(fetched.descriptor.digest);
+    }
+    node.mediaType = fetched.descriptor.mediaType;
+    const artifactType = artifactTypeOf(fetched);
+    if (artifactType) node.artifactType = artifactType;
+    if (isIndex(fetched)) {
+      node.platforms = (fetched.manifest.manifests ?? []).map(
+        (child): PlatformNode => ({ platform: platformName(child), digest: child.digest, size: child.size, mediaType: child.mediaType }),
+      );
+      node.size = fetched.descriptor.size + node.platforms.reduce((sum, p) => sum + p.size, 0);
+    } else {
+      const classified = classify(fetched.manifest, fetched.descriptor);
+      node.files = classified.files;
+      node.size = fetched.descriptor.size + (fetched.manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0);
+      if (classified.buildOutput) node.buildOutput = true;
+    }
+    if (fetched.manifest.subject) {
+      state.subjects.push({ repository: location.repository, subject: fetched.manifest.subject, from: reported.name });
+    }
+    node.state = 'present';
+    node.usable = succeeded;
+    node.referrers = await walkReferrers(
+      state,
+      location.repository,
+      fetched.descriptor,
+      state.input.referrerDepth ?? 4,
+      new Set([fetched.descriptor.digest]),
+    );
+    return node;
+  } catch (error) {
+    if (isNotFound(error)) {
+      node.state = 'dangling';
+      node.error = `${location.repository} has no ${digest ? `manifest ${digest}` : `tag ${location.tag ?? 'latest'}`}`;
+      problem('dangling', node.error);
+    } else {
+      node.state = 'error';
+      node.error = errorMessage(error);
+      problem('fetch-error', node.error);
+    }
+    return node;
+  }
+}
+
+/** Reports of the same artifact name in one TaskRun that disagree on the digest. */
+function conflicts(taskRun: TaskRunView): Problem[] {
+  const byName = new Map<string, Set<string>>();
+  for (const reported of taskRun.reported) {
+    if (!reported.digest || reported.direction !== 'output') continue;
+    const digests = byName.get(reported.name) ?? new Set<string>();
+    digests.add(reported.digest);
+    byName.set(reported.name, digests);
+  }
+  return [...byName.entries()]
+    .filter(([, digests]) => digests.size > 1)
+    .map(([name, digests]) => ({
+      kind: 'digest-conflict' as const,
+      taskRun: taskRun.pipelineTask ?? taskRun.name,
+      artifact: name,
+      message: `reported with ${digests.size} different digests: ${[...digests].join(', ')}`,
+    }));
+}
+
+interface RootFound {
+  repository: string;
+  fetched: FetchedManifest;
+  foundBy: string;
+}
+
+async function findRoot(state: Resolution): Promise<RootFound | undefined> {
+  const { store, classify, repository, rootTag, root } = state.input;
+  const attempts: { repository: string; reference: string; foundBy: string }[] = [];
+  if (root) attempts.push({ repository: root.repository, reference: root.digest ?? root.tag ?? 'latest', foundBy: 'argument' });
+  if (repository && rootTag) attempts.push({ repository, reference: rootTag, foundBy: `tag ${rootTag}` });
+  for (const attempt of attempts) {
+    try {
+      const fetched = await store.fetchManifest(attempt.repository, attempt.reference);
+      return { repository: attempt.repository, fetched, foundBy: attempt.foundBy };
+    } catch (error) {
+      if (!isNotFound(error)) {
+        state.problems.push({
+          kind: 'fetch-error',
+          reference: `${attempt.repository}:${attempt.reference}`,
+          message: `looking for the run's root artifact failed: ${errorMessage(error)}`,
+        });
+      } else if (attempt.foundBy === 'argument') {
+        throw error;
+      }
+    }
+  }
+  // A root is also reachable through the subject of any reported artifact: artifact → TaskRun reference → root.
+  for (const { repository: repo, subject, from } of state.subjects) {
+    let current: StoreDescriptor | undefined = subject;
+    for (let hops = 0; current && hops < 3; hops++) {
+      try {
+        const fetched = await store.fetchManifest(repo, current.digest);
+        const classified = classify(fetched.manifest, fetched.descriptor);
+        if (classified.role === 'pipelinerun-root') return { repository: repo, fetched, foundBy: `subject of ${from}` };
+        current = fetched.manifest.subject;
+      } catch {
+        current = undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Walks the run's root: TaskRun references, and below them, the artifacts. */
+async function registryArtifacts(
+  state: Resolution,
+  found: RootFound,
+): Promise<{ taskRun?: string; node: ArtifactNode }[]> {
+  const { store, classify } = state.input;
+  const out: { taskRun?: string; node: ArtifactNode }[] = [];
+  const visited = new Set<string>([found.fetched.descriptor.digest]);
+
+  const visit = async (subject: StoreDescriptor, taskRunHint: string | undefined, depth: number): Promise<void> => {
+    if (depth > 3) return;
+    let referrers: StoreDescriptor[];
+    try {
+      referrers = await store.referrers(found.repository, subject);
+      state.referrersMode = store.referrersMode(found.repository) ?? state.referrersMode;
+    } catch (error) {
+      state.problems.push({ kind: 'fetch-error', message: `listing referrers of ${subject.digest} failed: ${errorMessage(error)}` });
+      return;
+    }
+    await Promise.all(
+      referrers.map(async (descriptor) => {
+        if (visited.has(descriptor.digest)) return;
+        visited.add(descriptor.digest);
+        let fetched: FetchedManifest;
+        try {
+          fetched = await store.fetchManifest(found.repository, descriptor.digest);
+        } catch (error) {
+          state.problems.push({ kind: 'fetch-error', reference: store.referenceOf(found.repository, descriptor.digest), message: errorMessage(error) });
+          return;
+        }
+        const classified = classify(fetched.manifest, fetched.descriptor);
+        if (classified.role === 'taskrun-reference') {
+          await visit(fetched.descriptor, classified.taskRun ?? taskRunHint, depth + 1);
+          return;
+        }
+        if (state.reportedDigests.has(descriptor.digest)) return;
+        const node: ArtifactNode = {
+          name: classified.artifactName ?? descriptor.annotations?.['org.opencontainers.image.title'] ?? classified.kind,
+          direction: 'output',
+          producers: [classified.kind],
+          reportedAt: [],
+          reference: store.referenceOf(found.repository, descriptor.digest),
+          digest: descriptor.digest,
+          digestRefersTo: 'manifest',
+          size: fetched.descriptor.size + (fetched.manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0),
+          mediaType: fetched.descriptor.mediaType,
+          state: 'present',
+          usable: false,
+          files: classified.files,
+          platforms: [],
+          referrers: await walkReferrers(state, found.repository, fetched.descriptor, (state.input.referrerDepth ?? 4) - 1, new Set(visited)),
+        };
+        const artifactType = artifactTypeOf(fetched);
+        if (artifactType) node.artifactType = artifactType;
+        if (classified.buildOutput) node.buildOutput = true;
+        const taskRun = classified.taskRun ?? taskRunHint;
+        out.push(taskRun === undefined ? { node } : { taskRun, node });
+      }),
+    );
+  };
+  await visit(found.fetched.descriptor, undefined, 0);
+  return out;
+}
+
+export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
+  const state = new Resolution(input);
+  const tasks = input.filters?.tasks ?? [];
+  const selected = input.taskRuns.filter(
+    (taskRun) => tasks.length === 0 || tasks.includes(taskRun.pipelineTask ?? '') || tasks.includes(taskRun.name),
+  );
+
+  const taskRuns: TaskRunNode[] = await Promise.all(
+    selected.map(async (taskRun) => {
+      for (const warning of taskRun.warnings) {
+        state.problems.push({ kind: 'malformed', taskRun: taskRun.pipelineTask ?? taskRun.name, message: `${warning.path}: ${warning.message}` });
+      }
+      state.problems.push(...conflicts(taskRun));
+      const artifacts = await Promise.all(taskRun.reported.map((reported) => resolveReported(state, taskRun, reported)));
+      const node: TaskRunNode = { name: taskRun.name, outcome: taskRun.outcome, artifacts };
+      if (taskRun.pipelineTask) node.pipelineTask = taskRun.pipelineTask;
+      if (taskRun.reason) node.reason = taskRun.reason;
+      return node;
+    }),
+  );
+
+  const storage: StorageInfo = {};
+  if (input.repository) storage.repository = input.repository;
+  const unreported: ArtifactNode[] = [];
+  const root = await findRoot(state);
+  if (root) {
+    storage.root = {
+      reference: input.store.referenceOf(root.repository, root.fetched.descriptor.digest),
+      digest: root.fetched.descriptor.digest,
+      foundBy: root.foundBy,
+    };
+    storage.repository ??= root.repository;
+    for (const { taskRun, node } of await registryArtifacts(state, root)) {
+      const owner = taskRuns.find((candidate) => candidate.name === taskRun);
+      if (owner) {
+        node.usable = owner.outcome === 'Succeeded';
+        node.producers = [...node.producers];
+        owner.artifacts.push(node);
+        if (input.run.kind !== 'Artifact') {
+          state.problems.push({
+            kind: 'unreported',
+            taskRun: owner.pipelineTask ?? owner.name,
+            artifact: node.name,
+            reference: node.reference,
+            message: `stored under the run's root but not named in the TaskRun's status`,
+          });
+        }
+      } else if (taskRun && input.run.kind === 'Artifact') {
+        // Registry-only: the TaskRun is known only by the annotations of its reference artifact.
+        let synthetic = taskRuns.find((candidate) => candidate.name === taskRun);
+        if (!synthetic) {
+          synthetic = { name: taskRun, outcome: 'Unknown', artifacts: [] };
+          taskRuns.push(synthetic);
+        }
+        synthetic.artifacts.push(node);
+      } else {
+        unreported.push(node);
+        state.problems.push({
+          kind: 'unreported',
+          artifact: node.name,
+          reference: node.reference,
+          message: taskRun ? `attributed to TaskRun ${taskRun}, which is not part of this run` : `no TaskRun status names it`,
+        });
+      }
+    }
+  }
+  if (state.referrersMode) storage.referrers = state.referrersMode;
+
+  for (const taskRun of taskRuns) {
+    taskRun.artifacts = taskRun.artifacts.filter((artifact) => matchesArtifactType(artifact, input.filters?.artifactTypes));
+  }
+  return {
+    apiVersion: TREE_API_VERSION,
+    kind: 'ArtifactTree',
+    run: input.run,
+    storage,
+    taskRuns,
+    unreported: unreported.filter((artifact) => matchesArtifactType(artifact, input.filters?.artifactTypes)),
+    problems: state.problems.map((problem) => {
+      // Drop undefined optional fields so JSON output stays tidy.
+      const clean = { ...problem };
+      for (const key of Object.keys(clean) as (keyof Problem)[]) if (clean[key] === undefined) delete clean[key];
+      return clean;
+    }),
+  };
+}
+
