@@ -243,6 +243,15 @@ async function resolveReported(state: Resolution, taskRun: TaskRunView, reported
   }
 
   try {
+    // TEP-0164 StorageRef digests may name the content rather than the manifest: try the manifest, then the blob.
+    if (reported.digestRefersTo === 'unknown' && digest) {
+      try {
+        await store.fetchManifest(location.repository, digest);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        if ((await store.blobSize(location.repository, digest)) !== undefined) reported = { ...reported, digestRefersTo: 'blob' };
+      }
+    }
     if (reported.digestRefersTo === 'blob') {
       if (!digest) throw new Error('a blob location needs a digest');
       const size = await store.blobSize(location.repository, digest);

@@ -1,0 +1,296 @@
+/**
+ * `show`: reads the run (cluster or file), the storage configuration, and the store (registries
+ * or an OCI layout), resolves the tree and prints it. The command stays thin; this is the edge
+ * where I/O is wired to the pure resolver.
+ */
+import type { RunSource } from '../cluster/source.js';
+import type { PipelineRun, TaskRun } from '../cluster/types.js';
+import { CliError } from '../cli/errors.js';
+import { printTree, type PrintOptions } from '../render/index.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import type { Outcome, RunInfo } from './model.js';
+import { resolveTree, type Location, type ManifestClass, type ReportedArtifact, type TaskRunView } from './resolve.js';
+import type { StoreDescriptor, StoreManifest } from './ports.js';
+import { openStore, type RegistryOptions } from './targets.js';
+
+export interface ShowOptions {
+  run?: string;
+  pipelineRun?: string;
+  repository?: string;
+  cluster: { kubeconfig?: string; context?: string; namespace?: string; fromFile?: string };
+  registry: RegistryOptions;
+  filters: { tasks: string[]; artifactTypes: string[] };
+  explainConfig?: boolean;
+  configMapName: string;
+  tektonNamespace: string;
+  strict?: boolean;
+  print: PrintOptions;
+}
+
+/** What RUN names: a PipelineRun, a TaskRun, or a root artifact in a registry. */
+export type RunTarget =
+  | { kind: 'PipelineRun' | 'TaskRun'; name: string }
+  | { kind: 'Artifact'; reference: string };
+
+const KIND_PREFIXES: Record<string, 'PipelineRun' | 'TaskRun'> = {
+  pipelinerun: 'PipelineRun',
+  pipelineruns: 'PipelineRun',
+  pr: 'PipelineRun',
+  'pipelinerun.tekton.dev': 'PipelineRun',
+  'pipelineruns.tekton.dev': 'PipelineRun',
+  taskrun: 'TaskRun',
+  taskruns: 'TaskRun',
+  tr: 'TaskRun',
+  'taskrun.tekton.dev': 'TaskRun',
+  'taskruns.tekton.dev': 'TaskRun',
+};
+
+/** Kubernetes object names: lower-case RFC 1123 subdomains. */
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/** Parses RUN the way kubectl reads `TYPE/NAME`, and anything with a registry part as a reference. */
+export function parseRunArgument(argument: string): RunTarget {
+  const slash = argument.indexOf('/');
+  if (slash > 0) {
+    const kind = KIND_PREFIXES[argument.slice(0, slash).toLowerCase()];
+    const name = argument.slice(slash + 1);
+    if (kind) {
+      if (!OBJECT_NAME.test(name)) throw new CliError(`"${name}" is not a valid ${kind} name`, 'usage');
+      return { kind, name };
+    }
+  }
+  if (slash < 0 && !argument.includes('@') && !argument.includes(':')) {
+    if (!OBJECT_NAME.test(argument)) {
+      throw new CliError(
+        `"${argument}" is neither a PipelineRun name nor an OCI reference`,
+        'usage',
+        'names are lower-case letters, digits, "-" and "."; references look like registry/repository:tag or …@sha256:…',
+      );
+    }
+    return { kind: 'PipelineRun', name: argument };
+  }
+  return { kind: 'Artifact', reference: argument };
+}
+
+export function outcomeOf(obj: { status?: { conditions?: unknown } }): { outcome: Outcome; reason?: string } {
+  const conditions = Array.isArray(obj.status?.conditions) ? (obj.status.conditions as unknown[]) : [];
+  const succeeded = conditions.find(
+    (c): c is { type: string; status?: string; reason?: string } =>
+      typeof c === 'object' && c !== null && (c as { type?: unknown }).type === 'Succeeded',
+  );
+  if (!succeeded) return { outcome: 'Unknown' };
+  const reason = typeof succeeded.reason === 'string' && succeeded.reason !== '' ? succeeded.reason : undefined;
+  const withReason = (outcome: Outcome) => (reason ? { outcome, reason } : { outcome });
+  if (succeeded.status === 'True') return withReason('Succeeded');
+  if (succeeded.status === 'False') return withReason(reason && /cancel/i.test(reason) ? 'Cancelled' : 'Failed');
+  return withReason('Running');
+}
+
+async function openSource(options: ShowOptions): Promise<RunSource> {
+  const { fromFile, namespace, kubeconfig, context } = options.cluster;
+  if (fromFile) {
+    const { FileSource } = await import('../cluster/file-source.js');
+    return FileSource.fromFile(fromFile, namespace ? { namespace } : {});
+  }
+  const { connectCluster } = await import('../cluster/cluster-source.js');
+  return connectCluster({
+    ...(kubeconfig ? { kubeconfig } : {}),
+    ...(context ? { context } : {}),
+    ...(namespace ? { namespace } : {}),
+  });
+}
+
+function toReported(ref: import('../formats/refs.js').ArtifactRef): ReportedArtifact {
+  const reported: ReportedArtifact = {
+    name: ref.name,
+    producers: [...ref.producers],
+    paths: [...ref.paths],
+    direction: ref.direction,
+    digestRefersTo: ref.digestRefersTo,
+  };
+  const location = ref.location ?? ref.uri;
+  if (location !== undefined) reported.location = location;
+  if (ref.digest !== undefined) reported.digest = ref.digest;
+  if (ref.size !== undefined) reported.size = ref.size;
+  if (ref.inline !== undefined) reported.inline = ref.inline;
+  if (ref.mediaType !== undefined) reported.mediaType = ref.mediaType;
+  if (ref.buildOutput) reported.buildOutput = true;
+  return reported;
+}
+
+/** The Tekton meaning of a manifest, for the resolver. */
+async function classifier(): Promise<(manifest: StoreManifest, descriptor: StoreDescriptor) => ManifestClass> {
+  const { classifyManifest } = await import('../formats/manifest.js');
+  return (manifest, descriptor) => {
+    const c = classifyManifest(manifest, { descriptor: { digest: descriptor.digest, size: descriptor.size } });
+    const out: ManifestClass = {
+      role: c.role,
+      kind: c.kind === 'tekton-grouping' ? c.label : c.kind,
+      files: c.files.map((file) => ({ ...file })),
+    };
+    if (c.artifactName) out.artifactName = c.artifactName;
+    if (c.taskRun) out.taskRun = c.taskRun;
+    if (c.pipelineRun) out.pipelineRun = c.pipelineRun;
+    if (c.buildOutput) out.buildOutput = true;
+    return out;
+  };
+}
+
+async function locationParser(): Promise<(location: string) => Location | undefined> {
+  const { parseReference, repositoryName, referenceForm } = await import('../oci/reference.js');
+  return (location) => {
+    // Only OCI references resolve in a registry; purls, git and https URLs are shown as reported.
+    if (/^(pkg|git|https?|s3|gs|file):/i.test(location) && referenceForm(location) === 'plain') return undefined;
+    const reference = parseReference(location);
+    const out: Location = { repository: repositoryName(reference) };
+    if (reference.digest) out.digest = reference.digest;
+    if (reference.tag) out.tag = reference.tag;
+    return out;
+  };
+}
+
+export async function runShow(options: ShowOptions): Promise<number> {
+  if (!options.run && !options.pipelineRun) {
+    throw new CliError('show needs a run: a PipelineRun name, taskrun/NAME, or an OCI reference', 'usage', 'for example: tkn artifacts show build-app-x7k2');
+  }
+  const target: RunTarget = options.run
+    ? parseRunArgument(options.run)
+    : { kind: 'PipelineRun', name: options.pipelineRun as string };
+  const registryOnly = target.kind === 'Artifact' || (options.pipelineRun !== undefined && !options.cluster.fromFile && options.repository !== undefined);
+
+  const [classify, parseLocation] = await Promise.all([classifier(), locationParser()]);
+  const store = await openStore(options.registry);
+
+  if (registryOnly) {
+    let root: Location;
+    let name: string;
+    if (target.kind === 'Artifact') {
+      const parsed = parseLocation(target.reference);
+      if (!parsed) throw new CliError(`"${target.reference}" is not an OCI reference`, 'usage');
+      root = parsed;
+      name = target.reference;
+    } else {
+      const { expandTagPattern } = await import('../config/tag-pattern.js');
+      const { ROOT_TAG_PATTERN } = await import('../formats/constants.js');
+      const namespace = options.cluster.namespace ?? 'default';
+      const tag = expandTagPattern(ROOT_TAG_PATTERN, { namespace, pipelinerun: target.name });
+      const repository = parseLocation(options.repository as string);
+      if (!repository) throw new CliError(`"${options.repository}" is not an OCI repository`, 'usage');
+      root = { repository: repository.repository, tag };
+      name = target.name;
+    }
+    const run: RunInfo = { kind: 'Artifact', name, outcome: 'Unknown', source: `registry ${root.repository}` };
+    const tree = await resolveTree({
+      run,
+      taskRuns: [],
+      root,
+      repository: root.repository,
+      store,
+      classify,
+      parseLocation,
+      filters: options.filters,
+    });
+    await printTree(tree, options.print);
+    return options.strict && tree.problems.length > 0 ? ExitCode.findings : ExitCode.ok;
+  }
+
+  const source = await openSource(options);
+  const namespace = options.cluster.namespace ?? source.defaultNamespace;
+  const names = { configMapName: options.configMapName, tektonNamespace: options.tektonNamespace };
+  const { loadStorageConfig, formatStorageConfigExplanation, expandTagPattern } = await import('../config/index.js');
+  const { ROOT_TAG_PATTERN } = await import('../formats/constants.js');
+
+  let runInfo: RunInfo;
+  let taskRuns: TaskRunView[];
+  let pipelineRun: PipelineRun | undefined;
+  const { extractRunArtifacts, extractTaskRunArtifacts } = await import('../formats/extract.js');
+  if (target.kind === 'TaskRun') {
+    const taskRun: TaskRun = await source.getTaskRun(namespace, target.name);
+    const pipelineTask = taskRun.metadata.labels?.['tekton.dev/pipelineTask'];
+    const extraction = extractTaskRunArtifacts(taskRun, pipelineTask ? { pipelineTaskName: pipelineTask } : {});
+    const outcome = outcomeOf(taskRun);
+    runInfo = { kind: 'TaskRun', name: target.name, namespace, ...outcome, source: source.describe() };
+    taskRuns = [
+      {
+        name: target.name,
+        ...(pipelineTask ? { pipelineTask } : {}),
+        ...outcome,
+        reported: extraction.refs.map(toReported),
+        warnings: extraction.warnings.map((w) => ({ path: w.path, message: w.message })),
+      },
+    ];
+    const parent = taskRun.metadata.labels?.['tekton.dev/pipelineRun'];
+    if (parent) {
+      try {
+        pipelineRun = await source.getPipelineRun(namespace, parent);
+      } catch {
+        // The parent may be gone; the TaskRun's own artifacts still show.
+      }
+    }
+  } else {
+    pipelineRun = await source.getPipelineRun(namespace, target.name);
+    const { getPipelineRunTaskRuns } = await import('../cluster/source.js');
+    const children = await getPipelineRunTaskRuns(source, pipelineRun);
+    const present = children.taskRuns.filter((child) => child.taskRun !== undefined);
+    const extraction = extractRunArtifacts(
+      pipelineRun,
+      present.map((child) => ({ taskRun: child.taskRun as TaskRun, ...(child.pipelineTaskName ? { pipelineTaskName: child.pipelineTaskName } : {}) })),
+    );
+    const outcome = outcomeOf(pipelineRun);
+    runInfo = { kind: 'PipelineRun', name: target.name, namespace, ...outcome, source: source.describe() };
+    taskRuns = children.taskRuns.map((child) => {
+      const found = extraction.taskRuns.find((t) => t.name === child.name);
+      const view: TaskRunView = {
+        name: child.name,
+        ...(child.pipelineTaskName ? { pipelineTask: child.pipelineTaskName } : {}),
+        ...(child.taskRun ? outcomeOf(child.taskRun) : { outcome: 'Unknown' as const, reason: 'TaskRun not found' }),
+        reported: found ? found.refs.map(toReported) : [],
+        warnings: found ? found.warnings.map((w) => ({ path: w.path, message: w.message })) : [],
+      };
+      return view;
+    });
+    const pipelineLevel = extraction.pipelineRun.refs.filter((ref) => !ref.sameAs);
+    if (pipelineLevel.length > 0) {
+      taskRuns.push({
+        name: target.name,
+        pipelineTask: '(pipeline results)',
+        ...outcome,
+        reported: pipelineLevel.map(toReported),
+        warnings: extraction.pipelineRun.warnings.map((w) => ({ path: w.path, message: w.message })),
+      });
+    }
+  }
+
+  const config = await loadStorageConfig(source, {
+    namespace,
+    ...(pipelineRun ? { pipelineRun } : {}),
+    names,
+  });
+  if (options.explainConfig) {
+    process.stdout.write(formatStorageConfigExplanation(config));
+    return ExitCode.ok;
+  }
+  for (const warning of config.warnings) process.stderr.write(`Warning: ${warning.message}\n`);
+
+  const repository = options.repository ?? config.settings.ociRepository ?? undefined;
+  const rootTag = pipelineRun
+    ? expandTagPattern(ROOT_TAG_PATTERN, { namespace, pipelinerun: pipelineRun.metadata.name })
+    : undefined;
+  let repositoryName: string | undefined;
+  if (repository) {
+    const parsed = parseLocation(repository);
+    repositoryName = parsed?.repository;
+  }
+  const tree = await resolveTree({
+    run: runInfo,
+    taskRuns,
+    ...(repositoryName ? { repository: repositoryName } : {}),
+    ...(rootTag ? { rootTag } : {}),
+    store,
+    classify,
+    parseLocation,
+    filters: options.filters,
+  });
+  await printTree(tree, options.print);
+  return options.strict && tree.problems.length > 0 ? ExitCode.findings : ExitCode.ok;
+}

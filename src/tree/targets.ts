@@ -1,0 +1,59 @@
+/**
+ * Opens the store the CLI reads from: an OCI image layout (--oci-layout), or registries, one
+ * client per registry host (connections, auth and the request bound are per registry).
+ */
+import { CliError } from '../cli/errors.js';
+import type { RegistryClient } from '../oci/remote/client.js';
+import type { ReadOnlyTarget } from '../oci/target.js';
+import { TargetStore, type StoreTarget } from './store.js';
+
+/** The registry flags every command shares (src/cli/flags.ts). */
+export interface RegistryOptions {
+  ociLayout?: string | undefined;
+  plainHttp: string[];
+  insecure: string[];
+  caFile?: string | undefined;
+  registryConfig?: string | undefined;
+  concurrency?: number | undefined;
+  debug?: boolean | undefined;
+}
+
+export async function openStore(options: RegistryOptions): Promise<TargetStore> {
+  if (options.ociLayout) {
+    const { OciLayout } = await import('../oci/layout.js');
+    const layout = await OciLayout.open(options.ociLayout).catch((error: unknown) => {
+      throw new CliError(`cannot read the OCI layout ${options.ociLayout}: ${(error as Error).message}`, 'usage', 'pass a directory that holds oci-layout and index.json (oras push --oci-layout writes one)');
+    });
+    return new TargetStore({ targetFor: () => layout as unknown as StoreTarget, layout: options.ociLayout });
+  }
+  const [{ RegistryClient }, { RemoteRepository }, { defaultCredentialStores, dockerConfigStore }, { parseReference }] = await Promise.all([
+    import('../oci/remote/client.js'),
+    import('../oci/remote/repository.js'),
+    import('../oci/auth/credentials.js'),
+    import('../oci/reference.js'),
+  ]);
+  const credentials = options.registryConfig ? [dockerConfigStore(options.registryConfig)] : defaultCredentialStores();
+  const clients = new Map<string, RegistryClient>();
+  const clientFor = (registry: string): RegistryClient => {
+    let client = clients.get(registry);
+    if (!client) {
+      client = new RegistryClient(registry, {
+        ...(options.plainHttp.includes(registry) ? { plainHttp: true } : {}),
+        ...(options.insecure.includes(registry) ? { insecure: true } : {}),
+        ...(options.caFile ? { caFile: options.caFile } : {}),
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        credentials,
+        ...(options.debug ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
+      });
+      clients.set(registry, client);
+    }
+    return client;
+  };
+  return new TargetStore({
+    targetFor: (repository: string): StoreTarget => {
+      const reference = parseReference(repository);
+      const target: ReadOnlyTarget = new RemoteRepository(clientFor(reference.registry), reference.repository);
+      return target as StoreTarget;
+    },
+  });
+}
