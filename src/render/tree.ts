@@ -37,6 +37,13 @@ function digestText(digest: string | undefined, options: TreeOptions): string {
   return options.fullDigests ? digest : shortDigest(digest);
 }
 
+/** `repo@sha256:abcdef123456`: the digest shortened like the others, unless asked for whole. */
+function referenceText(reference: string, options: TreeOptions): string {
+  const at = reference.lastIndexOf('@');
+  if (options.fullDigests || at < 0) return reference;
+  return `${reference.slice(0, at)}@${shortDigest(reference.slice(at + 1))}`;
+}
+
 function fileNode(file: FileEntry, options: TreeOptions): Node {
   const label: Segment[] = [
     { text: file.title ?? '(untitled layer)', style: file.title ? 'plain' : 'muted' },
@@ -91,7 +98,7 @@ function artifactNode(artifact: ArtifactNode, level: number, options: TreeOption
   label.push(...stateSegments(artifact));
   if (artifact.size !== undefined) label.push({ text: `  ${humanSize(artifact.size)}` });
   const where = artifact.reference ?? artifact.location;
-  if (where) label.push({ text: `  ${where}`, style: 'muted' });
+  if (where) label.push({ text: `  ${referenceText(where, options)}`, style: 'muted' });
   if (artifact.inline !== undefined && artifact.state === 'inline') {
     const preview = artifact.inline.length > 40 ? `${artifact.inline.slice(0, 37)}...` : artifact.inline;
     label.push({ text: `  "${preview.replace(/\n/g, '\\n')}"`, style: 'muted' });
@@ -110,7 +117,9 @@ function artifactNode(artifact: ArtifactNode, level: number, options: TreeOption
         children: [],
       });
     }
-    children.push(...artifact.files.map((file) => fileNode(file, options)));
+    // A blob artifact (Konflux, StepActions) is its one file: the artifact line already says it all.
+    const files = artifact.files.filter((file) => !(artifact.digestRefersTo === 'blob' && file.digest === artifact.digest));
+    children.push(...files.map((file) => fileNode(file, options)));
     children.push(...artifact.referrers.map((referrer) => referrerNode(referrer, level + 1, options)));
   }
   return { label, children };

@@ -479,6 +479,8 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
     storage.repository ??= root.repository;
     for (const { taskRun, node } of await registryArtifacts(state, root)) {
       const owner = taskRuns.find((candidate) => candidate.name === taskRun);
+      // Content of a TaskRun that --task filtered out is not "unreported": it is just not shown.
+      if (!owner && taskRun && input.taskRuns.some((candidate) => candidate.name === taskRun)) continue;
       if (owner) {
         node.usable = owner.outcome === 'Succeeded';
         node.producers = [...node.producers];

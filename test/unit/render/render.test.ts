@@ -31,7 +31,7 @@ describe('tree printer', () => {
     expect(lines[0]).toBe('PipelineRun build-app-x7k2 (namespace ci)  ✘ Failed');
     expect(lines[1]).toContain('storage: registry.example.com/tekton/artifacts');
     expect(text).toContain('├── build (build-app-x7k2-build)  ✔ Succeeded');
-    expect(text).toContain('│   ├── image [build output]  ✔ usable  1.21 KiB  registry.example.com/app@sha256:');
+    expect(text).toContain('│   ├── image [build output]  ✔ usable  1.21 KiB  registry.example.com/app@sha256:bbbbbbbbbbbb  (chains-type-hint)');
     expect(text).toContain('│   │   ├── linux/amd64  900 B  sha256:cccccccccccc');
     expect(text).toContain('│   │   └── sbom  application/spdx+json  sha256:dddddddddddd');
     expect(text).toContain('│   │       └── sbom.spdx.json  20 KiB  application/spdx+json');
