@@ -4,9 +4,13 @@
  * and scripts call `--version` to check compatibility.
  */
 import { readFileSync } from 'node:fs';
+import { enableCompileCache } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Interfaces } from '@oclif/core';
+
+// Cache V8's compiled code on disk: most of a cold start is compiling oclif and its dependencies.
+enableCompileCache();
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const argv = process.argv.slice(2);

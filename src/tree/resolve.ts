@@ -404,6 +404,8 @@ async function registryArtifacts(
       referrers.map(async (descriptor) => {
         if (visited.has(descriptor.digest)) return;
         visited.add(descriptor.digest);
+        // Reported content is already in the tree; only a TaskRun reference needs a look inside.
+        if (state.reportedDigests.has(descriptor.digest)) return;
         let fetched: FetchedManifest;
         try {
           fetched = await store.fetchManifest(found.repository, descriptor.digest);

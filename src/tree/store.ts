@@ -27,6 +27,8 @@ function modeOf(target: StoreTarget): 'api' | 'tag-schema' | undefined {
 
 export class TargetStore implements ContentStore {
   private readonly targets = new Map<string, StoreTarget>();
+  /** A run names the same manifest from several places (status, root walk, subjects): fetch it once. */
+  private readonly manifests = new Map<string, Promise<FetchedManifest>>();
   constructor(private readonly options: TargetStoreOptions) {}
 
   private target(repository: string): StoreTarget {
@@ -40,6 +42,19 @@ export class TargetStore implements ContentStore {
   }
 
   async fetchManifest(repository: string, reference: string): Promise<FetchedManifest> {
+    // Only digests are cached: a tag may move while we look.
+    if (!reference.startsWith('sha256:') && !reference.startsWith('sha512:')) return this.fetchUncached(repository, reference);
+    const key = `${this.options.layout ? '' : repository}@${reference}`;
+    let pending = this.manifests.get(key);
+    if (!pending) {
+      pending = this.fetchUncached(repository, reference);
+      this.manifests.set(key, pending);
+      pending.catch(() => this.manifests.delete(key));
+    }
+    return pending;
+  }
+
+  private async fetchUncached(repository: string, reference: string): Promise<FetchedManifest> {
     const fetched = await this.target(repository).fetchManifest(reference);
     return { descriptor: fetched.descriptor, manifest: fetched.manifest };
   }

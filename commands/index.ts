@@ -1,0 +1,6 @@
+// The command list oclif loads (its "explicit" strategy): no directory scan at start-up.
+import Show from './show.js';
+
+export const COMMANDS = {
+  show: Show,
+};
