@@ -13,7 +13,9 @@ let failed = 0;
 for (const name of benches) {
   console.log(`\n== ${name}`);
   // TypeScript benches reuse the test environment's code (services, fixtures) through tsx.
-  const [command, args] = name.endsWith('.ts') ? [tsx, [`${dir}/${name}`]] : [process.execPath, [`${dir}/${name}`]];
+  const [command, args] = name.endsWith('.ts')
+    ? [tsx, [`${dir}/${name}`]]
+    : [process.execPath, [`${dir}/${name}`]];
   const result = spawnSync(command, args, { stdio: 'inherit' });
   if (result.status !== 0) failed += 1;
 }

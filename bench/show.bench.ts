@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { buildArtifactManifestJSON, buildRootManifestJSON, buildTaskRunReferenceJSON, type BuiltManifest } from '../src/formats/build.js';
+import {
+  buildArtifactManifestJSON,
+  buildRootManifestJSON,
+  buildTaskRunReferenceJSON,
+  type BuiltManifest,
+} from '../src/formats/build.js';
 import { RegistryClient } from '../src/oci/remote/client.js';
 import { RemoteRepository } from '../src/oci/remote/repository.js';
 import { findBinaries, startOlareg } from '../test/env/services.js';
@@ -24,7 +29,9 @@ const root = resolve(import.meta.dirname, '..');
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 async function time(command: string, args: string[]): Promise<number> {
@@ -57,7 +64,14 @@ try {
   const taskRuns: Record<string, unknown>[] = [];
   for (let t = 0; t < TASKS; t++) {
     const taskRun = `${pipelineRun}-task-${t}`;
-    const reference = buildTaskRunReferenceJSON({ namespace, pipelineRun, taskRun, task: `task-${t}`, created, root: rootManifest.descriptor });
+    const reference = buildTaskRunReferenceJSON({
+      namespace,
+      pipelineRun,
+      taskRun,
+      task: `task-${t}`,
+      created,
+      root: rootManifest.descriptor,
+    });
     await push(reference);
     const outputs: Record<string, unknown>[] = [];
     for (let a = 0; a < ARTIFACTS; a++) {
@@ -74,20 +88,39 @@ try {
         files: [{ title: `artifact-${a}`, digest, size: content.length }],
       });
       await push(artifact);
-      outputs.push({ name: `artifact-${a}`, values: [{ uri: `${host}/bench/tekton-artifacts@${artifact.descriptor.digest}`, digest: { sha256: artifact.descriptor.digest.slice(7) } }] });
+      outputs.push({
+        name: `artifact-${a}`,
+        values: [
+          {
+            uri: `${host}/bench/tekton-artifacts@${artifact.descriptor.digest}`,
+            digest: { sha256: artifact.descriptor.digest.slice(7) },
+          },
+        ],
+      });
     }
     taskRuns.push({
       apiVersion: 'tekton.dev/v1',
       kind: 'TaskRun',
-      metadata: { name: taskRun, namespace, labels: { 'tekton.dev/pipelineRun': pipelineRun, 'tekton.dev/pipelineTask': `task-${t}` } },
-      status: { conditions: [{ type: 'Succeeded', status: 'True', reason: 'Succeeded' }], artifacts: { outputs } },
+      metadata: {
+        name: taskRun,
+        namespace,
+        labels: { 'tekton.dev/pipelineRun': pipelineRun, 'tekton.dev/pipelineTask': `task-${t}` },
+      },
+      status: {
+        conditions: [{ type: 'Succeeded', status: 'True', reason: 'Succeeded' }],
+        artifacts: { outputs },
+      },
     });
   }
   const objects = [
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'config-artifact-storage', namespace, labels: { 'tekton.dev/config-type': 'artifact-storage' } },
+      metadata: {
+        name: 'config-artifact-storage',
+        namespace,
+        labels: { 'tekton.dev/config-type': 'artifact-storage' },
+      },
       data: { enabled: 'true', 'oci.repository': `${host}/bench/tekton-artifacts` },
     },
     {
@@ -96,7 +129,13 @@ try {
       metadata: { name: pipelineRun, namespace },
       status: {
         conditions: [{ type: 'Succeeded', status: 'True', reason: 'Succeeded' }],
-        childReferences: taskRuns.map((tr) => ({ kind: 'TaskRun', name: (tr['metadata'] as { name: string }).name, pipelineTaskName: ((tr['metadata'] as { labels: Record<string, string> }).labels)['tekton.dev/pipelineTask'] })),
+        childReferences: taskRuns.map((tr) => ({
+          kind: 'TaskRun',
+          name: (tr['metadata'] as { name: string }).name,
+          pipelineTaskName: (tr['metadata'] as { labels: Record<string, string> }).labels[
+            'tekton.dev/pipelineTask'
+          ],
+        })),
       },
     },
     ...taskRuns,
@@ -105,13 +144,36 @@ try {
   await writeRunExport({ objects } as unknown as Scenario, exportFile);
 
   const cli = join(root, 'bin', 'tkn-artifacts');
-  const ours = await time(cli, ['show', pipelineRun, '-n', namespace, '--from-file', exportFile, '--plain-http', host, '-o', 'json']);
-  const { stdout } = await exec(cli, ['show', pipelineRun, '-n', namespace, '--from-file', exportFile, '--plain-http', host, '-o', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+  const ours = await time(cli, [
+    'show',
+    pipelineRun,
+    '-n',
+    namespace,
+    '--from-file',
+    exportFile,
+    '--plain-http',
+    host,
+    '-o',
+    'json',
+  ]);
+  const { stdout } = await exec(
+    cli,
+    ['show', pipelineRun, '-n', namespace, '--from-file', exportFile, '--plain-http', host, '-o', 'json'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
   const tree = JSON.parse(stdout) as { taskRuns: { artifacts: { state: string }[] }[]; problems: unknown[] };
   const present = tree.taskRuns.flatMap((t) => t.artifacts).filter((a) => a.state === 'present').length;
-  const oras = await time(bins.oras, ['discover', '--plain-http', '--format', 'json', `${host}/bench/tekton-artifacts@${rootManifest.descriptor.digest}`]);
+  const oras = await time(bins.oras, [
+    'discover',
+    '--plain-http',
+    '--format',
+    'json',
+    `${host}/bench/tekton-artifacts@${rootManifest.descriptor.digest}`,
+  ]);
   console.log(`show, ${TASKS} TaskRuns x ${ARTIFACTS} artifacts on olareg (median of ${RUNS}):`);
-  console.log(`  tkn-artifacts show -o json     ${ours.toFixed(0)} ms   (${present} artifacts present, ${tree.problems.length} problems)`);
+  console.log(
+    `  tkn-artifacts show -o json     ${ours.toFixed(0)} ms   (${present} artifacts present, ${tree.problems.length} problems)`,
+  );
   console.log(`  oras discover --format json    ${oras.toFixed(0)} ms`);
   console.log(`  ratio                          ${(ours / oras).toFixed(2)}x oras (target < 0.5)`);
 } finally {

@@ -25,5 +25,7 @@ const version = time(cli, ['--version']);
 const help = time(cli, ['--help']);
 console.log(`startup (median of ${runs}):`);
 console.log(`  oras version              ${oras.toFixed(1)} ms`);
-console.log(`  tkn-artifacts --version   ${version.toFixed(1)} ms   ratio ${(version / oras).toFixed(2)}x oras`);
+console.log(
+  `  tkn-artifacts --version   ${version.toFixed(1)} ms   ratio ${(version / oras).toFixed(2)}x oras`,
+);
 console.log(`  tkn-artifacts --help      ${help.toFixed(1)} ms   ratio ${(help / oras).toFixed(2)}x oras`);

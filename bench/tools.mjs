@@ -4,7 +4,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export function toolsDir() {
-  const cache = process.env.TKN_TEST_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tkn-artifacts-test-env');
+  const cache =
+    process.env.TKN_TEST_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tkn-artifacts-test-env');
   return join(cache, 'bin');
 }
 

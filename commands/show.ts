@@ -3,7 +3,8 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { clusterFlags, debugFlag, outputFlags, registryFlags } from '../src/cli/flags.js';
 
 export default class Show extends BaseCommand {
-  static override summary = "Show a run's results and artifacts: where each is stored, whether it is intact, which task made it";
+  static override summary =
+    "Show a run's results and artifacts: where each is stored, whether it is intact, which task made it";
 
   static override description = `RUN is a PipelineRun name (or pipelinerun/NAME, taskrun/NAME) in the current namespace, or
 an OCI reference to a run's root artifact (so a run can be inspected after it was pruned).
@@ -20,7 +21,9 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
   ];
 
   static override args = {
-    run: Args.string({ description: 'PipelineRun name, pipelinerun/NAME, taskrun/NAME, or an OCI reference to a root artifact' }),
+    run: Args.string({
+      description: 'PipelineRun name, pipelinerun/NAME, taskrun/NAME, or an OCI reference to a root artifact',
+    }),
   };
 
   static override flags = {
@@ -28,15 +31,35 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
     ...registryFlags,
     ...outputFlags,
     ...debugFlag,
-    pipelinerun: Flags.string({ description: 'find the run by its root tag in --repository (for pruned runs)' }),
-    repository: Flags.string({ description: 'repository to look in (default: from the storage configuration)' }),
+    pipelinerun: Flags.string({
+      description: 'find the run by its root tag in --repository (for pruned runs)',
+    }),
+    repository: Flags.string({
+      description: 'repository to look in (default: from the storage configuration)',
+    }),
     task: Flags.string({ description: 'only this pipeline task (repeatable)', multiple: true }),
-    'artifact-type': Flags.string({ description: 'only artifacts of this artifact type or media type (repeatable)', multiple: true }),
-    depth: Flags.integer({ description: 'levels to show below the run (1 = TaskRuns, 2 = artifacts, 3 = files and referrers)', min: 1 }),
-    'explain-config': Flags.boolean({ description: 'print each effective storage setting and the level it came from, then exit' }),
-    'config-map': Flags.string({ description: 'name of the artifact storage ConfigMap', default: 'config-artifact-storage' }),
-    'tekton-namespace': Flags.string({ description: "namespace of Tekton's cluster-wide configuration", default: 'tekton-pipelines' }),
-    strict: Flags.boolean({ description: 'exit 1 when the tree has problems (dangling, unreported or conflicting artifacts)' }),
+    'artifact-type': Flags.string({
+      description: 'only artifacts of this artifact type or media type (repeatable)',
+      multiple: true,
+    }),
+    depth: Flags.integer({
+      description: 'levels to show below the run (1 = TaskRuns, 2 = artifacts, 3 = files and referrers)',
+      min: 1,
+    }),
+    'explain-config': Flags.boolean({
+      description: 'print each effective storage setting and the level it came from, then exit',
+    }),
+    'config-map': Flags.string({
+      description: 'name of the artifact storage ConfigMap',
+      default: 'config-artifact-storage',
+    }),
+    'tekton-namespace': Flags.string({
+      description: "namespace of Tekton's cluster-wide configuration",
+      default: 'tekton-pipelines',
+    }),
+    strict: Flags.boolean({
+      description: 'exit 1 when the tree has problems (dangling, unreported or conflicting artifacts)',
+    }),
     'full-digests': Flags.boolean({ description: 'print digests whole' }),
   };
 
@@ -47,7 +70,12 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
       run: args.run,
       pipelineRun: flags.pipelinerun,
       repository: flags.repository,
-      cluster: { kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace, fromFile: flags['from-file'] },
+      cluster: {
+        kubeconfig: flags.kubeconfig,
+        context: flags.context,
+        namespace: flags.namespace,
+        fromFile: flags['from-file'],
+      },
       registry: {
         ociLayout: flags['oci-layout'],
         plainHttp: flags['plain-http'] ?? [],

@@ -6,7 +6,9 @@ import { toCliError } from './errors.js';
  * code, instead of a stack trace.
  */
 export abstract class BaseCommand extends Command {
-  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+  protected override async catch(
+    error: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
     // oclif's own parse errors (unknown flag, missing argument) are usage errors.
     if (error.oclif?.exit !== undefined && error.name !== 'CliError') {
       const message = error.message.replace(/\n*See more help with --help\s*$/, '');

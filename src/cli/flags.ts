@@ -5,17 +5,28 @@
 import { Flags } from '@oclif/core';
 
 export const clusterFlags = {
-  kubeconfig: Flags.string({ description: 'path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)', helpGroup: 'CLUSTER' }),
+  kubeconfig: Flags.string({
+    description: 'path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)',
+    helpGroup: 'CLUSTER',
+  }),
   context: Flags.string({ char: 'c', description: 'kubeconfig context to use', helpGroup: 'CLUSTER' }),
-  namespace: Flags.string({ char: 'n', description: 'namespace (default: the context\'s namespace)', helpGroup: 'CLUSTER' }),
+  namespace: Flags.string({
+    char: 'n',
+    description: "namespace (default: the context's namespace)",
+    helpGroup: 'CLUSTER',
+  }),
   'from-file': Flags.string({
-    description: 'read runs from a file (`kubectl get pipelinerun,taskrun -o yaml`, or - for stdin) instead of the cluster',
+    description:
+      'read runs from a file (`kubectl get pipelinerun,taskrun -o yaml`, or - for stdin) instead of the cluster',
     helpGroup: 'OFFLINE',
   }),
 };
 
 export const registryFlags = {
-  'oci-layout': Flags.string({ description: 'read artifacts from an OCI image layout directory instead of registries', helpGroup: 'OFFLINE' }),
+  'oci-layout': Flags.string({
+    description: 'read artifacts from an OCI image layout directory instead of registries',
+    helpGroup: 'OFFLINE',
+  }),
   'plain-http': Flags.string({
     description: 'registry host to reach over plain HTTP (repeatable)',
     multiple: true,
@@ -26,12 +37,22 @@ export const registryFlags = {
     multiple: true,
     helpGroup: 'REGISTRY',
   }),
-  'ca-file': Flags.string({ description: 'extra CA certificates (PEM) to trust for registries', helpGroup: 'REGISTRY' }),
-  'registry-config': Flags.string({
-    description: 'path to a Docker config.json with registry credentials (default: $DOCKER_CONFIG/config.json)',
+  'ca-file': Flags.string({
+    description: 'extra CA certificates (PEM) to trust for registries',
     helpGroup: 'REGISTRY',
   }),
-  concurrency: Flags.integer({ description: 'requests in flight per registry', default: 8, min: 1, max: 64, helpGroup: 'REGISTRY' }),
+  'registry-config': Flags.string({
+    description:
+      'path to a Docker config.json with registry credentials (default: $DOCKER_CONFIG/config.json)',
+    helpGroup: 'REGISTRY',
+  }),
+  concurrency: Flags.integer({
+    description: 'requests in flight per registry',
+    default: 8,
+    min: 1,
+    max: 64,
+    helpGroup: 'REGISTRY',
+  }),
 };
 
 export const outputFlags = {

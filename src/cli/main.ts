@@ -31,7 +31,9 @@ function displayName(): string {
 }
 
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
-  process.stdout.write(`tkn-artifacts ${packageJson().version} (node ${process.version}, ${process.platform}-${process.arch})\n`);
+  process.stdout.write(
+    `tkn-artifacts ${packageJson().version} (node ${process.version}, ${process.platform}-${process.arch})\n`,
+  );
 } else {
   const { run, handle } = await import('@oclif/core');
   const pjson = packageJson();

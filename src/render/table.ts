@@ -6,7 +6,16 @@ import Table from 'cli-table3';
 import type { ArtifactNode, ArtifactTree } from '../tree/model.js';
 import { humanSize, shortDigest } from './units.js';
 
-export const TABLE_HEADERS = ['TASK', 'ARTIFACT', 'STATE', 'USABLE', 'SIZE', 'DIGEST', 'PRODUCER', 'LOCATION'];
+export const TABLE_HEADERS = [
+  'TASK',
+  'ARTIFACT',
+  'STATE',
+  'USABLE',
+  'SIZE',
+  'DIGEST',
+  'PRODUCER',
+  'LOCATION',
+];
 
 function row(task: string, artifact: ArtifactNode): string[] {
   return [

@@ -3,7 +3,14 @@
  * Pure: it turns an ArtifactTree into styled lines; the plain and ink printers draw them.
  * Glyphs are the ones oras discover and tree(1) use, so the shape reads at a glance.
  */
-import type { ArtifactNode, ArtifactTree, FileEntry, Outcome, ReferrerNode, TaskRunNode } from '../tree/model.js';
+import type {
+  ArtifactNode,
+  ArtifactTree,
+  FileEntry,
+  Outcome,
+  ReferrerNode,
+  TaskRunNode,
+} from '../tree/model.js';
 import type { Line, Segment, Style } from './style.js';
 import { humanSize, shortDigest } from './units.js';
 
@@ -74,9 +81,19 @@ function referrerNode(referrer: ReferrerNode, level: number, options: TreeOption
 function stateSegments(artifact: ArtifactNode): Segment[] {
   switch (artifact.state) {
     case 'present':
-      return [{ text: artifact.usable ? '✔ usable' : '✔ present (task did not succeed)', style: artifact.usable ? 'ok' : 'warn' }];
+      return [
+        {
+          text: artifact.usable ? '✔ usable' : '✔ present (task did not succeed)',
+          style: artifact.usable ? 'ok' : 'warn',
+        },
+      ];
     case 'inline':
-      return [{ text: artifact.usable ? '✔ inline' : 'inline (task did not succeed)', style: artifact.usable ? 'ok' : 'warn' }];
+      return [
+        {
+          text: artifact.usable ? '✔ inline' : 'inline (task did not succeed)',
+          style: artifact.usable ? 'ok' : 'warn',
+        },
+      ];
     case 'external':
       return [{ text: 'external', style: 'muted' }];
     case 'dangling':
@@ -118,7 +135,9 @@ function artifactNode(artifact: ArtifactNode, level: number, options: TreeOption
       });
     }
     // A blob artifact (Konflux, StepActions) is its one file: the artifact line already says it all.
-    const files = artifact.files.filter((file) => !(artifact.digestRefersTo === 'blob' && file.digest === artifact.digest));
+    const files = artifact.files.filter(
+      (file) => !(artifact.digestRefersTo === 'blob' && file.digest === artifact.digest),
+    );
     children.push(...files.map((file) => fileNode(file, options)));
     children.push(...artifact.referrers.map((referrer) => referrerNode(referrer, level + 1, options)));
   }
@@ -137,7 +156,9 @@ function taskRunNode(taskRun: TaskRunNode, options: TreeOptions): Node {
 function draw(node: Node, prefix: string, isLast: boolean, lines: Line[]): void {
   lines.push([{ text: prefix + (isLast ? LAST : BRANCH), style: 'muted' }, ...node.label]);
   const childPrefix = prefix + (isLast ? SPACE : PIPE);
-  node.children.forEach((child, index) => draw(child, childPrefix, index === node.children.length - 1, lines));
+  node.children.forEach((child, index) =>
+    draw(child, childPrefix, index === node.children.length - 1, lines),
+  );
 }
 
 export function treeLines(tree: ArtifactTree, options: TreeOptions = {}): Line[] {
@@ -158,7 +179,8 @@ export function treeLines(tree: ArtifactTree, options: TreeOptions = {}): Line[]
       style: 'muted',
     });
   }
-  if (tree.storage.referrers) storage.push({ text: `  referrers via ${tree.storage.referrers}`, style: 'muted' });
+  if (tree.storage.referrers)
+    storage.push({ text: `  referrers via ${tree.storage.referrers}`, style: 'muted' });
   lines.push(storage);
   lines.push([{ text: `source: ${run.source}`, style: 'muted' }]);
 
@@ -173,7 +195,9 @@ export function treeLines(tree: ArtifactTree, options: TreeOptions = {}): Line[]
 
   if (tree.problems.length > 0) {
     lines.push([]);
-    lines.push([{ text: `${tree.problems.length} problem${tree.problems.length === 1 ? '' : 's'}:`, style: 'bad' }]);
+    lines.push([
+      { text: `${tree.problems.length} problem${tree.problems.length === 1 ? '' : 's'}:`, style: 'bad' },
+    ]);
     for (const problem of tree.problems) {
       const where = [problem.taskRun, problem.artifact].filter(Boolean).join('/');
       lines.push([

@@ -19,7 +19,14 @@ import {
   type StorageInfo,
   type TaskRunNode,
 } from './model.js';
-import { errorMessage, isNotFound, type ContentStore, type FetchedManifest, type StoreDescriptor, type StoreManifest } from './ports.js';
+import {
+  errorMessage,
+  isNotFound,
+  type ContentStore,
+  type FetchedManifest,
+  type StoreDescriptor,
+  type StoreManifest,
+} from './ports.js';
 
 /** One artifact or result as a TaskRun status reported it (src/formats finds these). */
 export interface ReportedArtifact {
@@ -89,7 +96,11 @@ const INDEX_TYPES = new Set([
 ]);
 
 function isIndex(fetched: FetchedManifest): boolean {
-  return INDEX_TYPES.has(fetched.descriptor.mediaType) || INDEX_TYPES.has(fetched.manifest.mediaType ?? '') || (fetched.manifest.manifests !== undefined && fetched.manifest.layers === undefined);
+  return (
+    INDEX_TYPES.has(fetched.descriptor.mediaType) ||
+    INDEX_TYPES.has(fetched.manifest.mediaType ?? '') ||
+    (fetched.manifest.manifests !== undefined && fetched.manifest.layers === undefined)
+  );
 }
 
 function platformName(descriptor: StoreDescriptor): string {
@@ -99,7 +110,9 @@ function platformName(descriptor: StoreDescriptor): string {
 }
 
 function artifactTypeOf(fetched: FetchedManifest): string | undefined {
-  return fetched.manifest.artifactType ?? fetched.descriptor.artifactType ?? fetched.manifest.config?.mediaType;
+  return (
+    fetched.manifest.artifactType ?? fetched.descriptor.artifactType ?? fetched.manifest.config?.mediaType
+  );
 }
 
 /** Mutable state of one resolution: problems, and every digest the statuses account for. */
@@ -148,7 +161,8 @@ async function walkReferrers(
           files: [],
           referrers: [],
         };
-        if (descriptor.annotations && Object.keys(descriptor.annotations).length > 0) node.annotations = descriptor.annotations;
+        if (descriptor.annotations && Object.keys(descriptor.annotations).length > 0)
+          node.annotations = descriptor.annotations;
         try {
           const fetched = await store.fetchManifest(repository, descriptor.digest);
           const classified = classify(fetched.manifest, fetched.descriptor);
@@ -195,12 +209,21 @@ function matchesArtifactType(node: ArtifactNode, types: string[] | undefined): b
   return types.some((type) => own.includes(type));
 }
 
-async function resolveReported(state: Resolution, taskRun: TaskRunView, reported: ReportedArtifact): Promise<ArtifactNode> {
+async function resolveReported(
+  state: Resolution,
+  taskRun: TaskRunView,
+  reported: ReportedArtifact,
+): Promise<ArtifactNode> {
   const { store, parseLocation, classify } = state.input;
   const succeeded = taskRun.outcome === 'Succeeded';
   const node = emptyNode(reported);
   const problem = (kind: Problem['kind'], message: string): void => {
-    const entry: Problem = { kind, message, taskRun: taskRun.pipelineTask ?? taskRun.name, artifact: reported.name };
+    const entry: Problem = {
+      kind,
+      message,
+      taskRun: taskRun.pipelineTask ?? taskRun.name,
+      artifact: reported.name,
+    };
     if (node.reference ?? node.location) entry.reference = node.reference ?? node.location;
     state.problems.push(entry);
   };
@@ -234,7 +257,10 @@ async function resolveReported(state: Resolution, taskRun: TaskRunView, reported
   // The reported digest wins over one embedded in the location only when they agree.
   const digest = reported.digest ?? location.digest;
   if (reported.digest && location.digest && reported.digest !== location.digest) {
-    problem('digest-conflict', `the location names ${location.digest} but the status reports ${reported.digest}`);
+    problem(
+      'digest-conflict',
+      `the location names ${location.digest} but the status reports ${reported.digest}`,
+    );
   }
   if (digest) {
     node.digest = digest;
@@ -249,7 +275,8 @@ async function resolveReported(state: Resolution, taskRun: TaskRunView, reported
         await store.fetchManifest(location.repository, digest);
       } catch (error) {
         if (!isNotFound(error)) throw error;
-        if ((await store.blobSize(location.repository, digest)) !== undefined) reported = { ...reported, digestRefersTo: 'blob' };
+        if ((await store.blobSize(location.repository, digest)) !== undefined)
+          reported = { ...reported, digestRefersTo: 'blob' };
       }
     }
     if (reported.digestRefersTo === 'blob') {
@@ -281,18 +308,26 @@ async function resolveReported(state: Resolution, taskRun: TaskRunView, reported
     const artifactType = artifactTypeOf(fetched);
     if (artifactType) node.artifactType = artifactType;
     if (isIndex(fetched)) {
-      node.platforms = (fetched.manifest.manifests ?? []).map(
-        (child): PlatformNode => ({ platform: platformName(child), digest: child.digest, size: child.size, mediaType: child.mediaType }),
-      );
+      node.platforms = (fetched.manifest.manifests ?? []).map((child): PlatformNode => ({
+        platform: platformName(child),
+        digest: child.digest,
+        size: child.size,
+        mediaType: child.mediaType,
+      }));
       node.size = fetched.descriptor.size + node.platforms.reduce((sum, p) => sum + p.size, 0);
     } else {
       const classified = classify(fetched.manifest, fetched.descriptor);
       node.files = classified.files;
-      node.size = fetched.descriptor.size + (fetched.manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0);
+      node.size =
+        fetched.descriptor.size + (fetched.manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0);
       if (classified.buildOutput) node.buildOutput = true;
     }
     if (fetched.manifest.subject) {
-      state.subjects.push({ repository: location.repository, subject: fetched.manifest.subject, from: reported.name });
+      state.subjects.push({
+        repository: location.repository,
+        subject: fetched.manifest.subject,
+        from: reported.name,
+      });
     }
     node.state = 'present';
     node.usable = succeeded;
@@ -346,7 +381,12 @@ interface RootFound {
 async function findRoot(state: Resolution): Promise<RootFound | undefined> {
   const { store, classify, repository, rootTag, root } = state.input;
   const attempts: { repository: string; reference: string; foundBy: string }[] = [];
-  if (root) attempts.push({ repository: root.repository, reference: root.digest ?? root.tag ?? 'latest', foundBy: 'argument' });
+  if (root)
+    attempts.push({
+      repository: root.repository,
+      reference: root.digest ?? root.tag ?? 'latest',
+      foundBy: 'argument',
+    });
   if (repository && rootTag) attempts.push({ repository, reference: rootTag, foundBy: `tag ${rootTag}` });
   for (const attempt of attempts) {
     try {
@@ -371,7 +411,8 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
       try {
         const fetched = await store.fetchManifest(repo, current.digest);
         const classified = classify(fetched.manifest, fetched.descriptor);
-        if (classified.role === 'pipelinerun-root') return { repository: repo, fetched, foundBy: `subject of ${from}` };
+        if (classified.role === 'pipelinerun-root')
+          return { repository: repo, fetched, foundBy: `subject of ${from}` };
         current = fetched.manifest.subject;
       } catch {
         current = undefined;
@@ -390,14 +431,21 @@ async function registryArtifacts(
   const out: { taskRun?: string; node: ArtifactNode }[] = [];
   const visited = new Set<string>([found.fetched.descriptor.digest]);
 
-  const visit = async (subject: StoreDescriptor, taskRunHint: string | undefined, depth: number): Promise<void> => {
+  const visit = async (
+    subject: StoreDescriptor,
+    taskRunHint: string | undefined,
+    depth: number,
+  ): Promise<void> => {
     if (depth > 3) return;
     let referrers: StoreDescriptor[];
     try {
       referrers = await store.referrers(found.repository, subject);
       state.referrersMode = store.referrersMode(found.repository) ?? state.referrersMode;
     } catch (error) {
-      state.problems.push({ kind: 'fetch-error', message: `listing referrers of ${subject.digest} failed: ${errorMessage(error)}` });
+      state.problems.push({
+        kind: 'fetch-error',
+        message: `listing referrers of ${subject.digest} failed: ${errorMessage(error)}`,
+      });
       return;
     }
     await Promise.all(
@@ -410,7 +458,11 @@ async function registryArtifacts(
         try {
           fetched = await store.fetchManifest(found.repository, descriptor.digest);
         } catch (error) {
-          state.problems.push({ kind: 'fetch-error', reference: store.referenceOf(found.repository, descriptor.digest), message: errorMessage(error) });
+          state.problems.push({
+            kind: 'fetch-error',
+            reference: store.referenceOf(found.repository, descriptor.digest),
+            message: errorMessage(error),
+          });
           return;
         }
         const classified = classify(fetched.manifest, fetched.descriptor);
@@ -420,20 +472,31 @@ async function registryArtifacts(
         }
         if (state.reportedDigests.has(descriptor.digest)) return;
         const node: ArtifactNode = {
-          name: classified.artifactName ?? descriptor.annotations?.['org.opencontainers.image.title'] ?? classified.kind,
+          name:
+            classified.artifactName ??
+            descriptor.annotations?.['org.opencontainers.image.title'] ??
+            classified.kind,
           direction: 'output',
           producers: [classified.kind],
           reportedAt: [],
           reference: store.referenceOf(found.repository, descriptor.digest),
           digest: descriptor.digest,
           digestRefersTo: 'manifest',
-          size: fetched.descriptor.size + (fetched.manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0),
+          size:
+            fetched.descriptor.size +
+            (fetched.manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0),
           mediaType: fetched.descriptor.mediaType,
           state: 'present',
           usable: false,
           files: classified.files,
           platforms: [],
-          referrers: await walkReferrers(state, found.repository, fetched.descriptor, (state.input.referrerDepth ?? 4) - 1, new Set(visited)),
+          referrers: await walkReferrers(
+            state,
+            found.repository,
+            fetched.descriptor,
+            (state.input.referrerDepth ?? 4) - 1,
+            new Set(visited),
+          ),
         };
         const artifactType = artifactTypeOf(fetched);
         if (artifactType) node.artifactType = artifactType;
@@ -451,16 +514,23 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
   const state = new Resolution(input);
   const tasks = input.filters?.tasks ?? [];
   const selected = input.taskRuns.filter(
-    (taskRun) => tasks.length === 0 || tasks.includes(taskRun.pipelineTask ?? '') || tasks.includes(taskRun.name),
+    (taskRun) =>
+      tasks.length === 0 || tasks.includes(taskRun.pipelineTask ?? '') || tasks.includes(taskRun.name),
   );
 
   const taskRuns: TaskRunNode[] = await Promise.all(
     selected.map(async (taskRun) => {
       for (const warning of taskRun.warnings) {
-        state.problems.push({ kind: 'malformed', taskRun: taskRun.pipelineTask ?? taskRun.name, message: `${warning.path}: ${warning.message}` });
+        state.problems.push({
+          kind: 'malformed',
+          taskRun: taskRun.pipelineTask ?? taskRun.name,
+          message: `${warning.path}: ${warning.message}`,
+        });
       }
       state.problems.push(...conflicts(taskRun));
-      const artifacts = await Promise.all(taskRun.reported.map((reported) => resolveReported(state, taskRun, reported)));
+      const artifacts = await Promise.all(
+        taskRun.reported.map((reported) => resolveReported(state, taskRun, reported)),
+      );
       const node: TaskRunNode = { name: taskRun.name, outcome: taskRun.outcome, artifacts };
       if (taskRun.pipelineTask) node.pipelineTask = taskRun.pipelineTask;
       if (taskRun.reason) node.reason = taskRun.reason;
@@ -510,7 +580,9 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
           kind: 'unreported',
           artifact: node.name,
           reference: node.reference,
-          message: taskRun ? `attributed to TaskRun ${taskRun}, which is not part of this run` : `no TaskRun status names it`,
+          message: taskRun
+            ? `attributed to TaskRun ${taskRun}, which is not part of this run`
+            : `no TaskRun status names it`,
         });
       }
     }
@@ -518,7 +590,9 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
   if (state.referrersMode) storage.referrers = state.referrersMode;
 
   for (const taskRun of taskRuns) {
-    taskRun.artifacts = taskRun.artifacts.filter((artifact) => matchesArtifactType(artifact, input.filters?.artifactTypes));
+    taskRun.artifacts = taskRun.artifacts.filter((artifact) =>
+      matchesArtifactType(artifact, input.filters?.artifactTypes),
+    );
   }
   return {
     apiVersion: TREE_API_VERSION,
@@ -530,9 +604,9 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
     problems: state.problems.map((problem) => {
       // Drop undefined optional fields so JSON output stays tidy.
       const clean = { ...problem };
-      for (const key of Object.keys(clean) as (keyof Problem)[]) if (clean[key] === undefined) delete clean[key];
+      for (const key of Object.keys(clean) as (keyof Problem)[])
+        if (clean[key] === undefined) delete clean[key];
       return clean;
     }),
   };
 }
-

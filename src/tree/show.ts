@@ -9,7 +9,13 @@ import { CliError } from '../cli/errors.js';
 import { printTree, type PrintOptions } from '../render/index.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { Outcome, RunInfo } from './model.js';
-import { resolveTree, type Location, type ManifestClass, type ReportedArtifact, type TaskRunView } from './resolve.js';
+import {
+  resolveTree,
+  type Location,
+  type ManifestClass,
+  type ReportedArtifact,
+  type TaskRunView,
+} from './resolve.js';
 import type { StoreDescriptor, StoreManifest } from './ports.js';
 import { openStore, type RegistryOptions } from './targets.js';
 
@@ -29,8 +35,7 @@ export interface ShowOptions {
 
 /** What RUN names: a PipelineRun, a TaskRun, or a root artifact in a registry. */
 export type RunTarget =
-  | { kind: 'PipelineRun' | 'TaskRun'; name: string }
-  | { kind: 'Artifact'; reference: string };
+  { kind: 'PipelineRun' | 'TaskRun'; name: string } | { kind: 'Artifact'; reference: string };
 
 const KIND_PREFIXES: Record<string, 'PipelineRun' | 'TaskRun'> = {
   pipelinerun: 'PipelineRun',
@@ -79,10 +84,12 @@ export function outcomeOf(obj: { status?: { conditions?: unknown } }): { outcome
       typeof c === 'object' && c !== null && (c as { type?: unknown }).type === 'Succeeded',
   );
   if (!succeeded) return { outcome: 'Unknown' };
-  const reason = typeof succeeded.reason === 'string' && succeeded.reason !== '' ? succeeded.reason : undefined;
+  const reason =
+    typeof succeeded.reason === 'string' && succeeded.reason !== '' ? succeeded.reason : undefined;
   const withReason = (outcome: Outcome) => (reason ? { outcome, reason } : { outcome });
   if (succeeded.status === 'True') return withReason('Succeeded');
-  if (succeeded.status === 'False') return withReason(reason && /cancel/i.test(reason) ? 'Cancelled' : 'Failed');
+  if (succeeded.status === 'False')
+    return withReason(reason && /cancel/i.test(reason) ? 'Cancelled' : 'Failed');
   return withReason('Running');
 }
 
@@ -119,10 +126,14 @@ function toReported(ref: import('../formats/refs.js').ArtifactRef): ReportedArti
 }
 
 /** The Tekton meaning of a manifest, for the resolver. */
-async function classifier(): Promise<(manifest: StoreManifest, descriptor: StoreDescriptor) => ManifestClass> {
+async function classifier(): Promise<
+  (manifest: StoreManifest, descriptor: StoreDescriptor) => ManifestClass
+> {
   const { classifyManifest } = await import('../formats/manifest.js');
   return (manifest, descriptor) => {
-    const c = classifyManifest(manifest, { descriptor: { digest: descriptor.digest, size: descriptor.size } });
+    const c = classifyManifest(manifest, {
+      descriptor: { digest: descriptor.digest, size: descriptor.size },
+    });
     const out: ManifestClass = {
       role: c.role,
       kind: c.kind === 'tekton-grouping' ? c.label : c.kind,
@@ -140,7 +151,8 @@ async function locationParser(): Promise<(location: string) => Location | undefi
   const { parseReference, repositoryName, referenceForm } = await import('../oci/reference.js');
   return (location) => {
     // Only OCI references resolve in a registry; purls, git and https URLs are shown as reported.
-    if (/^(pkg|git|https?|s3|gs|file):/i.test(location) && referenceForm(location) === 'plain') return undefined;
+    if (/^(pkg|git|https?|s3|gs|file):/i.test(location) && referenceForm(location) === 'plain')
+      return undefined;
     const reference = parseReference(location);
     const out: Location = { repository: repositoryName(reference) };
     if (reference.digest) out.digest = reference.digest;
@@ -151,12 +163,18 @@ async function locationParser(): Promise<(location: string) => Location | undefi
 
 export async function runShow(options: ShowOptions): Promise<number> {
   if (!options.run && !options.pipelineRun) {
-    throw new CliError('show needs a run: a PipelineRun name, taskrun/NAME, or an OCI reference', 'usage', 'for example: tkn artifacts show build-app-x7k2');
+    throw new CliError(
+      'show needs a run: a PipelineRun name, taskrun/NAME, or an OCI reference',
+      'usage',
+      'for example: tkn artifacts show build-app-x7k2',
+    );
   }
   const target: RunTarget = options.run
     ? parseRunArgument(options.run)
     : { kind: 'PipelineRun', name: options.pipelineRun as string };
-  const registryOnly = target.kind === 'Artifact' || (options.pipelineRun !== undefined && !options.cluster.fromFile && options.repository !== undefined);
+  const registryOnly =
+    target.kind === 'Artifact' ||
+    (options.pipelineRun !== undefined && !options.cluster.fromFile && options.repository !== undefined);
 
   const [classify, parseLocation] = await Promise.all([classifier(), locationParser()]);
   const store = await openStore(options.registry);
@@ -179,7 +197,12 @@ export async function runShow(options: ShowOptions): Promise<number> {
       root = { repository: repository.repository, tag };
       name = target.name;
     }
-    const run: RunInfo = { kind: 'Artifact', name, outcome: 'Unknown', source: `registry ${root.repository}` };
+    const run: RunInfo = {
+      kind: 'Artifact',
+      name,
+      outcome: 'Unknown',
+      source: `registry ${root.repository}`,
+    };
     const tree = await resolveTree({
       run,
       taskRuns: [],
@@ -197,7 +220,8 @@ export async function runShow(options: ShowOptions): Promise<number> {
   const source = await openSource(options);
   const namespace = options.cluster.namespace ?? source.defaultNamespace;
   const names = { configMapName: options.configMapName, tektonNamespace: options.tektonNamespace };
-  const { loadStorageConfig, formatStorageConfigExplanation, expandTagPattern } = await import('../config/index.js');
+  const { loadStorageConfig, formatStorageConfigExplanation, expandTagPattern } =
+    await import('../config/index.js');
   const { ROOT_TAG_PATTERN } = await import('../formats/constants.js');
 
   let runInfo: RunInfo;
@@ -207,7 +231,10 @@ export async function runShow(options: ShowOptions): Promise<number> {
   if (target.kind === 'TaskRun') {
     const taskRun: TaskRun = await source.getTaskRun(namespace, target.name);
     const pipelineTask = taskRun.metadata.labels?.['tekton.dev/pipelineTask'];
-    const extraction = extractTaskRunArtifacts(taskRun, pipelineTask ? { pipelineTaskName: pipelineTask } : {});
+    const extraction = extractTaskRunArtifacts(
+      taskRun,
+      pipelineTask ? { pipelineTaskName: pipelineTask } : {},
+    );
     const outcome = outcomeOf(taskRun);
     runInfo = { kind: 'TaskRun', name: target.name, namespace, ...outcome, source: source.describe() };
     taskRuns = [
@@ -234,7 +261,10 @@ export async function runShow(options: ShowOptions): Promise<number> {
     const present = children.taskRuns.filter((child) => child.taskRun !== undefined);
     const extraction = extractRunArtifacts(
       pipelineRun,
-      present.map((child) => ({ taskRun: child.taskRun as TaskRun, ...(child.pipelineTaskName ? { pipelineTaskName: child.pipelineTaskName } : {}) })),
+      present.map((child) => ({
+        taskRun: child.taskRun as TaskRun,
+        ...(child.pipelineTaskName ? { pipelineTaskName: child.pipelineTaskName } : {}),
+      })),
     );
     const outcome = outcomeOf(pipelineRun);
     runInfo = { kind: 'PipelineRun', name: target.name, namespace, ...outcome, source: source.describe() };
@@ -243,7 +273,9 @@ export async function runShow(options: ShowOptions): Promise<number> {
       const view: TaskRunView = {
         name: child.name,
         ...(child.pipelineTaskName ? { pipelineTask: child.pipelineTaskName } : {}),
-        ...(child.taskRun ? outcomeOf(child.taskRun) : { outcome: 'Unknown' as const, reason: 'TaskRun not found' }),
+        ...(child.taskRun
+          ? outcomeOf(child.taskRun)
+          : { outcome: 'Unknown' as const, reason: 'TaskRun not found' }),
         reported: found ? found.refs.map(toReported) : [],
         warnings: found ? found.warnings.map((w) => ({ path: w.path, message: w.message })) : [],
       };

@@ -43,7 +43,8 @@ export class TargetStore implements ContentStore {
 
   async fetchManifest(repository: string, reference: string): Promise<FetchedManifest> {
     // Only digests are cached: a tag may move while we look.
-    if (!reference.startsWith('sha256:') && !reference.startsWith('sha512:')) return this.fetchUncached(repository, reference);
+    if (!reference.startsWith('sha256:') && !reference.startsWith('sha512:'))
+      return this.fetchUncached(repository, reference);
     const key = `${this.options.layout ? '' : repository}@${reference}`;
     let pending = this.manifests.get(key);
     if (!pending) {
@@ -65,7 +66,11 @@ export class TargetStore implements ContentStore {
 
   async referrers(repository: string, subject: StoreDescriptor): Promise<StoreDescriptor[]> {
     // Only the identity of the subject matters for the lookup.
-    return this.target(repository).referrers({ mediaType: subject.mediaType, digest: subject.digest, size: subject.size });
+    return this.target(repository).referrers({
+      mediaType: subject.mediaType,
+      digest: subject.digest,
+      size: subject.size,
+    });
   }
 
   referrersMode(repository: string): 'api' | 'tag-schema' | 'layout' | undefined {

@@ -22,17 +22,28 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
   if (options.ociLayout) {
     const { OciLayout } = await import('../oci/layout.js');
     const layout = await OciLayout.open(options.ociLayout).catch((error: unknown) => {
-      throw new CliError(`cannot read the OCI layout ${options.ociLayout}: ${(error as Error).message}`, 'usage', 'pass a directory that holds oci-layout and index.json (oras push --oci-layout writes one)');
+      throw new CliError(
+        `cannot read the OCI layout ${options.ociLayout}: ${(error as Error).message}`,
+        'usage',
+        'pass a directory that holds oci-layout and index.json (oras push --oci-layout writes one)',
+      );
     });
     return new TargetStore({ targetFor: () => layout as unknown as StoreTarget, layout: options.ociLayout });
   }
-  const [{ RegistryClient }, { RemoteRepository }, { defaultCredentialStores, dockerConfigStore }, { parseReference }] = await Promise.all([
+  const [
+    { RegistryClient },
+    { RemoteRepository },
+    { defaultCredentialStores, dockerConfigStore },
+    { parseReference },
+  ] = await Promise.all([
     import('../oci/remote/client.js'),
     import('../oci/remote/repository.js'),
     import('../oci/auth/credentials.js'),
     import('../oci/reference.js'),
   ]);
-  const credentials = options.registryConfig ? [dockerConfigStore(options.registryConfig)] : defaultCredentialStores();
+  const credentials = options.registryConfig
+    ? [dockerConfigStore(options.registryConfig)]
+    : defaultCredentialStores();
   const clients = new Map<string, RegistryClient>();
   const clientFor = (registry: string): RegistryClient => {
     let client = clients.get(registry);
@@ -52,7 +63,10 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
   return new TargetStore({
     targetFor: (repository: string): StoreTarget => {
       const reference = parseReference(repository);
-      const target: ReadOnlyTarget = new RemoteRepository(clientFor(reference.registry), reference.repository);
+      const target: ReadOnlyTarget = new RemoteRepository(
+        clientFor(reference.registry),
+        reference.repository,
+      );
       return target as StoreTarget;
     },
   });

@@ -107,10 +107,20 @@ class Pusher {
   private target(repository: string, reference?: string): string[] {
     if (this.destination.kind === 'layout') {
       const base = this.destination.dir;
-      return ['--oci-layout', reference ? (reference.startsWith('sha256:') ? `${base}@${reference}` : `${base}:${reference}`) : base];
+      return [
+        '--oci-layout',
+        reference
+          ? reference.startsWith('sha256:')
+            ? `${base}@${reference}`
+            : `${base}:${reference}`
+          : base,
+      ];
     }
     const base = `${this.destination.host}/${repository}`;
-    return ['--plain-http', reference ? (reference.startsWith('sha256:') ? `${base}@${reference}` : `${base}:${reference}`) : base];
+    return [
+      '--plain-http',
+      reference ? (reference.startsWith('sha256:') ? `${base}@${reference}` : `${base}:${reference}`) : base,
+    ];
   }
 
   async oras_(args: string[]): Promise<string> {
@@ -126,14 +136,38 @@ class Pusher {
   /** `oras push`, returning the manifest digest. */
   async push(repository: string, tag: string, files: string[], extra: string[] = []): Promise<string> {
     const [flag, ref] = this.target(repository, tag);
-    const out = await this.oras_(['push', flag as string, ref as string, ...extra, '--format', 'json', ...files]);
+    const out = await this.oras_([
+      'push',
+      flag as string,
+      ref as string,
+      ...extra,
+      '--format',
+      'json',
+      ...files,
+    ]);
     return (JSON.parse(out) as { digest: string }).digest;
   }
 
   /** `oras attach`, returning the referrer's digest. */
-  async attach(repository: string, subject: string, artifactType: string, files: string[], extra: string[] = []): Promise<string> {
+  async attach(
+    repository: string,
+    subject: string,
+    artifactType: string,
+    files: string[],
+    extra: string[] = [],
+  ): Promise<string> {
     const [flag, ref] = this.target(repository, subject);
-    const out = await this.oras_(['attach', flag as string, ref as string, '--artifact-type', artifactType, ...extra, '--format', 'json', ...files]);
+    const out = await this.oras_([
+      'attach',
+      flag as string,
+      ref as string,
+      '--artifact-type',
+      artifactType,
+      ...extra,
+      '--format',
+      'json',
+      ...files,
+    ]);
     return (JSON.parse(out) as { digest: string }).digest;
   }
 
@@ -180,39 +214,88 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
   const p = new Pusher(options.oras, options.destination, work);
   try {
     // clone: Konflux trusted artifact. create-oci.sh tars with `gzip -n` and pushes the archive by name.
-    const sourceTar = gzipSync(tarOf({ 'app/main.go': 'package main\n\nfunc main() { println("hello") }\n', 'app/go.mod': 'module example.com/app\n\ngo 1.26\n', 'README.md': '# app\n' }));
+    const sourceTar = gzipSync(
+      tarOf({
+        'app/main.go': 'package main\n\nfunc main() { println("hello") }\n',
+        'app/go.mod': 'module example.com/app\n\ngo 1.26\n',
+        'README.md': '# app\n',
+      }),
+    );
     await writeFile(join(work, 'source.tar.gz'), sourceTar);
     await p.push(repos.source, `${pipelineRun}.git`, ['source.tar.gz']);
     const sourceBlob = sha256(sourceTar);
 
     // build: a two-platform image, pushed as images are, then indexed.
     for (const arch of ['amd64', 'arm64']) {
-      const config = { architecture: arch, os: 'linux', rootfs: { type: 'layers', diff_ids: [] as string[] }, config: {} };
+      const config = {
+        architecture: arch,
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: [] as string[] },
+        config: {},
+      };
       const layer = gzipSync(tarOf({ [`bin/app-${arch}`]: `binary for ${arch}\n` }));
       await writeFile(join(work, `config-${arch}.json`), JSON.stringify(config));
       await writeFile(join(work, `layer-${arch}.tar.gz`), layer);
-      await p.push(repos.app, `v1.4.0-${arch}`, [`layer-${arch}.tar.gz:application/vnd.oci.image.layer.v1.tar+gzip`], [
-        '--image-spec',
-        'v1.0',
-        '--config',
-        `config-${arch}.json:application/vnd.oci.image.config.v1+json`,
-      ]);
+      await p.push(
+        repos.app,
+        `v1.4.0-${arch}`,
+        [`layer-${arch}.tar.gz:application/vnd.oci.image.layer.v1.tar+gzip`],
+        ['--image-spec', 'v1.0', '--config', `config-${arch}.json:application/vnd.oci.image.config.v1+json`],
+      );
     }
     if (options.destination.kind === 'layout') {
-      await p.oras_(['manifest', 'index', 'create', '--oci-layout', `${options.destination.dir}:v1.4.0`, 'v1.4.0-amd64', 'v1.4.0-arm64']);
+      await p.oras_([
+        'manifest',
+        'index',
+        'create',
+        '--oci-layout',
+        `${options.destination.dir}:v1.4.0`,
+        'v1.4.0-amd64',
+        'v1.4.0-arm64',
+      ]);
     } else {
-      await p.oras_(['manifest', 'index', 'create', '--plain-http', `${options.destination.host}/${repos.app}:v1.4.0`, 'v1.4.0-amd64', 'v1.4.0-arm64']);
+      await p.oras_([
+        'manifest',
+        'index',
+        'create',
+        '--plain-http',
+        `${options.destination.host}/${repos.app}:v1.4.0`,
+        'v1.4.0-amd64',
+        'v1.4.0-arm64',
+      ]);
     }
     const index = await p.resolve(repos.app, 'v1.4.0');
-    await writeFile(join(work, 'sbom.spdx.json'), JSON.stringify({ spdxVersion: 'SPDX-2.3', name: 'app', packages: [{ name: 'example.com/app', versionInfo: 'v1.4.0' }] }));
-    const sbom = await p.attach(repos.app, index, 'application/spdx+json', ['sbom.spdx.json:application/spdx+json']);
-    await writeFile(join(work, 'signature.json'), JSON.stringify({ critical: { image: { 'docker-manifest-digest': index }, type: 'cosign container image signature' } }));
-    const signature = await p.attach(repos.app, index, 'application/vnd.dev.cosign.artifact.sig.v1+json', ['signature.json:application/vnd.dev.cosign.simplesigning.v1+json'], [
-      '--annotation',
-      'dev.cosignproject.cosign/signature=MEUCIQDexample',
+    await writeFile(
+      join(work, 'sbom.spdx.json'),
+      JSON.stringify({
+        spdxVersion: 'SPDX-2.3',
+        name: 'app',
+        packages: [{ name: 'example.com/app', versionInfo: 'v1.4.0' }],
+      }),
+    );
+    const sbom = await p.attach(repos.app, index, 'application/spdx+json', [
+      'sbom.spdx.json:application/spdx+json',
     ]);
-    await writeFile(join(work, 'sbom-signature.json'), JSON.stringify({ critical: { image: { 'docker-manifest-digest': sbom } } }));
-    const sbomSignature = await p.attach(repos.app, sbom, 'application/vnd.dev.cosign.artifact.sig.v1+json', ['sbom-signature.json:application/vnd.dev.cosign.simplesigning.v1+json']);
+    await writeFile(
+      join(work, 'signature.json'),
+      JSON.stringify({
+        critical: { image: { 'docker-manifest-digest': index }, type: 'cosign container image signature' },
+      }),
+    );
+    const signature = await p.attach(
+      repos.app,
+      index,
+      'application/vnd.dev.cosign.artifact.sig.v1+json',
+      ['signature.json:application/vnd.dev.cosign.simplesigning.v1+json'],
+      ['--annotation', 'dev.cosignproject.cosign/signature=MEUCIQDexample'],
+    );
+    await writeFile(
+      join(work, 'sbom-signature.json'),
+      JSON.stringify({ critical: { image: { 'docker-manifest-digest': sbom } } }),
+    );
+    const sbomSignature = await p.attach(repos.app, sbom, 'application/vnd.dev.cosign.artifact.sig.v1+json', [
+      'sbom-signature.json:application/vnd.dev.cosign.simplesigning.v1+json',
+    ]);
 
     // The PipelineRun's root and one reference per TaskRun (TEP-0193 grouping).
     const root = buildRootManifestJSON({ namespace, pipelineRun, pipeline: 'build-and-test', created });
@@ -221,12 +304,24 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
     const taskRunRefs: Record<string, string> = {};
     const refDescriptors: Record<string, OciDescriptor> = {};
     for (const task of ['build', 'test']) {
-      const ref = buildTaskRunReferenceJSON({ namespace, pipelineRun, taskRun: `${pipelineRun}-${task}`, task, created, root: rootDescriptor });
+      const ref = buildTaskRunReferenceJSON({
+        namespace,
+        pipelineRun,
+        taskRun: `${pipelineRun}-${task}`,
+        task,
+        created,
+        root: rootDescriptor,
+      });
       taskRunRefs[task] = await p.manifest(repos.artifacts, ref, ref.tag);
       refDescriptors[task] = ref.descriptor;
     }
 
-    const artifact = async (task: string, name: string, files: { title: string; bytes: Uint8Array; mediaType?: string; archive?: 'tar+gzip' }[], contentType: string) => {
+    const artifact = async (
+      task: string,
+      name: string,
+      files: { title: string; bytes: Uint8Array; mediaType?: string; archive?: 'tar+gzip' }[],
+      contentType: string,
+    ) => {
       const built = buildArtifactManifestJSON({
         name,
         namespace,
@@ -249,16 +344,43 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
       return p.manifest(repos.artifacts, built, built.tag);
     };
     const imagesList = JSON.stringify([`${full(repos.app)}@${index}`]);
-    const images = await artifact('build', 'images', [{ title: 'images', bytes: Buffer.from(imagesList), mediaType: 'application/json' }], 'application/json');
-    const junitXml = '<?xml version="1.0"?>\n<testsuite name="app" tests="3" failures="1"><testcase name="TestHello"/><testcase name="TestBye"><failure>expected bye</failure></testcase><testcase name="TestNoop"/></testsuite>\n';
-    const junit = await artifact('test', 'junit', [{ title: 'junit', bytes: Buffer.from(junitXml), mediaType: 'application/xml' }], 'application/xml');
-    const coverageTar = gzipSync(tarOf({ 'cover.out': 'mode: set\nexample.com/app/main.go:3.13,3.35 1 1\n', 'summary.txt': 'coverage: 66.7% of statements\n' }));
-    const coverage = await artifact('test', 'coverage', [{ title: 'coverage', bytes: coverageTar, archive: 'tar+gzip' }], 'application/octet-stream');
-    const logs = await artifact('test', 'logs', [{ title: 'logs', bytes: Buffer.from('=== RUN TestHello\n--- PASS\n=== RUN TestBye\n--- FAIL\n') }], 'text/plain');
+    const images = await artifact(
+      'build',
+      'images',
+      [{ title: 'images', bytes: Buffer.from(imagesList), mediaType: 'application/json' }],
+      'application/json',
+    );
+    const junitXml =
+      '<?xml version="1.0"?>\n<testsuite name="app" tests="3" failures="1"><testcase name="TestHello"/><testcase name="TestBye"><failure>expected bye</failure></testcase><testcase name="TestNoop"/></testsuite>\n';
+    const junit = await artifact(
+      'test',
+      'junit',
+      [{ title: 'junit', bytes: Buffer.from(junitXml), mediaType: 'application/xml' }],
+      'application/xml',
+    );
+    const coverageTar = gzipSync(
+      tarOf({
+        'cover.out': 'mode: set\nexample.com/app/main.go:3.13,3.35 1 1\n',
+        'summary.txt': 'coverage: 66.7% of statements\n',
+      }),
+    );
+    const coverage = await artifact(
+      'test',
+      'coverage',
+      [{ title: 'coverage', bytes: coverageTar, archive: 'tar+gzip' }],
+      'application/octet-stream',
+    );
+    const logs = await artifact(
+      'test',
+      'logs',
+      [{ title: 'logs', bytes: Buffer.from('=== RUN TestHello\n--- PASS\n=== RUN TestBye\n--- FAIL\n') }],
+      'text/plain',
+    );
     const missing = sha256('screenshots that were never uploaded');
 
     const hex = (digest: string) => digest.slice('sha256:'.length);
-    const uid = (name: string) => `0000${createHash('sha256').update(name).digest('hex').slice(0, 8)}-0000-4000-8000-000000000000`;
+    const uid = (name: string) =>
+      `0000${createHash('sha256').update(name).digest('hex').slice(0, 8)}-0000-4000-8000-000000000000`;
     const labels = (task: string) => ({
       'tekton.dev/pipeline': 'build-and-test',
       'tekton.dev/pipelineRun': pipelineRun,
@@ -269,33 +391,68 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
     const taskRun = (task: string, status: Record<string, unknown>) => ({
       apiVersion: 'tekton.dev/v1',
       kind: 'TaskRun',
-      metadata: { name: `${pipelineRun}-${task}`, namespace, uid: uid(`${pipelineRun}-${task}`), labels: labels(task) },
-      spec: { taskRef: { name: task === 'clone' ? 'git-clone-oci-ta' : task }, serviceAccountName: 'pipeline' },
-      status: { podName: `${pipelineRun}-${task}-pod`, startTime: '2026-11-20T10:00:00Z', completionTime: '2026-11-20T10:03:00Z', ...status },
+      metadata: {
+        name: `${pipelineRun}-${task}`,
+        namespace,
+        uid: uid(`${pipelineRun}-${task}`),
+        labels: labels(task),
+      },
+      spec: {
+        taskRef: { name: task === 'clone' ? 'git-clone-oci-ta' : task },
+        serviceAccountName: 'pipeline',
+      },
+      status: {
+        podName: `${pipelineRun}-${task}-pod`,
+        startTime: '2026-11-20T10:00:00Z',
+        completionTime: '2026-11-20T10:03:00Z',
+        ...status,
+      },
     });
     const objects: Record<string, unknown>[] = [
       {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: 'config-artifact-storage', namespace, labels: { 'tekton.dev/config-type': 'artifact-storage' } },
-        data: { enabled: 'true', backend: 'oci', 'oci.repository': full(repos.artifacts), 'inline-threshold': '1024' },
+        metadata: {
+          name: 'config-artifact-storage',
+          namespace,
+          labels: { 'tekton.dev/config-type': 'artifact-storage' },
+        },
+        data: {
+          enabled: 'true',
+          backend: 'oci',
+          'oci.repository': full(repos.artifacts),
+          'inline-threshold': '1024',
+        },
       },
       {
         apiVersion: 'tekton.dev/v1',
         kind: 'PipelineRun',
-        metadata: { name: pipelineRun, namespace, uid: uid(pipelineRun), labels: { 'tekton.dev/pipeline': 'build-and-test' } },
-        spec: { pipelineRef: { name: 'build-and-test' }, params: [{ name: 'git-url', value: 'https://git.example.com/app.git' }] },
+        metadata: {
+          name: pipelineRun,
+          namespace,
+          uid: uid(pipelineRun),
+          labels: { 'tekton.dev/pipeline': 'build-and-test' },
+        },
+        spec: {
+          pipelineRef: { name: 'build-and-test' },
+          params: [{ name: 'git-url', value: 'https://git.example.com/app.git' }],
+        },
         status: {
           startTime: '2026-11-20T10:00:00Z',
           completionTime: '2026-11-20T10:04:00Z',
-          conditions: [condition('False', 'Failed', 'Tasks Completed: 4 (Failed: 1, Cancelled 0), Skipped: 0')],
+          conditions: [
+            condition('False', 'Failed', 'Tasks Completed: 4 (Failed: 1, Cancelled 0), Skipped: 0'),
+          ],
           childReferences: ['clone', 'build', 'test', 'report'].map((task) => ({
             apiVersion: 'tekton.dev/v1',
             kind: 'TaskRun',
             name: `${pipelineRun}-${task}`,
             pipelineTaskName: task,
           })),
-          results: [{ name: 'IMAGE_URL', value: `${full(repos.app)}:v1.4.0` }, { name: 'IMAGE_DIGEST', value: index }],
+          results: [
+            { name: 'IMAGE_URL', value: `${full(repos.app)}:v1.4.0` },
+            { name: 'IMAGE_DIGEST', value: index },
+          ],
         },
       },
       taskRun('clone', {
@@ -312,7 +469,14 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
           { name: 'IMAGE_DIGEST', type: 'string', value: index },
         ],
         artifacts: {
-          inputs: [{ name: 'source', values: [{ uri: `oci:${full(repos.source)}@${sourceBlob}`, digest: { sha256: hex(sourceBlob) } }] }],
+          inputs: [
+            {
+              name: 'source',
+              values: [
+                { uri: `oci:${full(repos.source)}@${sourceBlob}`, digest: { sha256: hex(sourceBlob) } },
+              ],
+            },
+          ],
           outputs: [
             {
               name: 'images',
@@ -320,7 +484,12 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
                 {
                   uri: `${full(repos.artifacts)}@${images}`,
                   digest: { sha256: hex(images) },
-                  ref: { backend: 'oci', location: `${full(repos.artifacts)}@${images}`, digest: images, contentType: 'application/json' },
+                  ref: {
+                    backend: 'oci',
+                    location: `${full(repos.artifacts)}@${images}`,
+                    digest: images,
+                    contentType: 'application/json',
+                  },
                   size: Buffer.byteLength(imagesList),
                 },
               ],
@@ -332,15 +501,53 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
         conditions: [condition('False', 'Failed', '"step-unit-tests" exited with code 1')],
         artifacts: {
           outputs: [
-            { name: 'junit', values: [{ uri: `${full(repos.artifacts)}@${junit}`, digest: { sha256: hex(junit) }, ref: { backend: 'oci', location: `${full(repos.artifacts)}:${namespace}.${pipelineRun}-test.junit`, digest: junit, contentType: 'application/xml' }, size: Buffer.byteLength(junitXml) }] },
-            { name: 'coverage', values: [{ uri: `${full(repos.artifacts)}@${coverage}`, digest: { sha256: hex(coverage) }, ref: { backend: 'oci', location: `${full(repos.artifacts)}@${coverage}`, digest: coverage }, size: coverageTar.byteLength }] },
-            { name: 'screenshots', values: [{ uri: `${full(repos.artifacts)}@${missing}`, digest: { sha256: hex(missing) }, ref: { backend: 'oci', location: `${full(repos.artifacts)}@${missing}`, digest: missing } }] },
+            {
+              name: 'junit',
+              values: [
+                {
+                  uri: `${full(repos.artifacts)}@${junit}`,
+                  digest: { sha256: hex(junit) },
+                  ref: {
+                    backend: 'oci',
+                    location: `${full(repos.artifacts)}:${namespace}.${pipelineRun}-test.junit`,
+                    digest: junit,
+                    contentType: 'application/xml',
+                  },
+                  size: Buffer.byteLength(junitXml),
+                },
+              ],
+            },
+            {
+              name: 'coverage',
+              values: [
+                {
+                  uri: `${full(repos.artifacts)}@${coverage}`,
+                  digest: { sha256: hex(coverage) },
+                  ref: { backend: 'oci', location: `${full(repos.artifacts)}@${coverage}`, digest: coverage },
+                  size: coverageTar.byteLength,
+                },
+              ],
+            },
+            {
+              name: 'screenshots',
+              values: [
+                {
+                  uri: `${full(repos.artifacts)}@${missing}`,
+                  digest: { sha256: hex(missing) },
+                  ref: { backend: 'oci', location: `${full(repos.artifacts)}@${missing}`, digest: missing },
+                },
+              ],
+            },
           ],
         },
       }),
       taskRun('report', {
         conditions: [condition('True', 'Succeeded', 'All Steps have completed executing')],
-        artifacts: { outputs: [{ name: 'summary', values: [{ inline: 'build ok; tests: 2 passed, 1 failed; coverage 66.7%' }] }] },
+        artifacts: {
+          outputs: [
+            { name: 'summary', values: [{ inline: 'build ok; tests: 2 passed, 1 failed; coverage 66.7%' }] },
+          ],
+        },
       }),
     ];
     return {
@@ -348,7 +555,20 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
       pipelineRun,
       repositories: { artifacts: full(repos.artifacts), app: full(repos.app), source: full(repos.source) },
       objects,
-      digests: { root: rootDigest, index, sbom, signature, sbomSignature, sourceBlob, images, junit, coverage, logs, missing, taskRunRefs },
+      digests: {
+        root: rootDigest,
+        index,
+        sbom,
+        signature,
+        sbomSignature,
+        sourceBlob,
+        images,
+        junit,
+        coverage,
+        logs,
+        missing,
+        taskRunRefs,
+      },
     };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -359,7 +579,13 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
 export async function writeRunExport(scenario: Scenario, file: string): Promise<void> {
   const { stringify } = await import('yaml');
   await mkdir(join(file, '..'), { recursive: true });
-  await writeFile(file, stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: scenario.objects }, { lineWidth: 0 }));
+  await writeFile(
+    file,
+    stringify(
+      { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: scenario.objects },
+      { lineWidth: 0 },
+    ),
+  );
 }
 
 export async function readJson(file: string): Promise<unknown> {

@@ -31,7 +31,9 @@ describe('tree printer', () => {
     expect(lines[0]).toBe('PipelineRun build-app-x7k2 (namespace ci)  ✘ Failed');
     expect(lines[1]).toContain('storage: registry.example.com/tekton/artifacts');
     expect(text).toContain('├── build (build-app-x7k2-build)  ✔ Succeeded');
-    expect(text).toContain('│   ├── image [build output]  ✔ usable  1.21 KiB  registry.example.com/app@sha256:bbbbbbbbbbbb  (chains-type-hint)');
+    expect(text).toContain(
+      '│   ├── image [build output]  ✔ usable  1.21 KiB  registry.example.com/app@sha256:bbbbbbbbbbbb  (chains-type-hint)',
+    );
     expect(text).toContain('│   │   ├── linux/amd64  900 B  sha256:cccccccccccc');
     expect(text).toContain('│   │   └── sbom  application/spdx+json  sha256:dddddddddddd');
     expect(text).toContain('│   │       └── sbom.spdx.json  20 KiB  application/spdx+json');
@@ -96,7 +98,13 @@ describe('table printer', () => {
     expect(treeTable(tree)).toBe('No results or artifacts found for PipelineRun build-app-x7k2.\n');
   });
   it('renders arbitrary rows aligned', () => {
-    const text = renderTable(['A', 'B'], [['long value', 'x'], ['y', 'z']]);
+    const text = renderTable(
+      ['A', 'B'],
+      [
+        ['long value', 'x'],
+        ['y', 'z'],
+      ],
+    );
     expect(text).toBe('A            B\nlong value   x\ny            z\n');
   });
 });
@@ -112,7 +120,9 @@ describe('documents and names', () => {
   });
   it('prints one reference per line for -o name', () => {
     expect(treeNames(sampleTree())).toBe(
-      'registry.example.com/app@sha256:' + 'b'.repeat(64) + '\nregistry.example.com/tekton/artifacts:ci.x7k2-test.junit\n',
+      'registry.example.com/app@sha256:' +
+        'b'.repeat(64) +
+        '\nregistry.example.com/tekton/artifacts:ci.x7k2-test.junit\n',
     );
   });
 });

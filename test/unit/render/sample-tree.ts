@@ -5,10 +5,21 @@ export function sampleTree(): ArtifactTree {
   return {
     apiVersion: TREE_API_VERSION,
     kind: 'ArtifactTree',
-    run: { kind: 'PipelineRun', name: 'build-app-x7k2', namespace: 'ci', outcome: 'Failed', reason: 'Failed', source: 'file run.yaml' },
+    run: {
+      kind: 'PipelineRun',
+      name: 'build-app-x7k2',
+      namespace: 'ci',
+      outcome: 'Failed',
+      reason: 'Failed',
+      source: 'file run.yaml',
+    },
     storage: {
       repository: 'registry.example.com/tekton/artifacts',
-      root: { reference: 'registry.example.com/tekton/artifacts@sha256:' + 'a'.repeat(64), digest: 'sha256:' + 'a'.repeat(64), foundBy: 'tag ci.build-app-x7k2' },
+      root: {
+        reference: 'registry.example.com/tekton/artifacts@sha256:' + 'a'.repeat(64),
+        digest: 'sha256:' + 'a'.repeat(64),
+        foundBy: 'tag ci.build-app-x7k2',
+      },
       referrers: 'api',
     },
     taskRuns: [
@@ -30,7 +41,14 @@ export function sampleTree(): ArtifactTree {
             state: 'present',
             usable: true,
             files: [],
-            platforms: [{ platform: 'linux/amd64', digest: 'sha256:' + 'c'.repeat(64), size: 900, mediaType: 'application/vnd.oci.image.manifest.v1+json' }],
+            platforms: [
+              {
+                platform: 'linux/amd64',
+                digest: 'sha256:' + 'c'.repeat(64),
+                size: 900,
+                mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              },
+            ],
             referrers: [
               {
                 digest: 'sha256:' + 'd'.repeat(64),
@@ -38,7 +56,14 @@ export function sampleTree(): ArtifactTree {
                 artifactType: 'application/spdx+json',
                 size: 600,
                 kind: 'sbom',
-                files: [{ title: 'sbom.spdx.json', digest: 'sha256:' + 'e'.repeat(64), size: 20480, mediaType: 'application/spdx+json' }],
+                files: [
+                  {
+                    title: 'sbom.spdx.json',
+                    digest: 'sha256:' + 'e'.repeat(64),
+                    size: 20480,
+                    mediaType: 'application/spdx+json',
+                  },
+                ],
                 referrers: [],
               },
             ],
@@ -81,6 +106,13 @@ export function sampleTree(): ArtifactTree {
       },
     ],
     unreported: [],
-    problems: [{ kind: 'dangling', taskRun: 'test', artifact: 'junit', message: 'the registry has no manifest sha256:ffffffffffff' }],
+    problems: [
+      {
+        kind: 'dangling',
+        taskRun: 'test',
+        artifact: 'junit',
+        message: 'the registry has no manifest sha256:ffffffffffff',
+      },
+    ],
   };
 }

@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ContentStore, FetchedManifest, StoreDescriptor, StoreManifest } from '../../../src/tree/ports.js';
-import { resolveTree, type ManifestClass, type ReportedArtifact, type ResolveInput, type TaskRunView } from '../../../src/tree/resolve.js';
+import type {
+  ContentStore,
+  FetchedManifest,
+  StoreDescriptor,
+  StoreManifest,
+} from '../../../src/tree/ports.js';
+import {
+  resolveTree,
+  type ManifestClass,
+  type ReportedArtifact,
+  type ResolveInput,
+  type TaskRunView,
+} from '../../../src/tree/resolve.js';
 
 /** An in-memory store: manifests by digest, tags, blobs; referrers found by subject, like a layout. */
 class MemoryStore implements ContentStore {
@@ -29,8 +40,12 @@ class MemoryStore implements ContentStore {
     this.requests.push(`manifest ${repository} ${reference}`);
     const digest = reference.startsWith('sha256:') ? reference : this.tags.get(reference);
     const entry = digest ? this.manifests.get(digest) : undefined;
-    if (!digest || !entry) throw Object.assign(new Error(`${repository}: ${reference} not found`), { code: 'MANIFEST_UNKNOWN' });
-    return { descriptor: { mediaType: entry.mediaType, digest, size: entry.bytes.length }, manifest: entry.manifest };
+    if (!digest || !entry)
+      throw Object.assign(new Error(`${repository}: ${reference} not found`), { code: 'MANIFEST_UNKNOWN' });
+    return {
+      descriptor: { mediaType: entry.mediaType, digest, size: entry.bytes.length },
+      manifest: entry.manifest,
+    };
   }
   async blobSize(_repository: string, digest: string): Promise<number | undefined> {
     return this.blobs.get(digest);
@@ -68,8 +83,16 @@ function classify(manifest: StoreManifest): ManifestClass {
   const taskRun = annotations['dev.tekton.artifact/taskrun'];
   const artifactName = annotations['dev.tekton.artifact/name'];
   const role: ManifestClass['role'] =
-    manifest.artifactType === ROOT_TYPE ? 'pipelinerun-root' : manifest.artifactType === TASKRUN_TYPE ? 'taskrun-reference' : 'artifact';
-  const out: ManifestClass = { role, kind: manifest.artifactType === 'application/spdx+json' ? 'sbom' : 'tekton-artifact', files };
+    manifest.artifactType === ROOT_TYPE
+      ? 'pipelinerun-root'
+      : manifest.artifactType === TASKRUN_TYPE
+        ? 'taskrun-reference'
+        : 'artifact';
+  const out: ManifestClass = {
+    role,
+    kind: manifest.artifactType === 'application/spdx+json' ? 'sbom' : 'tekton-artifact',
+    files,
+  };
   if (taskRun) out.taskRun = taskRun;
   if (artifactName) out.artifactName = artifactName;
   return out;
@@ -81,13 +104,24 @@ function parseLocation(location: string) {
   const at = bare.indexOf('@');
   if (at >= 0) return { repository: bare.slice(0, at), digest: bare.slice(at + 1) };
   const colon = bare.lastIndexOf(':');
-  if (colon < 0 || colon === bare.length - 1 || bare.slice(colon).includes('/')) throw new Error(`malformed reference ${location}`);
+  if (colon < 0 || colon === bare.length - 1 || bare.slice(colon).includes('/'))
+    throw new Error(`malformed reference ${location}`);
   return { repository: bare.slice(0, colon), tag: bare.slice(colon + 1) };
 }
 
-const empty = { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 };
+const empty = {
+  mediaType: 'application/vnd.oci.empty.v1+json',
+  digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+  size: 2,
+};
 
-function artifactManifest(store: MemoryStore, name: string, taskRun: string, subject?: StoreDescriptor, content = `${name} content`): StoreDescriptor {
+function artifactManifest(
+  store: MemoryStore,
+  name: string,
+  taskRun: string,
+  subject?: StoreDescriptor,
+  content = `${name} content`,
+): StoreDescriptor {
   const layer = store.addBlob(content);
   const manifest: StoreManifest = {
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
@@ -101,7 +135,14 @@ function artifactManifest(store: MemoryStore, name: string, taskRun: string, sub
 }
 
 function reported(name: string, fields: Partial<ReportedArtifact>): ReportedArtifact {
-  return { name, producers: ['tep0164'], paths: [`status.artifacts.outputs[${name}]`], direction: 'output', digestRefersTo: 'manifest', ...fields };
+  return {
+    name,
+    producers: ['tep0164'],
+    paths: [`status.artifacts.outputs[${name}]`],
+    direction: 'output',
+    digestRefersTo: 'manifest',
+    ...fields,
+  };
 }
 
 function input(store: MemoryStore, taskRuns: TaskRunView[], extra: Partial<ResolveInput> = {}): ResolveInput {
@@ -137,7 +178,11 @@ describe('resolveTree', () => {
           warnings: [],
           reported: [
             reported('images', { location: `reg.test/art@${sbomSubject.digest}` }),
-            reported('source', { location: `oci:reg.test/ta@${tarball.digest}`, digestRefersTo: 'blob', producers: ['konflux-trusted-artifact'] }),
+            reported('source', {
+              location: `oci:reg.test/ta@${tarball.digest}`,
+              digestRefersTo: 'blob',
+              producers: ['konflux-trusted-artifact'],
+            }),
             reported('summary', { inline: 'ok: 2 images' }),
             reported('git', { location: 'pkg:github/org/app@abc', producers: ['tep0147'] }),
           ],
@@ -153,7 +198,14 @@ describe('resolveTree', () => {
     ]);
     const images = build!.artifacts[0]!;
     expect(images.reference).toBe(`reg.test/art@${sbomSubject.digest}`);
-    expect(images.files).toEqual([{ title: 'images.json', digest: expect.stringMatching(/^sha256:/), size: 'images content'.length, mediaType: 'application/octet-stream' }]);
+    expect(images.files).toEqual([
+      {
+        title: 'images.json',
+        digest: expect.stringMatching(/^sha256:/),
+        size: 'images content'.length,
+        mediaType: 'application/octet-stream',
+      },
+    ]);
     expect(images.referrers).toHaveLength(1);
     expect(images.referrers[0]).toMatchObject({ kind: 'sbom', artifactType: 'application/spdx+json' });
     expect(images.referrers[0]!.files[0]!.size).toBe('{"spdxVersion":"SPDX-2.3"}'.length);
@@ -167,14 +219,29 @@ describe('resolveTree', () => {
     const b = artifactManifest(store, 'b', 'pr-two');
     const tree = await resolveTree(
       input(store, [
-        { name: 'pr-one', pipelineTask: 'one', outcome: 'Succeeded', warnings: [], reported: [reported('a', { location: `reg.test/r@${a.digest}` })] },
-        { name: 'pr-two', pipelineTask: 'two', outcome: 'Failed', reason: 'Failed', warnings: [], reported: [reported('b', { location: `reg.test/r@${b.digest}` })] },
+        {
+          name: 'pr-one',
+          pipelineTask: 'one',
+          outcome: 'Succeeded',
+          warnings: [],
+          reported: [reported('a', { location: `reg.test/r@${a.digest}` })],
+        },
+        {
+          name: 'pr-two',
+          pipelineTask: 'two',
+          outcome: 'Failed',
+          reason: 'Failed',
+          warnings: [],
+          reported: [reported('b', { location: `reg.test/r@${b.digest}` })],
+        },
       ]),
     );
-    expect(tree.taskRuns.map((t) => [t.pipelineTask, t.artifacts[0]?.state, t.artifacts[0]?.usable])).toEqual([
-      ['one', 'present', true],
-      ['two', 'present', false],
-    ]);
+    expect(tree.taskRuns.map((t) => [t.pipelineTask, t.artifacts[0]?.state, t.artifacts[0]?.usable])).toEqual(
+      [
+        ['one', 'present', true],
+        ['two', 'present', false],
+      ],
+    );
   });
 
   it('reports dangling manifests and blobs, malformed locations and digest conflicts', async () => {
@@ -191,8 +258,16 @@ describe('resolveTree', () => {
             reported('junit', { location: `reg.test/r@${missing}` }),
             reported('src', { location: `oci:reg.test/ta@${missing}`, digestRefersTo: 'blob' }),
             reported('bad', { location: 'reg.test/r:' }),
-            reported('img', { location: 'reg.test/app:v1', digest: 'sha256:' + '1'.repeat(64), producers: ['chains-type-hint'] }),
-            reported('img', { location: 'reg.test/app:v1', digest: 'sha256:' + '2'.repeat(64), producers: ['tep0147'] }),
+            reported('img', {
+              location: 'reg.test/app:v1',
+              digest: 'sha256:' + '1'.repeat(64),
+              producers: ['chains-type-hint'],
+            }),
+            reported('img', {
+              location: 'reg.test/app:v1',
+              digest: 'sha256:' + '2'.repeat(64),
+              producers: ['tep0147'],
+            }),
           ],
         },
       ]),
@@ -200,14 +275,30 @@ describe('resolveTree', () => {
     const states = tree.taskRuns[0]!.artifacts.map((a) => a.state);
     expect(states).toEqual(['dangling', 'dangling', 'error', 'dangling', 'dangling']);
     const kinds = tree.problems.map((p) => p.kind).sort();
-    expect(kinds).toEqual(['dangling', 'dangling', 'dangling', 'dangling', 'digest-conflict', 'malformed', 'malformed']);
+    expect(kinds).toEqual([
+      'dangling',
+      'dangling',
+      'dangling',
+      'dangling',
+      'digest-conflict',
+      'malformed',
+      'malformed',
+    ]);
     expect(tree.problems.find((p) => p.kind === 'digest-conflict')?.message).toContain('2 different digests');
     expect(tree.problems.find((p) => p.message.startsWith('status.results[IMAGES]'))).toBeDefined();
   });
 
   it('walks the root artifact, attributes unreported content to its TaskRun, and does not repeat reported content', async () => {
     const store = new MemoryStore();
-    const root = store.addManifest({ mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: ROOT_TYPE, config: empty, layers: [] }, 'ci.pr');
+    const root = store.addManifest(
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: ROOT_TYPE,
+        config: empty,
+        layers: [],
+      },
+      'ci.pr',
+    );
     const trRef = store.addManifest({
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       artifactType: TASKRUN_TYPE,
@@ -222,11 +313,23 @@ describe('resolveTree', () => {
     const tree = await resolveTree(
       input(
         store,
-        [{ name: 'pr-build', pipelineTask: 'build', outcome: 'Succeeded', warnings: [], reported: [reported('images', { location: `reg.test/art@${reportedOne.digest}` })] }],
+        [
+          {
+            name: 'pr-build',
+            pipelineTask: 'build',
+            outcome: 'Succeeded',
+            warnings: [],
+            reported: [reported('images', { location: `reg.test/art@${reportedOne.digest}` })],
+          },
+        ],
         { repository: 'reg.test/art', rootTag: 'ci.pr' },
       ),
     );
-    expect(tree.storage.root).toEqual({ reference: `reg.test/art@${root.digest}`, digest: root.digest, foundBy: 'tag ci.pr' });
+    expect(tree.storage.root).toEqual({
+      reference: `reg.test/art@${root.digest}`,
+      digest: root.digest,
+      foundBy: 'tag ci.pr',
+    });
     expect(tree.taskRuns[0]!.artifacts.map((a) => a.name).sort()).toEqual(['coverage', 'images']);
     expect(tree.unreported.map((a) => a.name)).toEqual(['stray']);
     expect(tree.problems.map((p) => [p.kind, p.artifact])).toEqual(
@@ -239,11 +342,30 @@ describe('resolveTree', () => {
 
   it('finds the root through the subject of a reported artifact when the root tag is unknown', async () => {
     const store = new MemoryStore();
-    const root = store.addManifest({ mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: ROOT_TYPE, config: empty, layers: [] });
-    const trRef = store.addManifest({ mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: TASKRUN_TYPE, config: empty, layers: [], subject: root, annotations: { 'dev.tekton.artifact/taskrun': 'pr-a' } });
+    const root = store.addManifest({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: ROOT_TYPE,
+      config: empty,
+      layers: [],
+    });
+    const trRef = store.addManifest({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: TASKRUN_TYPE,
+      config: empty,
+      layers: [],
+      subject: root,
+      annotations: { 'dev.tekton.artifact/taskrun': 'pr-a' },
+    });
     const art = artifactManifest(store, 'x', 'pr-a', trRef);
     const tree = await resolveTree(
-      input(store, [{ name: 'pr-a', outcome: 'Succeeded', warnings: [], reported: [reported('x', { location: `reg.test/art@${art.digest}` })] }]),
+      input(store, [
+        {
+          name: 'pr-a',
+          outcome: 'Succeeded',
+          warnings: [],
+          reported: [reported('x', { location: `reg.test/art@${art.digest}` })],
+        },
+      ]),
     );
     expect(tree.storage.root?.foundBy).toBe('subject of x');
     expect(tree.storage.root?.digest).toBe(root.digest);
@@ -251,13 +373,33 @@ describe('resolveTree', () => {
 
   it('shows a registry-only run with TaskRuns known from their reference artifacts', async () => {
     const store = new MemoryStore();
-    const root = store.addManifest({ mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: ROOT_TYPE, config: empty, layers: [] }, 'ci.gone');
-    const trRef = store.addManifest({ mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: TASKRUN_TYPE, config: empty, layers: [], subject: root, annotations: { 'dev.tekton.artifact/taskrun': 'gone-build' } });
+    const root = store.addManifest(
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: ROOT_TYPE,
+        config: empty,
+        layers: [],
+      },
+      'ci.gone',
+    );
+    const trRef = store.addManifest({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: TASKRUN_TYPE,
+      config: empty,
+      layers: [],
+      subject: root,
+      annotations: { 'dev.tekton.artifact/taskrun': 'gone-build' },
+    });
     artifactManifest(store, 'report', 'gone-build', trRef);
     const tree = await resolveTree(
-      input(store, [], { run: { kind: 'Artifact', name: 'reg.test/art:ci.gone', outcome: 'Unknown', source: 'registry' }, root: { repository: 'reg.test/art', tag: 'ci.gone' } }),
+      input(store, [], {
+        run: { kind: 'Artifact', name: 'reg.test/art:ci.gone', outcome: 'Unknown', source: 'registry' },
+        root: { repository: 'reg.test/art', tag: 'ci.gone' },
+      }),
     );
-    expect(tree.taskRuns.map((t) => [t.name, t.artifacts.map((a) => a.name)])).toEqual([['gone-build', ['report']]]);
+    expect(tree.taskRuns.map((t) => [t.name, t.artifacts.map((a) => a.name)])).toEqual([
+      ['gone-build', ['report']],
+    ]);
     expect(tree.problems).toEqual([]);
   });
 
@@ -267,9 +409,21 @@ describe('resolveTree', () => {
     // b refers to a; then make a "refer" to b by faking referrers both ways.
     const b = artifactManifest(store, 'b', 'pr-a', a);
     const original = store.referrers.bind(store);
-    store.referrers = async (repository, subject) => (subject.digest === b.digest ? [a] : original(repository, subject));
+    store.referrers = async (repository, subject) =>
+      subject.digest === b.digest ? [a] : original(repository, subject);
     const tree = await resolveTree(
-      input(store, [{ name: 'pr-a', outcome: 'Succeeded', warnings: [], reported: [reported('a', { location: `reg.test/r@${a.digest}` })] }], { referrerDepth: 50 }),
+      input(
+        store,
+        [
+          {
+            name: 'pr-a',
+            outcome: 'Succeeded',
+            warnings: [],
+            reported: [reported('a', { location: `reg.test/r@${a.digest}` })],
+          },
+        ],
+        { referrerDepth: 50 },
+      ),
     );
     const node = tree.taskRuns[0]!.artifacts[0]!;
     expect(node.referrers.map((r) => r.digest)).toEqual([b.digest]);
@@ -283,12 +437,29 @@ describe('resolveTree', () => {
       input(
         store,
         [
-          { name: 'pr-one', pipelineTask: 'one', outcome: 'Succeeded', warnings: [], reported: [reported('a', { location: `reg.test/r@${a.digest}` }), reported('note', { inline: 'x' })] },
-          { name: 'pr-two', pipelineTask: 'two', outcome: 'Succeeded', warnings: [], reported: [reported('b', { inline: 'y' })] },
+          {
+            name: 'pr-one',
+            pipelineTask: 'one',
+            outcome: 'Succeeded',
+            warnings: [],
+            reported: [
+              reported('a', { location: `reg.test/r@${a.digest}` }),
+              reported('note', { inline: 'x' }),
+            ],
+          },
+          {
+            name: 'pr-two',
+            pipelineTask: 'two',
+            outcome: 'Succeeded',
+            warnings: [],
+            reported: [reported('b', { inline: 'y' })],
+          },
         ],
         { filters: { tasks: ['one'], artifactTypes: ['application/vnd.tekton.artifact.v1'] } },
       ),
     );
-    expect(tree.taskRuns.map((t) => [t.pipelineTask, t.artifacts.map((x) => x.name)])).toEqual([['one', ['a']]]);
+    expect(tree.taskRuns.map((t) => [t.pipelineTask, t.artifacts.map((x) => x.name)])).toEqual([
+      ['one', ['a']],
+    ]);
   });
 });
