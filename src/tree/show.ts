@@ -8,7 +8,7 @@ import type { PipelineRun, TaskRun } from '../cluster/types.js';
 import { CliError } from '../cli/errors.js';
 import { printTree, type PrintOptions } from '../render/index.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import type { Outcome, RunInfo } from './model.js';
+import type { ArtifactTree, Outcome, RunInfo } from './model.js';
 import {
   resolveTree,
   type Location,
@@ -93,7 +93,7 @@ export function outcomeOf(obj: { status?: { conditions?: unknown } }): { outcome
   return withReason('Running');
 }
 
-async function openSource(options: ShowOptions): Promise<RunSource> {
+async function openSource(options: Pick<ShowOptions, 'cluster'>): Promise<RunSource> {
   const { fromFile, namespace, kubeconfig, context } = options.cluster;
   if (fromFile) {
     const { FileSource } = await import('../cluster/file-source.js');
@@ -161,7 +161,24 @@ async function locationParser(): Promise<(location: string) => Location | undefi
   };
 }
 
+/** What resolving a run gives: its tree, or (with --explain-config) the configuration text. */
+export type Resolved = { kind: 'tree'; tree: ArtifactTree } | { kind: 'explanation'; text: string };
+
 export async function runShow(options: ShowOptions): Promise<number> {
+  const resolved = await resolveRun(options);
+  if (resolved.kind === 'explanation') {
+    process.stdout.write(resolved.text);
+    return ExitCode.ok;
+  }
+  await printTree(resolved.tree, options.print);
+  return options.strict && resolved.tree.problems.length > 0 ? ExitCode.findings : ExitCode.ok;
+}
+
+/**
+ * Resolves a run given any way show accepts it (a name in the cluster or a file, a root reference,
+ * --pipelinerun with --repository) into its artifact tree. pull and diff start from here too.
+ */
+export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>): Promise<Resolved> {
   if (!options.run && !options.pipelineRun) {
     throw new CliError(
       'show needs a run: a PipelineRun name, taskrun/NAME, or an OCI reference',
@@ -213,8 +230,7 @@ export async function runShow(options: ShowOptions): Promise<number> {
       parseLocation,
       filters: options.filters,
     });
-    await printTree(tree, options.print);
-    return options.strict && tree.problems.length > 0 ? ExitCode.findings : ExitCode.ok;
+    return { kind: 'tree', tree };
   }
 
   const source = await openSource(options);
@@ -298,10 +314,7 @@ export async function runShow(options: ShowOptions): Promise<number> {
     ...(pipelineRun ? { pipelineRun } : {}),
     names,
   });
-  if (options.explainConfig) {
-    process.stdout.write(formatStorageConfigExplanation(config));
-    return ExitCode.ok;
-  }
+  if (options.explainConfig) return { kind: 'explanation', text: formatStorageConfigExplanation(config) };
   for (const warning of config.warnings) process.stderr.write(`Warning: ${warning.message}\n`);
 
   const repository = options.repository ?? config.settings.ociRepository ?? undefined;
@@ -323,6 +336,5 @@ export async function runShow(options: ShowOptions): Promise<number> {
     parseLocation,
     filters: options.filters,
   });
-  await printTree(tree, options.print);
-  return options.strict && tree.problems.length > 0 ? ExitCode.findings : ExitCode.ok;
+  return { kind: 'tree', tree };
 }
