@@ -100,7 +100,9 @@ describe('Docker config.json', () => {
 
   it('reports a failing helper without leaking its output', async () => {
     const p = writeConfig('d3/config.json', { credsStore: 'test' });
-    const err = await dockerConfigStore(p, env).get('broken.example').catch((e: unknown) => e);
+    const err = await dockerConfigStore(p, env)
+      .get('broken.example')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OciError);
     expect((err as OciError).code).toBe('CREDENTIALS');
     expect((err as OciError).message).toMatch(/docker-credential-test failed .*keychain locked/);
@@ -116,11 +118,15 @@ describe('Docker config.json', () => {
   it('treats a missing file as empty and a broken one as an error that does not quote it', async () => {
     expect(await dockerConfigStore(join(dir, 'absent.json'), env).get('x')).toBeUndefined();
     const p = writeConfig('d4/config.json', '{"auths": {"x": {"auth": "c2VjcmV0"}');
-    const err = await dockerConfigStore(p, env).get('x').catch((e: unknown) => e);
+    const err = await dockerConfigStore(p, env)
+      .get('x')
+      .catch((e: unknown) => e);
     expect((err as OciError).code).toBe('CREDENTIALS');
     expect((err as OciError).message).not.toContain('c2VjcmV0');
     const bad = writeConfig('d5/config.json', { auths: { x: { auth: b64('nocolon') } } });
-    const err2 = await dockerConfigStore(bad, env).get('x').catch((e: unknown) => e);
+    const err2 = await dockerConfigStore(bad, env)
+      .get('x')
+      .catch((e: unknown) => e);
     expect((err2 as OciError).message).not.toContain('nocolon');
   });
 });
@@ -145,7 +151,11 @@ describe('auth.json', () => {
 describe('Secret .dockerconfigjson', () => {
   it('reads auths and never runs helpers named by cluster content', async () => {
     const s = dockerConfigJsonStore(
-      JSON.stringify({ auths: { 'reg.example': { auth: b64('k8s:pw') } }, credsStore: 'test', credHelpers: { 'helper.example': 'test' } }),
+      JSON.stringify({
+        auths: { 'reg.example': { auth: b64('k8s:pw') } },
+        credsStore: 'test',
+        credHelpers: { 'helper.example': 'test' },
+      }),
     );
     expect(await s.get('reg.example')).toEqual({ username: 'k8s', password: 'pw' });
     expect(await s.get('helper.example')).toBeUndefined();
@@ -155,12 +165,24 @@ describe('Secret .dockerconfigjson', () => {
 describe('lookup order', () => {
   it('explicit flags, Secret, REGISTRY_AUTH_FILE, DOCKER_CONFIG, XDG_RUNTIME_DIR, ~/.config', async () => {
     const dockerDir = join(dir, 'order-docker');
-    writeConfig('order-docker/config.json', { auths: { 'a.example': { auth: b64('docker:1') }, 'b.example': { auth: b64('docker:2') } } });
-    const authFile = writeConfig('order-authfile.json', { auths: { 'b.example': { auth: b64('authfile:1') } } });
+    writeConfig('order-docker/config.json', {
+      auths: { 'a.example': { auth: b64('docker:1') }, 'b.example': { auth: b64('docker:2') } },
+    });
+    const authFile = writeConfig('order-authfile.json', {
+      auths: { 'b.example': { auth: b64('authfile:1') } },
+    });
     writeConfig('order-xdg/containers/auth.json', { auths: { 'c.example': { auth: b64('xdg:1') } } });
-    writeConfig('order-home/.config/containers/auth.json', { auths: { 'd.example': { auth: b64('home:1') } } });
+    writeConfig('order-home/.config/containers/auth.json', {
+      auths: { 'd.example': { auth: b64('home:1') } },
+    });
     const stores = defaultCredentialStores({
-      env: { ...env, DOCKER_CONFIG: dockerDir, REGISTRY_AUTH_FILE: authFile, XDG_RUNTIME_DIR: join(dir, 'order-xdg'), XDG_CONFIG_HOME: '' },
+      env: {
+        ...env,
+        DOCKER_CONFIG: dockerDir,
+        REGISTRY_AUTH_FILE: authFile,
+        XDG_RUNTIME_DIR: join(dir, 'order-xdg'),
+        XDG_CONFIG_HOME: '',
+      },
       home: join(dir, 'order-home'),
       explicit: { credential: { username: 'flag', password: 'x' }, registry: 'e.example' },
       dockerConfigJson: [JSON.stringify({ auths: { 'a.example': { auth: b64('secret:1') } } })],
@@ -176,7 +198,9 @@ describe('lookup order', () => {
   });
 
   it('chains stores and scopes static credentials to one registry', async () => {
-    const chain = chainCredentialStores([staticCredentialStore({ username: 'u', password: 'p' }, 'one.example')]);
+    const chain = chainCredentialStores([
+      staticCredentialStore({ username: 'u', password: 'p' }, 'one.example'),
+    ]);
     expect(await chain.get('one.example')).toEqual({ username: 'u', password: 'p' });
     expect(await chain.get('two.example')).toBeUndefined();
   });

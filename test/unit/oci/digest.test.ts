@@ -116,7 +116,11 @@ describe('VerifyingStream', () => {
 describe('DigestingStream', () => {
   it('computes digest and size', async () => {
     const d = new DigestingStream();
-    await pipeline(Readable.from([Buffer.from('ab'), Buffer.from('c')]), d, new Writable({ write: (_c, _e, cb) => cb() }));
+    await pipeline(
+      Readable.from([Buffer.from('ab'), Buffer.from('c')]),
+      d,
+      new Writable({ write: (_c, _e, cb) => cb() }),
+    );
     expect(d.digest).toBe(digestOf('abc'));
     expect(d.size).toBe(3);
   });

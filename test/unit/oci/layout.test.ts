@@ -6,7 +6,13 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { OciLayout } from '../../../src/oci/layout.js';
 import { digestOf } from '../../../src/oci/digest.js';
-import { EMPTY_JSON, MediaType, encodeManifest, type Descriptor, type ImageManifest } from '../../../src/oci/manifest.js';
+import {
+  EMPTY_JSON,
+  MediaType,
+  encodeManifest,
+  type Descriptor,
+  type ImageManifest,
+} from '../../../src/oci/manifest.js';
 import { OciError, VerificationError } from '../../../src/oci/errors.js';
 import { walk, walkNodes } from '../../../src/oci/walk.js';
 
@@ -21,7 +27,12 @@ const blob = (s: string): [Descriptor, Buffer] => {
   return [{ mediaType: MediaType.TektonArtifactTarGzip, digest: digestOf(b), size: b.length }, b];
 };
 
-async function pushArtifact(layout: OciLayout, content: string, subject?: Descriptor, artifactType = MediaType.TektonArtifact) {
+async function pushArtifact(
+  layout: OciLayout,
+  content: string,
+  subject?: Descriptor,
+  artifactType: string = MediaType.TektonArtifact,
+) {
   const [ld, lb] = blob(content);
   await layout.push(ld, Readable.from([lb]));
   await layout.push(EMPTY_JSON, Buffer.from('{}'));
@@ -43,7 +54,9 @@ describe('OciLayout', () => {
     const err = await OciLayout.open(join(dir, 'none')).catch((e: unknown) => e);
     expect((err as OciError).code).toBe('LAYOUT');
     const layout = await OciLayout.open(join(dir, 'new'), { create: true });
-    expect(JSON.parse(readFileSync(join(dir, 'new', 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
+    expect(JSON.parse(readFileSync(join(dir, 'new', 'oci-layout'), 'utf8'))).toEqual({
+      imageLayoutVersion: '1.0.0',
+    });
     expect([...(await collect(layout.tags()))]).toEqual([]);
   });
 
@@ -54,19 +67,32 @@ describe('OciLayout', () => {
     const ref = await pushArtifact(layout, 'referrer content', root, 'application/vnd.test.sig');
     const refref = await pushArtifact(layout, 'referrer of referrer', ref, 'application/vnd.test.sig2');
     expect(await layout.resolve('run-1')).toEqual(root);
-    expect(await layout.resolve(ref.digest)).toMatchObject({ digest: ref.digest, mediaType: MediaType.OciManifest });
+    expect(await layout.resolve(ref.digest)).toMatchObject({
+      digest: ref.digest,
+      mediaType: MediaType.OciManifest,
+    });
     expect(await collect(layout.tags())).toEqual(['run-1']);
     const refs = await layout.referrers(root);
     expect(refs.map((d) => [d.digest, d.artifactType])).toEqual([[ref.digest, 'application/vnd.test.sig']]);
     expect(await layout.referrers(root, { artifactType: 'nope/x' })).toEqual([]);
     const tree = await walk(layout, 'run-1');
-    expect([...walkNodes(tree)].map((n) => n.descriptor.digest)).toEqual([root.digest, ref.digest, refref.digest]);
+    expect([...walkNodes(tree)].map((n) => n.descriptor.digest)).toEqual([
+      root.digest,
+      ref.digest,
+      refref.digest,
+    ]);
     const fetched = await layout.fetchManifest('run-1');
     expect((fetched.manifest as ImageManifest).layers[0]!.size).toBe(12);
-    expect(await text(await layout.fetch((fetched.manifest as ImageManifest).layers[0]!))).toBe('root content');
+    expect(await text(await layout.fetch((fetched.manifest as ImageManifest).layers[0]!))).toBe(
+      'root content',
+    );
     // index.json keeps the tag as oras does, and lists untagged manifests too.
-    const index = JSON.parse(readFileSync(join(dir, 'rw', 'index.json'), 'utf8')) as { manifests: Descriptor[] };
-    expect(index.manifests.find((d) => d.digest === root.digest)?.annotations).toEqual({ 'org.opencontainers.image.ref.name': 'run-1' });
+    const index = JSON.parse(readFileSync(join(dir, 'rw', 'index.json'), 'utf8')) as {
+      manifests: Descriptor[];
+    };
+    expect(index.manifests.find((d) => d.digest === root.digest)?.annotations).toEqual({
+      'org.opencontainers.image.ref.name': 'run-1',
+    });
     expect(index.manifests.map((d) => d.digest)).toContain(ref.digest);
     await layout.untag('run-1');
     expect(await collect(layout.tags())).toEqual([]);

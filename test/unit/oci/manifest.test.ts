@@ -51,9 +51,18 @@ describe('decodeManifest', () => {
   });
 
   it('decodes an index and a Docker manifest list', () => {
-    const idx = { schemaVersion: 2, mediaType: MediaType.DockerManifestList, manifests: [
-      { mediaType: MediaType.DockerManifest, digest: D('c'), size: 5, platform: { architecture: 'amd64', os: 'linux' } },
-    ] };
+    const idx = {
+      schemaVersion: 2,
+      mediaType: MediaType.DockerManifestList,
+      manifests: [
+        {
+          mediaType: MediaType.DockerManifest,
+          digest: D('c'),
+          size: 5,
+          platform: { architecture: 'amd64', os: 'linux' },
+        },
+      ],
+    };
     const m = decodeManifest(JSON.stringify(idx));
     expect(isIndex(m)).toBe(true);
     expect(decodeIndex(JSON.stringify(idx))).toEqual(idx);
@@ -66,7 +75,10 @@ describe('decodeManifest', () => {
   });
 
   it('uses the content type when the body has no mediaType', () => {
-    const m = decodeManifest(JSON.stringify({ schemaVersion: 2, manifests: [] }), `${MediaType.DockerManifestList}; charset=utf-8`);
+    const m = decodeManifest(
+      JSON.stringify({ schemaVersion: 2, manifests: [] }),
+      `${MediaType.DockerManifestList}; charset=utf-8`,
+    );
     expect(isIndex(m)).toBe(true);
   });
 
@@ -75,10 +87,22 @@ describe('decodeManifest', () => {
     ['{"schemaVersion":3}', 'schemaVersion'],
     ['{"schemaVersion":2,"mediaType":"text/plain"}', 'mediaType'],
     ['{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[]}', 'config'],
-    [`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"a/b","digest":"${D('a')}","size":-1},"layers":[]}`, 'config.size'],
-    [`{"schemaVersion":2,"config":{"mediaType":"a/b","digest":"${D('a')}","size":1},"layers":[{"mediaType":"a/b","digest":"sha256:zz","size":1}]}`, 'layers[0].digest'],
-    [`{"schemaVersion":2,"config":{"mediaType":"a/b","digest":"${D('a')}","size":1},"layers":[],"annotations":{"k":1}}`, 'annotations.k'],
-    [`{"schemaVersion":2,"manifests":[{"mediaType":"a/b","digest":"${D('a')}","size":1,"platform":{"os":"linux"}}]}`, 'manifests[0].platform.architecture'],
+    [
+      `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"a/b","digest":"${D('a')}","size":-1},"layers":[]}`,
+      'config.size',
+    ],
+    [
+      `{"schemaVersion":2,"config":{"mediaType":"a/b","digest":"${D('a')}","size":1},"layers":[{"mediaType":"a/b","digest":"sha256:zz","size":1}]}`,
+      'layers[0].digest',
+    ],
+    [
+      `{"schemaVersion":2,"config":{"mediaType":"a/b","digest":"${D('a')}","size":1},"layers":[],"annotations":{"k":1}}`,
+      'annotations.k',
+    ],
+    [
+      `{"schemaVersion":2,"manifests":[{"mediaType":"a/b","digest":"${D('a')}","size":1,"platform":{"os":"linux"}}]}`,
+      'manifests[0].platform.architecture',
+    ],
     [`{"schemaVersion":2,"manifests":"x"}`, 'manifests'],
     [`{"schemaVersion":2,"manifests":[],"subject":{}}`, 'subject.mediaType'],
   ])('rejects %s naming %s', (json, field) => {
@@ -95,7 +119,9 @@ describe('decodeManifest', () => {
   });
 
   it('decodeIndex refuses an image manifest', () => {
-    expect(errorOf(() => decodeIndex(encodeManifest(artifact).bytes)).message).toMatch(/expected an image index/);
+    expect(errorOf(() => decodeIndex(encodeManifest(artifact).bytes)).message).toMatch(
+      /expected an image index/,
+    );
   });
 
   it('arbitrary JSON values only ever give ManifestError', () => {

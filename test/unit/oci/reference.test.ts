@@ -33,11 +33,14 @@ describe('parseReference: valid forms', () => {
     ['Registry.Example/r', { registry: 'Registry.Example', repository: 'r' }],
     ['reg.io/a__b/c-d/e--f/g.h/i_j', { registry: 'reg.io', repository: 'a__b/c-d/e--f/g.h/i_j' }],
     ['oci:quay.io/konflux/ta@' + D, { registry: 'quay.io', repository: 'konflux/ta', digest: D }],
-    ['oci://registry.local:5000/tekton/artifacts:run-1', {
-      registry: 'registry.local:5000',
-      repository: 'tekton/artifacts',
-      tag: 'run-1',
-    }],
+    [
+      'oci://registry.local:5000/tekton/artifacts:run-1',
+      {
+        registry: 'registry.local:5000',
+        repository: 'tekton/artifacts',
+        tag: 'run-1',
+      },
+    ],
     ['oci:5000/r', { registry: 'oci:5000', repository: 'r' }],
     ['r:_tag', { registry: 'docker.io', repository: 'library/r', tag: '_tag' }],
   ];
@@ -123,13 +126,21 @@ describe('tags', () => {
 
 // ---- properties ----------------------------------------------------------------------------------
 
-const alnum = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: 1, maxLength: 6 });
+const alnum = fc.string({
+  unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'),
+  minLength: 1,
+  maxLength: 6,
+});
 const sep = fc.constantFrom('.', '_', '__', '-', '--');
 const component = fc
   .tuple(alnum, fc.array(fc.tuple(sep, alnum), { maxLength: 2 }))
   .map(([h, t]) => h + t.map(([s, a]) => s + a).join(''));
 const repository = fc.array(component, { minLength: 2, maxLength: 4 }).map((c) => c.join('/'));
-const hostLabel = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), minLength: 1, maxLength: 8 });
+const hostLabel = fc.string({
+  unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'),
+  minLength: 1,
+  maxLength: 8,
+});
 const registry = fc.oneof(
   fc.tuple(hostLabel, hostLabel).map(([a, b]) => `${a}.${b}`),
   fc.tuple(hostLabel, hostLabel, fc.integer({ min: 1, max: 65535 })).map(([a, b, p]) => `${a}.${b}:${p}`),
@@ -145,11 +156,20 @@ const tagArb = fc
   )
   .map(([a, b]) => a + b);
 const digestArb = fc.oneof(
-  fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }).map((h) => `sha256:${h}`),
-  fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 128, maxLength: 128 }).map((h) => `sha512:${h}`),
+  fc
+    .string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 })
+    .map((h) => `sha256:${h}`),
+  fc
+    .string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 128, maxLength: 128 })
+    .map((h) => `sha512:${h}`),
 );
 const referenceArb: fc.Arbitrary<Reference> = fc
-  .record({ registry, repository, tag: fc.option(tagArb, { nil: undefined }), digest: fc.option(digestArb, { nil: undefined }) })
+  .record({
+    registry,
+    repository,
+    tag: fc.option(tagArb, { nil: undefined }),
+    digest: fc.option(digestArb, { nil: undefined }),
+  })
   .map((r) => {
     const out: Reference = { registry: r.registry, repository: r.repository };
     if (r.tag !== undefined) out.tag = r.tag;
@@ -182,10 +202,12 @@ describe('properties', () => {
       fc.string(),
       fc.string({ unit: fc.constantFrom(...'ab:/@[]._-019Asha256oci') }),
       referenceArb.chain((r) =>
-        fc.tuple(fc.constant(formatReference(r)), fc.nat(), fc.string({ maxLength: 3 })).map(([s, i, ins]) => {
-          const at = i % (s.length + 1);
-          return s.slice(0, at) + ins + s.slice(at + 1);
-        }),
+        fc
+          .tuple(fc.constant(formatReference(r)), fc.nat(), fc.string({ maxLength: 3 }))
+          .map(([s, i, ins]) => {
+            const at = i % (s.length + 1);
+            return s.slice(0, at) + ins + s.slice(at + 1);
+          }),
       ),
     );
     fc.assert(

@@ -30,18 +30,36 @@ describe('referrers tag schema', () => {
 
 describe('updateReferrersList', () => {
   it('appends, skipping duplicates', () => {
-    expect(updateReferrersList([d('1')], { add: [d('2')] })).toEqual({ manifests: [d('1'), d('2')], changed: true });
-    expect(updateReferrersList([d('1')], { add: [d('1', 'other/type')] })).toEqual({ manifests: [d('1')], changed: false });
+    expect(updateReferrersList([d('1')], { add: [d('2')] })).toEqual({
+      manifests: [d('1'), d('2')],
+      changed: true,
+    });
+    expect(updateReferrersList([d('1')], { add: [d('1', 'other/type')] })).toEqual({
+      manifests: [d('1')],
+      changed: false,
+    });
   });
 
   it('removes, and reports unchanged when nothing matched', () => {
-    expect(updateReferrersList([d('1'), d('2')], { remove: [d('1').digest] })).toEqual({ manifests: [d('2')], changed: true });
-    expect(updateReferrersList([d('2')], { remove: [d('1').digest] })).toEqual({ manifests: [d('2')], changed: false });
-    expect(updateReferrersList([d('1')], { remove: [d('1').digest] })).toEqual({ manifests: [], changed: true });
+    expect(updateReferrersList([d('1'), d('2')], { remove: [d('1').digest] })).toEqual({
+      manifests: [d('2')],
+      changed: true,
+    });
+    expect(updateReferrersList([d('2')], { remove: [d('1').digest] })).toEqual({
+      manifests: [d('2')],
+      changed: false,
+    });
+    expect(updateReferrersList([d('1')], { remove: [d('1').digest] })).toEqual({
+      manifests: [],
+      changed: true,
+    });
   });
 
   it('cleans up duplicates already in the stored list', () => {
-    expect(updateReferrersList([d('1'), d('1'), d('2')], {})).toEqual({ manifests: [d('1'), d('2')], changed: true });
+    expect(updateReferrersList([d('1'), d('1'), d('2')], {})).toEqual({
+      manifests: [d('1'), d('2')],
+      changed: true,
+    });
   });
 
   it('strips embedded data and empty annotations from new entries', () => {
@@ -54,13 +72,18 @@ describe('updateReferrersList', () => {
     fc.assert(
       fc.property(fc.array(hex), fc.array(hex), fc.array(hex), (existing, add, remove) => {
         const ex = existing.map((c) => d(c));
-        const { manifests, changed } = updateReferrersList(ex, { add: add.map((c) => d(c)), remove: remove.map((c) => d(c).digest) });
+        const { manifests, changed } = updateReferrersList(ex, {
+          add: add.map((c) => d(c)),
+          remove: remove.map((c) => d(c).digest),
+        });
         const digests = manifests.map((m) => m.digest);
         expect(new Set(digests).size).toBe(digests.length);
         // Removal applies to what was stored; additions are appended after it.
         for (const r of remove) if (!add.includes(r)) expect(digests).not.toContain(d(r).digest);
         for (const a of add) expect(digests).toContain(d(a).digest);
-        const keptOrder = dedupeDescriptors(ex.filter((m) => !remove.map((c) => d(c).digest).includes(m.digest))).map((m) => m.digest);
+        const keptOrder = dedupeDescriptors(
+          ex.filter((m) => !remove.map((c) => d(c).digest).includes(m.digest)),
+        ).map((m) => m.digest);
         expect(digests.slice(0, keptOrder.length)).toEqual(keptOrder);
         if (!changed) expect(digests).toEqual(ex.map((m) => m.digest));
       }),
@@ -69,7 +92,11 @@ describe('updateReferrersList', () => {
   });
 
   it('builds an OCI index and filters by artifactType', () => {
-    expect(buildReferrersIndex([d('1')])).toEqual({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [d('1')] });
+    expect(buildReferrersIndex([d('1')])).toEqual({
+      schemaVersion: 2,
+      mediaType: MediaType.OciIndex,
+      manifests: [d('1')],
+    });
     expect(filterByArtifactType([d('1', 'a/x'), d('2', 'b/y')], 'b/y')).toEqual([d('2', 'b/y')]);
     expect(filterByArtifactType([d('1')], undefined)).toEqual([d('1')]);
   });

@@ -12,7 +12,8 @@ import {
 describe('retry policy', () => {
   it('retries 408, 429 and 5xx except 501/505', () => {
     for (const s of [408, 429, 500, 502, 503, 504, 599]) expect(isRetryableStatus(s)).toBe(true);
-    for (const s of [200, 201, 400, 401, 403, 404, 405, 412, 501, 505]) expect(isRetryableStatus(s)).toBe(false);
+    for (const s of [200, 201, 400, 401, 403, 404, 405, 412, 501, 505])
+      expect(isRetryableStatus(s)).toBe(false);
   });
 
   it('retries connection resets and timeouts, not refusals', () => {
@@ -51,8 +52,12 @@ describe('retry policy', () => {
   });
 
   it('honours Retry-After when longer than the backoff', () => {
-    expect(retryDelay({ retries: 0, elapsedMs: 0, retryAfter: '2' }, DEFAULT_RETRY_POLICY, () => 0.5)).toBe(2000);
-    expect(retryDelay({ retries: 0, elapsedMs: 0, retryAfter: '0' }, DEFAULT_RETRY_POLICY, () => 0.5)).toBe(250);
+    expect(retryDelay({ retries: 0, elapsedMs: 0, retryAfter: '2' }, DEFAULT_RETRY_POLICY, () => 0.5)).toBe(
+      2000,
+    );
+    expect(retryDelay({ retries: 0, elapsedMs: 0, retryAfter: '0' }, DEFAULT_RETRY_POLICY, () => 0.5)).toBe(
+      250,
+    );
   });
 
   it('gives up after maxRetries, past the time budget, or on an excessive Retry-After', () => {

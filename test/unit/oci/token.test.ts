@@ -5,7 +5,10 @@ import { Limiter, KeyedMutex, mapConcurrent } from '../../../src/oci/util/limite
 
 describe('token responses', () => {
   it('accepts token or access_token, default 60 s, renewed early', () => {
-    expect(parseTokenResponse('{"token":"t","expires_in":300}', 0)).toEqual({ token: 't', expiresAt: 290_000 });
+    expect(parseTokenResponse('{"token":"t","expires_in":300}', 0)).toEqual({
+      token: 't',
+      expiresAt: 290_000,
+    });
     expect(parseTokenResponse('{"access_token":"a"}', 0)).toEqual({ token: 'a', expiresAt: 50_000 });
     expect(parseTokenResponse('{"token":"t","expires_in":10}', 0).expiresAt).toBe(5000);
   });
@@ -17,9 +20,16 @@ describe('token responses', () => {
 describe('token requests', () => {
   const challenge = { scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'reg' } };
   it('GETs with Basic credentials and repeated scopes', () => {
-    const r = buildTokenRequest(challenge, ['repository:a:pull', 'repository:b:pull'], { username: 'u', password: 'p' }, 'c');
+    const r = buildTokenRequest(
+      challenge,
+      ['repository:a:pull', 'repository:b:pull'],
+      { username: 'u', password: 'p' },
+      'c',
+    );
     expect(r.method).toBe('GET');
-    expect(r.url.toString()).toBe('https://auth.example/token?service=reg&scope=repository%3Aa%3Apull&scope=repository%3Ab%3Apull');
+    expect(r.url.toString()).toBe(
+      'https://auth.example/token?service=reg&scope=repository%3Aa%3Apull&scope=repository%3Ab%3Apull',
+    );
     expect(r.headers.authorization).toBe(basicAuth('u', 'p'));
   });
   it('GETs anonymously without credentials', () => {
@@ -29,12 +39,20 @@ describe('token requests', () => {
     const r = buildTokenRequest(challenge, ['repository:a:pull'], { identityToken: 'rt' }, 'tkn');
     expect(r.method).toBe('POST');
     expect(new URLSearchParams(r.body)).toEqual(
-      new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'rt', client_id: 'tkn', service: 'reg', scope: 'repository:a:pull' }),
+      new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: 'rt',
+        client_id: 'tkn',
+        service: 'reg',
+        scope: 'repository:a:pull',
+      }),
     );
   });
   it('refuses a missing or non-http realm', () => {
     expect(() => buildTokenRequest({ scheme: 'bearer', params: {} }, [], undefined, 'c')).toThrow(/no realm/);
-    expect(() => buildTokenRequest({ scheme: 'bearer', params: { realm: 'file:///etc/passwd' } }, [], undefined, 'c')).toThrow(/http/);
+    expect(() =>
+      buildTokenRequest({ scheme: 'bearer', params: { realm: 'file:///etc/passwd' } }, [], undefined, 'c'),
+    ).toThrow(/http/);
   });
 });
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { walk, walkNodes, type WalkNode } from '../../../src/oci/walk.js';
-import { EMPTY_JSON, MediaType, encodeManifest, type Descriptor, type FetchedManifest, type Manifest } from '../../../src/oci/manifest.js';
+import {
+  EMPTY_JSON,
+  MediaType,
+  encodeManifest,
+  type Descriptor,
+  type FetchedManifest,
+  type Manifest,
+} from '../../../src/oci/manifest.js';
 import { OciError } from '../../../src/oci/errors.js';
 import type { ReadOnlyTarget } from '../../../src/oci/target.js';
 
@@ -51,7 +58,11 @@ class FakeTarget implements ReadOnlyTarget {
 }
 
 const cfg = { mediaType: EMPTY_JSON.mediaType, digest: EMPTY_JSON.digest, size: 2 };
-const layer = (n: number): Descriptor => ({ mediaType: 'application/octet-stream', digest: `sha256:${String(n).repeat(64).slice(0, 64)}`, size: n });
+const layer = (n: number): Descriptor => ({
+  mediaType: 'application/octet-stream',
+  digest: `sha256:${String(n).repeat(64).slice(0, 64)}`,
+  size: n,
+});
 const artifact = (name: string, subject?: Descriptor, artifactType = 'application/vnd.test.a'): Manifest => ({
   schemaVersion: 2,
   mediaType: MediaType.OciManifest,
@@ -62,20 +73,34 @@ const artifact = (name: string, subject?: Descriptor, artifactType = 'applicatio
   annotations: { name },
 });
 
-const names = (n: WalkNode) => [...walkNodes(n)].map((x) => (x.manifest?.annotations?.name ?? x.relation) + (x.repeated ? '*' : ''));
+const names = (n: WalkNode) =>
+  [...walkNodes(n)].map((x) => (x.manifest?.annotations?.name ?? x.relation) + (x.repeated ? '*' : ''));
 
 describe('walk', () => {
   it('follows referrers of referrers and index children', async () => {
     const t = new FakeTarget();
     const img1 = t.add(artifact('img-amd64'));
     const img2 = t.add(artifact('img-arm64'));
-    const index = t.add({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [img1, img2], annotations: { name: 'index' } });
+    const index = t.add({
+      schemaVersion: 2,
+      mediaType: MediaType.OciIndex,
+      manifests: [img1, img2],
+      annotations: { name: 'index' },
+    });
     const sbom = t.add(artifact('sbom', img1, 'application/spdx+json'));
     const sig = t.add(artifact('sig-of-sbom', sbom, 'application/vnd.sig'));
     t.add(artifact('sig-of-sig', sig, 'application/vnd.sig'));
     t.add(artifact('index-attestation', index, 'application/vnd.att'));
     const root = await walk(t, index);
-    expect(names(root)).toEqual(['index', 'img-amd64', 'sbom', 'sig-of-sbom', 'sig-of-sig', 'img-arm64', 'index-attestation']);
+    expect(names(root)).toEqual([
+      'index',
+      'img-amd64',
+      'sbom',
+      'sig-of-sbom',
+      'sig-of-sig',
+      'img-arm64',
+      'index-attestation',
+    ]);
     expect(root.children[0]!.referrers[0]!.depth).toBe(1);
     expect(root.children[0]!.referrers[0]!.referrers[0]!.referrers[0]!.depth).toBe(3);
   });
@@ -133,7 +158,12 @@ describe('walk', () => {
   it('shares repeated nodes deterministically and honours maxNodes', async () => {
     const t = new FakeTarget();
     const img = t.add(artifact('img'));
-    const index = t.add({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [img, img], annotations: { name: 'index' } });
+    const index = t.add({
+      schemaVersion: 2,
+      mediaType: MediaType.OciIndex,
+      manifests: [img, img],
+      annotations: { name: 'index' },
+    });
     expect(names(await walk(t, index))).toEqual(['index', 'img', 'child*']);
     const capped = await walk(t, index, { maxNodes: 2 });
     expect(capped.truncated).toBe(true);

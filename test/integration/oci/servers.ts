@@ -1,0 +1,262 @@
+// Small loopback servers for the cases a real registry will not produce: a registry that lies,
+// a redirector on another loopback address, a token issuer; and a private distribution 2.8 with
+// a config of our choosing (token auth, deletes disabled).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey, randomBytes, sign } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => unknown;
+
+export interface TestServer {
+  host: string; // address:port
+  url: string;
+  requests: { method: string; url: string; headers: http.IncomingHttpHeaders }[];
+  handler: Handler;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  address = '127.0.0.1',
+  handler: Handler = (_q, r) => r.writeHead(404).end(),
+): Promise<TestServer> {
+  const state: TestServer = {
+    host: '',
+    url: '',
+    requests: [],
+    handler,
+    close: async () => undefined,
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+      Promise.resolve(state.handler(req, res, Buffer.concat(chunks))).catch((err: unknown) => {
+        res.writeHead(500).end(String(err));
+      });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, address, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  state.host = `${address}:${port}`;
+  state.url = `http://${state.host}`;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
+}
+
+export function json(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const bytes = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(bytes.length),
+    ...headers,
+  });
+  res.end(bytes);
+}
+
+export function registryError(res: http.ServerResponse, status: number, code: string, message: string): void {
+  json(res, status, { errors: [{ code, message }] });
+}
+
+// ---- a private distribution 2.8 ------------------------------------------------------------------
+
+export interface Distribution {
+  host: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const s = await startServer();
+  const port = Number(s.host.split(':')[1]);
+  await s.close();
+  return port;
+}
+
+/** Starts /usr/bin/docker-registry with `extraConfig` appended (auth, delete settings). */
+export async function startDistribution(
+  dir: string,
+  extraConfig: string,
+  deleteEnabled = true,
+): Promise<Distribution> {
+  mkdirSync(path.join(dir, 'data'), { recursive: true });
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const config = path.join(dir, 'config.yml');
+  writeFileSync(
+    config,
+    `version: 0.1
+log:
+  level: info
+storage:
+  filesystem:
+    rootdirectory: ${path.join(dir, 'data')}
+  delete:
+    enabled: ${deleteEnabled}
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: ${host}
+${extraConfig}`,
+  );
+  const log = path.join(dir, 'registry.log');
+  const out = (await import('node:fs')).openSync(log, 'a');
+  const proc: ChildProcess = spawn('/usr/bin/docker-registry', ['serve', config], {
+    stdio: ['ignore', out, out],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (proc.exitCode !== null)
+      throw new Error(`distribution exited: ${readFileSync(log, 'utf8').slice(-2000)}`);
+    const ok = await fetch(`http://${host}/v2/`).then(
+      (r) => r.status === 200 || r.status === 401,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`distribution did not start: ${readFileSync(log, 'utf8').slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    host,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+// ---- a token issuer (distribution's token auth) ------------------------------------------------------
+
+export interface TokenIssuer {
+  server: TestServer;
+  certFile: string;
+  issuer: string;
+  service: string;
+  /** Scopes asked for, per token request, and whether Basic credentials came along. */
+  issued: { scopes: string[]; user?: string }[];
+  expiresIn: number;
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+/**
+ * A token service: checks Basic credentials (or anonymous), grants the actions asked for to the
+ * known user (pull only to anonymous), signs an ES256 JWT with a self-signed certificate the
+ * registry trusts through `rootcertbundle` (the x5c header carries it).
+ */
+export async function startTokenIssuer(dir: string, users: Record<string, string>): Promise<TokenIssuer> {
+  mkdirSync(dir, { recursive: true });
+  const keyFile = path.join(dir, 'token.key');
+  const certFile = path.join(dir, 'token.crt');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=tkn-artifacts-test-token-issuer',
+    ],
+    { stdio: 'ignore' },
+  );
+  const key = createPrivateKey(readFileSync(keyFile));
+  const certDer = Buffer.from(
+    readFileSync(certFile, 'utf8')
+      .replace(/-----(BEGIN|END) CERTIFICATE-----/g, '')
+      .replace(/\s+/g, ''),
+    'base64',
+  );
+  const t: TokenIssuer = {
+    server: await startServer(),
+    certFile,
+    issuer: 'tkn-test-issuer',
+    service: 'tkn-test-registry',
+    issued: [],
+    expiresIn: 300,
+  };
+  t.server.handler = (req, res, body) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let scopes = url.searchParams.getAll('scope');
+    let user: string | undefined;
+    const auth = req.headers.authorization;
+    if (req.method === 'POST') {
+      // OAuth2 refresh-token grant: identity tokens are `refresh-<user>`.
+      const form = new URLSearchParams(body.toString());
+      const rt = form.get('refresh_token') ?? '';
+      if (
+        form.get('grant_type') !== 'refresh_token' ||
+        !rt.startsWith('refresh-') ||
+        !(rt.slice(8) in users)
+      ) {
+        return json(res, 401, { details: 'bad refresh token' });
+      }
+      user = rt.slice(8);
+      scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+      url.searchParams.set('service', form.get('service') ?? '');
+    } else if (auth) {
+      const [u, p] = Buffer.from(auth.replace(/^Basic /, ''), 'base64')
+        .toString()
+        .split(':');
+      if (!u || users[u] !== p) return json(res, 401, { details: 'bad credentials' });
+      user = u;
+    }
+    t.issued.push({ scopes, user });
+    const access = scopes.map((s) => {
+      const [type, ...rest] = s.split(':');
+      const actions = rest.pop()!.split(',');
+      return { type, name: rest.join(':'), actions: user ? actions : actions.filter((a) => a === 'pull') };
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const header = { alg: 'ES256', typ: 'JWT', x5c: [certDer.toString('base64')] };
+    const claims = {
+      iss: t.issuer,
+      sub: user ?? '',
+      aud: url.searchParams.get('service'),
+      exp: now + t.expiresIn,
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(8).toString('hex'),
+      access,
+    };
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+    const sig = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+    json(res, 200, {
+      token: `${input}.${b64url(sig)}`,
+      expires_in: t.expiresIn,
+      issued_at: new Date().toISOString(),
+    });
+  };
+  return t;
+}
