@@ -454,6 +454,21 @@ async function registryArtifacts(
         visited.add(descriptor.digest);
         // Reported content is already in the tree; only a TaskRun reference needs a look inside.
         if (state.reportedDigests.has(descriptor.digest)) return;
+        // The listing carries artifactType and annotations: a TaskRun reference is known without a fetch.
+        if (descriptor.artifactType) {
+          const listed = classify(
+            {
+              mediaType: descriptor.mediaType,
+              artifactType: descriptor.artifactType,
+              annotations: descriptor.annotations ?? {},
+            },
+            descriptor,
+          );
+          if (listed.role === 'taskrun-reference' && listed.taskRun) {
+            await visit(descriptor, listed.taskRun, depth + 1);
+            return;
+          }
+        }
         let fetched: FetchedManifest;
         try {
           fetched = await store.fetchManifest(found.repository, descriptor.digest);
