@@ -88,6 +88,11 @@ export interface ResolveInput {
   filters?: { tasks?: string[]; artifactTypes?: string[] };
   /** How many levels of referrers to follow below an artifact (cycle-safe regardless). */
   referrerDepth?: number;
+  /**
+   * True for a referrer that another run attached (build-output variant: every run attaches its
+   * artifacts to the image it built, and an image can be built by many runs).
+   */
+  isForeign?: (descriptor: StoreDescriptor) => boolean;
 }
 
 const INDEX_TYPES = new Set([
@@ -148,7 +153,7 @@ async function walkReferrers(
   }
   return Promise.all(
     descriptors
-      .filter((descriptor) => !visited.has(descriptor.digest))
+      .filter((descriptor) => !visited.has(descriptor.digest) && !state.input.isForeign?.(descriptor))
       .map(async (descriptor): Promise<ReferrerNode> => {
         // A registry can craft A → B → A; each path remembers where it has been.
         const path = new Set(visited).add(descriptor.digest);
@@ -393,14 +398,14 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
       const fetched = await store.fetchManifest(attempt.repository, attempt.reference);
       return { repository: attempt.repository, fetched, foundBy: attempt.foundBy };
     } catch (error) {
+      // The root the user named is the whole question: its absence or any failure is the answer.
+      if (attempt.foundBy === 'argument') throw error;
       if (!isNotFound(error)) {
         state.problems.push({
           kind: 'fetch-error',
           reference: `${attempt.repository}:${attempt.reference}`,
           message: `looking for the run's root artifact failed: ${errorMessage(error)}`,
         });
-      } else if (attempt.foundBy === 'argument') {
-        throw error;
       }
     }
   }

@@ -189,9 +189,8 @@ export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>)
   const target: RunTarget = options.run
     ? parseRunArgument(options.run)
     : { kind: 'PipelineRun', name: options.pipelineRun as string };
-  const registryOnly =
-    target.kind === 'Artifact' ||
-    (options.pipelineRun !== undefined && !options.cluster.fromFile && options.repository !== undefined);
+  // --pipelinerun (without RUN) finds a run by its root tag: the run may be gone from the cluster.
+  const registryOnly = target.kind === 'Artifact' || (options.pipelineRun !== undefined && !options.run);
 
   const [classify, parseLocation] = await Promise.all([classifier(), locationParser()]);
   const store = await openStore(options.registry);
@@ -207,10 +206,29 @@ export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>)
     } else {
       const { expandTagPattern } = await import('../config/tag-pattern.js');
       const { ROOT_TAG_PATTERN } = await import('../formats/constants.js');
-      const namespace = options.cluster.namespace ?? 'default';
+      let namespace = options.cluster.namespace ?? 'default';
+      let configured = options.repository;
+      if (!configured) {
+        // No --repository: the storage configuration says where this namespace's runs are stored.
+        const source = await openSource(options);
+        namespace = options.cluster.namespace ?? source.defaultNamespace;
+        const { loadStorageConfig } = await import('../config/load.js');
+        const config = await loadStorageConfig(source, {
+          namespace,
+          names: { configMapName: options.configMapName, tektonNamespace: options.tektonNamespace },
+        });
+        configured = config.settings.ociRepository;
+        if (!configured) {
+          throw new CliError(
+            `no artifact repository is configured for namespace ${namespace} (looked in ${config.levels.map((level) => level.source).join(', ')})`,
+            'notConfigured',
+            `pass --repository REGISTRY/REPOSITORY, or set oci.repository in the ${options.configMapName} ConfigMap`,
+          );
+        }
+      }
       const tag = expandTagPattern(ROOT_TAG_PATTERN, { namespace, pipelinerun: target.name });
-      const repository = parseLocation(options.repository as string);
-      if (!repository) throw new CliError(`"${options.repository}" is not an OCI repository`, 'usage');
+      const repository = parseLocation(configured);
+      if (!repository) throw new CliError(`"${configured}" is not an OCI repository`, 'usage');
       root = { repository: repository.repository, tag };
       name = target.name;
     }
@@ -326,9 +344,17 @@ export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>)
     const parsed = parseLocation(repository);
     repositoryName = parsed?.repository;
   }
+  const { referrerBelongsToRun, ANNOTATION_PIPELINERUN } = await import('../formats/index.js');
+  const runName = pipelineRun?.metadata.name;
+  const isForeign = runName
+    ? (descriptor: StoreDescriptor) =>
+        descriptor.annotations?.[ANNOTATION_PIPELINERUN] !== undefined &&
+        !referrerBelongsToRun(descriptor, { pipelineRun: runName, namespace })
+    : undefined;
   const tree = await resolveTree({
     run: runInfo,
     taskRuns,
+    ...(isForeign ? { isForeign } : {}),
     ...(repositoryName ? { repository: repositoryName } : {}),
     ...(rootTag ? { rootTag } : {}),
     store,

@@ -5,7 +5,9 @@
  * - clone: a Konflux trusted artifact (`oras push` of a tar.gz; result `oci:<repo>@<blob digest>`)
  * - build: a multi-arch image (oras manifest index create) reported through Chains type hints,
  *   with an SBOM and a signature attached as referrers (oras attach), a signature on the SBOM,
- *   and an images list in the TEP-0193 format reported in status.artifacts
+ *   an images list attached to the image as tekton-experiments' attach-artifacts does (and one
+ *   from another run of the same image), and an images list in the TEP-0193 format reported in
+ *   status.artifacts
  * - test (fails): a JUnit report (one raw file) and coverage (tar+gzip of several files) in the
  *   TEP-0193 format under the PipelineRun's root; a log archive stored but not reported
  *   (unreported), and a screenshot reported but never stored (dangling)
@@ -58,6 +60,10 @@ export interface Scenario {
     sbom: string;
     signature: string;
     sbomSignature: string;
+    /** Attached to the image by this run (build-output variant). */
+    attachedImages: string;
+    /** Attached to the same image by another run: never part of this run's tree. */
+    foreignImages: string;
     sourceBlob: string;
     images: string;
     junit: string;
@@ -296,6 +302,36 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
     const sbomSignature = await p.attach(repos.app, sbom, 'application/vnd.dev.cosign.artifact.sig.v1+json', [
       'sbom-signature.json:application/vnd.dev.cosign.simplesigning.v1+json',
     ]);
+    // The build-output variant, as tekton-experiments' attach-artifacts StepAction writes it: this
+    // run's image list attached to the image, beside one an earlier run attached to the same image.
+    const attachAnnotations = (run: string) => [
+      '--annotation',
+      `dev.tekton.artifact/pipelinerun=${run}`,
+      '--annotation',
+      'dev.tekton.artifact/task=build',
+      '--annotation',
+      'dev.tekton.artifact/build-output=true',
+    ];
+    const imagesType = 'application/vnd.tekton.artifact.images.v1+json';
+    await writeFile(
+      join(work, 'images-manifest.json'),
+      JSON.stringify({ images: [`${full(repos.app)}@${index}`] }),
+    );
+    const attachedImages = await p.attach(
+      repos.app,
+      index,
+      imagesType,
+      [`images-manifest.json:${imagesType}`],
+      attachAnnotations(pipelineRun),
+    );
+    await writeFile(join(work, 'older-images.json'), JSON.stringify({ images: ['an earlier build'] }));
+    const foreignImages = await p.attach(
+      repos.app,
+      index,
+      imagesType,
+      [`older-images.json:${imagesType}`],
+      attachAnnotations('build-app-older'),
+    );
 
     // The PipelineRun's root and one reference per TaskRun (TEP-0193 grouping).
     const root = buildRootManifestJSON({ namespace, pipelineRun, pipeline: 'build-and-test', created });
@@ -561,6 +597,8 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
         sbom,
         signature,
         sbomSignature,
+        attachedImages,
+        foreignImages,
         sourceBlob,
         images,
         junit,

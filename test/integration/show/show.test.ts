@@ -163,6 +163,10 @@ describe.each(['olareg', 'distribution'] as const)('show against %s', (registryN
     expect(sbom).toMatchObject({ kind: 'sbom', artifactType: 'application/spdx+json' });
     expect(sbom.referrers.map((r) => r.digest)).toEqual([scenario.digests.sbomSignature]);
     expect(image.referrers.find((r) => r.digest === scenario.digests.signature)?.kind).toBe('signature');
+    // Build-output variant: this run's attachment is shown, another run's attachment to the same image is not.
+    const attached = image.referrers.find((r) => r.digest === scenario.digests.attachedImages);
+    expect(attached?.annotations?.['dev.tekton.artifact/pipelinerun']).toBe(scenario.pipelineRun);
+    expect(image.referrers.map((r) => r.digest)).not.toContain(scenario.digests.foreignImages);
 
     // TEP-0193 artifacts: usable from the build that succeeded, present but not usable from the failed test.
     expect(artifact(tree, 'build', 'images')).toMatchObject({
@@ -295,6 +299,28 @@ describe('show errors', () => {
     ]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/PipelineRun.*no-such-run.*not found/i);
+  });
+
+  it('says when no repository is configured to look in, with exit code 5', async () => {
+    const env = testEnv();
+    const result = await tkn([
+      'show',
+      '--pipelinerun',
+      'pruned-run',
+      '-n',
+      'default',
+      '--kubeconfig',
+      env.kube.adminKubeconfig,
+    ]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('no artifact repository is configured for namespace default');
+    expect(result.stderr).toContain('Hint: pass --repository');
+  });
+
+  it('says when a registry cannot be reached, with exit code 6', async () => {
+    const result = await tkn(['show', '127.0.0.1:9/ci/artifacts:ci.gone', '--plain-http', '127.0.0.1:9']);
+    expect(result.code).toBe(6);
+    expect(result.stderr).toMatch(/127\.0\.0\.1:9/);
   });
 
   it('turns a 403 into a clear message with exit code 4', async () => {
