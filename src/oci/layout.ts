@@ -30,6 +30,7 @@ import { tagProblem, validateTag } from './reference.js';
 import { dedupeDescriptors, filterByArtifactType } from './remote/referrers-index.js';
 import type { ReferrersOptions, RequestOptions, TagsOptions, Target } from './target.js';
 import { KeyedMutex } from './util/limiter.js';
+import { readAllCapped } from './util/read-capped.js';
 
 export const LAYOUT_VERSION = '1.0.0';
 
@@ -467,19 +468,4 @@ export class OciLayout implements Target {
       return rest.length === manifests.length ? undefined : rest;
     });
   }
-}
-
-async function readAllCapped(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const c of stream as AsyncIterable<Buffer | string>) {
-    const b = typeof c === 'string' ? Buffer.from(c) : c;
-    total += b.byteLength;
-    if (total > limit) {
-      stream.destroy();
-      throw new OciError('TOO_LARGE', `manifest content is over the ${limit}-byte limit`);
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
 }

@@ -42,6 +42,7 @@ import {
   updateReferrersList,
   type ReferrersUpdate,
 } from './referrers-index.js';
+import { readAllCapped } from '../util/read-capped.js';
 
 export type ReferrersMode = 'auto' | 'api' | 'tag';
 
@@ -655,7 +656,8 @@ export class RemoteRepository implements Target {
   ): Promise<void> {
     checkDescriptor(descriptor);
     if (isManifestMediaType(descriptor.mediaType)) {
-      const bytes = content instanceof Uint8Array ? content : await readAll(content, MAX_MANIFEST_BYTES);
+      const bytes =
+        content instanceof Uint8Array ? content : await readAllCapped(content, MAX_MANIFEST_BYTES);
       await this.pushManifest(descriptor, bytes, descriptor.digest, options.signal);
       return;
     }
@@ -941,20 +943,4 @@ export class RemoteRepository implements Target {
     }
     throw err;
   }
-}
-
-/** Reads a whole stream, refusing more than `limit` bytes (manifests must fit in memory). */
-async function readAll(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const c of stream as AsyncIterable<Buffer | string>) {
-    const b = typeof c === 'string' ? Buffer.from(c) : c;
-    total += b.byteLength;
-    if (total > limit) {
-      stream.destroy();
-      throw new OciError('TOO_LARGE', `manifest content is over the ${limit}-byte limit`);
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
 }
