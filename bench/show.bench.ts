@@ -4,6 +4,7 @@
  * Target: tkn-artifacts under half of oras's time. Prints medians and the ratio; asserts nothing.
  */
 import { execFile } from 'node:child_process';
+import { createServer, request, type Server } from 'node:http';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +22,36 @@ import { findBinaries, startOlareg } from '../test/env/services.js';
 import { writeRunExport, type Scenario } from '../test/support/scenario.js';
 
 const exec = promisify(execFile);
+/** Round-trip time the latency proxy adds per request, like a registry across a network. */
+const LATENCY_MS = Number(process.env['BENCH_LATENCY_MS'] ?? 20);
+
+/** A loopback proxy in front of the registry that holds every request for LATENCY_MS. */
+async function latencyProxy(target: string): Promise<{ host: string; server: Server }> {
+  const [targetHost, targetPort] = target.split(':');
+  const server = createServer((incoming, outgoing) => {
+    setTimeout(() => {
+      const upstream = request(
+        {
+          host: targetHost,
+          port: Number(targetPort),
+          method: incoming.method,
+          path: incoming.url,
+          headers: incoming.headers,
+        },
+        (response) => {
+          outgoing.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(outgoing);
+        },
+      );
+      upstream.on('error', () => outgoing.destroy());
+      incoming.pipe(upstream);
+    }, LATENCY_MS);
+  });
+  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  const address = server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('proxy did not bind');
+  return { host: `127.0.0.1:${address.port}`, server };
+}
 const TASKS = 50;
 const ARTIFACTS = 4;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
@@ -144,38 +175,79 @@ try {
   await writeRunExport({ objects } as unknown as Scenario, exportFile);
 
   const cli = join(root, 'bin', 'tkn-artifacts');
-  const ours = await time(cli, [
-    'show',
-    pipelineRun,
-    '-n',
-    namespace,
-    '--from-file',
-    exportFile,
-    '--plain-http',
-    host,
-    '-o',
-    'json',
-  ]);
-  const { stdout } = await exec(
-    cli,
-    ['show', pipelineRun, '-n', namespace, '--from-file', exportFile, '--plain-http', host, '-o', 'json'],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  const tree = JSON.parse(stdout) as { taskRuns: { artifacts: { state: string }[] }[]; problems: unknown[] };
-  const present = tree.taskRuns.flatMap((t) => t.artifacts).filter((a) => a.state === 'present').length;
-  const oras = await time(bins.oras, [
-    'discover',
-    '--plain-http',
-    '--format',
-    'json',
-    `${host}/bench/tekton-artifacts@${rootManifest.descriptor.digest}`,
-  ]);
+  if (process.env['BENCH_PROFILE']) {
+    // Leaves a V8 CPU profile of one show run in BENCH_PROFILE, for looking into where time goes.
+    const node = join(root, 'node_modules', 'node', 'bin', 'node');
+    const main = join(root, 'dist', 'src', 'cli', 'main.js');
+    await exec(
+      node,
+      [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        process.env['BENCH_PROFILE'],
+        main,
+        'show',
+        pipelineRun,
+        '-n',
+        namespace,
+        '--from-file',
+        exportFile,
+        '--plain-http',
+        host,
+        '-o',
+        'json',
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+  }
+  const measure = async (registry: string, label: string): Promise<void> => {
+    // The export names the registry directly; --plain-http marks it, and the proxy case rewrites the host.
+    const file = registry === host ? exportFile : join(work, 'run-proxied.yaml');
+    if (registry !== host) {
+      const { readFile, writeFile } = await import('node:fs/promises');
+      await writeFile(file, (await readFile(exportFile, 'utf8')).split(host).join(registry));
+    }
+    const args = [
+      'show',
+      pipelineRun,
+      '-n',
+      namespace,
+      '--from-file',
+      file,
+      '--plain-http',
+      registry,
+      '-o',
+      'json',
+    ];
+    const ours = await time(cli, args);
+    const { stdout } = await exec(cli, args, { maxBuffer: 64 * 1024 * 1024 });
+    const tree = JSON.parse(stdout) as {
+      taskRuns: { artifacts: { state: string }[] }[];
+      problems: unknown[];
+    };
+    const present = tree.taskRuns.flatMap((t) => t.artifacts).filter((a) => a.state === 'present').length;
+    const oras = await time(bins.oras, [
+      'discover',
+      '--plain-http',
+      '--format',
+      'json',
+      `${registry}/bench/tekton-artifacts@${rootManifest.descriptor.digest}`,
+    ]);
+    console.log(`  ${label}:`);
+    console.log(
+      `    tkn-artifacts show -o json     ${ours.toFixed(0)} ms   (${present} artifacts present, ${tree.problems.length} problems)`,
+    );
+    console.log(`    oras discover --format json    ${oras.toFixed(0)} ms`);
+    console.log(`    ratio                          ${(ours / oras).toFixed(2)}x oras (target < 0.5)`);
+  };
   console.log(`show, ${TASKS} TaskRuns x ${ARTIFACTS} artifacts on olareg (median of ${RUNS}):`);
-  console.log(
-    `  tkn-artifacts show -o json     ${ours.toFixed(0)} ms   (${present} artifacts present, ${tree.problems.length} problems)`,
-  );
-  console.log(`  oras discover --format json    ${oras.toFixed(0)} ms`);
-  console.log(`  ratio                          ${(ours / oras).toFixed(2)}x oras (target < 0.5)`);
+  await measure(host, 'loopback, no added latency');
+  const proxy = await latencyProxy(host);
+  try {
+    await measure(proxy.host, `through a proxy adding ${LATENCY_MS} ms per request`);
+  } finally {
+    proxy.server.close();
+  }
 } finally {
   await olareg.stop();
   await rm(work, { recursive: true, force: true });

@@ -307,8 +307,10 @@ export class RegistryClient {
     this.limiter = new Limiter(concurrency);
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.sleep = options.sleep ?? defaultSleep;
-    let ca = defaultCAs();
-    if (options.caFile) {
+    // Reading the system trust store costs tens of milliseconds: only HTTPS registries need it
+    // (redirects to object storage go through the separate, always-verified foreign agent).
+    let ca = this.plainHttp ? [] : defaultCAs();
+    if (options.caFile && !this.plainHttp) {
       let pem: string;
       try {
         pem = readFileSync(options.caFile, 'utf8');
@@ -331,7 +333,7 @@ export class RegistryClient {
       connectTimeout: t.connectMs ?? 30_000,
       headersTimeout: t.headersMs ?? 120_000,
       bodyTimeout: t.bodyMs ?? 300_000,
-      connect: { ca, rejectUnauthorized: !options.insecure },
+      connect: this.plainHttp ? {} : { ca, rejectUnauthorized: !options.insecure },
     });
   }
 
