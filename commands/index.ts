@@ -1,6 +1,10 @@
 // The command list oclif loads (its "explicit" strategy): no directory scan at start-up.
+import Pull from './pull.js';
 import Show from './show.js';
+import Validate from './validate.js';
 
 export const COMMANDS = {
+  pull: Pull,
   show: Show,
+  validate: Validate,
 };

@@ -41,6 +41,14 @@ export class TargetStore implements ContentStore {
     return target;
   }
 
+  /**
+   * The target content of `repository` is read from (the layout, for an OCI layout), for callers
+   * that stream blobs themselves (pull). The same cached target the resolver uses.
+   */
+  targetOf(repository: string): StoreTarget {
+    return this.target(repository);
+  }
+
   async fetchManifest(repository: string, reference: string): Promise<FetchedManifest> {
     // Only digests are cached: a tag may move while we look.
     if (!reference.startsWith('sha256:') && !reference.startsWith('sha512:'))

@@ -1,0 +1,154 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { CliError } from '../src/cli/errors.js';
+import { clusterFlags, debugFlag, registryFlags } from '../src/cli/flags.js';
+
+export default class Pull extends BaseCommand {
+  static override summary =
+    "Download a run's results and artifacts, verified, into a directory (or one to stdout)";
+
+  static override description = `RUN is what show accepts: a PipelineRun name (or pipelinerun/NAME, taskrun/NAME), or an OCI
+reference to a run's root artifact. --artifact-ref pulls one artifact by reference instead; a
+Konflux URI (oci:<repo>@sha256:<blob>) given as RUN is taken that way too.
+
+Files land in DIR/<task>/<artifact>/: single files under their title, archives (tar+gzip,
+Konflux trusted artifacts) extracted unless --raw. Every blob is verified against its digest
+before it takes its final name; extraction refuses paths and links that leave the destination,
+devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.`;
+
+  static override examples = [
+    '<%= config.bin %> pull build-app-x7k2 -o out',
+    '<%= config.bin %> pull build-app-x7k2 --task test --artifact junit -o reports',
+    '<%= config.bin %> pull build-app-x7k2 --artifact images -o - | jq .',
+    '<%= config.bin %> pull --artifact-ref oci:quay.io/acme/app@sha256:a67100… -o src',
+    '<%= config.bin %> pull registry.example.com/tekton/artifacts:ci.build-app-x7k2 -o out --format json',
+  ];
+
+  static override args = {
+    run: Args.string({
+      description: 'PipelineRun name, pipelinerun/NAME, taskrun/NAME, or an OCI reference to a root artifact',
+    }),
+  };
+
+  static override flags = {
+    ...clusterFlags,
+    ...registryFlags,
+    ...debugFlag,
+    // pull's -o is the destination (as oras pull -o), not show's output format: it has --format.
+    output: Flags.string({
+      char: 'o',
+      description: 'directory to write into (created if missing), or - to write one file to stdout',
+      default: '.',
+    }),
+    format: Flags.string({
+      description: 'summary on stdout: text, or json (a PullReport, docs/pull.md)',
+      options: ['text', 'json'],
+      default: 'text',
+    }),
+    'artifact-ref': Flags.string({
+      description: 'pull one artifact by OCI reference or oci:<repo>@sha256:<digest> URI instead of a run',
+    }),
+    pipelinerun: Flags.string({
+      description: 'find the run by its root tag in --repository (for pruned runs)',
+    }),
+    repository: Flags.string({
+      description: 'repository to look in (default: from the storage configuration)',
+    }),
+    task: Flags.string({ description: 'only this pipeline task (repeatable)', multiple: true }),
+    artifact: Flags.string({
+      description: 'only this artifact, NAME or TASK/NAME (repeatable); an error if it cannot be pulled',
+      multiple: true,
+    }),
+    'artifact-type': Flags.string({
+      description: 'only artifacts of this artifact type or media type (repeatable)',
+      multiple: true,
+    }),
+    inputs: Flags.boolean({ description: 'also pull the inputs tasks report (by default only outputs)' }),
+    raw: Flags.boolean({ description: 'keep archives as they are instead of extracting them' }),
+    'allow-path-traversal': Flags.boolean({
+      char: 'T',
+      description:
+        'let a producer you trust write outside the destination (absolute paths, .., links out); devices stay refused',
+    }),
+    'max-ratio': Flags.integer({
+      description: 'refuse archives expanding past this many times their compressed size',
+      default: 100,
+      min: 1,
+    }),
+    'max-size': Flags.string({
+      description: 'refuse archives expanding past this size (e.g. 10GiB, 500MiB)',
+      default: '10GiB',
+    }),
+    concurrency: Flags.integer({
+      description: 'blobs downloaded at once per registry',
+      default: 3,
+      min: 1,
+      max: 64,
+      helpGroup: 'REGISTRY',
+    }),
+    quiet: Flags.boolean({
+      char: 'q',
+      description: 'no progress and no text summary (errors still go to stderr)',
+    }),
+    'no-color': Flags.boolean({ description: 'disable colour (also NO_COLOR=1)' }),
+    'config-map': Flags.string({
+      description: 'name of the artifact storage ConfigMap',
+      default: 'config-artifact-storage',
+    }),
+    'tekton-namespace': Flags.string({
+      description: "namespace of Tekton's cluster-wide configuration",
+      default: 'tekton-pipelines',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Pull);
+    const [{ runPull }, { parseSize }] = await Promise.all([
+      import('../src/pull/run.js'),
+      import('../src/pull/limits.js'),
+    ]);
+    const maxSize = parseSize(flags['max-size']);
+    if (maxSize === undefined)
+      throw new CliError(
+        `--max-size ${JSON.stringify(flags['max-size'])} is not a size`,
+        'usage',
+        'for example 10GiB, 500MiB or 1048576',
+      );
+    process.exitCode = await runPull({
+      ...(args.run !== undefined ? { run: args.run } : {}),
+      ...(flags.pipelinerun !== undefined ? { pipelineRun: flags.pipelinerun } : {}),
+      ...(flags.repository !== undefined ? { repository: flags.repository } : {}),
+      ...(flags['artifact-ref'] !== undefined ? { artifactRef: flags['artifact-ref'] } : {}),
+      cluster: {
+        kubeconfig: flags.kubeconfig,
+        context: flags.context,
+        namespace: flags.namespace,
+        fromFile: flags['from-file'],
+      },
+      registry: {
+        ociLayout: flags['oci-layout'],
+        plainHttp: flags['plain-http'] ?? [],
+        insecure: flags.insecure ?? [],
+        caFile: flags['ca-file'],
+        registryConfig: flags['registry-config'],
+        debug: flags.debug,
+      },
+      configMapName: flags['config-map'],
+      tektonNamespace: flags['tekton-namespace'],
+      select: {
+        tasks: flags.task ?? [],
+        artifactTypes: flags['artifact-type'] ?? [],
+        artifacts: flags.artifact ?? [],
+        inputs: flags.inputs,
+      },
+      output: flags.output,
+      format: flags.format as 'text' | 'json',
+      raw: flags.raw,
+      allowPathTraversal: flags['allow-path-traversal'],
+      limits: { maxRatio: flags['max-ratio'], maxSize },
+      concurrency: flags.concurrency,
+      quiet: flags.quiet,
+      noColor: flags['no-color'],
+    });
+  }
+}

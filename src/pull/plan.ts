@@ -1,0 +1,237 @@
+/**
+ * Where each selected file goes on disk, and how (written as it is, or extracted). Pure: the
+ * layout and every name check happen here, before a byte is fetched, so a hostile title fails
+ * the pull before anything is written.
+ *
+ * Layout, relative to the output directory:
+ *   <task>/<artifact>/<title>      a raw layer, under its org.opencontainers.image.title
+ *   <task>/<artifact>/             the one archive of a single-archive artifact, extracted
+ *   <task>/<artifact>/<stem>/      an archive among several layers, extracted (title minus .tar.gz)
+ *   <task>/<artifact>/<artifact>   an inline value, or an untitled blob (Konflux) with --raw
+ * A single artifact pulled by reference has no <task>/ level.
+ */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import type { ArtifactNode, FileEntry } from '../tree/model.js';
+import { UnsafeArchiveError } from './errors.js';
+import { MARKER_FILE, checkEntryPath, checkSegmentName, isWithin, joinSegments } from './paths.js';
+import type { Candidate, SkippedArtifact } from './select.js';
+
+export interface PlanOptions {
+  /** Keep archives as they are instead of extracting them. */
+  raw: boolean;
+  /** Let titles leave the artifact's directory (a producer the user trusts). */
+  allowPathTraversal: boolean;
+}
+
+export type PlannedSource =
+  | { kind: 'blob'; repository: string; descriptor: { mediaType: string; digest: string; size: number } }
+  | { kind: 'inline'; bytes: Buffer };
+
+export interface PlannedFile {
+  task?: string;
+  artifact: string;
+  /** The artifact's reference (`repository@digest`), for messages and the report. */
+  reference?: string;
+  usable: boolean;
+  source: PlannedSource;
+  digest: string;
+  size: number;
+  mediaType: string;
+  title?: string;
+  /** `file`: written as it is; `extract`: an archive unpacked into the directory `path`. */
+  action: 'file' | 'extract';
+  archive?: 'tar+gzip' | 'tar';
+  /**
+   * Relative to the output directory, POSIX. Only with --allow-path-traversal can it start with
+   * `../` or be absolute.
+   */
+  path: string;
+  /** The artifact's own directory (relative), where its files go. */
+  artifactDir: string;
+}
+
+export interface Plan {
+  files: PlannedFile[];
+  skipped: SkippedArtifact[];
+}
+
+/** Konflux trusted artifacts and the StepActions push tar.gz blobs and hand out `oci:<repo>@<blob>`. */
+function isTarballBlob(node: ArtifactNode): boolean {
+  if (node.digestRefersTo !== 'blob') return false;
+  if (node.producers.includes('konflux-trusted-artifact') || node.producers.includes('stepaction'))
+    return true;
+  const location = node.location ?? '';
+  return location.startsWith('oci:') && !location.startsWith('oci://');
+}
+
+/** The archive kind of a file, for pull: what the tree says, plus the producers' conventions. */
+function archiveOf(node: ArtifactNode, file: FileEntry, files: number): 'tar+gzip' | 'tar' | undefined {
+  if (file.archive) return file.archive;
+  if (isTarballBlob(node)) return 'tar+gzip';
+  // The prototype controller always pushed one untitled tar.gz layer per output.
+  if (node.producers.includes('prototype') && files === 1 && file.title === undefined) return 'tar+gzip';
+  return undefined;
+}
+
+function stripArchiveExtension(title: string): string {
+  return title.replace(/\.(tar\.gz|tgz|tar)$/i, '') || title;
+}
+
+function repositoryOf(reference: string): string {
+  const at = reference.lastIndexOf('@');
+  return at > 0 ? reference.slice(0, at) : reference;
+}
+
+/** Digest of an inline value as written (UTF-8), so re-runs can compare like any file. */
+function inlineDigest(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/**
+ * Plans one artifact. Throws UnsafeArchiveError when a name or title would leave the destination
+ * (or two layers would write the same path): refused before anything is fetched.
+ */
+export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
+  const { node, task } = candidate;
+  const where = node.reference ?? node.location ?? `${task ? `${task}/` : ''}${node.name}`;
+  for (const [what, name] of [
+    ['task', task],
+    ['artifact', node.name],
+  ] as const) {
+    if (name === undefined) continue;
+    const problem = checkSegmentName(name);
+    if (problem)
+      throw new UnsafeArchiveError(
+        `${what} name of ${where}`,
+        name,
+        `${problem}: it cannot be a directory name`,
+        'Names come from the TaskRun status or the registry; nothing was written. Pull it alone with --artifact-ref into a directory of your choice.',
+      );
+  }
+  const artifactDir = task === undefined ? node.name : `${task}/${node.name}`;
+  const base = {
+    ...(task !== undefined ? { task } : {}),
+    artifact: node.name,
+    ...(node.reference !== undefined ? { reference: node.reference } : {}),
+    usable: node.usable,
+    artifactDir,
+  };
+  const plan: Plan = { files: [], skipped: [] };
+
+  if (node.state === 'inline') {
+    const bytes = Buffer.from(node.inline ?? '', 'utf8');
+    plan.files.push({
+      ...base,
+      source: { kind: 'inline', bytes },
+      digest: inlineDigest(bytes),
+      size: bytes.byteLength,
+      mediaType: node.mediaType ?? 'text/plain',
+      action: 'file',
+      path: `${artifactDir}/${node.name}`,
+    });
+    return plan;
+  }
+
+  const repository = repositoryOf(node.reference ?? '');
+  const blobAddressed = node.digestRefersTo === 'blob';
+  const usable = node.files.filter((file) => {
+    if (file.title !== undefined || blobAddressed || archiveOf(node, file, node.files.length)) return true;
+    plan.skipped.push({
+      ...(task !== undefined ? { task } : {}),
+      artifact: node.name,
+      state: 'untitled',
+      reason: `layer ${file.digest} has no title (org.opencontainers.image.title); like oras pull, untitled layers are skipped`,
+      ...(node.reference !== undefined ? { reference: node.reference } : {}),
+      digest: file.digest,
+    });
+    return false;
+  });
+  if (usable.length === 0 && node.files.length > 0) {
+    // Every layer untitled: almost always a container image, which pull is not for.
+    plan.skipped = [
+      {
+        ...(task !== undefined ? { task } : {}),
+        artifact: node.name,
+        state: 'untitled',
+        reason:
+          'no layer has a title: a container image? Pull images with a container tool (oras copy, crane, skopeo)',
+        ...(node.reference !== undefined ? { reference: node.reference } : {}),
+      },
+    ];
+    return plan;
+  }
+
+  for (const file of usable) {
+    const archive = archiveOf(node, file, usable.length);
+    const extract = archive !== undefined && !options.raw;
+    let name: string;
+    if (extract) name = usable.length === 1 ? '.' : stripArchiveExtension(file.title ?? node.name);
+    else name = file.title ?? (archive === 'tar+gzip' ? `${node.name}.tar.gz` : node.name);
+    const source = `layer ${file.digest} of ${where}`;
+    let path: string;
+    const check = name === '.' ? { ok: true as const, segments: [] } : checkEntryPath(name);
+    if (check.ok) {
+      if (check.segments.length === 0 && !extract)
+        throw new UnsafeArchiveError(source, name, 'names the artifact directory itself, not a file in it');
+      if (check.segments.length === 1 && check.segments[0] === MARKER_FILE)
+        throw new UnsafeArchiveError(
+          source,
+          name,
+          `is ${MARKER_FILE}, the name pull keeps for its marker file`,
+        );
+      path = check.segments.length === 0 ? artifactDir : `${artifactDir}/${joinSegments(check.segments)}`;
+    } else if (options.allowPathTraversal && !name.includes('\0') && name !== '') {
+      // Trusted producer: the title is taken as written, relative to the artifact's directory.
+      path = name.startsWith('/') ? posix.normalize(name) : posix.normalize(`${artifactDir}/${name}`);
+    } else {
+      throw new UnsafeArchiveError(source, name, check.reason);
+    }
+    plan.files.push({
+      ...base,
+      source: {
+        kind: 'blob',
+        repository,
+        descriptor: { mediaType: file.mediaType, digest: file.digest, size: file.size },
+      },
+      digest: file.digest,
+      size: file.size,
+      mediaType: file.mediaType,
+      ...(file.title !== undefined ? { title: file.title } : {}),
+      action: extract ? 'extract' : 'file',
+      ...(archive !== undefined ? { archive } : {}),
+      path,
+    });
+  }
+  checkOverlaps(plan.files, where);
+  return plan;
+}
+
+/** Two layers writing the same path, or one inside the other's extracted directory, is refused. */
+function checkOverlaps(files: PlannedFile[], where: string): void {
+  for (let i = 0; i < files.length; i++) {
+    for (let j = i + 1; j < files.length; j++) {
+      const a = files[i] as PlannedFile;
+      const b = files[j] as PlannedFile;
+      if (a.path === b.path || isWithin(a.path, b.path) || isWithin(b.path, a.path)) {
+        throw new UnsafeArchiveError(
+          `layers ${a.digest} and ${b.digest} of ${where}`,
+          b.title ?? b.path,
+          `would be written over ${a.title ?? a.path}: two layers of one artifact claim the same path`,
+          'Nothing was written. Pull with --raw to keep the layers as they are, or fix the producer.',
+        );
+      }
+    }
+  }
+}
+
+/** Plans every selected artifact; the first unsafe name refuses the whole pull. */
+export function planPull(candidates: Candidate[], options: PlanOptions): Plan {
+  const plan: Plan = { files: [], skipped: [] };
+  for (const candidate of candidates) {
+    const one = planArtifact(candidate, options);
+    plan.files.push(...one.files);
+    plan.skipped.push(...one.skipped);
+  }
+  return plan;
+}

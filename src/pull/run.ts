@@ -1,0 +1,260 @@
+/**
+ * `pull`: resolves what to fetch (a run, exactly as show resolves it, or one artifact by
+ * reference), selects and plans (pure), transfers (verified, bounded, with progress), and prints
+ * what happened. This is the edge where I/O is wired to the pure parts.
+ */
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { CliError } from '../cli/errors.js';
+import { ExitCode, type ExitCodeName } from '../cli/exit-codes.js';
+import type { ArtifactTree } from '../tree/model.js';
+import type { ShowOptions } from '../tree/show.js';
+import type { RegistryOptions } from '../tree/targets.js';
+import type { ExtractLimits } from './limits.js';
+import { planPull } from './plan.js';
+import { ProgressTracker } from './progress.js';
+import { PULL_API_VERSION, formatReportText, type PullReport, type PulledFile } from './report.js';
+import { selectArtifacts, type Selection, type SkippedArtifact } from './select.js';
+import { trackPlan, transferAll, transferToStdout, type BlobTarget } from './transfer.js';
+
+export interface PullOptions {
+  run?: string;
+  pipelineRun?: string;
+  repository?: string;
+  /** One artifact by OCI reference or `oci:` URI, instead of a run. */
+  artifactRef?: string;
+  cluster: ShowOptions['cluster'];
+  registry: RegistryOptions;
+  configMapName: string;
+  tektonNamespace: string;
+  select: { tasks: string[]; artifactTypes: string[]; artifacts: string[]; inputs: boolean };
+  /** Output directory, or `-` for stdout. */
+  output: string;
+  format: 'text' | 'json';
+  raw: boolean;
+  allowPathTraversal: boolean;
+  limits: ExtractLimits;
+  /** Blobs in flight per registry. */
+  concurrency: number;
+  quiet: boolean;
+  noColor?: boolean;
+}
+
+/** Where pull writes, for tests (the CLI uses the process's streams). */
+export interface PullIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  cwd: string;
+}
+
+function usage(message: string, hint?: string): CliError {
+  return new CliError(message, 'usage', hint);
+}
+
+/** Checks flag combinations before anything is resolved. */
+export function validatePullOptions(options: PullOptions): void {
+  if (options.artifactRef !== undefined) {
+    if (options.run !== undefined || options.pipelineRun !== undefined)
+      throw usage('--artifact-ref pulls one artifact: give it without RUN or --pipelinerun');
+    if (
+      options.select.tasks.length > 0 ||
+      options.select.artifacts.length > 0 ||
+      options.select.artifactTypes.length > 0
+    )
+      throw usage(
+        '--task, --artifact and --artifact-type select within a run; --artifact-ref names one artifact already',
+      );
+  } else if (options.run === undefined && options.pipelineRun === undefined) {
+    throw usage(
+      'pull needs a run (a PipelineRun name, taskrun/NAME, or an OCI reference to its root) or --artifact-ref',
+      'for example: tkn artifacts pull build-app-x7k2 -o out',
+    );
+  }
+  if (options.output === '-' && options.format === 'json')
+    throw usage('-o - writes the content to stdout, so there is no room for --format json');
+  if (options.output === '') throw usage('-o needs a directory (or - for stdout)');
+}
+
+/** The exit code for a named artifact that cannot be pulled. */
+function refusalExit(skipped: SkippedArtifact): ExitCodeName {
+  if (skipped.state === 'dangling') return 'notFound';
+  if (skipped.state === 'error') {
+    // The tree keeps only the message of a resolution failure; its wording says which kind it was.
+    return /denied|unauthori[sz]ed|forbidden|\b40[13]\b/i.test(skipped.reason) ? 'forbidden' : 'unreachable';
+  }
+  return 'unsupported';
+}
+
+function artifactLabel(entry: { task?: string; artifact: string }): string {
+  return entry.task === undefined ? entry.artifact : `${entry.task}/${entry.artifact}`;
+}
+
+function checkSelection(selection: Selection, tree: ArtifactTree | undefined): void {
+  if (selection.unmatched.length > 0) {
+    const names = tree
+      ? [
+          ...new Set([
+            ...tree.taskRuns.flatMap((t) => t.artifacts.map((a) => `${t.pipelineTask ?? t.name}/${a.name}`)),
+            ...tree.unreported.map((a) => a.name),
+          ]),
+        ]
+      : [];
+    throw new CliError(
+      `no artifact matches ${selection.unmatched.map((name) => JSON.stringify(name)).join(', ')}`,
+      'notFound',
+      names.length > 0 ? `the run has: ${names.join(', ')}` : 'the run has no artifacts (with these filters)',
+    );
+  }
+  const refused = selection.refused[0];
+  if (refused) {
+    throw new CliError(`${artifactLabel(refused)} cannot be pulled: ${refused.reason}`, refusalExit(refused));
+  }
+}
+
+/** Ctrl-C or SIGTERM during the transfer: the pull stops, cleans up, and exits 130. */
+class Interrupted extends Error {
+  override name = 'Interrupted';
+}
+
+export async function runPull(options: PullOptions, io: PullIo = defaultIo()): Promise<number> {
+  const started = Date.now();
+  // A Konflux `oci:<repo>@<blob>` URI is never a run's root: take it as the artifact it names.
+  if (options.run !== undefined && options.artifactRef === undefined) {
+    const { referenceForm } = await import('../oci/reference.js');
+    if (referenceForm(options.run) === 'oci')
+      options = { ...options, artifactRef: options.run, run: undefined };
+  }
+  validatePullOptions(options);
+  const { openStore } = await import('../tree/targets.js');
+  // The registry client's bound must leave room for our blobs besides manifest requests.
+  const registry: RegistryOptions = {
+    ...options.registry,
+    concurrency: Math.max(options.registry.concurrency ?? 8, options.concurrency + 2),
+  };
+
+  let tree: ArtifactTree | undefined;
+  let selection: Selection;
+  const store = await openStore(registry);
+  let source: PullReport['source'];
+  if (options.artifactRef !== undefined) {
+    const { resolveSingle } = await import('./single.js');
+    const candidate = await resolveSingle(options.artifactRef, store);
+    selection = { selected: [candidate], skipped: [], refused: [], unmatched: [] };
+    source = { reference: options.artifactRef };
+  } else {
+    const { resolveRun } = await import('../tree/show.js');
+    const resolved = await resolveRun({
+      ...(options.run !== undefined ? { run: options.run } : {}),
+      ...(options.pipelineRun !== undefined ? { pipelineRun: options.pipelineRun } : {}),
+      ...(options.repository !== undefined ? { repository: options.repository } : {}),
+      cluster: options.cluster,
+      registry,
+      filters: { tasks: options.select.tasks, artifactTypes: options.select.artifactTypes },
+      configMapName: options.configMapName,
+      tektonNamespace: options.tektonNamespace,
+    });
+    if (resolved.kind !== 'tree')
+      throw new Error('resolveRun explained the configuration instead of resolving');
+    tree = resolved.tree;
+    selection = selectArtifacts(tree, {
+      tasks: options.select.tasks,
+      artifacts: options.select.artifacts,
+      inputs: options.select.inputs,
+    });
+    source = {
+      run: {
+        kind: tree.run.kind,
+        name: tree.run.name,
+        ...(tree.run.namespace !== undefined ? { namespace: tree.run.namespace } : {}),
+      },
+    };
+  }
+  checkSelection(selection, tree);
+  const plan = planPull(selection.selected, {
+    raw: options.raw,
+    allowPathTraversal: options.allowPathTraversal,
+  });
+  const skipped = [...selection.skipped, ...plan.skipped];
+  const targetFor = (repository: string): BlobTarget => store.targetOf(repository);
+
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => controller.abort(new Interrupted(`interrupted by ${signal}`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const transfer = {
+    targetFor,
+    limits: options.limits,
+    allowPathTraversal: options.allowPathTraversal,
+    concurrency: options.concurrency,
+    signal: controller.signal,
+  };
+  try {
+    if (options.output === '-') {
+      const [only, ...more] = plan.files;
+      if (!only)
+        throw new CliError(
+          'nothing to write to stdout: no artifact of the selection can be pulled',
+          'notFound',
+          skipped.length > 0 ? skipped.map((s) => `${artifactLabel(s)}: ${s.reason}`).join('; ') : undefined,
+        );
+      if (more.length > 0)
+        throw usage(
+          `-o - writes one file, but the selection has ${plan.files.length}: ${plan.files
+            .map((f) => artifactLabel(f) + (f.title && f.title !== f.artifact ? ` (${f.title})` : ''))
+            .join(', ')}`,
+          'narrow it with --artifact NAME (or TASK/NAME), or pull into a directory with -o DIR',
+        );
+      if (!options.quiet)
+        for (const s of skipped) io.stderr.write(`skipped ${artifactLabel(s)}: ${s.reason}\n`);
+      await transferToStdout(only, { ...transfer, stdout: io.stdout, tmpdir: tmpdir() });
+      return ExitCode.ok;
+    }
+
+    const output = resolve(io.cwd, options.output);
+    const showProgress = !options.quiet && io.stderr.isTTY === true && plan.files.length > 0;
+    const progress = showProgress ? new ProgressTracker() : undefined;
+    if (progress) trackPlan(progress, plan.files);
+    const view = progress
+      ? (await import('./progress-view.js')).startProgressView(progress, {
+          color: !options.noColor && !process.env['NO_COLOR'],
+        })
+      : undefined;
+    let files: PulledFile[];
+    try {
+      files = await transferAll(plan.files, { ...transfer, output, ...(progress ? { progress } : {}) });
+    } finally {
+      await view?.stop();
+    }
+    const report: PullReport = {
+      apiVersion: PULL_API_VERSION,
+      kind: 'PullReport',
+      source,
+      output,
+      files,
+      skipped,
+      summary: {
+        pulled: files.filter((f) => f.status === 'pulled').length,
+        present: files.filter((f) => f.status === 'skipped').length,
+        skipped: skipped.length,
+        bytes: files.filter((f) => f.status === 'pulled').reduce((sum, f) => sum + f.size, 0),
+        seconds: (Date.now() - started) / 1000,
+      },
+    };
+    if (options.format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (!options.quiet) io.stdout.write(formatReportText(report, io.cwd));
+    return ExitCode.ok;
+  } catch (error) {
+    if (controller.signal.reason instanceof Interrupted) {
+      io.stderr.write(`Interrupted: the pull stopped; nothing partial was kept.\n`);
+      return 130;
+    }
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+function defaultIo(): PullIo {
+  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() };
+}

@@ -1,0 +1,162 @@
+/**
+ * Which artifacts of a resolved tree pull fetches, and why the others are left. Pure: it reads
+ * the ArtifactTree show resolved and decides; nothing here talks to a registry.
+ */
+import type { ArtifactNode, ArtifactTree, TaskRunNode } from '../tree/model.js';
+
+export interface SelectOptions {
+  /** Pipeline task or TaskRun names (the tree is filtered already, except registry-only runs). */
+  tasks: string[];
+  /** `NAME` or `TASK/NAME` (repeatable); empty means every artifact. */
+  artifacts: string[];
+  /** Also pull inputs (by default only outputs: an input is pulled from the task that made it). */
+  inputs: boolean;
+}
+
+/** An artifact chosen for pulling, with the task directory it goes under. */
+export interface Candidate {
+  /** Directory for the task; undefined for a single artifact pulled by reference. */
+  task?: string;
+  taskRun?: string;
+  node: ArtifactNode;
+  /** Asked for by name: failing to pull it is an error, not a note. */
+  named: boolean;
+}
+
+export interface SkippedArtifact {
+  task?: string;
+  artifact: string;
+  /** The artifact's state, or why selection left it: `input`, `duplicate`, `untitled`. */
+  state: string;
+  reason: string;
+  reference?: string;
+  digest?: string;
+}
+
+export interface Selection {
+  selected: Candidate[];
+  skipped: SkippedArtifact[];
+  /** Named artifacts that cannot be pulled (dangling, external, …): the command fails on these. */
+  refused: SkippedArtifact[];
+  /** --artifact values that matched nothing. */
+  unmatched: string[];
+}
+
+/** The task directory for TaskRun results, and the two pseudo-tasks. */
+export const PIPELINE_RESULTS_DIR = '_pipeline';
+export const UNREPORTED_DIR = '_unreported';
+
+export function taskDirectory(taskRun: Pick<TaskRunNode, 'name' | 'pipelineTask'>): string {
+  // resolveRun files PipelineRun-level results under this pseudo pipeline task.
+  if (taskRun.pipelineTask === '(pipeline results)') return PIPELINE_RESULTS_DIR;
+  return taskRun.pipelineTask ?? taskRun.name;
+}
+
+/** Why an artifact cannot be pulled, or undefined when it can. */
+export function unpullableReason(node: ArtifactNode): string | undefined {
+  switch (node.state) {
+    case 'inline':
+      return node.inline === undefined ? 'inline, but the value is missing' : undefined;
+    case 'present':
+      if (node.files.length > 0) return undefined;
+      if (node.platforms.length > 0)
+        return `an image index (${node.platforms.length} platforms): pull images with a container tool (oras copy, crane, skopeo)`;
+      return 'nothing to pull: the manifest has no layers';
+    case 'dangling':
+      return `dangling: ${node.error ?? 'the registry does not have the content the status names'}`;
+    case 'external':
+      return `stored outside OCI registries${node.location ? `: ${node.location}` : ''}`;
+    case 'error':
+      return `could not be resolved: ${node.error ?? 'unknown error'}`;
+  }
+}
+
+function matches(
+  value: string,
+  task: string | undefined,
+  taskRun: string | undefined,
+  name: string,
+): boolean {
+  return (
+    value === name ||
+    (task !== undefined && value === `${task}/${name}`) ||
+    (taskRun !== undefined && value === `${taskRun}/${name}`)
+  );
+}
+
+export function selectArtifacts(tree: ArtifactTree, options: SelectOptions): Selection {
+  const entries: { task: string; taskRun?: string; node: ArtifactNode }[] = [];
+  for (const taskRun of tree.taskRuns) {
+    // A run read from the registry alone has TaskRuns the tree did not filter.
+    if (
+      options.tasks.length > 0 &&
+      !options.tasks.includes(taskRun.pipelineTask ?? '') &&
+      !options.tasks.includes(taskRun.name)
+    )
+      continue;
+    for (const node of taskRun.artifacts)
+      entries.push({ task: taskDirectory(taskRun), taskRun: taskRun.name, node });
+  }
+  if (options.tasks.length === 0)
+    for (const node of tree.unreported) entries.push({ task: UNREPORTED_DIR, node });
+  return selectFrom(entries, options);
+}
+
+/** Selection over (task, artifact) pairs; shared by run pulls and single-artifact pulls. */
+export function selectFrom(
+  entries: { task?: string; taskRun?: string; node: ArtifactNode }[],
+  options: Pick<SelectOptions, 'artifacts' | 'inputs'>,
+): Selection {
+  const result: Selection = { selected: [], skipped: [], refused: [], unmatched: [] };
+  const used = new Set<string>();
+  const seen = new Map<string, ArtifactNode>();
+  for (const { task, taskRun, node } of entries) {
+    const named = options.artifacts.filter((value) => matches(value, task, taskRun, node.name));
+    named.forEach((value) => used.add(value));
+    if (options.artifacts.length > 0 && named.length === 0) continue;
+    const skip = (state: string, reason: string): SkippedArtifact => {
+      const entry: SkippedArtifact = { artifact: node.name, state, reason };
+      if (task !== undefined) entry.task = task;
+      if (node.reference !== undefined) entry.reference = node.reference;
+      else if (node.location !== undefined) entry.reference = node.location;
+      if (node.digest !== undefined) entry.digest = node.digest;
+      return entry;
+    };
+    if (node.direction === 'input' && !options.inputs && named.length === 0) {
+      result.skipped.push(
+        skip(
+          'input',
+          'an input of the task: pulled from the task that produced it (--inputs pulls inputs too)',
+        ),
+      );
+      continue;
+    }
+    const reason = unpullableReason(node);
+    if (reason) {
+      (named.length > 0 ? result.refused : result.skipped).push(skip(node.state, reason));
+      continue;
+    }
+    // Two artifacts of one task with the same name would write to the same directory.
+    const key = `${task ?? ''}\0${node.name}`;
+    const first = seen.get(key);
+    if (first) {
+      const same = first.digest !== undefined && first.digest === node.digest;
+      result.skipped.push(
+        skip(
+          'duplicate',
+          same
+            ? 'reported twice: the same content is pulled once'
+            : `another artifact of this task is also named ${JSON.stringify(node.name)} (${first.digest ?? 'inline'}); the first one is pulled`,
+        ),
+      );
+      continue;
+    }
+    seen.set(key, node);
+    const candidate: Candidate = { node, named: named.length > 0 };
+    if (task !== undefined) candidate.task = task;
+    if (taskRun !== undefined) candidate.taskRun = taskRun;
+    result.selected.push(candidate);
+  }
+  result.unmatched = options.artifacts.filter((value) => !used.has(value));
+  return result;
+}

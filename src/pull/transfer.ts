@@ -1,0 +1,516 @@
+/**
+ * Carries out a plan: each file fetched (at most N blobs per registry at once), verified, and only
+ * then put in place by a rename. Raw files stream into a temp file next to their final path;
+ * archives stream through gunzip and tar into a staging directory next to theirs. Either way the
+ * rename happens after the stream ended without error, that is after the OCI client checked the
+ * blob's size and digest, so a failed or interrupted pull leaves no partial or unverified file.
+ * Directories pull created are removed again (when empty) if the pull fails.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  rmdir,
+  chmod,
+  writeFile,
+} from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError } from '../cli/errors.js';
+import { UnsafeArchiveError } from './errors.js';
+import { commitOutside, extractArchive, type ExtractResult } from './extract.js';
+import type { ExtractLimits } from './limits.js';
+import { startMemoryValve } from './memory.js';
+import { readMarker, writeMarker, type PullMarker } from './marker.js';
+import type { PlannedFile } from './plan.js';
+import { ProgressCounter, type ProgressTracker } from './progress.js';
+import { PULL_API_VERSION, type PulledFile } from './report.js';
+
+/** What pull needs of an OCI target: a verified blob stream. */
+export interface BlobTarget {
+  fetch(
+    descriptor: { mediaType: string; digest: string; size: number },
+    options?: { signal?: AbortSignal },
+  ): Promise<Readable>;
+}
+
+export interface TransferOptions {
+  /** Absolute output directory. */
+  output: string;
+  targetFor: (repository: string) => BlobTarget;
+  limits: ExtractLimits;
+  allowPathTraversal: boolean;
+  /** Blobs in flight per registry. */
+  concurrency: number;
+  signal?: AbortSignal;
+  progress?: ProgressTracker;
+  /** Attempts per blob when the download breaks off mid-stream (default 3). */
+  attempts?: number;
+  /** First wait before a retry, doubled each time (default 500 ms). */
+  retryDelayMs?: number;
+}
+
+function isErrnoCode(error: unknown, ...codes: string[]): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && codes.includes(code);
+}
+
+async function lstatOrUndefined(path: string) {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if (isErrnoCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
+/** A counting semaphore (one per registry): bounds the blobs in flight. */
+class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((wake) => this.waiting.push(wake));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+/** Creates directories one level at a time, remembering which ones this pull created. */
+export class Directories {
+  private readonly created: string[] = [];
+
+  async ensure(directory: string): Promise<void> {
+    const missing: string[] = [];
+    for (let current = directory; ; current = dirname(current)) {
+      if (await lstatOrUndefined(current)) break;
+      missing.push(current);
+      if (dirname(current) === current) break;
+    }
+    for (const path of missing.reverse()) {
+      try {
+        await mkdir(path);
+        this.created.push(path);
+      } catch (error) {
+        // Another file of the same pull may have made it a moment ago.
+        if (!isErrnoCode(error, 'EEXIST')) throw error;
+      }
+    }
+  }
+
+  /** Removes the directories this pull created, deepest first, where they are still empty. */
+  async removeEmpty(): Promise<void> {
+    for (const path of [...this.created].sort((a, b) => b.length - a.length)) {
+      await rmdir(path).catch(() => undefined);
+    }
+  }
+}
+
+/** `sha256:<hex>` of a file on disk, streamed; undefined for algorithms we do not know. */
+export async function fileDigest(path: string, digest: string): Promise<string | undefined> {
+  const algorithm = digest.slice(0, digest.indexOf(':'));
+  if (algorithm !== 'sha256' && algorithm !== 'sha512') return undefined;
+  const hash = createHash(algorithm);
+  // Large reads: hashing a present file should cost about what reading it costs.
+  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 }))
+    hash.update(chunk as Buffer);
+  return `${algorithm}:${hash.digest('hex')}`;
+}
+
+/** A regular file (never a link) at `path` with exactly this size and digest. */
+export async function isFilePresent(path: string, digest: string, size: number): Promise<boolean> {
+  const stat = await lstatOrUndefined(path);
+  if (!stat?.isFile() || stat.size !== size) return false;
+  return (await fileDigest(path, digest)) === digest;
+}
+
+/** What is at an extraction target: nothing, our extraction of this archive, ours of another, or not ours. */
+export async function extractedState(
+  directory: string,
+  digest: string,
+): Promise<
+  | { kind: 'absent' }
+  | { kind: 'current'; marker: PullMarker }
+  | { kind: 'replaceable' }
+  | { kind: 'foreign'; what: string }
+> {
+  const stat = await lstatOrUndefined(directory);
+  if (!stat) return { kind: 'absent' };
+  if (!stat.isDirectory()) return { kind: 'foreign', what: 'a file is in the way' };
+  const marker = await readMarker(directory);
+  if (marker && marker.archive.digest === digest) return { kind: 'current', marker };
+  if (marker) return { kind: 'replaceable' };
+  if ((await readdir(directory)).length === 0) return { kind: 'replaceable' };
+  return { kind: 'foreign', what: 'it is not empty and has no .tkn-artifacts.json (not written by pull)' };
+}
+
+function notOurs(path: string, what: string): CliError {
+  return new CliError(
+    `cannot extract into ${path}: ${what}`,
+    'usage',
+    'Remove it, or pull into another directory with -o. (Was it pulled with --raw before? Extracted archives carry a .tkn-artifacts.json marker.)',
+  );
+}
+
+/** The download broke off after it started (the client retried the request itself already). */
+function brokeOff(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'UNREACHABLE' || code === 'TIMEOUT';
+}
+
+function partialName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tkn-partial-${randomBytes(6).toString('hex')}`);
+}
+
+/** Refuses a parent that leads outside `root` once links are followed (links someone left there). */
+async function checkInside(parent: string, root: string, file: PlannedFile): Promise<void> {
+  if (parent === root) return;
+  const [realParent, realRoot] = await Promise.all([realpath(parent), realpath(root)]);
+  if (realParent !== realRoot && !realParent.startsWith(realRoot + sep)) {
+    throw new UnsafeArchiveError(
+      `layer ${file.digest} of ${file.reference ?? file.artifact}`,
+      file.title ?? file.path,
+      `would be written through a link that leads outside ${root} (to ${realParent})`,
+    );
+  }
+}
+
+class Transfer {
+  private readonly directories = new Directories();
+  private readonly limiters = new Map<string, Limiter>();
+  private readonly controller = new AbortController();
+
+  constructor(private readonly options: TransferOptions) {
+    options.signal?.addEventListener('abort', () => this.controller.abort(options.signal?.reason), {
+      once: true,
+    });
+  }
+
+  private get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private limiter(repository: string): Limiter {
+    // Registries are the unit oras bounds too; a layout is one "registry".
+    const key = repository.split('/')[0] ?? '';
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      limiter = new Limiter(this.options.concurrency);
+      this.limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+
+  /** Opens the blob and hands it to `consume`; starts over when the download breaks off. */
+  private async stream<T>(
+    file: PlannedFile,
+    key: string,
+    consume: (stream: Readable) => Promise<T>,
+    prepare?: () => Promise<void>,
+  ): Promise<T> {
+    if (file.source.kind !== 'blob') throw new Error('stream() needs a blob');
+    const { repository, descriptor } = file.source;
+    const attempts = this.options.attempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      this.signal.throwIfAborted();
+      // Anything slow happens before the blob is opened: a small blob can be read, verified and
+      // failed before an idle consumer attaches.
+      await prepare?.();
+      // Errors opening the blob are final here: the OCI client already retried the request.
+      const stream = await this.options.targetFor(repository).fetch(descriptor, { signal: this.signal });
+      // The consumer reads a failure from the stream's state; this keeps an early one from
+      // surfacing as an unhandled 'error' event meanwhile.
+      stream.on('error', () => undefined);
+      try {
+        return await consume(stream);
+      } catch (error) {
+        stream.destroy();
+        if (attempt >= attempts || this.signal.aborted || !brokeOff(error)) throw error;
+        this.options.progress?.restart(key);
+        await sleep((this.options.retryDelayMs ?? 500) * 2 ** (attempt - 1), undefined, {
+          signal: this.signal,
+        });
+      }
+    }
+  }
+
+  private counter(key: string): ProgressCounter {
+    return new ProgressCounter((bytes) => this.options.progress?.advance(key, bytes));
+  }
+
+  private pulled(
+    file: PlannedFile,
+    path: string,
+    status: 'pulled' | 'skipped',
+    extracted?: PulledFile['extracted'],
+  ): PulledFile {
+    return {
+      ...(file.task !== undefined ? { task: file.task } : {}),
+      artifact: file.artifact,
+      ...(file.reference !== undefined ? { reference: file.reference } : {}),
+      path,
+      digest: file.digest,
+      size: file.size,
+      mediaType: file.mediaType,
+      ...(file.title !== undefined ? { title: file.title } : {}),
+      status,
+      ...(status === 'skipped' ? { reason: 'already present with the same digest' } : {}),
+      ...(extracted ? { extracted } : {}),
+      usable: file.usable,
+    };
+  }
+
+  async raw(file: PlannedFile, key: string): Promise<PulledFile> {
+    const path = resolve(this.options.output, file.path);
+    const stat = await lstatOrUndefined(path);
+    if (stat?.isDirectory())
+      throw new CliError(
+        `cannot write ${path}: a directory is in the way`,
+        'usage',
+        'Remove it, or pull into another directory with -o.',
+      );
+    if (await isFilePresent(path, file.digest, file.size)) return this.pulled(file, path, 'skipped');
+    const parent = dirname(path);
+    await this.directories.ensure(parent);
+    if (!this.options.allowPathTraversal)
+      await checkInside(parent, resolve(this.options.output, file.artifactDir), file);
+    this.options.progress?.start(key);
+    const temporary = partialName(path);
+    try {
+      if (file.source.kind === 'inline') {
+        await writeFile(temporary, file.source.bytes, { flag: 'wx', mode: 0o644 });
+        this.options.progress?.advance(key, file.size);
+      } else {
+        await this.stream(file, key, async (stream) => {
+          try {
+            // A deeper queue than the 16 KiB default: the socket keeps flowing while a write is in flight,
+            // and queued chunks go to disk in one writev.
+            const out = createWriteStream(temporary, { flags: 'wx', mode: 0o644, highWaterMark: 1024 ** 2 });
+            // Without a progress display there is nothing to count: one hop less per chunk.
+            if (this.options.progress)
+              await pipeline(stream, this.counter(key), out, { signal: this.signal });
+            else await pipeline(stream, out, { signal: this.signal });
+          } catch (error) {
+            await rm(temporary, { force: true });
+            throw error;
+          }
+        });
+      }
+      // Only now, with the stream ended and verified, does the file take its name.
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    return this.pulled(file, path, 'pulled');
+  }
+
+  async extract(file: PlannedFile, key: string): Promise<PulledFile> {
+    if (file.source.kind !== 'blob' || !file.archive) throw new Error('extract() needs an archive blob');
+    const target = resolve(this.options.output, file.path);
+    const before = await extractedState(target, file.digest);
+    if (before.kind === 'current') {
+      const { marker } = before;
+      return this.pulled(file, target, 'skipped', {
+        format: marker.archive.format,
+        entries: marker.entries,
+        files: marker.files,
+        expandedBytes: marker.expandedBytes,
+      });
+    }
+    if (before.kind === 'foreign') throw notOurs(target, before.what);
+    const parent = dirname(target);
+    await this.directories.ensure(parent);
+    const artifactDir = resolve(this.options.output, file.artifactDir);
+    if (!this.options.allowPathTraversal && target !== artifactDir)
+      await checkInside(parent, artifactDir, file);
+    this.options.progress?.start(key);
+    const staging = await mkdtemp(join(parent, `.${basename(target)}.tkn-partial-`));
+    const outside = this.options.allowPathTraversal
+      ? await mkdtemp(join(parent, `.${basename(target)}.tkn-outside-`))
+      : undefined;
+    const archive = file.archive;
+    const source = `archive ${file.digest}${file.reference ? ` of ${file.reference}` : ''}`;
+    try {
+      const emptyStaging = async () => {
+        // Every attempt starts from an empty staging directory.
+        for (const directory of [staging, outside]) {
+          if (!directory) continue;
+          for (const name of await readdir(directory))
+            await rm(join(directory, name), { recursive: true, force: true });
+        }
+      };
+      const result: ExtractResult = await this.stream(
+        file,
+        key,
+        (stream) =>
+          extractArchive(stream, {
+            root: staging,
+            source,
+            archive,
+            compressedSize: file.size,
+            limits: this.options.limits,
+            allowPathTraversal: this.options.allowPathTraversal,
+            finalDir: target,
+            ...(outside ? { outsideStaging: outside } : {}),
+            signal: this.signal,
+            onBytes: (bytes) => this.options.progress?.advance(key, bytes),
+          }),
+        emptyStaging,
+      );
+      await writeMarker(staging, {
+        apiVersion: PULL_API_VERSION,
+        kind: 'PullMarker',
+        archive: { digest: file.digest, size: file.size, mediaType: file.mediaType, format: archive },
+        artifact: file.artifact,
+        ...(file.task !== undefined ? { task: file.task } : {}),
+        ...(file.reference !== undefined ? { reference: file.reference } : {}),
+        entries: result.entries,
+        files: result.files,
+        expandedBytes: result.expandedBytes,
+      });
+      await chmod(staging, 0o755); // mkdtemp made it private
+      if (result.outside.length > 0) await commitOutside(result.outside);
+      await this.place(staging, target, file.digest);
+      return this.pulled(file, target, 'pulled', {
+        format: archive,
+        entries: result.entries,
+        files: result.files,
+        expandedBytes: result.expandedBytes,
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+      if (outside) await rm(outside, { recursive: true, force: true });
+    }
+  }
+
+  /** Renames the verified tree into place; an older extraction of ours is swapped out, then removed. */
+  private async place(staging: string, target: string, digest: string): Promise<void> {
+    const now = await extractedState(target, digest);
+    if (now.kind === 'foreign') throw notOurs(target, now.what);
+    if (now.kind === 'absent') {
+      await rename(staging, target);
+      return;
+    }
+    const old = partialName(target).replace('.tkn-partial-', '.tkn-old-');
+    await rename(target, old);
+    try {
+      await rename(staging, target);
+    } catch (error) {
+      await rename(old, target);
+      throw error;
+    }
+    await rm(old, { recursive: true, force: true });
+  }
+
+  async run(files: PlannedFile[]): Promise<PulledFile[]> {
+    const results: PulledFile[] = new Array<PulledFile>(files.length);
+    let failure: { error: unknown } | undefined;
+    if (this.options.progress) trackPlan(this.options.progress, files);
+    await Promise.all(
+      files.map(async (file, index) => {
+        const key = String(index);
+        const work = () => (file.action === 'extract' ? this.extract(file, key) : this.raw(file, key));
+        try {
+          if (this.signal.aborted) return;
+          results[index] =
+            file.source.kind === 'blob'
+              ? await this.limiter(file.source.repository).run(() => {
+                  this.signal.throwIfAborted();
+                  return work();
+                })
+              : await work();
+          this.options.progress?.finish(key, results[index].status === 'pulled' ? 'done' : 'present');
+        } catch (error) {
+          this.options.progress?.finish(key, 'failed');
+          // The first failure stops the others; their temp files go with them.
+          if (!failure) {
+            failure = { error };
+            this.controller.abort(error);
+          }
+        }
+      }),
+    );
+    if (failure) {
+      await this.directories.removeEmpty();
+      throw failure.error;
+    }
+    return results;
+  }
+}
+
+/** Lists the plan's files in the tracker (idempotent), so a display can show them before they start. */
+export function trackPlan(progress: ProgressTracker, files: PlannedFile[]): void {
+  files.forEach((file, index) => {
+    if (!progress.has(String(index))) progress.add(String(index), label(file), file.size);
+  });
+}
+
+function label(file: PlannedFile): string {
+  const name = file.title ?? file.artifact;
+  const artifact = file.task === undefined ? file.artifact : `${file.task}/${file.artifact}`;
+  return name === file.artifact ? artifact : `${artifact}/${name}`;
+}
+
+/** Pulls every planned file into the output directory; fails as a whole on the first error. */
+export async function transferAll(files: PlannedFile[], options: TransferOptions): Promise<PulledFile[]> {
+  const stopValve = startMemoryValve();
+  try {
+    return await new Transfer(options).run(files);
+  } finally {
+    stopValve();
+  }
+}
+
+/**
+ * `-o -`: the one planned file, verified in a temp file first and only then copied to stdout, so
+ * a pipe never receives bytes that turn out not to match the digest.
+ */
+export async function transferToStdout(
+  file: PlannedFile,
+  options: Omit<TransferOptions, 'output'> & { stdout: NodeJS.WritableStream; tmpdir: string },
+): Promise<PulledFile> {
+  const scratch = await mkdtemp(join(options.tmpdir, 'tkn-artifacts-pull-'));
+  try {
+    const staged: PlannedFile = { ...file, action: 'file', path: 'content', artifactDir: '.' };
+    const transfer = new Transfer({ ...options, output: scratch, allowPathTraversal: true });
+    const [result] = await transfer.run([staged]);
+    await copyToStdout(join(scratch, 'content'), options.stdout);
+    return { ...(result as PulledFile), path: '-', status: 'pulled' };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function copyToStdout(path: string, stdout: NodeJS.WritableStream): Promise<void> {
+  await new Promise<void>((done, fail) => {
+    const input = createReadStream(path);
+    const onError = (error: unknown) => {
+      input.destroy();
+      // The reader went away (`| head`): not our failure.
+      if (isErrnoCode(error, 'EPIPE')) done();
+      else fail(error);
+    };
+    stdout.once('error', onError);
+    input.once('error', onError);
+    input.once('end', () => {
+      stdout.removeListener('error', onError);
+      done();
+    });
+    input.pipe(stdout, { end: false });
+  });
+}

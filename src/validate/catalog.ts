@@ -1,0 +1,259 @@
+// Every rule `validate` knows: a stable id (scripts and SARIF baselines key on it; an id is never
+// reused for another meaning), a default severity, and the text SARIF and docs/validate.md show.
+
+import type { Severity } from './types.js';
+
+export type RuleCategory = 'input' | 'storage' | 'results' | 'bindings' | 'flags';
+
+export interface RuleMeta {
+  id: string;
+  /** kebab-case, for SARIF `name` and for humans. */
+  name: string;
+  severity: Severity;
+  category: RuleCategory;
+  /** One line. */
+  summary: string;
+  /** What to do about it, in general; findings carry a specific hint. */
+  help: string;
+}
+
+export const RULES: readonly RuleMeta[] = [
+  {
+    id: 'TA001',
+    name: 'yaml-syntax',
+    severity: 'error',
+    category: 'input',
+    summary: 'The file is not valid YAML.',
+    help: 'Fix the YAML at the position shown (the other documents of the file are still checked).',
+  },
+  {
+    id: 'TA002',
+    name: 'invalid-resource',
+    severity: 'error',
+    category: 'input',
+    summary:
+      'A Tekton resource that cannot be read: no name, a spec that is not a mapping, or an API version Tekton no longer serves.',
+    help: 'Use apiVersion tekton.dev/v1 (or v1beta1), give the resource a metadata.name, and make spec a mapping.',
+  },
+  {
+    id: 'TA101',
+    name: 'storage-disabled',
+    severity: 'error',
+    category: 'storage',
+    summary:
+      'An artifact or result needs external storage, and artifact storage is disabled for its namespace.',
+    help: 'Enable artifact storage (enabled: "true" and oci.repository in config-artifact-storage), or keep the content small and inline.',
+  },
+  {
+    id: 'TA102',
+    name: 'storage-no-repository',
+    severity: 'error',
+    category: 'storage',
+    summary:
+      'An artifact or result needs external storage, and no OCI repository is configured for its namespace.',
+    help: 'Set oci.repository at the cluster or namespace level, or the tekton.dev/artifact-storage-oci-repository annotation on the Pipeline or PipelineRun.',
+  },
+  {
+    id: 'TA103',
+    name: 'inline-artifact-too-large',
+    severity: 'error',
+    category: 'storage',
+    summary:
+      'An artifact marked `storage: inline` declares a size above the inline threshold (TEP-0164: "content too large").',
+    help: 'Use `storage: external` (or drop the hint), or raise inline-threshold if the content really is small.',
+  },
+  {
+    id: 'TA104',
+    name: 'binding-needs-storage',
+    severity: 'error',
+    category: 'storage',
+    summary:
+      'A Pipeline binds a content artifact between tasks while artifact storage is disabled (TEP-0192 rejects such Pipelines).',
+    help: 'Enable artifact storage, or declare the producing artifact `type: reference` and pass a URI and digest.',
+  },
+  {
+    id: 'TA105',
+    name: 'content-artifact-unbounded',
+    severity: 'warning',
+    category: 'storage',
+    summary:
+      'A content artifact has no declared size and artifact storage is disabled: content above the inline threshold fails the step.',
+    help: 'Enable artifact storage, declare a size (maxSize or the tkn-artifacts.tekton.dev/max-size.<name> annotation), or use `type: reference`.',
+  },
+  {
+    id: 'TA106',
+    name: 'invalid-declaration',
+    severity: 'error',
+    category: 'storage',
+    summary:
+      'An artifact or result declaration has a value Tekton does not accept (unknown type or storage, unreadable size, no name).',
+    help: 'Use type content|reference, storage inline|external, and sizes such as 4096, 64Ki or 10Mi.',
+  },
+  {
+    id: 'TA201',
+    name: 'result-too-large',
+    severity: 'error',
+    category: 'results',
+    summary: "A result's declared size exceeds what the cluster's result transport can carry.",
+    help: 'Store the content as an artifact with external storage, switch to results-from: sidecar-logs with a larger max-result-size, or make the result smaller.',
+  },
+  {
+    id: 'TA202',
+    name: 'step-results-too-large',
+    severity: 'error',
+    category: 'results',
+    summary:
+      'Results written by one step add up to more than the 4096-byte termination message of a container.',
+    help: 'Write the results from different steps, shrink them, or use results-from: sidecar-logs.',
+  },
+  {
+    id: 'TA203',
+    name: 'taskrun-results-too-large',
+    severity: 'error',
+    category: 'results',
+    summary:
+      "A Task's results add up to more than a TaskRun can hold (12288 bytes of termination messages; 1.5 MiB with sidecar logs).",
+    help: 'Move large content to artifacts with external storage, or use results-from: sidecar-logs.',
+  },
+  {
+    id: 'TA204',
+    name: 'sbom-in-result',
+    severity: 'warning',
+    category: 'results',
+    summary: 'A result that looks like an SBOM: SBOMs are tens of KiB to MiBs and do not fit in a result.',
+    help: 'Push the SBOM to a registry (an artifact with external storage, or cosign attach) and return its URI and digest.',
+  },
+  {
+    id: 'TA205',
+    name: 'images-result-too-large',
+    severity: 'warning',
+    category: 'results',
+    summary: 'An IMAGES result for the known number of images is estimated to exceed the result size limit.',
+    help: 'Split the images over several Tasks, use results-from: sidecar-logs, or record the images as artifacts.',
+  },
+  {
+    id: 'TA206',
+    name: 'images-result-capacity',
+    severity: 'info',
+    category: 'results',
+    summary:
+      "How many images an IMAGES result can list under this cluster's limit (the number of images is not known).",
+    help: 'Declare the number of images with the tkn-artifacts.tekton.dev/image-count annotation to have it checked.',
+  },
+  {
+    id: 'TA301',
+    name: 'invalid-from',
+    severity: 'error',
+    category: 'bindings',
+    summary: "An artifact binding's `from` is not of the form tasks.<taskName>.outputs.<artifactName>.",
+    help: 'Write from: tasks.<taskName>.outputs.<artifactName> (or artifacts.inputs.<name> for a Pipeline input).',
+  },
+  {
+    id: 'TA302',
+    name: 'from-unknown-source',
+    severity: 'error',
+    category: 'bindings',
+    summary: 'An artifact binding points at a task, or a Pipeline artifact input, that does not exist.',
+    help: "Check the task name against the Pipeline's tasks and finally, or declare the Pipeline input in spec.artifacts.inputs.",
+  },
+  {
+    id: 'TA303',
+    name: 'from-unknown-output',
+    severity: 'error',
+    category: 'bindings',
+    summary: 'An artifact binding names an output the producing Task does not declare.',
+    help: "Use one of the producing Task's spec.artifacts.outputs names.",
+  },
+  {
+    id: 'TA304',
+    name: 'from-not-upstream',
+    severity: 'error',
+    category: 'bindings',
+    summary:
+      'An artifact binding consumes from a task that cannot run before the consumer (itself, a finally task, or a task that depends on the consumer).',
+    help: 'Bind from a task that runs earlier, or remove the dependency that makes the order circular.',
+  },
+  {
+    id: 'TA305',
+    name: 'duplicate-artifact-name',
+    severity: 'error',
+    category: 'bindings',
+    summary: 'Two artifacts with the same name in one list of inputs or outputs.',
+    help: 'Give every artifact in a list its own name.',
+  },
+  {
+    id: 'TA306',
+    name: 'multiple-build-outputs',
+    severity: 'error',
+    category: 'bindings',
+    summary: 'More than one artifact output is marked buildOutput (TEP-0164) or subject (TEP-0192).',
+    help: 'Mark only the primary output; the others become its referrers.',
+  },
+  {
+    id: 'TA401',
+    name: 'artifacts-disabled',
+    severity: 'error',
+    category: 'flags',
+    summary: 'The spec declares or uses artifacts and the cluster has enable-artifacts off.',
+    help: 'Set enable-artifacts: "true" in the feature-flags ConfigMap of tekton-pipelines.',
+  },
+  {
+    id: 'TA402',
+    name: 'alpha-field',
+    severity: 'error',
+    category: 'flags',
+    summary: 'The spec uses an alpha field and the cluster does not have enable-api-fields: alpha.',
+    help: 'Set enable-api-fields: "alpha" in the feature-flags ConfigMap, or do without the field.',
+  },
+  {
+    id: 'TA403',
+    name: 'beta-field',
+    severity: 'error',
+    category: 'flags',
+    summary: 'A tekton.dev/v1 spec uses a beta field and the cluster has enable-api-fields: stable.',
+    help: 'Set enable-api-fields: "beta" in the feature-flags ConfigMap, or do without the field.',
+  },
+  {
+    id: 'TA404',
+    name: 'feature-flag-disabled',
+    severity: 'error',
+    category: 'flags',
+    summary:
+      'The spec uses a feature behind its own flag (param enums, CEL in when, OCI bundles) and the flag is off.',
+    help: 'Turn the named flag on in the feature-flags ConfigMap.',
+  },
+  {
+    id: 'TA405',
+    name: 'step-actions-disabled',
+    severity: 'warning',
+    category: 'flags',
+    summary: 'A step uses a StepAction (`ref`) and the cluster sets enable-step-actions: "false".',
+    help: 'Remove enable-step-actions: "false" (StepActions are on by default, and recent releases ignore the flag).',
+  },
+];
+
+const byId = new Map(RULES.map((r) => [r.id, r]));
+
+export function ruleMeta(id: string): RuleMeta {
+  const rule = byId.get(id);
+  // A rule id without a catalogue entry is a programming error, caught by the unit tests.
+  if (!rule) throw new Error(`unknown rule ${id}`);
+  return rule;
+}
+
+/** Rules whose findings mean the input could not be read: exit 2 whatever --fail-on says. */
+export function isInputRule(id: string): boolean {
+  return byId.get(id)?.category === 'input';
+}
+
+/** `--ignore-rule` takes ids or names; returns the ids, or the entries it does not know. */
+export function resolveRuleSelectors(selectors: readonly string[]): { ids: Set<string>; unknown: string[] } {
+  const ids = new Set<string>();
+  const unknown: string[] = [];
+  for (const s of selectors) {
+    const rule = byId.get(s.toUpperCase()) ?? RULES.find((r) => r.name === s.toLowerCase());
+    if (rule) ids.add(rule.id);
+    else unknown.push(s);
+  }
+  return { ids, unknown };
+}

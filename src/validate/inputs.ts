@@ -1,0 +1,110 @@
+// Reading what the user named: files, directories (recursively, *.yaml and *.yml), and `-` for
+// standard input. The I/O edge of validate's inputs; parsing is yaml.ts.
+
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../cluster/errors.js';
+
+export interface InputText {
+  /** As shown in findings: the path as given (joined under a directory), or "stdin". */
+  file: string;
+  text: string;
+}
+
+const YAML_FILE = /\.ya?ml$/i;
+
+function errorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string'
+    ? (err as { code: string }).code
+    : undefined;
+}
+
+/** YAML files under a directory, sorted so output is stable; hidden entries are skipped. */
+function walk(dir: string, out: string[]): void {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) walk(full, out);
+    // Symbolic links to files are followed; to directories they are not (no cycles).
+    else if ((entry.isFile() || (entry.isSymbolicLink() && isFile(full))) && YAML_FILE.test(entry.name))
+      out.push(full);
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export async function readInputs(
+  paths: readonly string[],
+  readStdin: () => Promise<string>,
+): Promise<InputText[]> {
+  const out: InputText[] = [];
+  const seen = new Set<string>();
+  let stdinUsed = false;
+  const read = (file: string): void => {
+    const key = path.resolve(file);
+    if (seen.has(key)) return;
+    seen.add(key);
+    try {
+      out.push({ file, text: readFileSync(file, 'utf8') });
+    } catch (err) {
+      throw new InputError({ file, message: `cannot read: ${(err as Error).message}` }, { cause: err });
+    }
+  };
+  for (const p of paths) {
+    if (p === '-') {
+      if (stdinUsed) throw new InputError({ file: 'stdin', message: '"-" (standard input) is given twice' });
+      stdinUsed = true;
+      out.push({ file: 'stdin', text: await readStdin() });
+      continue;
+    }
+    let stat;
+    try {
+      stat = statSync(p);
+    } catch (err) {
+      const code = errorCode(err);
+      throw new InputError(
+        {
+          file: p,
+          message: code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${(err as Error).message}`,
+        },
+        { cause: err },
+      );
+    }
+    if (stat.isDirectory()) {
+      const files: string[] = [];
+      walk(p, files);
+      if (files.length === 0) {
+        throw new InputError({
+          file: p,
+          message: 'the directory has no *.yaml or *.yml files',
+          hint: 'name the files to check',
+        });
+      }
+      for (const f of files) read(f);
+    } else read(p);
+  }
+  return out;
+}
+
+export async function readProcessStdin(): Promise<string> {
+  if (process.stdin.isTTY) {
+    throw new InputError({
+      file: 'stdin',
+      message: 'standard input is a terminal',
+      hint: 'pipe YAML in, e.g. kubectl get tasks -o yaml | tkn artifacts validate -',
+    });
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,102 @@
+/**
+ * A loopback HTTP proxy in front of a real registry that misbehaves on blob downloads, for what a
+ * real registry will not do on demand: cut the connection after N bytes of a blob (every time, or
+ * only the first few times), or flip one byte of a blob and send it with the right length.
+ * Everything else (manifests, HEADs, the /v2/ ping) passes through untouched.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type ProxyMode =
+  | { kind: 'pass' }
+  /** Close the socket after `after` bytes of a blob body; only the first `times` downloads of each blob if set. */
+  | { kind: 'cut'; after: number; times?: number }
+  /** Send the blob with one byte flipped in its middle (same length, wrong digest). */
+  | { kind: 'flip' };
+
+export interface FaultyProxy {
+  host: string;
+  mode: ProxyMode;
+  /** Blob GETs seen, per digest. */
+  blobGets: Map<string, number>;
+  close(): Promise<void>;
+}
+
+const BLOB_GET = /^\/v2\/.+\/blobs\/(sha256:[0-9a-f]{64})$/;
+
+export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
+  const [upstreamHost, upstreamPort] = upstream.split(':') as [string, string];
+  const state: FaultyProxy = {
+    host: '',
+    mode: { kind: 'pass' },
+    blobGets: new Map(),
+    close: async () => undefined,
+  };
+  const server = http.createServer((req, res) => {
+    const match = req.method === 'GET' ? BLOB_GET.exec((req.url ?? '').split('?')[0] ?? '') : null;
+    const digest = match?.[1];
+    let seen = 0;
+    if (digest) {
+      seen = (state.blobGets.get(digest) ?? 0) + 1;
+      state.blobGets.set(digest, seen);
+    }
+    const upstreamRequest = http.request(
+      {
+        host: upstreamHost,
+        port: Number(upstreamPort),
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream },
+      },
+      (upstreamResponse) => {
+        const mode = state.mode;
+        const faulty =
+          digest !== undefined &&
+          upstreamResponse.statusCode === 200 &&
+          (mode.kind === 'flip' || (mode.kind === 'cut' && (mode.times === undefined || seen <= mode.times)));
+        res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+        if (!faulty) {
+          upstreamResponse.pipe(res);
+          return;
+        }
+        const length = Number(upstreamResponse.headers['content-length'] ?? 0);
+        let offset = 0;
+        upstreamResponse.on('data', (chunk: Buffer) => {
+          if (mode.kind === 'cut') {
+            const room = mode.after - offset;
+            if (room > 0) res.write(chunk.subarray(0, room));
+            offset += chunk.byteLength;
+            if (offset >= mode.after) {
+              upstreamResponse.destroy();
+              // Mid-body, with the headers promising more: the client sees the connection drop.
+              res.socket?.destroy();
+            }
+            return;
+          }
+          const middle = length >> 1;
+          if (middle >= offset && middle < offset + chunk.byteLength) {
+            const copy = Buffer.from(chunk);
+            copy[middle - offset] = (copy[middle - offset] as number) ^ 0x20;
+            chunk = copy;
+          }
+          offset += chunk.byteLength;
+          res.write(chunk);
+        });
+        upstreamResponse.on('end', () => res.end());
+      },
+    );
+    upstreamRequest.on('error', () => res.destroy());
+    req.pipe(upstreamRequest);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  state.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
+}

@@ -1,0 +1,277 @@
+/**
+ * validate end to end: the real CLI (bin/tkn-artifacts, built dist/) reading the configuration
+ * from the real kube-apiserver, then the same verdicts from a snapshot it exported; and Tasks and
+ * Pipelines read from the cluster with --from-cluster. Each run uses its own namespaces, with
+ * --tekton-namespace pointing at a private "Tekton" namespace, so no other test's ConfigMaps
+ * are involved.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { kubeApply, kubeRequest, testEnv, type KubeObject, type TestEnv } from '../../env/context.js';
+import { toVirtualFile } from '../../../src/validate/cluster.js';
+import type { ValidationReport } from '../../../src/validate/report.js';
+
+const execFileAsync = promisify(execFile);
+const root = resolve(import.meta.dirname, '..', '..', '..');
+// TKN_ARTIFACTS_BIN: run another build of the CLI (e.g. an installed one) through the same tests.
+const cli = process.env['TKN_ARTIFACTS_BIN'] ?? join(root, 'bin', 'tkn-artifacts');
+const fixtures = join(root, 'test', 'fixtures', 'validate', 'cluster');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function tkn(args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await execFileAsync(cli, args, {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+      maxBuffer: 32 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+function report(r: CliResult): ValidationReport {
+  try {
+    return JSON.parse(r.stdout) as ValidationReport;
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
+}
+
+/** What must not differ between live and snapshot: every finding, and the verdict. */
+function verdicts(r: ValidationReport): unknown {
+  return {
+    summary: r.summary,
+    findings: r.findings,
+    storage: r.configuration.storage.map((s) => ({ ...s, from: undefined })),
+  };
+}
+
+const suffix = randomBytes(3).toString('hex');
+const tekton = `validate-tekton-${suffix}`;
+const teamA = `validate-a-${suffix}`;
+const teamB = `validate-b-${suffix}`;
+
+function configMap(
+  namespace: string,
+  name: string,
+  data: Record<string, string>,
+  labels?: Record<string, string>,
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace, ...(labels ? { labels } : {}) },
+    data,
+  } as KubeObject;
+}
+
+function fixtureObject(file: string, namespace: string): KubeObject {
+  const obj = parse(readFileSync(join(fixtures, file), 'utf8')) as KubeObject;
+  return { ...obj, metadata: { ...obj.metadata, namespace } };
+}
+
+describe('validate against the test kube-apiserver', () => {
+  let env: TestEnv;
+  let workDir: string;
+  const base = () => ['--kubeconfig', env.kube.adminKubeconfig, '--tekton-namespace', tekton];
+
+  beforeAll(async () => {
+    env = testEnv();
+    workDir = join(env.runDir, 'work', `validate-${suffix}`);
+    mkdirSync(workDir, { recursive: true });
+    for (const ns of [tekton, teamA, teamB]) {
+      await kubeApply(env, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } as KubeObject);
+    }
+    // Storage on without a repository at cluster level; team A brings its own; matrix is beta and
+    // the cluster allows stable fields only.
+    await kubeApply(
+      env,
+      configMap(tekton, 'feature-flags', { 'enable-artifacts': 'true', 'enable-api-fields': 'stable' }),
+    );
+    await kubeApply(env, configMap(tekton, 'config-artifact-storage', { enabled: 'true' }));
+    await kubeApply(
+      env,
+      configMap(
+        teamA,
+        'config-artifact-storage',
+        { 'oci.repository': 'registry.example.com/team-a/artifacts' },
+        {
+          'tekton.dev/config-type': 'artifact-storage',
+        },
+      ),
+    );
+    for (const ns of [teamA, teamB]) {
+      await kubeApply(env, fixtureObject('build.yaml', ns));
+      await kubeApply(env, fixtureObject('release.yaml', ns));
+    }
+  });
+
+  it('reads the live configuration: per-namespace repository, cluster feature flags', async () => {
+    const a = await tkn(['validate', fixtures, ...base(), '-n', teamA, '-o', 'json']);
+    const ra = report(a);
+    expect(ra.configuration.source).toMatch(/^cluster https:\/\/127\.0\.0\.1:\d+ \(context /);
+    expect(ra.configuration.featureFlags).toMatchObject({
+      enableArtifacts: true,
+      enableApiFields: 'stable',
+      set: { 'enable-artifacts': 'true', 'enable-api-fields': 'stable' },
+    });
+    expect(ra.configuration.storage.find((s) => s.namespace === teamA)).toMatchObject({
+      enabled: true,
+      ociRepository: 'registry.example.com/team-a/artifacts',
+    });
+    expect(ra.findings.map((f) => [f.ruleId, f.file.replace(`${fixtures}/`, ''), f.line, f.column])).toEqual([
+      ['TA403', 'release.yaml', 8, 7],
+    ]);
+    expect(a.code).toBe(1);
+
+    const rb = report(await tkn(['validate', fixtures, ...base(), '-n', teamB, '-o', 'json']));
+    expect(rb.findings.map((f) => [f.ruleId, f.file.replace(`${fixtures}/`, ''), f.line, f.column])).toEqual([
+      ['TA102', 'build.yaml', 10, 18],
+      ['TA403', 'release.yaml', 8, 7],
+      ['TA104', 'release.yaml', 18, 19],
+    ]);
+    expect(rb.findings[0]?.message).toContain(`no OCI repository is configured for namespace "${teamB}"`);
+    expect(rb.findings[0]?.message).toContain(
+      `enabled is "true" in ConfigMap ${tekton}/config-artifact-storage`,
+    );
+  });
+
+  it('gives the same verdicts from a snapshot written by --export-config', async () => {
+    for (const ns of [teamA, teamB]) {
+      const file = join(workDir, `snapshot-${ns}.yaml`);
+      const exported = await tkn(['validate', '--export-config', file, ...base(), '-n', ns]);
+      expect(exported.code, exported.stderr).toBe(0);
+      expect(exported.stderr).toMatch(/^wrote \d ConfigMaps? from cluster https:/);
+      const list = parse(readFileSync(file, 'utf8')) as {
+        kind: string;
+        apiVersion: string;
+        items: KubeObject[];
+      };
+      expect(list).toMatchObject({ apiVersion: 'v1', kind: 'List' });
+      const names = list.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
+      expect(names).toEqual([
+        `${tekton}/feature-flags`,
+        `${tekton}/config-artifact-storage`,
+        ...(ns === teamA ? [`${teamA}/config-artifact-storage`] : []),
+      ]);
+      // kubectl's layout: sorted keys, sequences at the parent's indentation.
+      expect(readFileSync(file, 'utf8')).toMatch(/^apiVersion: v1\nitems:\n- apiVersion: v1\n {2}data:\n/);
+
+      const live = report(await tkn(['validate', fixtures, ...base(), '-n', ns, '-o', 'json']));
+      const offline = await tkn([
+        'validate',
+        fixtures,
+        '--cluster-config',
+        file,
+        '--tekton-namespace',
+        tekton,
+        '-n',
+        ns,
+        '-o',
+        'json',
+      ]);
+      const snap = report(offline);
+      expect(snap.configuration.source).toBe(`snapshot ${file}`);
+      expect(verdicts(snap)).toEqual(verdicts(live));
+      expect(snap.configuration.featureFlags).toEqual(live.configuration.featureFlags);
+      expect(offline.code).toBe(live.summary.exitCode);
+    }
+  });
+
+  it('exports to standard output', async () => {
+    const r = await tkn(['validate', '--export-config', '-', ...base(), '-n', teamA]);
+    expect(r.code).toBe(0);
+    const list = parse(r.stdout) as { items: KubeObject[] };
+    expect(list.items).toHaveLength(3);
+  });
+
+  it('checks Tasks and Pipelines read from the cluster, with positions in their YAML', async () => {
+    const all = await tkn(['validate', '--from-cluster', ...base(), '-n', teamB, '-o', 'json']);
+    const r = report(all);
+    expect(r.summary).toMatchObject({ files: 2, resources: 2 });
+    const byRule = r.findings.map((f) => [f.ruleId, f.file]);
+    expect(byRule).toEqual(
+      expect.arrayContaining([
+        ['TA102', `cluster/${teamB}/task/build.yaml`],
+        ['TA403', `cluster/${teamB}/pipeline/release.yaml`],
+        ['TA104', `cluster/${teamB}/pipeline/release.yaml`],
+      ]),
+    );
+    // The position is that of the node in the object as printed (kubectl's layout): the line it
+    // names holds the offending value.
+    const one = report(
+      await tkn(['validate', '--from-cluster', 'task/build', ...base(), '-n', teamB, '-o', 'json']),
+    );
+    const finding = one.findings.find((f) => f.ruleId === 'TA102');
+    expect(finding?.file).toBe(`cluster/${teamB}/task/build.yaml`);
+    const fetched = await kubeRequest(env, 'GET', `/apis/tekton.dev/v1/namespaces/${teamB}/tasks/build`);
+    const printed = toVirtualFile(
+      'Task',
+      fetched.body as unknown as Record<string, unknown>,
+      teamB,
+    ).text.split('\n');
+    const line = printed[(finding?.line ?? 0) - 1] ?? '';
+    expect(line.slice((finding?.column ?? 0) - 1)).toBe('external');
+    expect(line.trim()).toBe('storage: external');
+    expect(printed.join('\n')).not.toContain('managedFields');
+
+    const missing = await tkn(['validate', '--from-cluster', 'task/nope', ...base(), '-n', teamB]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/Task "nope" not found in namespace/);
+    const bad = await tkn(['validate', '--from-cluster', 'deployment/x', ...base(), '-n', teamB]);
+    expect(bad.code).toBe(2);
+  });
+
+  it('falls back to defaults, with notes, when the identity may not read the ConfigMaps', async () => {
+    const r = await tkn([
+      'validate',
+      join(fixtures, 'build.yaml'),
+      '--kubeconfig',
+      env.kube.restrictedKubeconfig,
+      '--tekton-namespace',
+      tekton,
+      '-o',
+      'json',
+    ]);
+    const rep = report(r);
+    expect(rep.configuration.warnings.join('\n')).toMatch(
+      /could not read ConfigMap .*feature-flags \(forbidden/,
+    );
+    expect(rep.configuration.featureFlags.status).toBe('unavailable');
+    // Artifacts off by default: the Task's artifacts are reported.
+    expect(rep.findings.map((f) => f.ruleId)).toContain('TA401');
+  });
+
+  it('exits 6 when the cluster cannot be reached, 2 without any configuration source', async () => {
+    const kubeconfig = join(workDir, 'unreachable.kubeconfig');
+    const text = readFileSync(env.kube.adminKubeconfig, 'utf8').replace(
+      /server: \S+/,
+      'server: https://127.0.0.1:9',
+    );
+    writeFileSync(kubeconfig, text);
+    const r = await tkn(['validate', join(fixtures, 'build.yaml'), '--kubeconfig', kubeconfig]);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/cannot reach the Kubernetes API server https:\/\/127\.0\.0\.1:9/);
+    const none = await tkn([
+      'validate',
+      join(fixtures, 'build.yaml'),
+      '--kubeconfig',
+      join(workDir, 'missing.kubeconfig'),
+    ]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/Hint: validate needs the cluster's configuration/);
+  });
+});
