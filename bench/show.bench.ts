@@ -26,9 +26,13 @@ const exec = promisify(execFile);
 const LATENCY_MS = Number(process.env['BENCH_LATENCY_MS'] ?? 20);
 
 /** A loopback proxy in front of the registry that holds every request for LATENCY_MS. */
-async function latencyProxy(target: string): Promise<{ host: string; server: Server }> {
+async function latencyProxy(
+  target: string,
+): Promise<{ host: string; server: Server; requests: () => number }> {
   const [targetHost, targetPort] = target.split(':');
+  let requests = 0;
   const server = createServer((incoming, outgoing) => {
+    requests++;
     setTimeout(() => {
       const upstream = request(
         {
@@ -50,7 +54,7 @@ async function latencyProxy(target: string): Promise<{ host: string; server: Ser
   await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('proxy did not bind');
-  return { host: `127.0.0.1:${address.port}`, server };
+  return { host: `127.0.0.1:${address.port}`, server, requests: () => requests };
 }
 const TASKS = 50;
 const ARTIFACTS = 4;
@@ -200,7 +204,7 @@ try {
       { maxBuffer: 64 * 1024 * 1024 },
     );
   }
-  const measure = async (registry: string, label: string): Promise<void> => {
+  const measure = async (registry: string, label: string, requests?: () => number): Promise<void> => {
     // The export names the registry directly; --plain-http marks it, and the proxy case rewrites the host.
     const file = registry === host ? exportFile : join(work, 'run-proxied.yaml');
     if (registry !== host) {
@@ -220,31 +224,39 @@ try {
       'json',
     ];
     const ours = await time(cli, args);
+    const oursFrom = requests?.() ?? 0;
     const { stdout } = await exec(cli, args, { maxBuffer: 64 * 1024 * 1024 });
+    const oursRequests = (requests?.() ?? 0) - oursFrom;
     const tree = JSON.parse(stdout) as {
       taskRuns: { artifacts: { state: string }[] }[];
       problems: unknown[];
     };
     const present = tree.taskRuns.flatMap((t) => t.artifacts).filter((a) => a.state === 'present').length;
-    const oras = await time(bins.oras, [
+    const orasArgs = [
       'discover',
       '--plain-http',
       '--format',
       'json',
       `${registry}/bench/tekton-artifacts@${rootManifest.descriptor.digest}`,
-    ]);
+    ];
+    const oras = await time(bins.oras, orasArgs);
+    const orasFrom = requests?.() ?? 0;
+    await exec(bins.oras, orasArgs, { maxBuffer: 64 * 1024 * 1024 });
+    const orasRequests = (requests?.() ?? 0) - orasFrom;
     console.log(`  ${label}:`);
     console.log(
       `    tkn-artifacts show -o json     ${ours.toFixed(0)} ms   (${present} artifacts present, ${tree.problems.length} problems)`,
     );
     console.log(`    oras discover --format json    ${oras.toFixed(0)} ms`);
     console.log(`    ratio                          ${(ours / oras).toFixed(2)}x oras (target < 0.5)`);
+    if (requests)
+      console.log(`    HTTP requests per run          ${oursRequests} tkn-artifacts, ${orasRequests} oras`);
   };
   console.log(`show, ${TASKS} TaskRuns x ${ARTIFACTS} artifacts on olareg (median of ${RUNS}):`);
   await measure(host, 'loopback, no added latency');
   const proxy = await latencyProxy(host);
   try {
-    await measure(proxy.host, `through a proxy adding ${LATENCY_MS} ms per request`);
+    await measure(proxy.host, `through a proxy adding ${LATENCY_MS} ms per request`, proxy.requests);
   } finally {
     proxy.server.close();
   }
