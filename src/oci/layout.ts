@@ -29,8 +29,8 @@ import {
 import { tagProblem, validateTag } from './reference.js';
 import { dedupeDescriptors, filterByArtifactType } from './remote/referrers-index.js';
 import type { ReferrersOptions, RequestOptions, TagsOptions, Target } from './target.js';
-import { KeyedMutex } from './util/limiter.js';
-import { readAllCapped } from './util/read-capped.js';
+import { KeyedMutex } from './concurrency.js';
+import { readAllCapped } from './capped-read.js';
 
 export const LAYOUT_VERSION = '1.0.0';
 

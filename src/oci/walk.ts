@@ -5,7 +5,7 @@
 import { OciError } from './errors.js';
 import { isImageManifest, isIndex, isManifestMediaType, type Descriptor, type Manifest } from './manifest.js';
 import type { ReadOnlyTarget } from './target.js';
-import { mapConcurrent } from './util/limiter.js';
+import { mapConcurrent } from './concurrency.js';
 
 export type WalkRelation = 'root' | 'child' | 'referrer' | 'blob';
 

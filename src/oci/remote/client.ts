@@ -29,7 +29,7 @@ import {
   truncate,
 } from '../errors.js';
 import { DOCKER_HUB, isLocalhost } from '../reference.js';
-import { Limiter } from '../util/limiter.js';
+import { Limiter } from '../concurrency.js';
 import {
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,

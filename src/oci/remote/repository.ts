@@ -25,7 +25,7 @@ import {
 } from '../manifest.js';
 import { parseReference, tagProblem, validateTag } from '../reference.js';
 import type { PushOptions, ReferrersOptions, RequestOptions, TagsOptions, Target } from '../target.js';
-import { KeyedMutex } from '../util/limiter.js';
+import { KeyedMutex } from '../concurrency.js';
 import {
   type ClientRequest,
   type RegistryClient,
@@ -42,7 +42,7 @@ import {
   updateReferrersList,
   type ReferrersUpdate,
 } from './referrers-index.js';
-import { readAllCapped } from '../util/read-capped.js';
+import { readAllCapped } from '../capped-read.js';
 
 export type ReferrersMode = 'auto' | 'api' | 'tag';
 

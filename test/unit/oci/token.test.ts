@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TokenCache, basicAuth, buildTokenRequest, parseTokenResponse } from '../../../src/oci/auth/token.js';
 import { OciError } from '../../../src/oci/errors.js';
-import { Limiter, KeyedMutex, mapConcurrent } from '../../../src/oci/util/limiter.js';
+import { Limiter, KeyedMutex, mapConcurrent } from '../../../src/oci/concurrency.js';
 
 describe('token responses', () => {
   it('accepts token or access_token, default 60 s, renewed early', () => {

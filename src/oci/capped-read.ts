@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { OciError } from '../errors.js';
+import { OciError } from './errors.js';
 
 /** Reads a whole stream, refusing more than `limit` bytes (manifests must fit in memory). */
 export async function readAllCapped(stream: Readable, limit: number): Promise<Buffer> {
