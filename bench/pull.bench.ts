@@ -5,39 +5,27 @@
  * 150 MiB (memory stays flat: blobs stream from the socket to disk). Prints medians, the ratio and
  * peak RSS (`/usr/bin/time -f %M`); asserts nothing. Removes everything it wrote afterwards.
  */
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 import {
   buildArtifactManifestJSON,
   buildRootManifestJSON,
   buildTaskRunReferenceJSON,
-  type BuiltManifest,
 } from '../src/formats/build.js';
 import { RegistryClient } from '../src/oci/remote/client.js';
 import { RemoteRepository } from '../src/oci/remote/repository.js';
 import { findBinaries, startOlareg } from '../test/env/services.js';
-import { writeRunExport, type Scenario } from '../test/support/scenario.js';
+import { exec, median, outputValue, pusher, writeBenchRun } from './support.js';
 
-const exec = promisify(execFile);
 const ARTIFACTS = 20;
 const TOTAL = Number(process.env['BENCH_PULL_BYTES'] ?? 1024 ** 3);
 const CONCURRENCY = 3;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const root = resolve(import.meta.dirname, '..');
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 function mib(bytes: number): string {
   return `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
@@ -77,11 +65,7 @@ try {
   const host = olareg.host;
   const repository = 'bench/pull-artifacts';
   const repo = new RemoteRepository(new RegistryClient(host, { plainHttp: true }), repository);
-  const push = async (built: BuiltManifest, tag?: string): Promise<void> => {
-    for (const blob of built.blobs) await repo.push(blob.descriptor, blob.bytes);
-    await repo.push(built.descriptor, built.bytes);
-    if (tag) await repo.tag(built.descriptor, tag);
-  };
+  const push = pusher(repo);
   const namespace = 'bench';
   const pipelineRun = 'gib-run';
   const created = '2026-11-20T10:00:00Z';
@@ -123,15 +107,7 @@ try {
     });
     await push(artifact);
     artifactDigests.push(artifact.descriptor.digest);
-    outputs.push({
-      name,
-      values: [
-        {
-          uri: `${host}/${repository}@${artifact.descriptor.digest}`,
-          digest: { sha256: artifact.descriptor.digest.slice(7) },
-        },
-      ],
-    });
+    outputs.push(outputValue(name, `${host}/${repository}`, artifact.descriptor.digest));
   }
   // The same 20 layers under one manifest, so one `oras pull --concurrency 3` fetches them all.
   const everything = buildArtifactManifestJSON({
@@ -144,42 +120,13 @@ try {
   });
   await push(everything, 'everything');
 
-  const objects = [
-    {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: 'config-artifact-storage',
-        namespace,
-        labels: { 'tekton.dev/config-type': 'artifact-storage' },
-      },
-      data: { enabled: 'true', 'oci.repository': `${host}/${repository}` },
-    },
-    {
-      apiVersion: 'tekton.dev/v1',
-      kind: 'PipelineRun',
-      metadata: { name: pipelineRun, namespace },
-      status: {
-        conditions: [{ type: 'Succeeded', status: 'True', reason: 'Succeeded' }],
-        childReferences: [{ kind: 'TaskRun', name: taskRun, pipelineTaskName: 'build' }],
-      },
-    },
-    {
-      apiVersion: 'tekton.dev/v1',
-      kind: 'TaskRun',
-      metadata: {
-        name: taskRun,
-        namespace,
-        labels: { 'tekton.dev/pipelineRun': pipelineRun, 'tekton.dev/pipelineTask': 'build' },
-      },
-      status: {
-        conditions: [{ type: 'Succeeded', status: 'True', reason: 'Succeeded' }],
-        artifacts: { outputs },
-      },
-    },
-  ];
   const exportFile = join(work, 'run.yaml');
-  await writeRunExport({ objects } as unknown as Scenario, exportFile);
+  await writeBenchRun(exportFile, {
+    namespace,
+    pipelineRun,
+    repository: `${host}/${repository}`,
+    taskRuns: [{ name: taskRun, pipelineTask: 'build', outputs }],
+  });
 
   const cli = join(root, 'bin', 'tkn-artifacts');
   const ours = join(work, 'ours');
