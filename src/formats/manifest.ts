@@ -78,6 +78,8 @@ export interface ManifestFile {
   size: number;
   mediaType: string;
   archive?: 'tar+gzip';
+  /** oras's `io.deis.oras.content.unpack`: a directory pushed by `oras push`, holding `<title>/…`. */
+  directory?: true;
 }
 
 export interface ManifestClassification {
@@ -197,10 +199,12 @@ function fileOf(layer: OciDescriptor): ManifestFile | undefined {
   if (layer.mediaType === C.OCI_EMPTY_MEDIA_TYPE) return undefined; // the empty descriptor is no file
   const a = layer.annotations ?? {};
   const title = a[C.OCI_ANNOTATION_TITLE];
+  const directory =
+    a[C.ORAS_UNPACK_ANNOTATION] === 'true' && layer.mediaType === C.OCI_LAYER_TAR_GZIP_MEDIA_TYPE;
   const archive =
+    directory ||
     a[C.ANNOTATION_ARCHIVE] === C.ARCHIVE_TAR_GZIP ||
     layer.mediaType === C.TEKTON_ARCHIVE_MEDIA_TYPE ||
-    (a[C.ORAS_UNPACK_ANNOTATION] === 'true' && layer.mediaType === C.OCI_LAYER_TAR_GZIP_MEDIA_TYPE) ||
     (title !== undefined && /\.(tar\.gz|tgz)$/.test(title));
   return {
     ...(title ? { title } : {}),
@@ -208,6 +212,7 @@ function fileOf(layer: OciDescriptor): ManifestFile | undefined {
     size: layer.size,
     mediaType: layer.mediaType,
     ...(archive ? { archive: 'tar+gzip' as const } : {}),
+    ...(directory ? { directory: true as const } : {}),
   };
 }
 

@@ -12,7 +12,8 @@
  * The caller renames the staging directory into place only after `extractArchive` resolved,
  * which is after the last byte was read and the blob's digest and size verified.
  */
-import { createWriteStream } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import {
   chmod,
   copyFile,
@@ -21,6 +22,7 @@ import {
   mkdir,
   readlink,
   rename,
+  rmdir,
   symlink,
   unlink,
   utimes,
@@ -33,8 +35,10 @@ import tar, { type Extract as TarExtract } from 'tar-stream';
 
 /** One entry of the archive being read (tar-stream does not export the type by name). */
 type TarEntry = TarExtract extends AsyncIterable<infer T> ? T : never;
+import { CliError } from '../cli/errors.js';
 import { humanSize } from '../render/units.js';
 import { UnsafeArchiveError } from './errors.js';
+import { isErrnoCode, lstatOrUndefined } from './filesystem.js';
 import { expansionBudget, type ExtractLimits } from './limits.js';
 import {
   MARKER_FILE,
@@ -43,6 +47,7 @@ import {
   checkSymlinkTarget,
   joinSegments,
 } from './paths.js';
+import type { ExtractedFile, ExtractedLink } from './report.js';
 
 export interface ExtractOptions {
   /** An empty directory to extract into (a fresh staging directory). */
@@ -59,6 +64,12 @@ export interface ExtractOptions {
   finalDir?: string;
   /** With allowPathTraversal: an empty directory where entries bound outside wait for the commit. */
   outsideStaging?: string;
+  /**
+   * The directory inside the archive that is extracted (POSIX, normalised): an oras directory
+   * layer titled `T` holds `T/…`, and only that is written, with `T/` taken off. Entries outside
+   * it are refused, as oras refuses them.
+   */
+  prefix?: string;
   signal?: AbortSignal;
   /** Told the size of each chunk of the blob as it is read (progress). */
   onBytes?: (bytes: number) => void;
@@ -76,8 +87,19 @@ export interface ExtractResult {
   files: number;
   /** Bytes of the expanded tar stream. */
   expandedBytes: number;
+  /** Every regular file inside the destination (hard links included), sorted by path. */
+  contents: ExtractedFile[];
+  /** Every symbolic link inside the destination, sorted by path. */
+  symlinks: ExtractedLink[];
   outside: OutsideEntry[];
 }
+
+/** Where a link leads once the links on disk are followed, or why it cannot be followed. */
+type Resolution =
+  | { ok: true; segments: string[] }
+  | { ok: false; why: 'outside' }
+  | { ok: false; why: 'loop' }
+  | { ok: false; why: 'unresolvable'; code: string };
 
 /** Links are followed at most this deep when resolving (the kernel's ELOOP limit). */
 const MAX_LINK_HOPS = 40;
@@ -101,31 +123,42 @@ class ExpansionGuard extends Transform {
   }
 }
 
-function isErrnoCode(error: unknown, ...codes: string[]): boolean {
+function errnoCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && codes.includes(code);
-}
-
-async function lstatOrUndefined(path: string) {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    if (isErrnoCode(error, 'ENOENT')) return undefined;
-    throw error;
-  }
+  return typeof code === 'string' ? code : undefined;
 }
 
 /**
- * Copies an entry's bytes to a new file. Through the entry's async iterator, not stream.pipeline:
- * pipeline never settles on a tar-stream (streamx) entry already destroyed when it is called,
- * which happens when the archive breaks off while the previous entry's directories are made.
+ * Copies an entry's bytes to a new file, hashing them on the way (the marker records each file's
+ * sha256, so a re-run can tell a changed tree). Through the entry's async iterator, not
+ * stream.pipeline: pipeline never settles on a tar-stream (streamx) entry already destroyed when
+ * it is called, which happens when the archive breaks off while the previous entry's directories
+ * are made.
  */
-async function writeEntryFile(entry: TarEntry, path: string): Promise<void> {
+async function writeEntryFile(entry: TarEntry, path: string): Promise<{ size: number; digest: string }> {
   // 'wx': O_CREAT|O_EXCL never follows a link planted at the final component.
   const out = createWriteStream(path, { flags: 'wx', mode: fileMode(entry.header.mode) });
+  const hash = createHash('sha256');
+  let size = 0;
   await pipeline(async function* () {
-    for await (const chunk of entry) yield chunk as Buffer;
+    for await (const chunk of entry) {
+      const bytes = chunk as Buffer;
+      hash.update(bytes);
+      size += bytes.byteLength;
+      yield bytes;
+    }
   }, out);
+  return { size, digest: `sha256:${hash.digest('hex')}` };
+}
+
+async function hashFile(path: string): Promise<{ size: number; digest: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).byteLength;
+  }
+  return { size, digest: `sha256:${hash.digest('hex')}` };
 }
 
 /** Owner keeps read and write (so the tree can be replaced and removed); set-id bits are dropped. */
@@ -163,14 +196,20 @@ class EntryWriter {
   entries = 0;
   files = 0;
   readonly outside: OutsideEntry[] = [];
+  /** Regular files and links inside the root by relative path: what the marker records. */
+  private readonly contents = new Map<string, { size: number; digest: string }>();
+  private readonly links = new Map<string, string>();
   private readonly symlinks: { segments: string[]; target: string; name: string }[] = [];
   private readonly directories: { path: string; mode: number }[] = [];
+  private readonly prefix: string[];
 
   constructor(
     private readonly options: ExtractOptions,
     private readonly guard: ExpansionGuard,
     private readonly budget: { bytes: number; by: 'ratio' | 'size' },
-  ) {}
+  ) {
+    this.prefix = options.prefix ? options.prefix.split('/').filter((part) => part !== '') : [];
+  }
 
   private refuse(entry: string, reason: string): UnsafeArchiveError {
     return new UnsafeArchiveError(this.options.source, entry, reason);
@@ -180,7 +219,26 @@ class EntryWriter {
     return join(this.options.root, ...segments);
   }
 
+  /** `segments` without the prefix, or undefined when they do not lie below it. */
+  private strip(segments: readonly string[]): string[] | undefined {
+    if (this.prefix.some((part, i) => segments[i] !== part)) return undefined;
+    return segments.slice(this.prefix.length);
+  }
+
   async write(entry: TarEntry): Promise<void> {
+    const name = entry.header.name;
+    try {
+      await this.writeEntry(entry);
+    } catch (error) {
+      // Deep nesting can pass PATH_MAX although every component is short: the entry's fault,
+      // said with its name (the raw error would name the staging path).
+      if (errnoCode(error) === 'ENAMETOOLONG')
+        throw this.refuse(name, 'makes a path longer than the file system allows');
+      throw error;
+    }
+  }
+
+  private async writeEntry(entry: TarEntry): Promise<void> {
     const header = entry.header;
     const name = header.name;
     const type = header.type ?? 'file';
@@ -202,7 +260,17 @@ class EntryWriter {
       await this.writeOutside(entry, type);
       return;
     }
-    const segments = checked.segments;
+    const segments = this.strip(checked.segments);
+    if (segments === undefined) {
+      if (this.options.allowPathTraversal) {
+        await this.writeOutside(entry, type);
+        return;
+      }
+      throw this.refuse(
+        name,
+        `is not under ${this.options.prefix}/, the directory the layer's title names (as oras, pull extracts only that)`,
+      );
+    }
     if (segments.length === 0) {
       if (type !== 'directory') throw this.refuse(name, 'names the destination directory itself');
       entry.resume();
@@ -212,9 +280,10 @@ class EntryWriter {
       throw this.refuse(name, `is ${MARKER_FILE}, the name pull keeps for its marker file`);
     await this.ensureParents(name, segments);
     const path = this.abs(segments);
+    const relative = joinSegments(segments);
 
     if (type === 'directory') {
-      await this.makeDirectory(name, path);
+      await this.makeDirectory(name, path, relative);
       this.directories.push({ path, mode: directoryMode(header.mode) });
       entry.resume();
       return;
@@ -225,15 +294,13 @@ class EntryWriter {
         const lexical = checkSymlinkTarget(segments, target);
         if (!lexical.ok) throw this.refuse(name, lexical.reason);
         // Through the links already written, it may lead elsewhere than it reads.
-        if ((await this.resolvePhysical(segments.slice(0, -1), target, 0)) === undefined)
-          throw this.refuse(
-            name,
-            `is a symbolic link that leads outside the destination through other links (${target})`,
-          );
+        const resolved = await this.resolvePhysical(segments.slice(0, -1), target, 0);
+        if (!resolved.ok) throw this.refuse(name, linkProblem(resolved, target, 'through other links'));
       }
-      await this.clearSlot(name, path);
+      await this.clearSlot(name, path, relative);
       await symlink(target, path);
       this.symlinks.push({ segments, target, name });
+      this.links.set(relative, target);
       entry.resume();
       return;
     }
@@ -242,22 +309,31 @@ class EntryWriter {
       // Refused even for a trusted producer: a hard link to a file outside would alias it.
       const checkedTarget = checkHardlinkTarget(target);
       if (!checkedTarget.ok) throw this.refuse(name, checkedTarget.reason);
-      await this.checkHardlinkSource(name, target, checkedTarget.segments);
-      await this.clearSlot(name, path);
-      await link(this.abs(checkedTarget.segments), path);
+      // Tar names a hard link's target from the archive's root, so it carries the prefix too.
+      const targetSegments = this.strip(checkedTarget.segments);
+      if (targetSegments === undefined || targetSegments.length === 0)
+        throw this.refuse(name, `is a hard link to ${target}, outside ${this.options.prefix}/`);
+      await this.checkHardlinkSource(name, target, targetSegments);
+      await this.clearSlot(name, path, relative);
+      const source = this.abs(targetSegments);
+      await link(source, path);
+      this.contents.set(
+        relative,
+        this.contents.get(joinSegments(targetSegments)) ?? (await hashFile(source)),
+      );
       entry.resume();
       return;
     }
-    await this.writeFile(entry, name, path);
+    await this.writeFile(entry, name, path, relative);
   }
 
-  private async writeFile(entry: TarEntry, name: string, path: string): Promise<void> {
+  private async writeFile(entry: TarEntry, name: string, path: string, relative: string): Promise<void> {
     const size = entry.header.size ?? 0;
     // Refuse by the header, before the bytes arrive, when the entry alone cannot fit.
     if (this.guard.count + size > this.budget.bytes)
       throw expansionError(this.options, this.budget, name, this.guard.count + size);
-    await this.clearSlot(name, path);
-    await writeEntryFile(entry, path);
+    await this.clearSlot(name, path, relative);
+    this.contents.set(relative, await writeEntryFile(entry, path));
     this.files++;
     const mtime = entry.header.mtime;
     if (mtime instanceof Date && !Number.isNaN(mtime.getTime())) await utimes(path, mtime, mtime);
@@ -285,19 +361,21 @@ class EntryWriter {
     }
   }
 
-  private async makeDirectory(name: string, path: string): Promise<void> {
+  private async makeDirectory(name: string, path: string, relative: string): Promise<void> {
     const stat = await lstatOrUndefined(path);
     if (stat?.isDirectory()) return;
-    if (stat) await this.clearSlot(name, path);
+    if (stat) await this.clearSlot(name, path, relative);
     await mkdir(path, { mode: 0o755 });
   }
 
   /** A later entry replaces an earlier one of the same name (tar's rule), but never a directory. */
-  private async clearSlot(name: string, path: string): Promise<void> {
+  private async clearSlot(name: string, path: string, relative: string): Promise<void> {
     const stat = await lstatOrUndefined(path);
     if (!stat) return;
     if (stat.isDirectory()) throw this.refuse(name, 'would replace a directory the archive already made');
     await unlink(path); // unlink removes a link itself, never what it points to
+    this.contents.delete(relative);
+    this.links.delete(relative);
   }
 
   /** A hard link's source must be a regular file already extracted, reached without links. */
@@ -316,35 +394,46 @@ class EntryWriter {
 
   /**
    * Where `target`, read from the directory `from` (segments, with no links in it), leads once
-   * the links already on disk are followed; undefined when it leaves the root (or loops).
+   * the links already on disk are followed: outside the root, round in a loop, or through
+   * something that cannot be looked up (a file used as a directory, a path too long).
    * Components that do not exist are taken as plain directories.
    */
-  async resolvePhysical(
-    from: readonly string[],
-    target: string,
-    hops: number,
-  ): Promise<string[] | undefined> {
-    if (target.startsWith('/')) return undefined;
+  async resolvePhysical(from: readonly string[], target: string, hops: number): Promise<Resolution> {
+    if (target.startsWith('/')) return { ok: false, why: 'outside' };
     const current = [...from];
     for (const part of target.split('/')) {
       if (part === '' || part === '.') continue;
       if (part === '..') {
-        if (current.length === 0) return undefined;
+        if (current.length === 0) return { ok: false, why: 'outside' };
         current.pop();
         continue;
       }
       const next = [...current, part];
-      const stat = await lstatOrUndefined(this.abs(next));
+      let stat;
+      try {
+        stat = await lstat(this.abs(next));
+      } catch (error) {
+        const code = errnoCode(error) ?? 'error';
+        // Missing is fine (a link may point at what a later entry creates); anything else is not
+        // something pull can vouch for.
+        if (code !== 'ENOENT') return { ok: false, why: 'unresolvable', code };
+      }
       if (stat?.isSymbolicLink()) {
-        if (hops + 1 > MAX_LINK_HOPS) return undefined;
+        // The kernel's ELOOP rule: a chain this long is a loop, or as good as one.
+        if (hops + 1 > MAX_LINK_HOPS) return { ok: false, why: 'loop' };
         const resolved = await this.resolvePhysical(current, await readlink(this.abs(next)), hops + 1);
-        if (resolved === undefined) return undefined;
-        current.splice(0, current.length, ...resolved);
+        if (!resolved.ok) return resolved;
+        current.splice(0, current.length, ...resolved.segments);
       } else {
         current.push(part);
       }
     }
-    return current;
+    return { ok: true, segments: current };
+  }
+
+  /** Where entries outside the destination are resolved from: the destination, or above it by the prefix. */
+  private outsideBase(finalDir: string): string {
+    return this.prefix.length === 0 ? finalDir : resolve(finalDir, ...this.prefix.map(() => '..'));
   }
 
   /** With allowPathTraversal: entries bound outside wait in their own staging area. */
@@ -352,7 +441,7 @@ class EntryWriter {
     const { finalDir, outsideStaging } = this.options;
     const name = entry.header.name;
     if (!finalDir || !outsideStaging) throw this.refuse(name, 'leaves the destination');
-    const to = resolve(finalDir, name);
+    const to = resolve(this.outsideBase(finalDir), name);
     if (type === 'directory') {
       this.outside.push({ kind: 'directory', to });
       entry.resume();
@@ -376,15 +465,35 @@ class EntryWriter {
   async finish(): Promise<void> {
     if (!this.options.allowPathTraversal) {
       for (const { segments, target, name } of this.symlinks) {
-        if ((await this.resolvePhysical(segments.slice(0, -1), target, 0)) === undefined)
-          throw this.refuse(
-            name,
-            `is a symbolic link that leads outside the destination once every link is in place (${target})`,
-          );
+        const resolved = await this.resolvePhysical(segments.slice(0, -1), target, 0);
+        if (!resolved.ok)
+          throw this.refuse(name, linkProblem(resolved, target, 'once every link is in place'));
       }
     }
     for (const { path, mode } of [...this.directories].sort((a, b) => b.path.length - a.path.length))
       await chmod(path, mode);
+  }
+
+  /** What the marker records, sorted so that equal trees give equal markers. */
+  listing(): { contents: ExtractedFile[]; symlinks: ExtractedLink[] } {
+    const byPath = (a: { path: string }, b: { path: string }) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+    return {
+      contents: [...this.contents].map(([path, file]) => ({ path, ...file })).sort(byPath),
+      symlinks: [...this.links].map(([path, target]) => ({ path, target })).sort(byPath),
+    };
+  }
+}
+
+/** Why a symbolic link was refused, from what following it found. */
+function linkProblem(resolution: Exclude<Resolution, { ok: true }>, target: string, when: string): string {
+  switch (resolution.why) {
+    case 'outside':
+      return `is a symbolic link that leads outside the destination ${when} (${target})`;
+    case 'loop':
+      return `is a symbolic link that loops ${when}: it is still a link after ${MAX_LINK_HOPS} hops (${target})`;
+    case 'unresolvable':
+      return `is a symbolic link whose target cannot be followed ${when} (${target}: ${resolution.code === 'ENOTDIR' ? 'a file is used as a directory' : resolution.code === 'ENAMETOOLONG' ? 'the path is too long' : resolution.code})`;
   }
 }
 
@@ -482,31 +591,85 @@ export async function extractArchive(input: Readable, options: ExtractOptions): 
     entries: writer.entries,
     files: writer.files,
     expandedBytes: guard.count,
+    ...writer.listing(),
     outside: writer.outside,
   };
 }
 
-/** Moves entries bound outside (allowPathTraversal) into place, after the archive was verified. */
-export async function commitOutside(entries: readonly OutsideEntry[]): Promise<void> {
+function directoryInTheWay(path: string): CliError {
+  return new CliError(
+    `cannot write ${path}: a directory is in the way`,
+    'usage',
+    'Nothing of the archive was written. Remove the directory, or pull without --allow-path-traversal.',
+  );
+}
+
+/** Refuses, before anything moves, an outside entry whose place a directory takes (it cannot replace one). */
+export async function checkOutside(entries: readonly OutsideEntry[]): Promise<void> {
   for (const entry of entries) {
-    await mkdir(dirname(entry.to), { recursive: true });
-    if (entry.kind === 'directory') {
-      await mkdir(entry.to, { recursive: true });
-    } else if (entry.kind === 'symlink') {
-      const stat = await lstatOrUndefined(entry.to);
-      if (stat && !stat.isDirectory()) await unlink(entry.to);
-      await symlink(entry.target, entry.to);
-    } else {
-      try {
-        await rename(entry.from, entry.to);
-      } catch (error) {
-        if (!isErrnoCode(error, 'EXDEV')) throw error;
-        // Another file system: copy next to the target, then rename there.
-        const temporary = `${entry.to}.tkn-partial-${process.pid}`;
-        await copyFile(entry.from, temporary);
-        await rename(temporary, entry.to);
-        await unlink(entry.from);
-      }
-    }
+    if (entry.kind !== 'directory' && (await lstatOrUndefined(entry.to))?.isDirectory())
+      throw directoryInTheWay(entry.to);
   }
+}
+
+/** mkdir -p that says how to undo it: the directories it made, deepest first. */
+async function makeDirectories(path: string): Promise<string[]> {
+  const first = await mkdir(path, { recursive: true });
+  if (first === undefined) return [];
+  const made: string[] = [];
+  for (let current = path; ; current = dirname(current)) {
+    made.push(current);
+    if (current === first || dirname(current) === current) break;
+  }
+  return made;
+}
+
+/**
+ * Moves entries bound outside (allowPathTraversal) into place, after the archive was verified
+ * and the destination placed. All or nothing: a file it replaces is set aside until the end, and
+ * when a step fails every step before it is undone (what it created removed, what it replaced
+ * put back), so a failed pull leaves nothing outside.
+ */
+export async function commitOutside(entries: readonly OutsideEntry[]): Promise<void> {
+  await checkOutside(entries);
+  const undo: (() => Promise<unknown>)[] = [];
+  const asides: string[] = [];
+  try {
+    for (const entry of entries) {
+      for (const made of await makeDirectories(entry.kind === 'directory' ? entry.to : dirname(entry.to)))
+        undo.push(() => rmdir(made));
+      if (entry.kind === 'directory') continue;
+      const existing = await lstatOrUndefined(entry.to);
+      if (existing?.isDirectory()) throw directoryInTheWay(entry.to);
+      if (existing) {
+        const aside = `${entry.to}.tkn-old-${randomBytes(6).toString('hex')}`;
+        await rename(entry.to, aside);
+        asides.push(aside);
+        undo.push(() => rename(aside, entry.to));
+      }
+      if (entry.kind === 'symlink') {
+        await symlink(entry.target, entry.to);
+      } else {
+        try {
+          await rename(entry.from, entry.to);
+        } catch (error) {
+          if (!isErrnoCode(error, 'EXDEV')) throw error;
+          // Another file system: copy next to the target, then rename there.
+          const temporary = `${entry.to}.tkn-partial-${randomBytes(6).toString('hex')}`;
+          try {
+            await copyFile(entry.from, temporary);
+            await rename(temporary, entry.to);
+          } catch (copyError) {
+            await unlink(temporary).catch(() => undefined);
+            throw copyError;
+          }
+        }
+      }
+      undo.push(() => unlink(entry.to));
+    }
+  } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw error;
+  }
+  for (const aside of asides) await unlink(aside).catch(() => undefined);
 }

@@ -7,6 +7,7 @@
  *   <task>/<artifact>/<title>      a raw layer, under its org.opencontainers.image.title
  *   <task>/<artifact>/             the one archive of a single-archive artifact, extracted
  *   <task>/<artifact>/<stem>/      an archive among several layers, extracted (title minus .tar.gz)
+ *   <task>/<artifact>/<dir>/       an oras directory layer among several: its <dir>/… entries, as oras pull
  *   <task>/<artifact>/<artifact>   an inline value, or an untitled blob (Konflux) with --raw
  * A single artifact pulled by reference has no <task>/ level.
  */
@@ -43,6 +44,11 @@ export interface PlannedFile {
   action: 'file' | 'extract';
   archive?: 'tar+gzip' | 'tar';
   /**
+   * For an oras directory layer extracted into `path` = `<artifact>/<dir>`: the archive's entries
+   * are `<dir>/…`, and only what lies below `<dir>/` is extracted (with it taken off).
+   */
+  prefix?: string;
+  /**
    * Relative to the output directory, POSIX. Only with --allow-path-traversal can it start with
    * `../` or be absolute.
    */
@@ -72,6 +78,14 @@ function archiveOf(node: ArtifactNode, file: FileEntry, files: number): 'tar+gzi
   // The prototype controller always pushed one untitled tar.gz layer per output.
   if (node.producers.includes('prototype') && files === 1 && file.title === undefined) return 'tar+gzip';
   return undefined;
+}
+
+/**
+ * An oras directory layer (`oras push ref ./dir`): tar+gzip holding `<dir>/…`, marked by oras's
+ * unpack annotation (the tree carries it as `directory`).
+ */
+function isOrasDirectory(file: FileEntry): boolean {
+  return file.archive === 'tar+gzip' && file.directory === true && file.title !== undefined;
 }
 
 function stripArchiveExtension(title: string): string {
@@ -165,13 +179,19 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
   for (const file of usable) {
     const archive = archiveOf(node, file, usable.length);
     const extract = archive !== undefined && !options.raw;
+    // Alone, the layer is extracted into the artifact's directory, where its <dir>/… lands as
+    // oras pull puts it; among others, into <dir> itself, taking <dir>/ off its entries.
+    const orasDirectory = extract && usable.length > 1 && isOrasDirectory(file);
     let name: string;
-    if (extract) name = usable.length === 1 ? '.' : stripArchiveExtension(file.title ?? node.name);
+    if (orasDirectory) name = file.title as string;
+    else if (extract) name = usable.length === 1 ? '.' : stripArchiveExtension(file.title ?? node.name);
     else name = file.title ?? (archive === 'tar+gzip' ? `${node.name}.tar.gz` : node.name);
     const source = `layer ${file.digest} of ${where}`;
     let path: string;
+    let prefix: string | undefined;
     const check = name === '.' ? { ok: true as const, segments: [] } : checkEntryPath(name);
     if (check.ok) {
+      if (orasDirectory) prefix = joinSegments(check.segments);
       if (check.segments.length === 0 && !extract)
         throw new UnsafeArchiveError(source, name, 'names the artifact directory itself, not a file in it');
       if (check.segments.length === 1 && check.segments[0] === MARKER_FILE)
@@ -200,6 +220,7 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
       ...(file.title !== undefined ? { title: file.title } : {}),
       action: extract ? 'extract' : 'file',
       ...(archive !== undefined ? { archive } : {}),
+      ...(prefix !== undefined && prefix !== '.' ? { prefix } : {}),
       path,
     });
   }

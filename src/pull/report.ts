@@ -8,6 +8,20 @@ import type { SkippedArtifact } from './select.js';
 
 export const PULL_API_VERSION = 'tkn-artifacts.tekton.dev/v1alpha1';
 
+/** A regular file an archive was extracted to: path relative to the extracted directory (POSIX). */
+export interface ExtractedFile {
+  path: string;
+  size: number;
+  /** `sha256:<hex>` of the file's bytes. */
+  digest: string;
+}
+
+/** A symbolic link an archive was extracted to (marker only). */
+export interface ExtractedLink {
+  path: string;
+  target: string;
+}
+
 export interface PulledFile {
   task?: string;
   artifact: string;
@@ -22,7 +36,14 @@ export interface PulledFile {
   status: 'pulled' | 'skipped';
   reason?: string;
   /** Set when the layer was an archive and was extracted. */
-  extracted?: { format: 'tar+gzip' | 'tar'; entries: number; files: number; expandedBytes: number };
+  extracted?: {
+    format: 'tar+gzip' | 'tar';
+    entries: number;
+    files: number;
+    expandedBytes: number;
+    /** Every regular file in the extracted directory, sorted by path (entries outside it are not listed). */
+    contents: ExtractedFile[];
+  };
   /** The producing TaskRun succeeded (false: pulled anyway, from a failed or unknown task). */
   usable: boolean;
 }

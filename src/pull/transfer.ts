@@ -5,6 +5,10 @@
  * rename happens after the stream ended without error, that is after the OCI client checked the
  * blob's size and digest, so a failed or interrupted pull leaves no partial or unverified file.
  * Directories pull created are removed again (when empty) if the pull fails.
+ *
+ * Below the output directory nothing is followed: every directory on the way to a file is made
+ * or checked one component at a time, and a symbolic link (or a file) among them refuses the
+ * file before anything is created through it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -13,6 +17,7 @@ import {
   mkdir,
   mkdtemp,
   readdir,
+  readlink,
   realpath,
   rename,
   rm,
@@ -20,13 +25,15 @@ import {
   chmod,
   writeFile,
 } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../cli/errors.js';
+import { Limiter } from '../oci/concurrency.js';
 import { UnsafeArchiveError } from './errors.js';
-import { commitOutside, extractArchive, type ExtractResult } from './extract.js';
+import { isErrnoCode, lstatOrUndefined } from './filesystem.js';
+import { checkOutside, commitOutside, extractArchive, type ExtractResult } from './extract.js';
 import type { ExtractLimits } from './limits.js';
 import { startMemoryValve } from './memory.js';
 import { readMarker, writeMarker, type PullMarker } from './marker.js';
@@ -58,42 +65,17 @@ export interface TransferOptions {
   retryDelayMs?: number;
 }
 
-function isErrnoCode(error: unknown, ...codes: string[]): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && codes.includes(code);
-}
-
-async function lstatOrUndefined(path: string) {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    if (isErrnoCode(error, 'ENOENT')) return undefined;
-    throw error;
-  }
-}
-
-/** A counting semaphore (one per registry): bounds the blobs in flight. */
-class Limiter {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((wake) => this.waiting.push(wake));
-    else this.active++;
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
-}
+/** What is wrong with a directory on the way to a file below the output directory. */
+export type PathObstacle = { kind: 'link'; path: string; target: string } | { kind: 'file'; path: string };
 
 /** Creates directories one level at a time, remembering which ones this pull created. */
 export class Directories {
   private readonly created: string[] = [];
 
+  /**
+   * `mkdir -p` that follows links: for the output directory itself (a link there is the user's
+   * choice) and for paths a trusted producer (--allow-path-traversal) names.
+   */
   async ensure(directory: string): Promise<void> {
     const missing: string[] = [];
     for (let current = directory; ; current = dirname(current)) {
@@ -110,6 +92,38 @@ export class Directories {
         if (!isErrnoCode(error, 'EEXIST')) throw error;
       }
     }
+  }
+
+  /**
+   * Makes `segments` below `root` one component at a time, following no link: returns the first
+   * component that is a symbolic link or not a directory (nothing is created through or below it),
+   * or undefined when the whole path is now real directories. `root` is the output directory; it
+   * is created if missing and may itself be a link.
+   */
+  async ensureBelow(root: string, segments: readonly string[]): Promise<PathObstacle | undefined> {
+    await this.ensure(root);
+    let current = await realpath(root);
+    let shown = root; // as the user named it, for messages
+    for (const segment of segments) {
+      current = join(current, segment);
+      shown = join(shown, segment);
+      let stat = await lstatOrUndefined(current);
+      if (!stat) {
+        try {
+          await mkdir(current);
+          this.created.push(current);
+          continue;
+        } catch (error) {
+          // Another file of the same pull may have made it a moment ago: check what it is.
+          if (!isErrnoCode(error, 'EEXIST')) throw error;
+          stat = await lstat(current);
+        }
+      }
+      if (stat.isSymbolicLink())
+        return { kind: 'link', path: shown, target: await readlink(current).catch(() => '?') };
+      if (!stat.isDirectory()) return { kind: 'file', path: shown };
+    }
+    return undefined;
   }
 
   /** Removes the directories this pull created, deepest first, where they are still empty. */
@@ -138,10 +152,64 @@ export async function isFilePresent(path: string, digest: string, size: number):
   return (await fileDigest(path, digest)) === digest;
 }
 
-/** What is at an extraction target: nothing, our extraction of this archive, ours of another, or not ours. */
+/** Every file, link and directory below `directory` by relative POSIX path, never following a link. */
+async function listTree(
+  directory: string,
+): Promise<
+  Map<string, { kind: 'file'; size: number } | { kind: 'symlink'; target: string } | { kind: 'other' }>
+> {
+  const found = new Map<
+    string,
+    { kind: 'file'; size: number } | { kind: 'symlink'; target: string } | { kind: 'other' }
+  >();
+  const walk = async (absolute: string, prefix: string): Promise<void> => {
+    for (const entry of await readdir(absolute, { withFileTypes: true })) {
+      const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      const full = join(absolute, entry.name);
+      if (entry.isDirectory()) {
+        found.set(path, { kind: 'other' });
+        await walk(full, path);
+      } else if (entry.isSymbolicLink()) found.set(path, { kind: 'symlink', target: await readlink(full) });
+      else if (entry.isFile()) found.set(path, { kind: 'file', size: (await lstat(full)).size });
+      else found.set(path, { kind: 'other' });
+    }
+  };
+  await walk(directory, '');
+  return found;
+}
+
+/**
+ * Whether the tree still holds what the marker says was extracted: every file with its size and
+ * sha256, every link with its target. Files added since are not ours and do not count. A marker
+ * without a listing (written by an earlier version) cannot be checked, so it does not verify.
+ */
+export async function verifyExtracted(directory: string, marker: PullMarker): Promise<boolean> {
+  if (!marker.contents) return false;
+  // Walked, not looked up by path: a recorded path is only read where the walk found a real file,
+  // so a link planted in the tree (or a forged path in the marker) never leads the reads outside.
+  const found = await listTree(directory);
+  for (const file of marker.contents) {
+    const entry = found.get(file.path);
+    if (entry?.kind !== 'file' || entry.size !== file.size) return false;
+  }
+  for (const link of marker.symlinks ?? []) {
+    const entry = found.get(link.path);
+    if (entry?.kind !== 'symlink' || entry.target !== link.target) return false;
+  }
+  for (const file of marker.contents)
+    if ((await fileDigest(join(directory, file.path), file.digest)) !== file.digest) return false;
+  return true;
+}
+
+/**
+ * What is at an extraction target: nothing, our intact extraction of this archive, ours of
+ * another (or changed since), or not ours. `verify: false` skips hashing the tree, for the check
+ * just before the rename, when only ours-or-not matters.
+ */
 export async function extractedState(
   directory: string,
   digest: string,
+  options: { verify?: boolean } = {},
 ): Promise<
   | { kind: 'absent' }
   | { kind: 'current'; marker: PullMarker }
@@ -150,9 +218,17 @@ export async function extractedState(
 > {
   const stat = await lstatOrUndefined(directory);
   if (!stat) return { kind: 'absent' };
-  if (!stat.isDirectory()) return { kind: 'foreign', what: 'a file is in the way' };
+  if (!stat.isDirectory())
+    return {
+      kind: 'foreign',
+      what: stat.isSymbolicLink() ? 'a symbolic link is in the way' : 'a file is in the way',
+    };
   const marker = await readMarker(directory);
-  if (marker && marker.archive.digest === digest) return { kind: 'current', marker };
+  if (marker && marker.archive.digest === digest) {
+    if (options.verify === false || (await verifyExtracted(directory, marker)))
+      return { kind: 'current', marker };
+    return { kind: 'replaceable' };
+  }
   if (marker) return { kind: 'replaceable' };
   if ((await readdir(directory)).length === 0) return { kind: 'replaceable' };
   return { kind: 'foreign', what: 'it is not empty and has no .tkn-artifacts.json (not written by pull)' };
@@ -174,19 +250,6 @@ function brokeOff(error: unknown): boolean {
 
 function partialName(path: string): string {
   return join(dirname(path), `.${basename(path)}.tkn-partial-${randomBytes(6).toString('hex')}`);
-}
-
-/** Refuses a parent that leads outside `root` once links are followed (links someone left there). */
-async function checkInside(parent: string, root: string, file: PlannedFile): Promise<void> {
-  if (parent === root) return;
-  const [realParent, realRoot] = await Promise.all([realpath(parent), realpath(root)]);
-  if (realParent !== realRoot && !realParent.startsWith(realRoot + sep)) {
-    throw new UnsafeArchiveError(
-      `layer ${file.digest} of ${file.reference ?? file.artifact}`,
-      file.title ?? file.path,
-      `would be written through a link that leads outside ${root} (to ${realParent})`,
-    );
-  }
 }
 
 class Transfer {
@@ -252,6 +315,38 @@ class Transfer {
     return new ProgressCounter((bytes) => this.options.progress?.advance(key, bytes));
   }
 
+  /**
+   * Makes the directory a file goes into. Inside the output directory component by component,
+   * following no link: a link someone left there (or in a directory above the artifact's) would
+   * carry the write elsewhere, and it must be refused before a directory is made through it.
+   * With --allow-path-traversal, as mkdir -p.
+   */
+  private async prepareParent(file: PlannedFile, parent: string): Promise<void> {
+    const { output } = this.options;
+    if (this.options.allowPathTraversal) {
+      await this.directories.ensure(parent);
+      return;
+    }
+    const rel = relative(output, parent);
+    // plan.ts keeps every path inside the output directory unless --allow-path-traversal.
+    if (rel === '..' || rel.startsWith(`..${sep}`) || resolve(output, rel) !== parent)
+      throw new Error(`internal: ${parent} is outside ${output}`);
+    const obstacle = await this.directories.ensureBelow(output, rel === '' ? [] : rel.split(sep));
+    if (obstacle?.kind === 'link')
+      throw new UnsafeArchiveError(
+        `${file.action === 'extract' ? 'archive' : 'layer'} ${file.digest} of ${file.reference ?? file.artifact}`,
+        file.title ?? file.path,
+        `would be written through the symbolic link ${obstacle.path} (to ${obstacle.target}): pull follows no link below the output directory`,
+        'Nothing was written. Remove the link, or give its target as -o; if you trust the link and the content, --allow-path-traversal lets the write go through it.',
+      );
+    if (obstacle?.kind === 'file')
+      throw new CliError(
+        `cannot write ${resolve(output, file.path)}: ${obstacle.path} is a file, not a directory`,
+        'usage',
+        'Remove it, or pull into another directory with -o.',
+      );
+  }
+
   private pulled(
     file: PlannedFile,
     path: string,
@@ -276,6 +371,8 @@ class Transfer {
 
   async raw(file: PlannedFile, key: string): Promise<PulledFile> {
     const path = resolve(this.options.output, file.path);
+    // First the way there: nothing below is looked at (or hashed) through a link.
+    await this.prepareParent(file, dirname(path));
     const stat = await lstatOrUndefined(path);
     if (stat?.isDirectory())
       throw new CliError(
@@ -284,10 +381,6 @@ class Transfer {
         'Remove it, or pull into another directory with -o.',
       );
     if (await isFilePresent(path, file.digest, file.size)) return this.pulled(file, path, 'skipped');
-    const parent = dirname(path);
-    await this.directories.ensure(parent);
-    if (!this.options.allowPathTraversal)
-      await checkInside(parent, resolve(this.options.output, file.artifactDir), file);
     this.options.progress?.start(key);
     const temporary = partialName(path);
     try {
@@ -322,6 +415,9 @@ class Transfer {
   async extract(file: PlannedFile, key: string): Promise<PulledFile> {
     if (file.source.kind !== 'blob' || !file.archive) throw new Error('extract() needs an archive blob');
     const target = resolve(this.options.output, file.path);
+    const parent = dirname(target);
+    // First the way there: the tree below is only read (hashed) once no link leads elsewhere.
+    await this.prepareParent(file, parent);
     const before = await extractedState(target, file.digest);
     if (before.kind === 'current') {
       const { marker } = before;
@@ -330,14 +426,10 @@ class Transfer {
         entries: marker.entries,
         files: marker.files,
         expandedBytes: marker.expandedBytes,
+        contents: marker.contents ?? [],
       });
     }
     if (before.kind === 'foreign') throw notOurs(target, before.what);
-    const parent = dirname(target);
-    await this.directories.ensure(parent);
-    const artifactDir = resolve(this.options.output, file.artifactDir);
-    if (!this.options.allowPathTraversal && target !== artifactDir)
-      await checkInside(parent, artifactDir, file);
     this.options.progress?.start(key);
     const staging = await mkdtemp(join(parent, `.${basename(target)}.tkn-partial-`));
     const outside = this.options.allowPathTraversal
@@ -367,6 +459,7 @@ class Transfer {
             allowPathTraversal: this.options.allowPathTraversal,
             finalDir: target,
             ...(outside ? { outsideStaging: outside } : {}),
+            ...(file.prefix !== undefined ? { prefix: file.prefix } : {}),
             signal: this.signal,
             onBytes: (bytes) => this.options.progress?.advance(key, bytes),
           }),
@@ -382,15 +475,30 @@ class Transfer {
         entries: result.entries,
         files: result.files,
         expandedBytes: result.expandedBytes,
+        contents: result.contents,
+        symlinks: result.symlinks,
       });
       await chmod(staging, 0o755); // mkdtemp made it private
-      if (result.outside.length > 0) await commitOutside(result.outside);
-      await this.place(staging, target, file.digest);
+      // Nothing has moved yet: refuse now whatever would stop the commit halfway.
+      const now = await extractedState(target, file.digest, { verify: false });
+      if (now.kind === 'foreign') throw notOurs(target, now.what);
+      await checkOutside(result.outside);
+      const placed = await this.place(staging, target);
+      if (result.outside.length > 0) {
+        try {
+          await commitOutside(result.outside); // all or nothing: it undoes itself when it fails
+        } catch (error) {
+          await placed.undo();
+          throw error;
+        }
+      }
+      await placed.done();
       return this.pulled(file, target, 'pulled', {
         format: archive,
         entries: result.entries,
         files: result.files,
         expandedBytes: result.expandedBytes,
+        contents: result.contents,
       });
     } finally {
       await rm(staging, { recursive: true, force: true });
@@ -398,13 +506,18 @@ class Transfer {
     }
   }
 
-  /** Renames the verified tree into place; an older extraction of ours is swapped out, then removed. */
-  private async place(staging: string, target: string, digest: string): Promise<void> {
-    const now = await extractedState(target, digest);
-    if (now.kind === 'foreign') throw notOurs(target, now.what);
-    if (now.kind === 'absent') {
+  /**
+   * Renames the verified tree into place (the caller checked the target is absent or ours). An
+   * older extraction is swapped out and kept until `done`, so `undo` can put it back when the
+   * rest of the commit (entries outside) fails.
+   */
+  private async place(
+    staging: string,
+    target: string,
+  ): Promise<{ undo: () => Promise<void>; done: () => Promise<void> }> {
+    if (!(await lstatOrUndefined(target))) {
       await rename(staging, target);
-      return;
+      return { undo: () => rename(target, staging), done: async () => undefined };
     }
     const old = partialName(target).replace('.tkn-partial-', '.tkn-old-');
     await rename(target, old);
@@ -414,7 +527,13 @@ class Transfer {
       await rename(old, target);
       throw error;
     }
-    await rm(old, { recursive: true, force: true });
+    return {
+      undo: async () => {
+        await rename(target, staging);
+        await rename(old, target);
+      },
+      done: () => rm(old, { recursive: true, force: true }),
+    };
   }
 
   async run(files: PlannedFile[]): Promise<PulledFile[]> {

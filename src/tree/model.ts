@@ -29,6 +29,8 @@ export interface FileEntry {
   mediaType: string;
   /** Set when the layer is an archive that pull extracts. */
   archive?: 'tar+gzip' | 'tar';
+  /** An oras directory push (`io.deis.oras.content.unpack`): the archive holds `<title>/…`. */
+  directory?: true;
 }
 
 export interface ReferrerNode {

@@ -1,8 +1,10 @@
 /**
  * A loopback HTTP proxy in front of a real registry that misbehaves on blob downloads, for what a
  * real registry will not do on demand: cut the connection after N bytes of a blob (every time, or
- * only the first few times), or flip one byte of a blob and send it with the right length.
- * Everything else (manifests, HEADs, the /v2/ ping) passes through untouched.
+ * only the first few times), flip one byte of a blob and send it with the right length, or send
+ * N bytes and then hold the connection open without sending more (a download in flight, for as
+ * long as a test needs one). Everything else (manifests, HEADs, the /v2/ ping) passes through
+ * untouched.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,13 +14,18 @@ export type ProxyMode =
   /** Close the socket after `after` bytes of a blob body; only the first `times` downloads of each blob if set. */
   | { kind: 'cut'; after: number; times?: number }
   /** Send the blob with one byte flipped in its middle (same length, wrong digest). */
-  | { kind: 'flip' };
+  | { kind: 'flip' }
+  /** Send `after` bytes of a blob body, then nothing more, keeping the connection open. */
+  | { kind: 'stall'; after: number };
 
 export interface FaultyProxy {
   host: string;
   mode: ProxyMode;
   /** Blob GETs seen, per digest. */
   blobGets: Map<string, number>;
+  /** Resolves once `count` blob downloads have stalled (mode `stall`) since the last reset. */
+  stalled(count: number): Promise<void>;
+  resetStalls(): void;
   close(): Promise<void>;
 }
 
@@ -26,10 +33,25 @@ const BLOB_GET = /^\/v2\/.+\/blobs\/(sha256:[0-9a-f]{64})$/;
 
 export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
   const [upstreamHost, upstreamPort] = upstream.split(':') as [string, string];
+  let stalls = 0;
+  let stallWaiters: { count: number; wake: () => void }[] = [];
+  const noteStall = () => {
+    stalls++;
+    stallWaiters = stallWaiters.filter((waiter) => {
+      if (stalls < waiter.count) return true;
+      waiter.wake();
+      return false;
+    });
+  };
   const state: FaultyProxy = {
     host: '',
     mode: { kind: 'pass' },
     blobGets: new Map(),
+    stalled: (count) =>
+      stalls >= count ? Promise.resolve() : new Promise((wake) => stallWaiters.push({ count, wake })),
+    resetStalls: () => {
+      stalls = 0;
+    },
     close: async () => undefined,
   };
   const server = http.createServer((req, res) => {
@@ -53,7 +75,9 @@ export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
         const faulty =
           digest !== undefined &&
           upstreamResponse.statusCode === 200 &&
-          (mode.kind === 'flip' || (mode.kind === 'cut' && (mode.times === undefined || seen <= mode.times)));
+          (mode.kind === 'flip' ||
+            mode.kind === 'stall' ||
+            (mode.kind === 'cut' && (mode.times === undefined || seen <= mode.times)));
         res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
         if (!faulty) {
           upstreamResponse.pipe(res);
@@ -61,7 +85,22 @@ export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
         }
         const length = Number(upstreamResponse.headers['content-length'] ?? 0);
         let offset = 0;
+        let held = false;
         upstreamResponse.on('data', (chunk: Buffer) => {
+          if (mode.kind === 'stall') {
+            const room = mode.after - offset;
+            if (room > 0) res.write(chunk.subarray(0, room));
+            offset += chunk.byteLength;
+            if (offset >= mode.after && !held) {
+              // Read no more from upstream; the client's response stays open, waiting, until the
+              // client goes away.
+              held = true;
+              upstreamResponse.pause();
+              res.once('close', () => upstreamResponse.destroy());
+              noteStall();
+            }
+            return;
+          }
           if (mode.kind === 'cut') {
             const room = mode.after - offset;
             if (room > 0) res.write(chunk.subarray(0, room));
@@ -82,7 +121,9 @@ export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
           offset += chunk.byteLength;
           res.write(chunk);
         });
-        upstreamResponse.on('end', () => res.end());
+        upstreamResponse.on('end', () => {
+          if (mode.kind !== 'stall') res.end();
+        });
       },
     );
     upstreamRequest.on('error', () => res.destroy());

@@ -172,6 +172,36 @@ describe('classifyManifest', () => {
     });
   });
 
+  it('oras directory push: the unpack annotation marks a directory archive, and only on tar+gzip', () => {
+    const layer = (mediaType: string, title: string) => ({
+      mediaType,
+      digest: d(title),
+      size: 300,
+      annotations: { 'org.opencontainers.image.title': title, 'io.deis.oras.content.unpack': 'true' },
+    });
+    const c = classifyManifest({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: 'application/vnd.unknown.artifact.v1',
+      config: EMPTY,
+      layers: [
+        layer('application/vnd.oci.image.layer.v1.tar+gzip', 'reports'),
+        layer('application/vnd.oci.image.layer.v1.tar', 'notes'),
+      ],
+    });
+    expect(c.files).toEqual([
+      {
+        title: 'reports',
+        digest: d('reports'),
+        size: 300,
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        archive: 'tar+gzip',
+        directory: true,
+      },
+      { title: 'notes', digest: d('notes'), size: 300, mediaType: 'application/vnd.oci.image.layer.v1.tar' },
+    ]);
+  });
+
   it('oras 1.0 packing: unknown config media type', () => {
     const c = classifyManifest({
       schemaVersion: 2,

@@ -4,6 +4,8 @@
  * an attacker's archive would hold.
  */
 import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
@@ -61,4 +63,21 @@ export function streamOf(bytes: Buffer, chunk = 16 * 1024): Readable {
   const parts: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += chunk) parts.push(bytes.subarray(i, i + chunk));
   return Readable.from(parts);
+}
+
+/**
+ * Every path below `directory` (relative, sorted), following no link. Not readdir's `recursive`:
+ * it descends into links to directories, and a hostile archive's `up -> ..` never ends.
+ */
+export async function listTree(directory: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (absolute: string, prefix: string): Promise<void> => {
+    for (const entry of await readdir(absolute, { withFileTypes: true })) {
+      const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      out.push(path);
+      if (entry.isDirectory()) await walk(join(absolute, entry.name), path);
+    }
+  };
+  await walk(directory, '');
+  return out.sort();
 }

@@ -197,6 +197,49 @@ describe('planArtifact', () => {
     ).toEqual(['t/bundle/docs.tar.gz', 't/bundle/readme.md']);
   });
 
+  it('puts an oras directory layer among several at <artifact>/<dir>/, taking <dir>/ off its entries, as oras pull', () => {
+    const orasDir = (title: string, digest: string) => ({
+      title,
+      digest,
+      size: 5,
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      archive: 'tar+gzip' as const,
+      directory: true as const,
+    });
+    // A tarball someone packed, marked an archive by its title, not by oras's unpack annotation.
+    const tarball = (title: string, digest: string) => ({ ...orasDir(title, digest), directory: undefined });
+    const many = node('bundle', {
+      files: [
+        orasDir('somedir', d('5')),
+        orasDir('nest/inner', d('7')),
+        tarball('packed.tar.gz', d('8')),
+        // The same media type and no unpack annotation: extracted like any archive, not as <dir>/….
+        tarball('plain', d('9')),
+        { title: 'top.txt', digest: d('6'), size: 5, mediaType: 'application/vnd.oci.image.layer.v1.tar' },
+      ],
+    });
+    expect(
+      planArtifact({ task: 't', node: many, named: false }, options).files.map((f) => [
+        f.action,
+        f.path,
+        f.prefix,
+      ]),
+    ).toEqual([
+      ['extract', 't/bundle/somedir', 'somedir'],
+      ['extract', 't/bundle/nest/inner', 'nest/inner'],
+      ['extract', 't/bundle/packed', undefined],
+      ['extract', 't/bundle/plain', undefined],
+      ['file', 't/bundle/top.txt', undefined],
+    ]);
+    // Alone, it is extracted into the artifact directory, where its somedir/… lands as oras puts it.
+    const alone = node('bundle', { files: [orasDir('somedir', d('5'))] });
+    expect(planArtifact({ task: 't', node: alone, named: false }, options).files[0]).toMatchObject({
+      action: 'extract',
+      path: 't/bundle',
+    });
+    expect(planArtifact({ task: 't', node: alone, named: false }, options).files[0]?.prefix).toBeUndefined();
+  });
+
   it('extracts Konflux blobs (oci:…@blob), and keeps them as <artifact>.tar.gz with --raw', () => {
     const konflux = node('SOURCE_ARTIFACT', {
       producers: ['konflux-trusted-artifact'],

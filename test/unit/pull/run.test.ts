@@ -152,6 +152,32 @@ describe('runPull on the shipped example', () => {
     );
   });
 
+  it('pulls only the artifacts of a type with --artifact-type (artifact type or a layer media type)', async () => {
+    const select = (artifactTypes: string[]) => ({ tasks: [], artifactTypes, artifacts: [], inputs: false });
+    const streams = io();
+    expect(await runPull(options({ select: select(['application/xml']) }), streams)).toBe(0);
+    const report = JSON.parse(streams.text()) as PullReport;
+    expect(report.files.map((f) => `${f.task}/${f.artifact}`)).toEqual(['test/junit']);
+    expect(await readFile(join(out, 'test/junit/junit'), 'utf8')).toMatch(/^<\?xml/);
+    const none = io();
+    expect(
+      await runPull(options({ select: select(['application/x-nothing']), output: join(out, 'none') }), none),
+    ).toBe(0);
+    expect((JSON.parse(none.text()) as PullReport).files).toEqual([]);
+  });
+
+  it('prints nothing with --quiet but still pulls (and --format json still prints the report)', async () => {
+    const quiet = io();
+    expect(await runPull(options({ format: 'text', quiet: true }), quiet)).toBe(0);
+    expect(quiet.text()).toBe('');
+    expect(quiet.errors()).toBe('');
+    expect(await readFile(join(out, 'report/summary/summary'), 'utf8')).toMatch(/coverage 66.7%/);
+    const json = io();
+    await runPull(options({ format: 'json', quiet: true }), json);
+    expect((JSON.parse(json.text()) as PullReport).summary).toMatchObject({ present: 6 });
+    expect(json.errors()).toBe('');
+  });
+
   it('prints a readable summary', async () => {
     const streams = io();
     await runPull(options({ format: 'text', quiet: false }), streams);

@@ -3,7 +3,7 @@
  * stream, and can lie (flip a byte) or fail (cut the stream): skip-if-present, verified renames,
  * retries, replacement of older extractions, and nothing left behind on failure.
  */
-import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -13,6 +13,7 @@ import { VerifyingStream } from '../../../src/oci/digest.js';
 import { OciError } from '../../../src/oci/errors.js';
 import { UnsafeArchiveError } from '../../../src/pull/errors.js';
 import { DEFAULT_MAX_RATIO, DEFAULT_MAX_SIZE } from '../../../src/pull/limits.js';
+import type { PullMarker } from '../../../src/pull/marker.js';
 import { planPull, type PlannedFile } from '../../../src/pull/plan.js';
 import { ProgressTracker } from '../../../src/pull/progress.js';
 import {
@@ -24,20 +25,39 @@ import {
   type TransferOptions,
 } from '../../../src/pull/transfer.js';
 import type { ArtifactNode, FileEntry } from '../../../src/tree/model.js';
-import { digestOf, tgzOf } from './archives.js';
+import { digestOf, listTree, tgzOf } from './archives.js';
 
 const REPO = 'registry.test/ci/artifacts';
 
-type Behaviour = 'ok' | 'flip' | { cutAfter: number };
+/** `hang`: send half the blob, then nothing more until the download is aborted. */
+type Behaviour = 'ok' | 'flip' | 'hang' | { cutAfter: number };
 
-/** Serves blobs through VerifyingStream, as RemoteRepository.fetch does. */
+/** Holds every blob back until `size` downloads are in flight at once, then lets all through. */
+class Gate {
+  private entered = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly size: number) {}
+  enter(): Promise<void> {
+    this.entered++;
+    if (this.entered < this.size) return new Promise((open) => this.waiting.push(open));
+    for (const open of this.waiting.splice(0)) open();
+    return Promise.resolve();
+  }
+}
+
+/** Serves blobs through VerifyingStream, as RemoteRepository.fetch does, and honours the abort signal. */
 class FakeTarget implements BlobTarget {
   readonly blobs = new Map<string, Buffer>();
   fetches = 0;
   active = 0;
   maxActive = 0;
+  /** Downloads whose signal aborted while they were in flight. */
+  aborted = 0;
   behaviour: (digest: string, attempt: number) => Behaviour = () => 'ok';
   delayMs = 0;
+  gate: Gate | undefined;
+  /** Runs when a blob is requested, before anything is sent. */
+  onFetch: (() => Promise<void>) | undefined;
   private readonly attempts = new Map<string, number>();
 
   add(bytes: Buffer): FileEntry {
@@ -46,10 +66,14 @@ class FakeTarget implements BlobTarget {
     return { digest, size: bytes.byteLength, mediaType: 'application/octet-stream' };
   }
 
-  async fetch(descriptor: { mediaType: string; digest: string; size: number }): Promise<Readable> {
+  async fetch(
+    descriptor: { mediaType: string; digest: string; size: number },
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Readable> {
     this.fetches++;
     const bytes = this.blobs.get(descriptor.digest);
     if (!bytes) throw new OciError('BLOB_UNKNOWN', `no blob ${descriptor.digest}`);
+    await this.onFetch?.();
     const attempt = (this.attempts.get(descriptor.digest) ?? 0) + 1;
     this.attempts.set(descriptor.digest, attempt);
     const behaviour = this.behaviour(descriptor.digest, attempt);
@@ -60,10 +84,19 @@ class FakeTarget implements BlobTarget {
     source.on('error', (error) => verifier.destroy(error));
     verifier.on('close', () => this.active--);
     source.pipe(verifier);
+    const onAbort = () => {
+      this.aborted++;
+      source.destroy(options.signal?.reason as Error);
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    verifier.on('close', () => options.signal?.removeEventListener('abort', onAbort));
     const served = behaviour === 'flip' ? Buffer.from(bytes) : bytes;
     if (behaviour === 'flip') served[served.length >> 1] = (served[served.length >> 1] as number) ^ 0x01;
-    setTimeout(() => {
-      if (typeof behaviour === 'object') {
+    const send = () => {
+      if (source.destroyed) return;
+      if (behaviour === 'hang') {
+        source.write(served.subarray(0, served.length >> 1));
+      } else if (typeof behaviour === 'object') {
         source.write(served.subarray(0, behaviour.cutAfter));
         setTimeout(
           () => source.destroy(new OciError('UNREACHABLE', `${REPO}: the download broke off (ECONNRESET)`)),
@@ -72,6 +105,10 @@ class FakeTarget implements BlobTarget {
       } else {
         source.end(served);
       }
+    };
+    setTimeout(() => {
+      if (this.gate) void this.gate.enter().then(send);
+      else send();
     }, this.delayMs);
     return verifier;
   }
@@ -138,7 +175,7 @@ async function failure(promise: Promise<unknown>): Promise<Error & { code?: stri
 /** Every path under a directory (relative), to assert nothing partial is left. */
 async function tree(directory: string): Promise<string[]> {
   try {
-    return (await readdir(directory, { recursive: true })).sort();
+    return await listTree(directory);
   } catch {
     return [];
   }
@@ -216,44 +253,121 @@ describe('raw files', () => {
     expect(await tree(base)).toEqual([]);
   });
 
-  it('stops the other downloads on the first failure and removes what it created', async () => {
+  it('stops the other downloads on the first failure, starts no more, and removes what it created', async () => {
+    const bad = { ...target.add(Buffer.from('bad'.repeat(10_000))), title: 'bad' };
     const good = Array.from({ length: 4 }, (_, i) => ({
       ...target.add(Buffer.from(`good ${i}`.repeat(10_000))),
       title: `g${i}`,
     }));
-    const bad = { ...target.add(Buffer.from('bad'.repeat(10_000))), title: 'bad' };
-    target.delayMs = 20;
-    target.behaviour = (digest) => (digest === bad.digest ? 'flip' : 'ok');
+    // The bad blob is only sent once the first good one is in flight too, which then never ends
+    // unless it is aborted: the pull settles only if the failure stops it.
+    target.gate = new Gate(2);
+    target.behaviour = (digest) => (digest === bad.digest ? 'flip' : 'hang');
     const nodes = [artifact('bad', [bad]), ...good.map((g, i) => artifact(`a${i}`, [g]))];
-    await failure(transferAll(plan(nodes), options({ concurrency: 2 })));
-    // Files verified before the failure may stay; no partial file, and no empty directory, does.
-    const left = await tree(output);
-    expect(left.filter((p) => p.includes('tkn-partial'))).toEqual([]);
-    for (const path of left) {
-      const stat = await lstat(join(output, path));
-      if (stat.isDirectory()) expect((await readdir(join(output, path))).length).toBeGreaterThan(0);
-    }
+    const error = await failure(transferAll(plan(nodes), options({ concurrency: 2 })));
+    expect(error.code).toBe('DIGEST_MISMATCH');
+    expect(target.fetches).toBe(2); // the bad one and the first good one; the others never start
+    expect(target.aborted).toBe(1);
+    // No partial file, and no directory the pull made (all empty again), is left.
+    expect(await tree(base)).toEqual([]);
   });
 
-  it('bounds the blobs in flight per registry', async () => {
-    const files = Array.from({ length: 8 }, (_, i) => ({
-      ...target.add(Buffer.from(`f${i}`)),
-      title: `f${i}`,
-    }));
-    target.delayMs = 15;
-    await transferAll(plan(files.map((f, i) => artifact(`a${i}`, [f]))), options({ concurrency: 3 }));
-    expect(target.maxActive).toBe(3);
+  it('bounds the blobs in flight per registry, not per repository, and not across registries', async () => {
+    const other = new FakeTarget();
+    const targets: Record<string, FakeTarget> = { 'registry.test': target, 'other.test': other };
+    // Both registries must reach their bound at the same time before any blob is sent.
+    const gate = new Gate(4);
+    target.gate = gate;
+    other.gate = gate;
+    const nodes = [
+      ...[0, 1, 2, 3].map((i) =>
+        artifact(`a${i}`, [{ ...target.add(Buffer.from(`a${i}`)), title: 'f' }], {
+          reference: `registry.test/ci/repo-${i % 2}@sha256:${'1'.repeat(64)}`,
+        }),
+      ),
+      ...[0, 1, 2].map((i) =>
+        artifact(`b${i}`, [{ ...other.add(Buffer.from(`b${i}`)), title: 'f' }], {
+          reference: `other.test/ci/artifacts@sha256:${'1'.repeat(64)}`,
+        }),
+      ),
+    ];
+    const files = plan(nodes);
+    expect(new Set(files.map((f) => (f.source.kind === 'blob' ? f.source.repository : '')))).toEqual(
+      new Set(['registry.test/ci/repo-0', 'registry.test/ci/repo-1', 'other.test/ci/artifacts']),
+    );
+    const pulled = await transferAll(
+      files,
+      options({
+        concurrency: 2,
+        targetFor: (repository) => targets[repository.split('/')[0] ?? ''] as FakeTarget,
+      }),
+    );
+    expect(pulled.map((f) => f.status)).toEqual(Array(7).fill('pulled'));
+    expect(target.maxActive).toBe(2);
+    expect(other.maxActive).toBe(2);
   });
 
-  it('refuses a title that leads out through a link left in the artifact directory', async () => {
-    const file = { ...target.add(Buffer.from('x')), title: 'sub/file' };
+  it('refuses a title that leads out through a link in the artifact directory, before making a directory through it', async () => {
+    const file = { ...target.add(Buffer.from('x')), title: 'sub/deeper/file' };
     await mkdir(join(output, 'test/a'), { recursive: true });
     await mkdir(join(base, 'elsewhere'));
     await symlink(join(base, 'elsewhere'), join(output, 'test/a/sub'));
     const error = await failure(transferAll(plan([artifact('a', [file])]), options()));
     expect(error).toBeInstanceOf(UnsafeArchiveError);
-    expect(error.message).toMatch(/through a link that leads outside/);
+    expect(error.message).toBe(
+      `refusing layer ${file.digest} of ${REPO}@sha256:${'1'.repeat(64)}: entry "sub/deeper/file" would be written through the symbolic link ${join(output, 'test/a/sub')} (to ${join(base, 'elsewhere')}): pull follows no link below the output directory`,
+    );
     expect(await readdir(join(base, 'elsewhere'))).toEqual([]);
+    expect(target.fetches).toBe(0);
+  });
+
+  it.each(['file', 'archive'] as const)(
+    'refuses a link above the artifact directory too (a %s into out/<task> -> elsewhere)',
+    async (kind) => {
+      const file =
+        kind === 'file'
+          ? { ...target.add(Buffer.from('x')), title: 'f' }
+          : {
+              ...target.add(await tgzOf([{ name: 'f', content: 'x' }])),
+              title: 'a.tar.gz',
+              archive: 'tar+gzip' as const,
+            };
+      await mkdir(output);
+      await mkdir(join(base, 'elsewhere'));
+      await symlink(join(base, 'elsewhere'), join(output, 'test'));
+      const error = await failure(transferAll(plan([artifact('a', [file])]), options()));
+      expect(error).toBeInstanceOf(UnsafeArchiveError);
+      expect(error.message).toMatch(/would be written through the symbolic link .*\/out\/test /);
+      expect(await readdir(join(base, 'elsewhere'))).toEqual([]);
+    },
+  );
+
+  it('follows a link that is the output directory itself (the user chose it)', async () => {
+    const file = { ...target.add(Buffer.from('x')), title: 'f' };
+    await mkdir(join(base, 'real'));
+    await symlink(join(base, 'real'), output);
+    await transferAll(plan([artifact('a', [file])]), options());
+    expect(await readFile(join(base, 'real/test/a/f'), 'utf8')).toBe('x');
+  });
+
+  it('writes through a link below the output directory with --allow-path-traversal', async () => {
+    const file = { ...target.add(Buffer.from('x')), title: 'sub/file' };
+    await mkdir(join(output, 'test/a'), { recursive: true });
+    await mkdir(join(base, 'elsewhere'));
+    await symlink(join(base, 'elsewhere'), join(output, 'test/a/sub'));
+    await transferAll(plan([artifact('a', [file])]), options({ allowPathTraversal: true }));
+    expect(await readFile(join(base, 'elsewhere/file'), 'utf8')).toBe('x');
+  });
+
+  it('says so when a file stands where a directory is needed, making nothing below it', async () => {
+    const file = { ...target.add(Buffer.from('x')), title: 'sub/file' };
+    await mkdir(join(output, 'test'), { recursive: true });
+    await writeFile(join(output, 'test/a'), 'a file');
+    const error = await failure(transferAll(plan([artifact('a', [file])]), options()));
+    expect(error).toBeInstanceOf(CliError);
+    expect(error.message).toBe(
+      `cannot write ${join(output, 'test/a/sub/file')}: ${join(output, 'test/a')} is a file, not a directory`,
+    );
   });
 });
 
@@ -332,6 +446,161 @@ describe('archives', () => {
     expect(error).toBeInstanceOf(UnsafeArchiveError);
     expect(error.message).toContain(`archive ${file.digest}`);
     expect(await tree(base)).toEqual([]);
+  });
+
+  describe('running again over an extracted tree', () => {
+    const entries = [
+      { name: 'cover.out', content: 'mode: set\n' },
+      { name: 'html/index.html', content: '<html/>' },
+      { name: 'latest', type: 'symlink' as const, linkname: 'html/index.html' },
+    ];
+    const dir = () => join(output, 'test/coverage');
+    const pullIt = async (file: FileEntry) =>
+      (await transferAll(plan([artifact('coverage', [file])]), options()))[0];
+
+    it('lists every extracted file in the report and the marker, and skips an intact tree without fetching', async () => {
+      const file = await archiveFile(entries);
+      const first = await pullIt(file);
+      const contents = [
+        { path: 'cover.out', size: 10, digest: digestOf(Buffer.from('mode: set\n')) },
+        { path: 'html/index.html', size: 7, digest: digestOf(Buffer.from('<html/>')) },
+      ];
+      expect(first?.extracted?.contents).toEqual(contents);
+      const marker = JSON.parse(await readFile(join(dir(), '.tkn-artifacts.json'), 'utf8')) as PullMarker;
+      expect(marker.contents).toEqual(contents);
+      expect(marker.symlinks).toEqual([{ path: 'latest', target: 'html/index.html' }]);
+      // A file someone added is not ours: it neither spoils the tree nor is removed.
+      await writeFile(join(dir(), 'notes.txt'), 'mine');
+      const second = await pullIt(file);
+      expect(second).toMatchObject({ status: 'skipped', extracted: { contents } });
+      expect(target.fetches).toBe(1);
+      expect(await readFile(join(dir(), 'notes.txt'), 'utf8')).toBe('mine');
+    });
+
+    it.each<[string, () => Promise<void>]>([
+      ['a file changed in place (same size)', () => writeFile(join(dir(), 'cover.out'), 'mode: xxx\n')],
+      ['a file grown', () => writeFile(join(dir(), 'html/index.html'), '<html>more</html>')],
+      ['a file deleted', () => rm(join(dir(), 'html/index.html'))],
+      ['a directory deleted', () => rm(join(dir(), 'html'), { recursive: true })],
+      [
+        'a file replaced by a link to the same bytes',
+        async () => {
+          await writeFile(join(base, 'copy'), 'mode: set\n');
+          await rm(join(dir(), 'cover.out'));
+          await symlink(join(base, 'copy'), join(dir(), 'cover.out'));
+        },
+      ],
+      [
+        'a link retargeted',
+        async () => {
+          await rm(join(dir(), 'latest'));
+          await symlink('cover.out', join(dir(), 'latest'));
+        },
+      ],
+      [
+        'a marker of an earlier version (no listing)',
+        async () => {
+          const path = join(dir(), '.tkn-artifacts.json');
+          const {
+            contents: _c,
+            symlinks: _s,
+            ...old
+          } = JSON.parse(await readFile(path, 'utf8')) as PullMarker;
+          await writeFile(path, JSON.stringify(old));
+        },
+      ],
+    ])('extracts again, repairing the tree, after %s', async (_what, spoil) => {
+      const file = await archiveFile(entries);
+      await pullIt(file);
+      await spoil();
+      expect(await extractedState(dir(), file.digest)).toEqual({ kind: 'replaceable' });
+      const again = await pullIt(file);
+      expect(again?.status).toBe('pulled');
+      expect(target.fetches).toBe(2);
+      expect(await tree(dir())).toEqual([
+        '.tkn-artifacts.json',
+        'cover.out',
+        'html',
+        'html/index.html',
+        'latest',
+      ]);
+      expect(await readFile(join(dir(), 'cover.out'), 'utf8')).toBe('mode: set\n');
+      expect((await lstat(join(dir(), 'cover.out'))).isFile()).toBe(true);
+      expect(await readFile(join(dir(), 'html/index.html'), 'utf8')).toBe('<html/>');
+      expect(await readlink(join(dir(), 'latest'))).toBe('html/index.html');
+      expect(await extractedState(dir(), file.digest)).toMatchObject({ kind: 'current' });
+    });
+
+    it('never reads through a link planted in the tree, even when the marker names a path through it', async () => {
+      const file = await archiveFile(entries);
+      await pullIt(file);
+      await rm(join(dir(), 'html'), { recursive: true });
+      await mkdir(join(base, 'decoy'));
+      await writeFile(join(base, 'decoy/index.html'), '<html/>');
+      await symlink(join(base, 'decoy'), join(dir(), 'html'));
+      expect(await extractedState(dir(), file.digest)).toEqual({ kind: 'replaceable' });
+    });
+  });
+
+  describe('with --allow-path-traversal', () => {
+    const trusted = () => options({ allowPathTraversal: true });
+    const outsideFile = () => join(output, 'test/outside.txt');
+
+    it('places the tree, then the entries outside it', async () => {
+      const file = await archiveFile([
+        { name: 'in.txt', content: 'in' },
+        { name: '../outside.txt', content: 'out' },
+      ]);
+      await transferAll(plan([artifact('coverage', [file])]), trusted());
+      expect(await readFile(join(output, 'test/coverage/in.txt'), 'utf8')).toBe('in');
+      expect(await readFile(outsideFile(), 'utf8')).toBe('out');
+    });
+
+    it('writes nothing outside when the destination turns out not to be its own to replace', async () => {
+      const file = await archiveFile([
+        { name: 'in.txt', content: 'in' },
+        { name: '../outside.txt', content: 'out' },
+      ]);
+      // Someone else fills the destination while the blob downloads.
+      target.onFetch = async () => {
+        await mkdir(join(output, 'test/coverage'), { recursive: true });
+        await writeFile(join(output, 'test/coverage/theirs.txt'), 'theirs');
+      };
+      const error = await failure(transferAll(plan([artifact('coverage', [file])]), trusted()));
+      expect(error.message).toMatch(/not written by pull/);
+      expect(await tree(join(output, 'test'))).toEqual(['coverage', 'coverage/theirs.txt']);
+    });
+
+    it('writes nothing, inside or out, when a directory stands where an entry outside goes', async () => {
+      const file = await archiveFile([
+        { name: '../first.txt', content: 'first' },
+        { name: 'in.txt', content: 'in' },
+        { name: '../outside.txt', content: 'out' },
+      ]);
+      await mkdir(outsideFile(), { recursive: true });
+      const error = await failure(transferAll(plan([artifact('coverage', [file])]), trusted()));
+      expect(error).toBeInstanceOf(CliError);
+      expect(error.message).toBe(`cannot write ${outsideFile()}: a directory is in the way`);
+      expect(await tree(join(output, 'test'))).toEqual(['outside.txt']);
+    });
+
+    it('puts the older tree back when committing the entries outside fails', async () => {
+      const old = await archiveFile([{ name: 'old.txt', content: 'old' }]);
+      await transferAll(plan([artifact('coverage', [old])]), trusted());
+      const updated = await archiveFile([
+        { name: 'new.txt', content: 'new' },
+        { name: '../fine.txt', content: 'fine' },
+        { name: '../blocked/file.txt', content: 'x' },
+      ]);
+      await writeFile(join(output, 'test/blocked'), 'a file where a directory is needed');
+      await failure(transferAll(plan([artifact('coverage', [updated])]), trusted()));
+      expect(await tree(join(output, 'test'))).toEqual([
+        'blocked',
+        'coverage',
+        'coverage/.tkn-artifacts.json',
+        'coverage/old.txt',
+      ]);
+    });
   });
 
   it('leaves nothing when the archive bytes are corrupt, and says so by digest', async () => {
