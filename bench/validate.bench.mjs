@@ -19,6 +19,8 @@ function task(i) {
   // Every tenth declares an SBOM result (a warning), every 25th an external artifact in a
   // namespace without a repository (an error): the rules run, not just the parser.
   const external = i % 25 === 0;
+  // Every 50th reuses its env through an anchor and alias, so the alias check is timed too.
+  const aliased = i % 50 === 0;
   return `apiVersion: tekton.dev/v1
 kind: Task
 metadata:
@@ -55,14 +57,14 @@ spec:
     - name: build
       image: golang:1.23
       workingDir: $(workspaces.source.path)
-      env:
+      env: ${aliased ? '&env' : ''}
         - name: REVISION
           value: $(params.revision)
       script: |
         go build -o $(outputs.binary.path)/app ./cmd/component-${i}
         sha256sum app | cut -d' ' -f1 > $(results.IMAGE_DIGEST.path)
     - name: test
-      image: golang:1.23
+      image: golang:1.23${aliased ? '\n      env: *env' : ''}
       args: ["$(params.flags[*])"]
       script: |
         go test -coverprofile=$(outputs.coverage.path)/cover.out ./...

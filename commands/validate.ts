@@ -14,7 +14,7 @@ export default class Validate extends BaseCommand {
     "Finds, before anything runs, what would fail at run time: artifacts that need external storage where it is disabled or has no repository, results too large for the cluster's result transport, broken artifact bindings between pipeline tasks, and fields behind feature flags the cluster leaves off. Every finding has a rule id (docs/validate.md), a position and a hint.",
     'FILES are files, directories (searched for *.yaml and *.yml) or - for standard input. With --from-cluster they are KIND or KIND/NAME (task/build, pipelines); none means every Task and Pipeline in the namespace.',
     "The configuration is read from the cluster, from a snapshot (--cluster-config: ConfigMaps as `kubectl get configmap -o yaml` prints them, or as --export-config writes them), or taken to be Tekton's defaults (--defaults).",
-    'Exit codes: 0 compatible, 1 findings at or above --fail-on, 2 invalid input or usage.',
+    'Exit codes: 0 compatible, 1 findings at or above --fail-on, 2 invalid input (also inputs with no Tekton resource at all) or usage.',
   ].join('\n\n');
 
   static override examples = [
@@ -73,7 +73,8 @@ export default class Validate extends BaseCommand {
       default: 'error',
     }),
     'ignore-rule': Flags.string({
-      description: 'leave out findings of this rule, by id or name (repeatable)',
+      description:
+        'leave out findings of this rule, by id or name (repeatable); not TA001/TA002, which mean the input was not checked',
       multiple: true,
     }),
     'no-color': Flags.boolean({ description: 'disable colour (also NO_COLOR=1)' }),

@@ -2,7 +2,7 @@
 // several `---` documents, or a single object (JSON works too: it is YAML). tekton.dev v1 and
 // v1beta1 are both accepted. The yaml library is imported lazily to keep start-up fast.
 
-import type { Document, LineCounter } from 'yaml';
+import type { Alias, Document, LineCounter } from 'yaml';
 import { InputError, NotFoundError } from './errors.js';
 import type { ListOptions, RunSource } from './source.js';
 import { matchesLabelSelector } from './source.js';
@@ -101,7 +101,28 @@ export class FileSource implements RunSource {
         });
       }
       if (doc.contents === null) return; // empty document between separators
-      const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+      const bad = badAlias(doc, YAML);
+      if (bad) {
+        const pos = lineCounter.linePos(bad.alias.range?.[0] ?? doc.contents.range[0]);
+        throw new InputError({ file: name, line: pos.line, column: pos.col, ...badAliasText(bad) });
+      }
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 1000 });
+      } catch (err) {
+        // An alias bomb, or an alias without its anchor: yaml throws instead of reporting.
+        const pos = lineCounter.linePos(doc.contents.range[0]);
+        throw new InputError(
+          {
+            file: name,
+            line: pos.line,
+            column: pos.col,
+            message: `invalid YAML: ${firstLine((err as Error).message)}`,
+            hint: aliasErrorHint(err),
+          },
+          { cause: err },
+        );
+      }
       if (value === null || value === undefined) return; // e.g. a trailing "---"
       const line = startLine(doc, lineCounter);
       collect(value, name, line, docIndex, objects, doc, lineCounter);
@@ -230,6 +251,80 @@ export class FileSource implements RunSource {
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+/** The parts of the yaml module recursiveAlias needs (passed in: yaml is loaded lazily here). */
+export type YamlNodeTests = Pick<typeof import('yaml'), 'isAlias' | 'isMap' | 'isNode' | 'isPair' | 'isSeq'>;
+
+export interface BadAlias {
+  alias: Alias;
+  /** recursive: inside the node it names; unresolved: no anchor of its name before it. */
+  problem: 'recursive' | 'unresolved';
+}
+
+/**
+ * The first alias that points at a node enclosing it (`&t {a: *t}`), or at no anchor, if any.
+ * yaml turns a recursive alias into an object that contains itself, which no Kubernetes object
+ * can be and which code walking the value (JSON.stringify, recursion) cannot handle. Only
+ * aliases to an ancestor make cycles: an anchor must come before its alias, so any other target
+ * is already complete. One pass in document order, which is also how yaml picks the anchor an
+ * alias means (the last one before it); iterative, so a deep document cannot overflow the stack.
+ */
+export function badAlias(doc: Document.Parsed, yaml: YamlNodeTests): BadAlias | undefined {
+  const anchors = new Map<string, unknown>();
+  const open = new Set<unknown>();
+  const stack: Array<{ node: unknown; children: unknown[]; next: number }> = [];
+  const enter = (node: unknown): BadAlias | undefined => {
+    if (yaml.isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (target === undefined) return { alias: node, problem: 'unresolved' };
+      return open.has(target) ? { alias: node, problem: 'recursive' } : undefined;
+    }
+    if (yaml.isNode(node) && node.anchor) anchors.set(node.anchor, node);
+    const children: unknown[] =
+      yaml.isMap(node) || yaml.isSeq(node) ? node.items : yaml.isPair(node) ? [node.key, node.value] : [];
+    if (children.length > 0) {
+      open.add(node);
+      stack.push({ node, children, next: 0 });
+    }
+    return undefined;
+  };
+  const first = enter(doc.contents);
+  if (first) return first;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as (typeof stack)[number];
+    if (top.next >= top.children.length) {
+      open.delete(top.node);
+      stack.pop();
+      continue;
+    }
+    const found = enter(top.children[top.next++]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The message and hint for a bad alias, as TA001 and InputError give them. */
+export function badAliasText(bad: BadAlias): { message: string; hint: string } {
+  const name = bad.alias.source;
+  return bad.problem === 'recursive'
+    ? {
+        message: `invalid YAML: alias *${name} is inside the node anchored &${name}, so the object would contain itself`,
+        hint: 'a Kubernetes object cannot contain itself: write the content out, or anchor a node outside the one the alias is in',
+      }
+    : {
+        message: `invalid YAML: alias *${name} has no anchor &${name} before it`,
+        hint: 'define the anchor (&name) before the alias (*name) that uses it',
+      };
+}
+
+/** What to do about an error yaml throws while turning a document into data. */
+export function aliasErrorHint(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/alias count/i.test(message)) return 'aliases may expand to at most 1000 nodes';
+  if (/unresolved alias/i.test(message))
+    return 'define the anchor (&name) before the alias (*name) that uses it';
+  return 'fix the YAML at this position';
 }
 
 function startLine(doc: Document.Parsed, lc: LineCounter): number | undefined {

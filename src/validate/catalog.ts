@@ -194,7 +194,8 @@ export const RULES: readonly RuleMeta[] = [
     name: 'artifacts-disabled',
     severity: 'error',
     category: 'flags',
-    summary: 'The spec declares or uses artifacts and the cluster has enable-artifacts off.',
+    summary:
+      'The spec declares, binds or references artifacts (also `$(tasks.<task>.outputs.<name>)`) and the cluster has enable-artifacts off.',
     help: 'Set enable-artifacts: "true" in the feature-flags ConfigMap of tekton-pipelines.',
   },
   {
@@ -227,7 +228,8 @@ export const RULES: readonly RuleMeta[] = [
     name: 'step-actions-disabled',
     severity: 'warning',
     category: 'flags',
-    summary: 'A step uses a StepAction (`ref`) and the cluster sets enable-step-actions: "false".',
+    summary:
+      'A step uses a StepAction (`ref`), step `results` or a step `when`, and the cluster sets enable-step-actions: "false".',
     help: 'Remove enable-step-actions: "false" (StepActions are on by default, and recent releases ignore the flag).',
   },
 ];

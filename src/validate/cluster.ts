@@ -21,6 +21,8 @@ const GROUP = 'tekton.dev';
 const VERSIONS = ['v1', 'v1beta1'];
 const PLURAL: Record<TektonKind, string> = {
   Task: 'tasks',
+  // Cluster-scoped, and deprecated: not read with --from-cluster (no KIND_ALIASES entry).
+  ClusterTask: 'clustertasks',
   Pipeline: 'pipelines',
   PipelineRun: 'pipelineruns',
   TaskRun: 'taskruns',
@@ -48,7 +50,9 @@ export interface ClusterSelector {
 /** `task/build`, `pipelines`, `pr/ci-run-x7k2` (kubectl's TYPE[/NAME], with or without .tekton.dev). */
 export function parseClusterSelector(text: string): ClusterSelector {
   const [rawKind = '', name, extra] = text.split('/');
-  const kind = KIND_ALIASES[rawKind.toLowerCase().replace(/\.tekton\.dev$/, '')];
+  const key = rawKind.toLowerCase().replace(/\.tekton\.dev$/, '');
+  // Own keys only: "constructor" must not find Object.prototype's.
+  const kind = Object.hasOwn(KIND_ALIASES, key) ? KIND_ALIASES[key] : undefined;
   if (!kind || extra !== undefined || name === '') {
     throw new InputError({
       file: text,
@@ -180,7 +184,7 @@ export async function connectLive(options: LiveClusterOptions): Promise<LiveClus
         return items.map((obj) => ({ kind: sel.kind, obj }));
       }),
     );
-    return batches.flat().map(({ kind, obj }) => toVirtualFile(kind, obj, namespace));
+    return batches.flat().map(({ kind, obj }) => toVirtualFile(kind, obj, namespace, source.server));
   };
 
   return { source, namespace: loaded.namespace, describe, read };
@@ -189,17 +193,30 @@ export async function connectLive(options: LiveClusterOptions): Promise<LiveClus
 /**
  * A cluster object as a YAML "file" named cluster/<namespace>/<kind>/<name>.yaml, printed like
  * `kubectl get -o yaml` (keys sorted, sequences not indented, managedFields hidden), so positions
- * in findings match what kubectl shows.
+ * in findings match what kubectl shows. With the server, `uri` is the object's API URL: no file
+ * by that name exists, so SARIF points there instead.
  */
-export function toVirtualFile(kind: TektonKind, obj: Record<string, unknown>, namespace: string): InputText {
+export function toVirtualFile(
+  kind: TektonKind,
+  obj: Record<string, unknown>,
+  namespace: string,
+  server?: string,
+): InputText {
   const meta = isRecord(obj.metadata) ? { ...obj.metadata } : {};
   delete meta.managedFields;
   const full = { apiVersion: `${GROUP}/v1`, kind, ...obj, metadata: meta };
   const name = typeof meta.name === 'string' ? meta.name : 'unnamed';
   const ns = typeof meta.namespace === 'string' ? meta.namespace : namespace;
+  const version = String(full.apiVersion).split('/')[1] ?? 'v1';
+  const seg = encodeURIComponent;
   return {
     file: `cluster/${ns}/${kind.toLowerCase()}/${name}.yaml`,
     text: stringify(full, { sortMapEntries: true, indentSeq: false, lineWidth: 0 }),
+    ...(server
+      ? {
+          uri: `${server.replace(/\/+$/, '')}/apis/${GROUP}/${seg(version)}/namespaces/${seg(ns)}/${PLURAL[kind]}/${seg(name)}`,
+        }
+      : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import type { RunSource } from '../cluster/source.js';
 import type { ConfigMap } from '../cluster/types.js';
 import { DEFAULT_FEATURE_FLAGS_CONFIGMAP, type StorageConfigNames } from '../config/index.js';
 import { buildSnapshot, type ConfigSnapshot } from './config.js';
+import { ANNOTATION_EXPORTED_NAMESPACES } from './snapshot-file.js';
 
 function forbiddenReason(err: ForbiddenError): string {
   const resource = err.group ? `${err.resource}.${err.group}` : err.resource;
@@ -22,6 +23,11 @@ export interface LoadSnapshotOptions {
   defaultNamespace: string;
   /** A snapshot file: say which ConfigMaps it lacks, since a missing one means "defaults". */
   isSnapshotFile?: boolean;
+  /**
+   * The namespaces an exported snapshot looked in. A namespace outside them has a
+   * namespace-level ConfigMap nobody looked for: that level counts as unknown, with a note.
+   */
+  exportedNamespaces?: readonly string[];
 }
 
 export async function loadSnapshot(source: RunSource, options: LoadSnapshotOptions): Promise<ConfigSnapshot> {
@@ -47,10 +53,17 @@ export async function loadSnapshot(source: RunSource, options: LoadSnapshotOptio
   ]);
   const namespaceConfigMaps = new Map<string, ConfigMap | undefined>();
   const namespaceUnavailable = new Map<string, string>();
+  const exported = options.exportedNamespaces;
   namespaces.forEach((ns, i) => {
     namespaceConfigMaps.set(ns, perNamespace[i]);
     const reason = unavailable.get(`${ns}/${names.configMapName}`);
     if (reason) namespaceUnavailable.set(ns, reason);
+    else if (exported && !perNamespace[i] && !exported.includes(ns)) {
+      namespaceUnavailable.set(
+        ns,
+        `${options.describe} was exported for namespace${exported.length === 1 ? '' : 's'} ${exported.join(', ')} only, so namespace "${ns}" is unknown to it; export it with --export-config FILE -n ${ns}`,
+      );
+    }
   });
   const notes: string[] = [];
   if (options.isSnapshotFile) {
@@ -100,11 +113,14 @@ export async function exportSnapshot(
   ];
   const found = await Promise.all(wanted.map(([ns, name]) => source.getConfigMap(ns, name)));
   const configMaps = found.filter((cm): cm is ConfigMap => cm !== undefined);
+  // Which namespaces were looked in, so a later check of another namespace can say it is unknown
+  // rather than take it for one without a ConfigMap.
+  const looked = [...new Set(wanted.map(([ns]) => ns))];
   const list = {
     apiVersion: 'v1',
     items: configMaps.map((cm) => ({ ...cm, apiVersion: 'v1', kind: 'ConfigMap' })),
     kind: 'List',
-    metadata: { resourceVersion: '' },
+    metadata: { annotations: { [ANNOTATION_EXPORTED_NAMESPACES]: looked.join(',') }, resourceVersion: '' },
   };
   const { stringify } = await import('yaml');
   return { yaml: stringify(list, { sortMapEntries: true, indentSeq: false, lineWidth: 0 }), configMaps };
@@ -115,13 +131,17 @@ export async function exportSnapshot(
  * storage ConfigMap in it. Used when -n is not given, so the snapshot answers like the cluster.
  */
 export function snapshotNamespace(
-  configMaps: ReadonlyArray<{ metadata?: { namespace?: unknown; name?: unknown } }>,
+  configMaps: ReadonlyArray<{ namespace?: string | undefined; name?: string | undefined }>,
   names: StorageConfigNames,
+  exportedNamespaces?: readonly string[],
 ): string | undefined {
+  // An export says which namespaces it was taken for; one besides Tekton's is the answer.
+  const exported = (exportedNamespaces ?? []).filter((ns) => ns !== names.tektonNamespace);
+  if (exported.length === 1) return exported[0];
   const namespaces = new Set<string>();
   for (const cm of configMaps) {
-    const ns = cm.metadata?.namespace;
-    if (typeof ns === 'string' && ns !== names.tektonNamespace && cm.metadata?.name === names.configMapName)
+    const ns = cm.namespace;
+    if (typeof ns === 'string' && ns !== names.tektonNamespace && cm.name === names.configMapName)
       namespaces.add(ns);
   }
   return namespaces.size === 1 ? [...namespaces][0] : undefined;

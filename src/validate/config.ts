@@ -96,6 +96,8 @@ export function describeFlag(snapshot: ConfigSnapshot, key: string): string {
 }
 
 export function namespaceOf(snapshot: ConfigSnapshot, resource: Resource): string {
+  // A ClusterTask has no namespace of its own: it runs in its TaskRuns' (-n, or the default).
+  if (resource.kind === 'ClusterTask') return snapshot.defaultNamespace;
   return resource.namespace ?? snapshot.defaultNamespace;
 }
 

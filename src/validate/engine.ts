@@ -4,7 +4,7 @@
 import type { ResolvedStorageConfig } from '../config/index.js';
 import { ruleMeta } from './catalog.js';
 import { namespaceOf, storageFor, storageState, type ConfigSnapshot } from './config.js';
-import { extractResources, isRecord, type Resource } from './resources.js';
+import { CLUSTER_TASK_NOTE, extractResources, isRecord, type Resource } from './resources.js';
 import { checkPipelineBindings, checkTaskArtifactLists, type ProducerInfo } from './rules/bindings.js';
 import { checkFlags } from './rules/flags.js';
 import { checkResults, resultLimits } from './rules/results.js';
@@ -14,7 +14,7 @@ import {
   embeddedTaskSpec,
   pipelineSpecs,
   str,
-  taskRefName,
+  taskRefTarget,
   taskSpecs,
   type PipelineTaskView,
   type TaskSpecView,
@@ -40,9 +40,13 @@ export interface EngineResult {
   resources: Resource[];
   /** Documents that are not Tekton resources we check. */
   skipped: number;
+  /** Their kinds, with how many of each. */
+  skippedKinds: ReadonlyMap<string, number>;
   storage: StorageSummary[];
   /** Warnings of the storage configuration itself (invalid values, unlabelled namespace ConfigMaps…). */
   configWarnings: string[];
+  /** Notes about the inputs that are not findings (a ClusterTask checked as a Task). */
+  notes: string[];
 }
 
 export interface EngineOptions {
@@ -65,12 +69,25 @@ export function validateFiles(
   const resources = extracted.resources;
 
   const index = new Map<string, Resource>();
+  // ClusterTasks are cluster-scoped: any namespace's Pipelines find them.
+  const keyOf = (ns: string, kind: string, name: string): string =>
+    kind === 'ClusterTask' ? `/${kind}/${name}` : `${ns}/${kind}/${name}`;
+  const notes: string[] = [];
   for (const r of resources) {
-    const key = `${namespaceOf(snapshot, r)}/${r.kind}/${r.name}`;
+    const key = keyOf(namespaceOf(snapshot, r), r.kind, r.name);
     if (!index.has(key)) index.set(key, r);
+    if (r.kind === 'ClusterTask') {
+      const pos = locate(r.source, r.base, 'value');
+      notes.push(
+        `${r.source.file}:${pos.line}:${pos.column}: ClusterTask "${r.name}" is checked as a Task in namespace "${namespaceOf(snapshot, r)}" (-n); ${CLUSTER_TASK_NOTE}`,
+      );
+    }
   }
-  const lookup = (ns: string, kind: 'Task' | 'Pipeline', name: string): Resource | undefined =>
-    index.get(`${ns}/${kind}/${name}`);
+  const lookup = (
+    ns: string,
+    kind: 'Task' | 'ClusterTask' | 'Pipeline',
+    name: string,
+  ): Resource | undefined => index.get(keyOf(ns, kind, name));
 
   const limits = resultLimits(snapshot);
   const summaries = new Map<string, StorageSummary>();
@@ -127,9 +144,12 @@ export function validateFiles(
       .map(({ key: _key, ...f }) => ({ ...f, path: at, message: `${via}: ${f.message}` }));
   };
 
+  const referenced = (ns: string, task: PipelineTaskView): Resource | undefined => {
+    const ref = taskRefTarget(task);
+    return ref ? lookup(ns, ref.kind, ref.name) : undefined;
+  };
   const referencedTaskViews = (ns: string, task: PipelineTaskView): TaskSpecView[] => {
-    const name = taskRefName(task);
-    const target = name ? lookup(ns, 'Task', name) : undefined;
+    const target = referenced(ns, task);
     return target ? taskSpecs(target) : [];
   };
 
@@ -166,12 +186,11 @@ export function validateFiles(
             outputs: artifactDecls(embedded.artifacts, [...task.path, 'taskSpec', 'artifacts'], 'output', []),
           };
         }
-        const name = taskRefName(task);
-        const target = name ? lookup(ns, 'Task', name) : undefined;
+        const target = referenced(ns, task);
         if (!target) return undefined;
         const spec = target.value.spec as Record<string, unknown>;
         return {
-          label: `Task ${JSON.stringify(target.name)}`,
+          label: `${target.kind} ${JSON.stringify(target.name)}`,
           outputs: artifactDecls(spec.artifacts, ['spec', 'artifacts'], 'output', []),
         };
       };
@@ -236,7 +255,9 @@ export function validateFiles(
     findings: kept,
     resources,
     skipped: extracted.skipped,
+    skippedKinds: extracted.skippedKinds,
     storage: [...summaries.values()],
     configWarnings: [...configWarnings],
+    notes,
   };
 }

@@ -62,7 +62,7 @@ export function formatHuman(report: ValidationReport, options: { colour: boolean
     verdict = [{ text: '✓ compatible', style: 'ok' }, { text: `: ${scope}, ${against}` }];
   }
   out.push(lineToString(verdict, options.colour));
-  for (const w of report.configuration.warnings) {
+  for (const w of [...report.configuration.warnings, ...report.notes]) {
     out.push(lineToString([{ text: `note: ${w}`, style: 'muted' }], options.colour));
   }
   return `${out.join('\n')}\n`;
@@ -81,9 +81,38 @@ const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   info: 'note',
 };
 
-/** Relative paths stay relative to %SRCROOT% (the working directory); others become file: URIs. */
-function artifactLocation(file: string, cwd: string): { uri: string; uriBaseId?: string } {
-  if (file === 'stdin') return { uri: 'stdin' };
+interface ArtifactLocation {
+  uri?: string;
+  uriBaseId?: string;
+  description?: { text: string };
+}
+
+export interface SarifOptions {
+  cwd: string;
+  /**
+   * Inputs that are no local file (cluster objects), with the absolute URI of each when known.
+   * Standard input is always one.
+   */
+  virtual?: ReadonlyMap<string, string | undefined>;
+}
+
+/**
+ * Real files under the working directory are relative to %SRCROOT%, other files are file: URIs.
+ * What is no file (standard input, a cluster object) must not look like one: code scanning
+ * resolves relative URIs against the checkout. It gets its absolute URI (a cluster object's API
+ * URL) or, with none, no URI but a description (in SARIF 2.1.0 both are optional properties of
+ * an artifactLocation).
+ */
+function artifactLocation(file: string, options: SarifOptions): ArtifactLocation {
+  const { cwd } = options;
+  if (file === 'stdin') return { description: { text: 'standard input' } };
+  if (options.virtual?.has(file)) {
+    const uri = options.virtual.get(file);
+    const description = {
+      text: `${file.replace(/^cluster\//, 'cluster object ')}, as kubectl get -o yaml prints it`,
+    };
+    return uri ? { uri, description } : { description };
+  }
   const absolute = path.resolve(cwd, file);
   const relative = path.relative(cwd, absolute);
   if (!path.isAbsolute(file) && !relative.startsWith('..')) {
@@ -92,7 +121,7 @@ function artifactLocation(file: string, cwd: string): { uri: string; uriBaseId?:
   return { uri: pathToFileURL(absolute).href };
 }
 
-export function formatSarif(report: ValidationReport, options: { cwd: string }): string {
+export function formatSarif(report: ValidationReport, options: SarifOptions): string {
   const ruleIndex = new Map(RULES.map((r, i) => [r.id, i]));
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -117,7 +146,26 @@ export function formatSarif(report: ValidationReport, options: { cwd: string }):
         },
         originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(`${options.cwd}${path.sep}`).href } },
         invocations: [
-          { executionSuccessful: report.summary.exitCode !== 2, exitCode: report.summary.exitCode },
+          {
+            executionSuccessful: report.summary.exitCode !== 2,
+            exitCode: report.summary.exitCode,
+            ...(report.configuration.warnings.length > 0
+              ? {
+                  toolConfigurationNotifications: report.configuration.warnings.map((text) => ({
+                    level: 'warning',
+                    message: { text },
+                  })),
+                }
+              : {}),
+            ...(report.notes.length > 0
+              ? {
+                  toolExecutionNotifications: report.notes.map((text) => ({
+                    level: 'note',
+                    message: { text },
+                  })),
+                }
+              : {}),
+          },
         ],
         results: report.findings.map((f) => ({
           ruleId: f.ruleId,
@@ -127,7 +175,7 @@ export function formatSarif(report: ValidationReport, options: { cwd: string }):
           locations: [
             {
               physicalLocation: {
-                artifactLocation: artifactLocation(f.file, options.cwd),
+                artifactLocation: artifactLocation(f.file, options),
                 region: {
                   startLine: f.line,
                   startColumn: f.column,

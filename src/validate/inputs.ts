@@ -9,9 +9,33 @@ export interface InputText {
   /** As shown in findings: the path as given (joined under a directory), or "stdin". */
   file: string;
   text: string;
+  /** Where the input lives when it is no local file (a cluster object's API URL), for SARIF. */
+  uri?: string;
 }
 
 const YAML_FILE = /\.ya?ml$/i;
+
+/**
+ * A leading byte-order mark is not text: editors do not count it as a column, so it is dropped
+ * before parsing, or every position on line 1 would be one column off.
+ */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * File bytes as text. YAML (and sigs.k8s.io/yaml, so kubectl) reads UTF-16 that starts with a
+ * byte-order mark; anything else is read as UTF-8. The mark itself is dropped.
+ */
+export function decodeText(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    // Node has no utf16be decoder for Buffers: swap each pair of bytes (a trailing odd byte is dropped).
+    const swapped = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)));
+    return swapped.swap16().toString('utf16le');
+  }
+  return stripBom(bytes.toString('utf8'));
+}
 
 function errorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string'
@@ -54,7 +78,7 @@ export async function readInputs(
     if (seen.has(key)) return;
     seen.add(key);
     try {
-      out.push({ file, text: readFileSync(file, 'utf8') });
+      out.push({ file, text: decodeText(readFileSync(file)) });
     } catch (err) {
       throw new InputError({ file, message: `cannot read: ${(err as Error).message}` }, { cause: err });
     }
@@ -63,7 +87,7 @@ export async function readInputs(
     if (p === '-') {
       if (stdinUsed) throw new InputError({ file: 'stdin', message: '"-" (standard input) is given twice' });
       stdinUsed = true;
-      out.push({ file: 'stdin', text: await readStdin() });
+      out.push({ file: 'stdin', text: stripBom(await readStdin()) });
       continue;
     }
     let stat;
@@ -106,5 +130,5 @@ export async function readProcessStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin)
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeText(Buffer.concat(chunks));
 }

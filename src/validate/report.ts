@@ -32,6 +32,8 @@ export interface ValidationReport {
     storage: StorageSummary[];
     warnings: string[];
   };
+  /** About the inputs, not findings: e.g. a ClusterTask checked as a Task. */
+  notes: string[];
   summary: {
     verdict: Verdict;
     exitCode: 0 | 1 | 2;
@@ -80,6 +82,7 @@ export function buildReport(
       storage: result.storage,
       warnings: [...snapshot.notes, ...result.configWarnings],
     },
+    notes: [...result.notes],
     summary: {
       verdict: exitCode === 2 ? 'invalid-input' : exitCode === 1 ? 'incompatible' : 'compatible',
       exitCode,

@@ -5,17 +5,19 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CliError } from '../cli/errors.js';
+import { InputError } from '../cluster/errors.js';
 import type { RunSource } from '../cluster/source.js';
 import type { StorageConfigNames } from '../config/index.js';
 import { colourEnabled } from '../render/style.js';
-import { resolveRuleSelectors } from './catalog.js';
+import { isInputRule, resolveRuleSelectors, ruleMeta } from './catalog.js';
 import { buildSnapshot, type ConfigSnapshot } from './config.js';
 import { exportSnapshot, loadSnapshot, snapshotNamespace } from './config-io.js';
-import { validateFiles } from './engine.js';
+import { validateFiles, type EngineResult } from './engine.js';
 import { formatGithub, formatHuman, formatJson, formatSarif, type OutputFormat } from './format.js';
-import { readInputs, readProcessStdin, type InputText } from './inputs.js';
+import { decodeText, readInputs, readProcessStdin, stripBom, type InputText } from './inputs.js';
 import { buildReport, type FailOn } from './report.js';
-import { extractResources, isRecord } from './resources.js';
+import { extractResources } from './resources.js';
+import { readSnapshotText, type SnapshotFile } from './snapshot-file.js';
 import { parseYaml } from './yaml.js';
 
 export interface ValidateOptions {
@@ -76,36 +78,54 @@ function checkUsage(o: ValidateOptions): void {
   }
 }
 
+/** Why a cluster is needed, for the hint when there is no kubeconfig: only what would help. */
+function connectHint(o: ValidateOptions): string {
+  if (o.fromCluster) {
+    return '--from-cluster reads Tasks, Pipelines and runs from the cluster: pass --kubeconfig/--context; to check files without a cluster, name them instead (with --cluster-config FILE or --defaults)';
+  }
+  if (o.exportConfig !== undefined) {
+    return '--export-config reads the ConfigMaps from the cluster: pass --kubeconfig/--context';
+  }
+  return "validate needs the cluster's configuration: pass --kubeconfig/--context, a snapshot with --cluster-config FILE (kubectl get configmap -o yaml), or --defaults";
+}
+
 async function connect(o: ValidateOptions) {
   const { connectLive } = await import('./cluster.js');
   try {
     return await connectLive(o.cluster);
   } catch (err) {
     if (err instanceof Error && err.name === 'KubeconfigError') {
-      throw new CliError(
-        err.message,
-        'usage',
-        "validate needs the cluster's configuration: pass --kubeconfig/--context, a snapshot with --cluster-config FILE (kubectl get configmap -o yaml), or --defaults",
-        { cause: err },
-      );
+      throw new CliError(err.message, 'usage', connectHint(o), { cause: err });
     }
     throw err;
   }
 }
 
-/** ConfigMaps in a snapshot file, to guess the namespace it was taken for. */
-function configMapsIn(
-  text: string,
-  file: string,
-): Array<{ metadata?: { namespace?: unknown; name?: unknown } }> {
-  const out: Array<{ metadata?: { namespace?: unknown; name?: unknown } }> = [];
-  const visit = (v: unknown): void => {
-    if (!isRecord(v)) return;
-    if (Array.isArray(v.items)) v.items.forEach(visit);
-    else if (v.kind === 'ConfigMap' && isRecord(v.metadata)) out.push({ metadata: v.metadata });
-  };
-  for (const d of parseYaml(file, text).documents) visit(d.value);
-  return out;
+const KINDS_CHECKED = 'Task, ClusterTask, Pipeline, PipelineRun, TaskRun';
+
+/**
+ * A gate pointed at the wrong path (or namespace) must not pass: inputs that hold no Tekton
+ * resource and no input finding (which already makes the exit code 2) are invalid input.
+ */
+function nothingChecked(o: ValidateOptions, result: EngineResult, files: number, where: string): InputError {
+  const kinds = [...result.skippedKinds.entries()]
+    .slice(0, 4)
+    .map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind));
+  const more = result.skippedKinds.size > 4 ? ', …' : '';
+  const found =
+    result.skipped > 0
+      ? `${result.skipped} other document${result.skipped === 1 ? '' : 's'}: ${kinds.join(', ')}${more}`
+      : 'no documents at all';
+  const what = o.fromCluster
+    ? `: nothing matches ${o.inputs.length > 0 ? o.inputs.join(', ') : 'task, pipeline'} there`
+    : ` in ${files} file${files === 1 ? '' : 's'} (${found})`;
+  return new InputError({
+    file: where,
+    message: `no Tekton resources (${KINDS_CHECKED}, tekton.dev/v1 or v1beta1) found${what}`,
+    hint: o.fromCluster
+      ? 'check the namespace (-n) and the KIND/NAME arguments'
+      : 'check the paths: validate passes nothing it did not check, so inputs without Tekton resources are an error',
+  });
 }
 
 export async function runValidate(o: ValidateOptions): Promise<number> {
@@ -118,6 +138,15 @@ export async function runValidate(o: ValidateOptions): Promise<number> {
     throw usage(
       `unknown rule ${selected.unknown.join(', ')}`,
       'rules are listed in docs/validate.md (TA001…)',
+    );
+  }
+  // Input rules say the input could not be read: ignoring them would turn "not checked" into
+  // "compatible", so they are refused rather than filtered.
+  const inputRules = [...selected.ids].filter(isInputRule);
+  if (inputRules.length > 0) {
+    throw usage(
+      `--ignore-rule ${inputRules.map((id) => `${id} (${ruleMeta(id).name})`).join(', ')}: input rules cannot be ignored`,
+      'TA001 and TA002 mean the input could not be read, so nothing in it was checked: fix the input at the position shown',
     );
   }
 
@@ -138,14 +167,15 @@ export async function runValidate(o: ValidateOptions): Promise<number> {
     .resources.map((r) => r.namespace)
     .filter((ns): ns is string => ns !== undefined);
 
-  let snapshotText: { name: string; text: string } | undefined;
+  let snapshotText: { name: string; text: string; file: SnapshotFile } | undefined;
   if (o.clusterConfig !== undefined) {
     const name = o.clusterConfig === '-' ? 'stdin' : o.clusterConfig;
     let text: string;
     try {
-      text = o.clusterConfig === '-' ? await readStdin() : readFileSync(o.clusterConfig, 'utf8');
+      // A byte-order mark would shift every column of line 1 (stripBom, decodeText).
+      text =
+        o.clusterConfig === '-' ? stripBom(await readStdin()) : decodeText(readFileSync(o.clusterConfig));
     } catch (err) {
-      const { InputError } = await import('../cluster/errors.js');
       throw new InputError(
         {
           file: o.clusterConfig,
@@ -155,14 +185,14 @@ export async function runValidate(o: ValidateOptions): Promise<number> {
         { cause: err },
       );
     }
-    snapshotText = { name, text };
+    snapshotText = { name, text, file: readSnapshotText(name, text, o.names) };
   }
 
   const defaultNamespace =
     o.cluster.namespace ??
     live?.namespace ??
     (snapshotText
-      ? snapshotNamespace(configMapsIn(snapshotText.text, snapshotText.name), o.names)
+      ? snapshotNamespace(snapshotText.file.configMaps, o.names, snapshotText.file.exportedNamespaces)
       : undefined) ??
     'default';
   const namespaces = [defaultNamespace, ...resourceNamespaces];
@@ -202,17 +232,32 @@ export async function runValidate(o: ValidateOptions): Promise<number> {
       namespaces,
       defaultNamespace,
       isSnapshotFile: snapshotText !== undefined,
+      ...(snapshotText?.file.exportedNamespaces
+        ? { exportedNamespaces: snapshotText.file.exportedNamespaces }
+        : {}),
     });
   }
 
   const result = validateFiles(files, snapshot, { ignore: selected.ids });
+  if (result.resources.length === 0 && !result.findings.some((f) => isInputRule(f.ruleId))) {
+    const where =
+      o.fromCluster && live
+        ? `namespace "${o.cluster.namespace ?? live.namespace}" of ${live.describe()}`
+        : o.inputs.map((i) => (i === '-' ? 'stdin' : i)).join(', ');
+    throw nothingChecked(o, result, files.length, where);
+  }
   const report = buildReport(result, { snapshot, files: files.length, failOn: o.failOn, version: o.version });
   switch (o.output) {
     case 'json':
       stdout(formatJson(report));
       break;
     case 'sarif':
-      stdout(formatSarif(report, { cwd: o.cwd }));
+      stdout(
+        formatSarif(report, {
+          cwd: o.cwd,
+          virtual: new Map(o.fromCluster ? texts.map((t) => [t.file, t.uri]) : []),
+        }),
+      );
       break;
     case 'github':
       stdout(formatGithub(report));

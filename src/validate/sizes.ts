@@ -23,9 +23,12 @@ export function parseSize(raw: unknown): number | undefined {
   if (typeof raw !== 'string') return undefined;
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(raw);
   if (!m) return undefined;
-  const factor = UNITS[(m[2] ?? '').toLowerCase()];
-  if (factor === undefined) return undefined;
-  return Math.ceil(Number(m[1]) * factor);
+  const unit = (m[2] ?? '').toLowerCase();
+  // Own keys only: "1constructor" must not find Object.prototype.constructor.
+  if (!Object.hasOwn(UNITS, unit)) return undefined;
+  const bytes = Math.ceil(Number(m[1]) * (UNITS[unit] ?? Number.NaN));
+  // A long run of digits overflows to Infinity, which is no size either.
+  return Number.isFinite(bytes) ? bytes : undefined;
 }
 
 /** "4096 bytes", "64 KiB (65536 bytes)": exact bytes always shown, since limits are exact. */

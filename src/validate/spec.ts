@@ -96,12 +96,12 @@ function pipelineView(
 export function taskSpecs(resource: Resource): TaskSpecView[] {
   const spec = resource.value.spec as Record<string, unknown>;
   const own = resourceAnnotations(resource);
-  if (resource.kind === 'Task') {
+  if (resource.kind === 'Task' || resource.kind === 'ClusterTask') {
     return [
       {
         spec,
         path: ['spec'],
-        label: `Task "${resource.name}"`,
+        label: `${resource.kind} "${resource.name}"`,
         version: resource.version,
         annotationSources: [own],
       },
@@ -152,15 +152,25 @@ export function embeddedTaskSpec(task: PipelineTaskView): Record<string, unknown
   return spec;
 }
 
-/** A pipeline task's reference to a namespaced Task we may have among the inputs. */
-export function taskRefName(task: PipelineTaskView): string | undefined {
+export interface TaskRefTarget {
+  kind: 'Task' | 'ClusterTask';
+  name: string;
+}
+
+/** A pipeline task's reference to a Task (or ClusterTask) we may have among the inputs. */
+export function taskRefTarget(task: PipelineTaskView): TaskRefTarget | undefined {
   const ref = task.value.taskRef;
   if (!isRecord(ref)) return undefined;
   if (ref.resolver !== undefined || ref.bundle !== undefined) return undefined;
   const kind = str(ref.kind) ?? 'Task';
-  if (kind !== 'Task') return undefined;
-  if (ref.apiVersion !== undefined && !String(ref.apiVersion).startsWith('tekton.dev/')) return undefined;
-  return str(ref.name);
+  if (kind !== 'Task' && kind !== 'ClusterTask') return undefined;
+  if (
+    ref.apiVersion !== undefined &&
+    !(typeof ref.apiVersion === 'string' && ref.apiVersion.startsWith('tekton.dev/'))
+  )
+    return undefined;
+  const name = str(ref.name);
+  return name ? { kind, name } : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,10 +355,51 @@ export function resultsWrittenBy(step: StepView): Set<string> {
 const ARTIFACT_VARIABLE =
   /\$\(\s*(?:(?:inputs|outputs)\.(?!resources\.|params\.)[A-Za-z0-9_-]+\.(?:path|uri|digest)|(?:step\.)?artifacts\.path|step\.artifacts\.(?:inputs|outputs)\.[A-Za-z0-9_-]+\.path)\s*\)/;
 
+/**
+ * Tekton's own artifact references (pkg/apis/pipeline/v1 artifactref: stepArtifactUsagePattern
+ * and taskArtifactUsagePattern): $(steps.<step>.outputs.<name>), $(tasks.<task>.inputs.<name>)…
+ * Tekton rejects them without enable-artifacts in a step's script, command, args and env
+ * (validateArtifactsReferencesInStep) and in pipeline task params (validateArtifactReference).
+ */
+const TEKTON_ARTIFACT_REFERENCE = /\$\((?:steps|tasks)\.[^.]+\.(?:inputs|outputs)\.[^.)]+\)/;
+
 export function artifactVariableUse(step: StepView): { path: Path; variable: string } | undefined {
   for (const { text, path } of stepStrings(step)) {
     const m = ARTIFACT_VARIABLE.exec(text);
     if (m) return { path, variable: m[0] };
+  }
+  // Only the fields Tekton checks for its own references.
+  const checked = stepStrings(step).filter(({ path }) => {
+    const field = path[step.path.length];
+    return field === 'script' || field === 'command' || field === 'args' || field === 'env';
+  });
+  for (const { text, path } of checked) {
+    const m = TEKTON_ARTIFACT_REFERENCE.exec(text);
+    if (m) return { path, variable: m[0] };
+  }
+  return undefined;
+}
+
+/** A pipeline task param value (string, array or object) holding a Tekton artifact reference. */
+export function paramArtifactReference(task: PipelineTaskView): { path: Path; variable: string } | undefined {
+  const found = (text: unknown, path: Path) => {
+    const m = typeof text === 'string' ? TEKTON_ARTIFACT_REFERENCE.exec(text) : null;
+    return m ? { path, variable: m[0] } : undefined;
+  };
+  const params = list(task.value.params);
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    if (!isRecord(p)) continue;
+    const base = [...task.path, 'params', i, 'value'];
+    const v = p.value;
+    const hit = Array.isArray(v)
+      ? v.map((x, j) => found(x, [...base, j])).find((x) => x !== undefined)
+      : isRecord(v)
+        ? Object.entries(v)
+            .map(([k, x]) => found(x, [...base, k]))
+            .find((x) => x !== undefined)
+        : found(v, base);
+    if (hit) return hit;
   }
   return undefined;
 }

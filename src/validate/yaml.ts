@@ -1,9 +1,12 @@
 // YAML with positions: parse every document of a file keeping the syntax tree, and map a JSON
 // path back to the node it names, so a finding can say file:line:column. Pure (text in, data out).
 
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
+import { aliasErrorHint, badAlias, badAliasText } from '../cluster/file-source.js';
 import type { Finding, Path, Position } from './types.js';
+
+const NODE_TESTS = { isAlias, isMap, isNode, isPair, isSeq };
 
 export interface SourceDocument {
   file: string;
@@ -27,15 +30,23 @@ export interface ParsedFile {
   errors: Finding[];
 }
 
+const MAYBE_ALIAS = /(?:^|[\s,[\]{}:])\*[^\s,[\]{}]/;
+
 /** Anchors and aliases can multiply a small file into a huge object; this bounds it. */
 const MAX_ALIAS_COUNT = 1000;
 
-export function parseYaml(file: string, text: string): ParsedFile {
+export function parseYaml(file: string, raw: string): ParsedFile {
+  // A byte-order mark is no column (editors do not count it); the readers drop it already.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   const lineCounter = new LineCounter();
   const errors: Finding[] = [];
   const documents: SourceDocument[] = [];
   // Kubernetes rejects duplicate keys (sigs.k8s.io/yaml is strict), so we keep yaml's default check.
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true });
+  // logLevel error: yaml's warnings (collection keys…) would go to stderr, outside the report.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true, logLevel: 'error' });
+  // An alias is "*name" after a space, a line start or a flow indicator (`{"a":*b}` included);
+  // files without one (nearly all: `$(params.list[*])` is none) skip the alias walk.
+  const mayAlias = MAYBE_ALIAS.test(text);
   docs.forEach((doc, index) => {
     const error = doc.errors[0];
     if (error) {
@@ -52,6 +63,20 @@ export function parseYaml(file: string, text: string): ParsedFile {
       return;
     }
     if (doc.contents === null) return; // an empty document (a stray ---)
+    // Before toJS, which would build a value that contains itself from a recursive alias.
+    const bad = mayAlias ? badAlias(doc, NODE_TESTS) : undefined;
+    if (bad) {
+      const pos = lineCounter.linePos(bad.alias.range?.[0] ?? doc.contents.range[0]);
+      errors.push({
+        ruleId: 'TA001',
+        severity: 'error',
+        file,
+        line: pos.line,
+        column: pos.col,
+        ...badAliasText(bad),
+      });
+      return;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -65,7 +90,7 @@ export function parseYaml(file: string, text: string): ParsedFile {
         line: pos.line,
         column: pos.col,
         message: `invalid YAML: ${firstLine((err as Error).message)}`,
-        hint: 'aliases may expand to at most 1000 nodes',
+        hint: aliasErrorHint(err),
       });
       return;
     }

@@ -3,7 +3,7 @@
 // has one (formats-research §1.7). Pure.
 
 import type { StorageState } from '../config.js';
-import { isRecord } from '../resources.js';
+import { isRecord, plainText } from '../resources.js';
 import {
   artifactDecls,
   list,
@@ -236,5 +236,5 @@ export function checkPipelineBindings(pipeline: PipelineSpecView, ctx: BindingCo
 }
 
 function q(v: unknown): string {
-  return JSON.stringify(typeof v === 'string' ? v : String(v));
+  return JSON.stringify(plainText(v));
 }

@@ -5,7 +5,15 @@
 
 import { describeFlag, rawFlag, type ConfigSnapshot } from '../config.js';
 import { isRecord, type Resource } from '../resources.js';
-import { artifactVariableUse, list, pipelineSpecs, steps, str, taskSpecs } from '../spec.js';
+import {
+  artifactVariableUse,
+  list,
+  paramArtifactReference,
+  pipelineSpecs,
+  steps,
+  str,
+  taskSpecs,
+} from '../spec.js';
 import type { Path, RawFinding } from '../types.js';
 
 type Gate =
@@ -162,13 +170,12 @@ function firstArtifactUse(
       return { path: [...pipeline.path, 'artifacts'], what: 'declares artifacts', label: pipeline.label };
     }
     for (const task of pipeline.tasks) {
+      const label = `pipeline task ${JSON.stringify(task.name ?? '')} of ${pipeline.label}`;
       if (nonEmpty(task.value.artifacts)) {
-        return {
-          path: [...task.path, 'artifacts'],
-          what: 'binds artifacts',
-          label: `pipeline task ${JSON.stringify(task.name ?? '')} of ${pipeline.label}`,
-        };
+        return { path: [...task.path, 'artifacts'], what: 'binds artifacts', label };
       }
+      const ref = paramArtifactReference(task);
+      if (ref) return { path: ref.path, what: `uses ${ref.variable}`, label, needle: ref.variable };
     }
   }
   const spec = resource.value.spec as Record<string, unknown>;
@@ -232,17 +239,34 @@ export function checkFlags(resource: Resource, snapshot: ConfigSnapshot): RawFin
     }
   }
   if (!flags.enableStepActions) {
+    const flagText = `enable-step-actions is "${snapshot.featureFlags.set['enable-step-actions'] ?? 'false'}" in ${snapshot.featureFlags.source}`;
     for (const view of taskSpecs(resource)) {
       for (const step of steps(view)) {
-        if (step.value.ref === undefined) continue;
-        const name = str(step.value.ref && isRecord(step.value.ref) ? step.value.ref.name : undefined);
-        out.push({
-          ruleId: 'TA405',
-          path: [...step.path, 'ref'],
-          at: 'key',
-          message: `${view.label}: step ${JSON.stringify(step.name ?? `#${step.index + 1}`)} uses StepAction${name ? ` ${JSON.stringify(name)}` : ''} (ref), but enable-step-actions is "${snapshot.featureFlags.set['enable-step-actions'] ?? 'false'}" in ${snapshot.featureFlags.source}`,
-          hint: 'older Tekton releases reject such steps when the flag is false (current ones ignore it): remove enable-step-actions: "false"',
-        });
+        const stepName = JSON.stringify(step.name ?? `#${step.index + 1}`);
+        if (step.value.ref !== undefined) {
+          const name = str(step.value.ref && isRecord(step.value.ref) ? step.value.ref.name : undefined);
+          out.push({
+            ruleId: 'TA405',
+            path: [...step.path, 'ref'],
+            at: 'key',
+            message: `${view.label}: step ${stepName} uses StepAction${name ? ` ${JSON.stringify(name)}` : ''} (ref), but ${flagText}`,
+            hint: 'older Tekton releases reject such steps when the flag is false (current ones ignore it): remove enable-step-actions: "false"',
+          });
+          continue;
+        }
+        // The same flag gates step results and step when (pkg/apis/pipeline/v1
+        // task_validation.go validateStep: "feature flag enable-step-actions should be set to
+        // true in order to use Results in Steps", and "… When in Steps").
+        for (const field of ['results', 'when'] as const) {
+          if (list(step.value[field]).length === 0) continue;
+          out.push({
+            ruleId: 'TA405',
+            path: [...step.path, field],
+            at: 'key',
+            message: `${view.label}: step ${stepName} uses ${field === 'results' ? 'results (step results, TEP-0142)' : 'when (when expressions in steps)'}, but ${flagText}`,
+            hint: `Tekton releases that read the flag reject ${field === 'results' ? 'Results' : 'When'} in Steps when it is false: remove enable-step-actions: "false"`,
+          });
+        }
       }
     }
   }

@@ -3,6 +3,7 @@
 
 import type { ResolvedStorageConfig } from '../../config/index.js';
 import { storageState } from '../config.js';
+import { plainText } from '../resources.js';
 import { formatBytes } from '../sizes.js';
 import {
   resultDecls,
@@ -41,7 +42,7 @@ export function checkDeclarations(view: TaskSpecView): RawFinding[] {
           hint: 'every artifact needs a name: it is how steps ($(outputs.<name>.path)) and Pipelines refer to it',
         });
       }
-      if (a.type !== undefined && !ARTIFACT_TYPES.includes(String(a.type))) {
+      if (a.type !== undefined && !ARTIFACT_TYPES.includes(plainText(a.type))) {
         out.push({
           ruleId: 'TA106',
           path: [...a.path, 'type'],
@@ -49,7 +50,7 @@ export function checkDeclarations(view: TaskSpecView): RawFinding[] {
           hint: 'content (the default) is stored by Tekton; reference carries only a URI and digest',
         });
       }
-      if (a.storage !== undefined && !STORAGE_HINTS.includes(String(a.storage))) {
+      if (a.storage !== undefined && !STORAGE_HINTS.includes(plainText(a.storage))) {
         out.push({
           ruleId: 'TA106',
           path: [...a.path, 'storage'],
@@ -184,5 +185,5 @@ export function checkStorageNeeds(
 }
 
 function q(v: unknown): string {
-  return JSON.stringify(v === undefined ? '' : typeof v === 'string' ? v : String(v));
+  return JSON.stringify(v === undefined ? '' : plainText(v));
 }

@@ -161,6 +161,10 @@ describe('validate against the test kube-apiserver', () => {
         items: KubeObject[];
       };
       expect(list).toMatchObject({ apiVersion: 'v1', kind: 'List' });
+      // The namespaces the export looked in, so a check of another one can say it is unknown.
+      expect((list as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations).toEqual(
+        { 'tkn-artifacts.tekton.dev/exported-namespaces': `${tekton},${ns}` },
+      );
       const names = list.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
       expect(names).toEqual([
         `${tekton}/feature-flags`,
@@ -189,6 +193,43 @@ describe('validate against the test kube-apiserver', () => {
       expect(snap.configuration.featureFlags).toEqual(live.configuration.featureFlags);
       expect(offline.code).toBe(live.summary.exitCode);
     }
+  });
+
+  it('says a namespace the snapshot was not exported for is unknown, rather than taking it for one without a ConfigMap', async () => {
+    const file = join(workDir, `snapshot-only-${teamA}.yaml`);
+    expect((await tkn(['validate', '--export-config', file, ...base(), '-n', teamA])).code).toBe(0);
+    // Team B's Task, checked against team A's snapshot.
+    const r = report(
+      await tkn([
+        'validate',
+        join(fixtures, 'build.yaml'),
+        '--cluster-config',
+        file,
+        '--tekton-namespace',
+        tekton,
+        '-n',
+        teamB,
+        '-o',
+        'json',
+      ]),
+    );
+    expect(r.configuration.warnings).toContainEqual(
+      `could not read ConfigMap ${teamB}/config-artifact-storage (snapshot ${file} was exported for namespaces ${tekton}, ${teamA} only, so namespace "${teamB}" is unknown to it; export it with --export-config FILE -n ${teamB}); any namespace-level setting it holds is not shown`,
+    );
+    const own = report(
+      await tkn([
+        'validate',
+        join(fixtures, 'build.yaml'),
+        '--cluster-config',
+        file,
+        '--tekton-namespace',
+        tekton,
+        '-o',
+        'json',
+      ]),
+    );
+    expect(own.configuration.defaultNamespace).toBe(teamA);
+    expect(own.configuration.warnings.join('\n')).not.toContain('unknown to it');
   });
 
   it('exports to standard output', async () => {
@@ -227,6 +268,30 @@ describe('validate against the test kube-apiserver', () => {
     expect(line.slice((finding?.column ?? 0) - 1)).toBe('external');
     expect(line.trim()).toBe('storage: external');
     expect(printed.join('\n')).not.toContain('managedFields');
+
+    // SARIF points at the object on the API server, not at a file cluster/… under %SRCROOT%.
+    const sarif = JSON.parse(
+      (await tkn(['validate', '--from-cluster', 'task/build', ...base(), '-n', teamB, '-o', 'sarif'])).stdout,
+    ) as {
+      runs: Array<{
+        results: Array<{ locations: Array<{ physicalLocation: { artifactLocation: unknown } }> }>;
+      }>;
+    };
+    const server = /^cluster (https:\/\/\S+) /.exec(one.configuration.source)?.[1] ?? '';
+    expect(server).not.toBe('');
+    expect(sarif.runs[0]?.results[0]?.locations[0]?.physicalLocation.artifactLocation).toEqual({
+      uri: `${server}/apis/tekton.dev/v1/namespaces/${teamB}/tasks/build`,
+      description: { text: `cluster object ${teamB}/task/build.yaml, as kubectl get -o yaml prints it` },
+    });
+
+    // A namespace with nothing to check fails the gate instead of passing it.
+    const empty = await tkn(['validate', '--from-cluster', ...base(), '-n', tekton]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(
+      new RegExp(
+        `namespace "${tekton}" of cluster https://\\S+ \\(context [^)]+\\): no Tekton resources .* found: nothing matches task, pipeline there`,
+      ),
+    );
 
     const missing = await tkn(['validate', '--from-cluster', 'task/nope', ...base(), '-n', teamB]);
     expect(missing.code).toBe(3);

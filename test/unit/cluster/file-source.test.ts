@@ -132,6 +132,41 @@ describe('FileSource', () => {
     await expect(src.getPipelineRun('dev', 'p')).resolves.toBeDefined();
   });
 
+  it('an alias bomb is an InputError at the document, not a crash', async () => {
+    // Billion laughs: nine levels of ten aliases each.
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    const names = 'abcdefghij';
+    for (let i = 1; i < 10; i++) {
+      const prev = `*${names[i - 1] ?? ''}`;
+      lines.push(`${names[i] ?? ''}: &${names[i] ?? ''} [${Array(10).fill(prev).join(', ')}]`);
+    }
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: feature-flags}\ndata:\n  ${lines.join('\n  ')}\n`;
+    const err = await inputError(FileSource.fromText(text, 'bomb.yaml'));
+    expect(err.file).toBe('bomb.yaml');
+    expect([err.line, err.column]).toEqual([1, 1]);
+    expect(err.detail).toMatch(/^invalid YAML: Excessive alias count/);
+    expect(err.hint).toMatch(/at most 1000 nodes/);
+  });
+
+  it('an alias inside its own anchor, or without one, is an InputError at the alias', async () => {
+    const loop = await inputError(
+      FileSource.fromText('apiVersion: v1\nkind: List\nitems: &i [{kind: List, items: *i}]\n', 'loop.yaml'),
+    );
+    expect([loop.line, loop.column]).toEqual([3, 32]);
+    expect(loop.detail).toMatch(/alias \*i is inside the node anchored &i/);
+    const unresolved = await inputError(
+      FileSource.fromText('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: *d\n', 'u.yaml'),
+    );
+    expect([unresolved.line, unresolved.column]).toEqual([4, 7]);
+    expect(unresolved.detail).toBe('invalid YAML: alias *d has no anchor &d before it');
+    // Reuse is fine.
+    const src = await FileSource.fromText(
+      'apiVersion: v1\nkind: List\nitems:\n- &cm {apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: n}}\n',
+      'ok.yaml',
+    );
+    expect(src.counts()).toEqual({ ConfigMap: 1 });
+  });
+
   it('an empty file is an empty source', async () => {
     const src = await FileSource.fromText('', 'empty.yaml');
     expect(src.counts()).toEqual({});

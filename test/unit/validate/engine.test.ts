@@ -159,3 +159,109 @@ spec:
     expect(r.findings.map((f) => [f.ruleId, f.line, f.column])).toEqual([['TA201', 7, 16]]);
   });
 });
+
+describe('validate engine: feature flags beyond the rule fixtures', () => {
+  const defaults = buildSnapshot({ source: 'defaults', names: NAMES, defaultNamespace: 'default' });
+  const stepActionsOff = buildSnapshot({
+    source: 'snapshot',
+    names: NAMES,
+    defaultNamespace: 'default',
+    featureFlags: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'feature-flags', namespace: 'tekton-pipelines' },
+      data: { 'enable-step-actions': 'false' },
+    },
+  });
+  const findings = (text: string, snapshot = defaults) =>
+    validateFiles([parseYaml('t.yaml', text)], snapshot).findings.map((f) => [f.ruleId, f.line, f.column]);
+
+  it("TA401: Tekton's own artifact references, in step scripts and in pipeline task params", () => {
+    const task = `apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: t}
+spec:
+  steps:
+    - name: a
+      image: alpine
+      args: ["$(steps.fetch.outputs.source)"]
+`;
+    expect(findings(task)).toEqual([['TA401', 8, 15]]); // at the $ of the reference
+    const pipeline = `apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+    - name: a
+      taskRef: {name: a}
+    - name: b
+      params:
+        - name: list
+          value: [x, "$(tasks.a.inputs.source)"]
+      taskRef: {name: b}
+`;
+    expect(findings(pipeline)).toEqual([['TA401', 11, 23]]);
+    // Results are no artifacts, and a StepAction's params are not where Tekton looks.
+    const other = `apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+    - name: b
+      params: [{name: x, value: "$(tasks.a.results.digest)"}]
+      taskSpec:
+        steps:
+          - ref: {name: s}
+            params: [{name: y, value: "$(steps.x.outputs.y)"}]
+`;
+    expect(findings(other)).toEqual([]);
+  });
+
+  it('TA405: step results and step when, with enable-step-actions "false", and not by default', () => {
+    const task = `apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: t}
+spec:
+  steps:
+    - name: a
+      image: alpine
+      results: [{name: digest}]
+    - name: b
+      image: alpine
+      when: [{input: "$(params.x)", operator: in, values: ["y"]}]
+`;
+    expect(findings(task, stepActionsOff)).toEqual([
+      ['TA405', 8, 7],
+      ['TA405', 11, 7],
+    ]);
+    expect(findings(task)).toEqual([]);
+  });
+});
+
+describe('validate engine: values that contain themselves never reach the rules', () => {
+  it('reports them as TA001 and checks the other documents', () => {
+    const text = `apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: loop}
+spec:
+  tasks:
+    - &t {name: a, params: [{name: x, value: *t}]}
+---
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: ok}
+spec:
+  results:
+    - name: BIG
+      maxSize: 5Ki
+  steps: [{image: alpine}]
+`;
+    const snapshot = buildSnapshot({ source: 'defaults', names: NAMES, defaultNamespace: 'default' });
+    const r = validateFiles([parseYaml('mixed.yaml', text)], snapshot);
+    expect(r.resources.map((x) => x.name)).toEqual(['ok']);
+    expect(r.findings.map((f) => [f.ruleId, f.line])).toEqual([
+      ['TA001', 6],
+      ['TA201', 14],
+    ]);
+  });
+});

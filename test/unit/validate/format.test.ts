@@ -149,9 +149,13 @@ function checkSarif(doc: unknown): string[] {
     const physical =
       isObj(locations[0]) && isObj(locations[0].physicalLocation) ? locations[0].physicalLocation : undefined;
     const artifact = physical && isObj(physical.artifactLocation) ? physical.artifactLocation : undefined;
+    // A uri (no spaces: encoded), or for what is no file, a description instead.
     need(
-      artifact !== undefined && typeof artifact.uri === 'string' && !artifact.uri.includes(' '),
-      'artifactLocation.uri',
+      artifact !== undefined &&
+        (typeof artifact.uri === 'string'
+          ? !artifact.uri.includes(' ')
+          : isObj(artifact.description) && typeof artifact.description.text === 'string'),
+      'artifactLocation.uri or description',
     );
     if (artifact && typeof artifact.uriBaseId === 'string')
       need(artifact.uriBaseId in bases, 'uriBaseId is declared');
@@ -199,7 +203,11 @@ describe('SARIF output', () => {
       ],
     });
     expect(run?.originalUriBaseIds['SRCROOT']?.uri).toBe('file:///work/main/');
-    expect(run?.invocations[0]).toEqual({ executionSuccessful: false, exitCode: 2 });
+    expect(run?.invocations[0]).toMatchObject({ executionSuccessful: false, exitCode: 2 });
+    // Notes about the configuration travel as notifications, not results.
+    expect(run?.invocations[0]).toHaveProperty('toolConfigurationNotifications', [
+      { level: 'warning', message: { text: expect.stringMatching(/has no ConfigMap/) as unknown } },
+    ]);
   });
 
   it('uses file: URIs for paths outside the working directory, and relative ones inside it', async () => {
@@ -210,7 +218,7 @@ describe('SARIF output', () => {
       { ...first, file: '/tmp/elsewhere/task.yaml' },
       { ...first, file: '../sibling/task with space.yaml' },
       { ...first, file: '/work/main/tekton/task.yaml' },
-      { ...first, file: 'stdin' },
+      { ...first, file: 'tekton/build.yaml' },
     ];
     const sarif = JSON.parse(formatSarif(report, { cwd: '/work/main' })) as {
       runs: Array<{
@@ -221,9 +229,46 @@ describe('SARIF output', () => {
       { uri: 'file:///tmp/elsewhere/task.yaml' },
       { uri: 'file:///work/sibling/task%20with%20space.yaml' },
       { uri: 'file:///work/main/tekton/task.yaml' },
-      { uri: 'stdin' },
+      { uri: 'tekton/build.yaml', uriBaseId: 'SRCROOT' },
     ]);
     expect(checkSarif(sarif)).toEqual([]);
+  });
+
+  it('gives what is no file (standard input, cluster objects) no path under %SRCROOT%', async () => {
+    const report = await reportOf(['rules/TA101.fail.yaml'], 'error', 'storage-off');
+    const [first] = report.findings;
+    if (!first) throw new Error('no finding');
+    const api = 'https://10.0.0.1:6443/apis/tekton.dev/v1/namespaces/ci/tasks/build';
+    report.findings = [
+      { ...first, file: 'stdin' },
+      { ...first, file: 'cluster/ci/task/build.yaml' },
+      { ...first, file: 'cluster/ci/pipeline/release.yaml' },
+    ];
+    const virtual = new Map([
+      ['cluster/ci/task/build.yaml', api],
+      ['cluster/ci/pipeline/release.yaml', undefined],
+    ]);
+    const sarif = JSON.parse(formatSarif(report, { cwd: '/work/main', virtual })) as {
+      runs: Array<{
+        results: Array<{ locations: Array<{ physicalLocation: { artifactLocation: unknown } }> }>;
+      }>;
+    };
+    expect(sarif.runs[0]?.results.map((r) => r.locations[0]?.physicalLocation.artifactLocation)).toEqual([
+      { description: { text: 'standard input' } },
+      {
+        uri: api,
+        description: { text: 'cluster object ci/task/build.yaml, as kubectl get -o yaml prints it' },
+      },
+      { description: { text: 'cluster object ci/pipeline/release.yaml, as kubectl get -o yaml prints it' } },
+    ]);
+    expect(checkSarif(sarif)).toEqual([]);
+    // A real file that happens to live under cluster/ is still a file.
+    report.findings = [{ ...first, file: 'cluster/ci/task/build.yaml' }];
+    const plain = JSON.parse(formatSarif(report, { cwd: '/work/main' })) as typeof sarif;
+    expect(plain.runs[0]?.results[0]?.locations[0]?.physicalLocation.artifactLocation).toEqual({
+      uri: 'cluster/ci/task/build.yaml',
+      uriBaseId: 'SRCROOT',
+    });
   });
 });
 

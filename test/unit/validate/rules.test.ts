@@ -47,7 +47,10 @@ const FAILS: Record<string, Expect[]> = {
   ],
   TA305: [['- name: image', 'image', 1]],
   TA306: [['subject: true', 'subject']],
-  TA401: [['$(step.artifacts.path)', '$(step']],
+  TA401: [
+    ['$(step.artifacts.path)', '$(step'],
+    ['value: $(tasks.build.outputs.image)', '$(tasks'],
+  ],
   TA402: [
     ['onError: continue', 'onError'],
     ['stdoutConfig:', 'stdoutConfig'],
@@ -60,7 +63,10 @@ const FAILS: Record<string, Expect[]> = {
     ['enum: [staging', 'enum'],
     ['- cel:', 'cel'],
   ],
-  TA405: [['ref:', 'ref']],
+  TA405: [
+    ['ref:', 'ref'],
+    ['results:', 'results'],
+  ],
 };
 
 describe('validate rules: a failing and a passing example each', () => {

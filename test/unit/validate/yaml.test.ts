@@ -42,6 +42,52 @@ describe('parseYaml', () => {
     expect(r.errors[0]).toMatchObject({ ruleId: 'TA001', line: 1, column: 1 });
   });
 
+  // Each of these made a value that contains itself, which crashed validate (exit 70) in
+  // JSON.stringify (bindings, storage) or in a recursion without end (resources).
+  it.each([
+    [
+      'a pipeline task inside its own params',
+      'apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n    - &t {name: a, params: [{name: x, value: *t}]}\n',
+      { line: 6, column: 46 },
+    ],
+    [
+      'a maxSize that lists itself',
+      'apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  results:\n    - name: r\n      maxSize: &m [*m]\n',
+      { line: 7, column: 20 },
+    ],
+    [
+      'List items that hold themselves',
+      'apiVersion: v1\nkind: List\nitems: &i [{kind: List, items: *i}]\n',
+      { line: 3, column: 32 },
+    ],
+    ['an alias two levels down', 'a: &a\n  b:\n    - c: *a\n', { line: 3, column: 10 }],
+    // Spellings the quick "any alias here?" test must not miss.
+    ['a flow value right after a JSON-like key', '&x {"k":*x}\n', { line: 1, column: 9 }],
+    ['a flow item right after a comma', '&x [1,*x]\n', { line: 1, column: 7 }],
+    ['an alias at the start of a line', 'a: &x\n- 1\n- *x\n', { line: 3, column: 3 }],
+  ])('rejects an alias inside its own anchor as TA001 at the alias: %s', (_what, text, pos) => {
+    const r = parseYaml('loop.yaml', text);
+    expect(r.documents).toEqual([]);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ ruleId: 'TA001', severity: 'error', ...pos });
+    expect(r.errors[0]?.message).toMatch(/^invalid YAML: alias \*\w+ is inside the node anchored &\w+/);
+  });
+
+  it('keeps aliases that only reuse a node, and reports one without an anchor', () => {
+    const reuse = parseYaml('reuse.yaml', 'a: &x {k: [1, 2]}\nb: *x\nc: [&y v, *y]\n');
+    expect(reuse.errors).toEqual([]);
+    expect(reuse.documents[0]?.value).toEqual({ a: { k: [1, 2] }, b: { k: [1, 2] }, c: ['v', 'v'] });
+    // An alias means the last anchor of its name before it, as in yaml (so `b: &x [*x]` would
+    // be recursive, and is reported like the cases above).
+    const shadow = parseYaml('shadow.yaml', 'a: &x 1\nb: [*x, &x 2, *x]\n');
+    expect(shadow.errors).toEqual([]);
+    expect(shadow.documents[0]?.value).toEqual({ a: 1, b: [1, 2, 2] });
+    expect(parseYaml('self.yaml', 'a: &x 1\nb: &x [*x]\n').errors[0]).toMatchObject({ line: 2, column: 8 });
+    const unresolved = parseYaml('u.yaml', 'a: *nope\n');
+    expect(unresolved.errors[0]).toMatchObject({ ruleId: 'TA001', line: 1, column: 4 });
+    expect(unresolved.errors[0]?.hint).toMatch(/define the anchor/);
+  });
+
   it('treats an empty file and empty documents as nothing', () => {
     expect(parseYaml('e.yaml', '').documents).toEqual([]);
     expect(parseYaml('e.yaml', '---\n---\n').errors).toEqual([]);
@@ -96,6 +142,13 @@ describe('sizes', () => {
     expect(parseSize(' 3 KiB ')).toBe(3072);
     for (const bad of ['a lot', '-1', '10Xi', '', null, {}, Number.NaN])
       expect(parseSize(bad)).toBeUndefined();
+    // Units are looked up among UNITS' own keys, not Object.prototype's.
+    for (const inherited of ['1constructor', '2toString', '3__proto__', '4hasOwnProperty', '5valueOf'])
+      expect(parseSize(inherited), inherited).toBeUndefined();
+    // Digits beyond a double's range are no size either.
+    expect(parseSize(`1${'0'.repeat(400)}`)).toBeUndefined();
+    expect(parseSize(`1${'0'.repeat(400)}Gi`)).toBeUndefined();
+    expect(parseSize(Number.POSITIVE_INFINITY)).toBeUndefined();
   });
 
   it('prints exact bytes, with a unit for large sizes', () => {
