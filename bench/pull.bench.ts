@@ -186,6 +186,14 @@ try {
     '-o',
     'json',
   ];
+  if (process.env['BENCH_PROFILE']) {
+    // Leaves a V8 CPU profile of one pull in BENCH_PROFILE, for looking into where time goes.
+    const node = join(root, 'node_modules', 'node', 'bin', 'node');
+    const main = join(root, 'dist', 'src', 'cli', 'main.js');
+    await mkdir(ours, { recursive: true });
+    await exec(node, ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_PROFILE'], main, ...oursArgs]);
+    await rm(ours, { recursive: true, force: true });
+  }
   const samples = {
     ours: [] as number[],
     oras: [] as number[],

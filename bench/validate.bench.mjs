@@ -116,6 +116,27 @@ try {
     return { ms: median(samples), last };
   };
 
+  if (process.env.BENCH_PROFILE) {
+    // Leaves a V8 CPU profile of one validate run in BENCH_PROFILE, for looking into where time goes.
+    const main = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+    const node = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
+    spawnSync(
+      node,
+      [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        process.env.BENCH_PROFILE,
+        main,
+        'validate',
+        tasks,
+        '--cluster-config',
+        config,
+        '-o',
+        'json',
+      ],
+      { stdio: 'ignore' },
+    );
+  }
   const version = time(['--version'], (s) => s === 0);
   // Exit 1 is expected: some generated Tasks have findings.
   const validate = time(
