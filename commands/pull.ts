@@ -103,11 +103,11 @@ devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Pull);
-    const [{ runPull }, { parseSize }] = await Promise.all([
+    const [{ runPull }, { parseLimitSize }] = await Promise.all([
       import('../src/pull/run.js'),
       import('../src/pull/limits.js'),
     ]);
-    const maxSize = parseSize(flags['max-size']);
+    const maxSize = parseLimitSize(flags['max-size']);
     if (maxSize === undefined)
       throw new CliError(
         `--max-size ${JSON.stringify(flags['max-size'])} is not a size`,

@@ -3,7 +3,7 @@
 // differences. Every view keeps its path in the resource, so rules can point at nodes. Pure.
 
 import { isRecord, stringRecord, type Resource, type TektonVersion } from './resources.js';
-import { parseSize } from './sizes.js';
+import { parseSize } from '../units/sizes.js';
 import type { Path } from './types.js';
 
 /** Our own annotations, for what Tekton's API has no field for. Documented in docs/validate.md. */

@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_RATIO, DEFAULT_MAX_SIZE, expansionBudget, parseSize } from '../../../src/pull/limits.js';
+import {
+  DEFAULT_MAX_RATIO,
+  DEFAULT_MAX_SIZE,
+  expansionBudget,
+  parseLimitSize,
+} from '../../../src/pull/limits.js';
 import { formatReportText, type PullReport } from '../../../src/pull/report.js';
 import { runPull, validatePullOptions, type PullIo, type PullOptions } from '../../../src/pull/run.js';
 
@@ -210,14 +215,14 @@ describe('validatePullOptions', () => {
 
 describe('limits and report text', () => {
   it('reads sizes as people write them', () => {
-    expect(parseSize('10GiB')).toBe(10 * 1024 ** 3);
-    expect(parseSize('500Mi')).toBe(500 * 1024 ** 2);
-    expect(parseSize('2G')).toBe(2e9);
-    expect(parseSize('1048576')).toBe(1048576);
-    expect(parseSize('1.5KiB')).toBe(1536);
-    expect(parseSize('ten')).toBeUndefined();
-    expect(parseSize('0')).toBeUndefined();
-    expect(parseSize('5 parsecs')).toBeUndefined();
+    expect(parseLimitSize('10GiB')).toBe(10 * 1024 ** 3);
+    expect(parseLimitSize('500Mi')).toBe(500 * 1024 ** 2);
+    expect(parseLimitSize('2G')).toBe(2e9);
+    expect(parseLimitSize('1048576')).toBe(1048576);
+    expect(parseLimitSize('1.5KiB')).toBe(1536);
+    expect(parseLimitSize('ten')).toBeUndefined();
+    expect(parseLimitSize('0')).toBeUndefined();
+    expect(parseLimitSize('5 parsecs')).toBeUndefined();
   });
 
   it('bounds expansion by ratio past a 1 MiB floor, and by total', () => {
