@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import type { CompletionCommand } from '../src/cli/completion.js';
 import { CliError } from '../src/cli/errors.js';
 import { clusterFlags, debugFlag, registryFlags } from '../src/cli/flags.js';
 
@@ -23,6 +24,8 @@ devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.
     '<%= config.bin %> pull --artifact-ref oci:quay.io/acme/app@sha256:a67100… -o src',
     '<%= config.bin %> pull registry.example.com/tekton/artifacts:ci.build-app-x7k2 -o out --format json',
   ];
+
+  static completionArgs: CompletionCommand['args'] = 'runs';
 
   static override args = {
     run: Args.string({

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import type { CompletionCommand } from '../src/cli/completion.js';
 import { clusterFlags, debugFlag, outputFlags, registryFlags } from '../src/cli/flags.js';
 
 export default class Show extends BaseCommand {
@@ -19,6 +20,8 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
     '<%= config.bin %> show build-app-run-x7k2 --from-file run.yaml --oci-layout ./layout',
     '<%= config.bin %> show build-app-run-x7k2 --explain-config',
   ];
+
+  static completionArgs: CompletionCommand['args'] = 'runs';
 
   static override args = {
     run: Args.string({

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import type { CompletionCommand } from '../src/cli/completion.js';
 import { clusterFlags } from '../src/cli/flags.js';
 
 // --from-file (a run export) has no meaning here: validate's inputs are its arguments.
@@ -27,6 +28,8 @@ export default class Validate extends BaseCommand {
   ];
 
   static override strict = false;
+
+  static completionArgs: CompletionCommand['args'] = 'files';
 
   static override args = {
     files: Args.string({ description: 'files, directories or - (with --from-cluster: KIND or KIND/NAME)' }),

@@ -1,0 +1,108 @@
+// The completion script: the committed files are what the commands generate, and bash, running
+// the script, offers what each command's flags allow (kubectl is a stub printing fixed names).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../../commands/index.js';
+import { completionCommands, completionScript } from '../../../src/cli/completion.js';
+
+const root = resolve(import.meta.dirname, '../../..');
+const commands = completionCommands(COMMANDS);
+const bash = completionScript('bash', commands);
+
+const stubDir = mkdtempSync(join(tmpdir(), 'tkn-artifacts-completion-'));
+// Prints PipelineRuns only for `-n ci`, so the test sees that the namespace was passed on.
+writeFileSync(
+  join(stubDir, 'kubectl'),
+  [
+    '#!/bin/sh',
+    'case "$*" in',
+    '  "get pipelineruns.tekton.dev -n ci -o name") printf "pipelinerun.tekton.dev/build-app-x7k2\\npipelinerun.tekton.dev/build-app-q9z1\\n" ;;',
+    '  "get pipelineruns.tekton.dev -o name") printf "pipelinerun.tekton.dev/default-run\\n" ;;',
+    '  "get namespaces -o name") printf "namespace/ci\\nnamespace/default\\n" ;;',
+    'esac',
+    '',
+  ].join('\n'),
+);
+chmodSync(join(stubDir, 'kubectl'), 0o755);
+const scriptFile = join(stubDir, 'completion.bash');
+writeFileSync(scriptFile, bash);
+afterAll(() => rmSync(stubDir, { recursive: true, force: true }));
+
+/** What bash offers for the command line `words` (the last word is the one being completed). */
+function complete(...words: string[]): string[] {
+  const quoted = words.map((w) => `'${w.replace(/'/g, "'\\''")}'`).join(' ');
+  const result = spawnSync(
+    'bash',
+    [
+      '-c',
+      `source '${scriptFile}'; COMP_WORDS=(${quoted}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _tkn_artifacts; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: `${stubDir}:${process.env['PATH'] ?? ''}` } },
+  );
+  expect(result.stderr).toBe('');
+  return result.stdout.split('\n').filter((line) => line !== '');
+}
+
+describe('completion', () => {
+  it('is committed as the commands generate it (regenerate with `bin/tkn-artifacts completion bash|zsh`)', () => {
+    expect(readFileSync(join(root, 'completions/tkn-artifacts.bash'), 'utf8')).toBe(bash);
+    expect(readFileSync(join(root, 'completions/tkn-artifacts.zsh'), 'utf8')).toBe(
+      completionScript('zsh', commands),
+    );
+  });
+
+  it('is valid bash', () => {
+    const result = spawnSync('bash', ['-n', scriptFile], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+  });
+
+  it('offers every command, then each command its own flags', () => {
+    expect(complete('tkn-artifacts', '')).toEqual([
+      'completion',
+      'pull',
+      'show',
+      'validate',
+      '--version',
+      '--help',
+    ]);
+    expect(complete('tkn-artifacts', 'va')).toEqual(['validate']);
+    expect(complete('tkn-artifacts', 'validate', '--f')).toEqual(['--fail-on', '--from-cluster']);
+    expect(complete('tkn-artifacts', 'pull', '--ar')).toEqual([
+      '--artifact',
+      '--artifact-ref',
+      '--artifact-type',
+    ]);
+    // show has no --artifact: pull's flags are not offered to it.
+    expect(complete('tkn-artifacts', 'show', '--ar')).toEqual(['--artifact-type']);
+  });
+
+  it('offers the values a flag allows, per command (-o differs between them)', () => {
+    expect(complete('tkn-artifacts', 'show', '-o', '')).toEqual(['tree', 'table', 'json', 'yaml', 'name']);
+    expect(complete('tkn-artifacts', 'validate', '--output', '')).toEqual([
+      'human',
+      'json',
+      'sarif',
+      'github',
+    ]);
+    expect(complete('tkn-artifacts', 'validate', '--fail-on', 'w')).toEqual(['warning']);
+    expect(complete('tkn-artifacts', 'pull', '--format', '')).toEqual(['text', 'json']);
+    // pull's -o is a directory: only directories are offered.
+    expect(complete('tkn-artifacts', 'pull', '-o', 'exam')).toEqual(['examples']);
+    // A value nothing can be offered for is not taken for a flag or an argument.
+    expect(complete('tkn-artifacts', 'pull', '--max-size', '')).toEqual([]);
+    expect(complete('tkn-artifacts', 'completion', '')).toEqual(['bash', 'zsh']);
+  });
+
+  it('offers PipelineRuns of the namespace given, and namespaces from the cluster', () => {
+    expect(complete('tkn-artifacts', 'show', '-n', 'ci', 'build-app-')).toEqual([
+      'build-app-x7k2',
+      'build-app-q9z1',
+    ]);
+    expect(complete('tkn-artifacts', 'pull', '')).toEqual(['default-run']);
+    expect(complete('tkn-artifacts', 'pull', '-n', '')).toEqual(['ci', 'default']);
+    expect(complete('tkn-artifacts', 'validate', 'examples/run.y')).toEqual(['examples/run.yaml']);
+  });
+});
