@@ -43,23 +43,50 @@ const DIRECTORIES = 'compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -
 
 const RUN_NAMES = 'kubectl get pipelineruns.tekton.dev "${ns[@]}" -o name 2>/dev/null | sed \'s|^.*/||\'';
 
+/** What a flag's value is, for completion: the same answer for bash and for kubectl. */
+export type ValueKind =
+  | { kind: 'words'; words: readonly string[] }
+  | { kind: 'files' | 'directories' | 'namespaces' | 'contexts' | 'runs' | 'nothing' };
+
+export function valueKind(command: string, name: string, flag: CompletionFlag): ValueKind {
+  if (flag.options && flag.options.length > 0) return { kind: 'words', words: flag.options };
+  if (FILE_FLAGS.has(name)) return { kind: 'files' };
+  // pull's -o is a destination directory.
+  if (DIRECTORY_FLAGS.has(name) || (name === 'output' && command === 'pull')) return { kind: 'directories' };
+  if (name === 'namespace' || name === 'tekton-namespace') return { kind: 'namespaces' };
+  if (name === 'context') return { kind: 'contexts' };
+  if (name === 'pipelinerun') return { kind: 'runs' };
+  // Any other value (a name, a number, a host) has nothing to offer, but is no flag either.
+  return { kind: 'nothing' };
+}
+
+const LOOKUPS = {
+  namespaces: '_tkn_artifacts_namespaces',
+  contexts: '_tkn_artifacts_contexts',
+  runs: '_tkn_artifacts_runs',
+};
+
+function bashReply(value: ValueKind): string {
+  switch (value.kind) {
+    case 'words':
+      return `COMPREPLY=($(compgen -W "${words(value.words)}" -- "$cur"))`;
+    case 'files':
+      return FILES;
+    case 'directories':
+      return DIRECTORIES;
+    case 'nothing':
+      return 'COMPREPLY=()';
+    default:
+      return `COMPREPLY=($(compgen -W "$(${LOOKUPS[value.kind]})" -- "$cur"))`;
+  }
+}
+
 /** The `case` arms completing a flag's value, for one command: one arm per kind of value. */
 function valueArms(command: string, spec: CompletionCommand): string[] {
   const arms = new Map<string, string[]>();
   for (const [name, flag] of Object.entries(spec.flags).sort(([a], [b]) => a.localeCompare(b))) {
     if (flag.type !== 'option') continue;
-    let reply: string;
-    if (flag.options && flag.options.length > 0)
-      reply = `COMPREPLY=($(compgen -W "${words(flag.options)}" -- "$cur"))`;
-    else if (FILE_FLAGS.has(name)) reply = FILES;
-    // pull's -o is a destination directory.
-    else if (DIRECTORY_FLAGS.has(name) || (name === 'output' && command === 'pull')) reply = DIRECTORIES;
-    else if (name === 'namespace' || name === 'tekton-namespace')
-      reply = 'COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur"))';
-    else if (name === 'context') reply = 'COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur"))';
-    else if (name === 'pipelinerun') reply = 'COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur"))';
-    // Any other value (a name, a number, a host) has nothing to offer, but is no flag either.
-    else reply = 'COMPREPLY=()';
+    const reply = bashReply(valueKind(command, name, flag));
     const patterns = arms.get(reply) ?? [];
     patterns.push(`${command}:--${name}`, ...(flag.char ? [`${command}:-${flag.char}`] : []));
     arms.set(reply, patterns);
@@ -162,15 +189,16 @@ export function completionScript(shell: Shell, commands: Record<string, Completi
   ].join('\n');
 }
 
-/** Reads the completion-relevant parts of oclif command classes. */
+/** Reads the completion-relevant parts of oclif command classes; hidden ones are left out. */
 export function completionCommands(
   commands: Record<
     string,
-    { flags?: Record<string, CompletionFlag>; completionArgs?: CompletionCommand['args'] }
+    { flags?: Record<string, CompletionFlag>; completionArgs?: CompletionCommand['args']; hidden?: boolean }
   >,
 ): Record<string, CompletionCommand> {
   const out: Record<string, CompletionCommand> = {};
   for (const [name, command] of Object.entries(commands)) {
+    if (command.hidden) continue;
     const flags: Record<string, CompletionFlag> = {};
     for (const [flag, spec] of Object.entries(command.flags ?? {})) {
       flags[flag] = {
@@ -182,4 +210,120 @@ export function completionCommands(
     out[name] = { flags, args: command.completionArgs ?? 'none' };
   }
   return out;
+}
+
+// Cobra's completion directives, which kubectl's plugin completion expects on the last line.
+const DIRECTIVE_DEFAULT = 0; // the shell completes file names
+const DIRECTIVE_NO_FILES = 4;
+const DIRECTIVE_DIRECTORIES = 16;
+
+/** What to offer for one command line, before any cluster lookup. */
+export interface CompletionAnswer {
+  words: string[];
+  /** Names to ask the cluster for, filtered by `prefix` afterwards. */
+  lookup?: 'namespaces' | 'contexts' | 'runs';
+  prefix: string;
+  directive: number;
+}
+
+function answer(value: ValueKind, prefix: string): CompletionAnswer {
+  const matching = (list: readonly string[]) => list.filter((w) => w.startsWith(prefix));
+  switch (value.kind) {
+    case 'words':
+      return { words: matching(value.words), prefix, directive: DIRECTIVE_NO_FILES };
+    case 'files':
+      return { words: [], prefix, directive: DIRECTIVE_DEFAULT };
+    case 'directories':
+      return { words: [], prefix, directive: DIRECTIVE_DIRECTORIES };
+    case 'nothing':
+      return { words: [], prefix, directive: DIRECTIVE_NO_FILES };
+    default:
+      return { words: [], lookup: value.kind, prefix, directive: DIRECTIVE_NO_FILES };
+  }
+}
+
+/**
+ * Completion for `args` (the words after the executable; the last is the one being typed), as
+ * the bash script completes them. For kubectl's plugin completion (`kubectl_complete-…`).
+ */
+export function completeArgs(
+  commands: Record<string, CompletionCommand>,
+  args: readonly string[],
+): CompletionAnswer {
+  const cur = args[args.length - 1] ?? '';
+  const before = args.slice(0, -1);
+  const names = Object.keys(commands).sort();
+  const command = before.find((word) => Object.hasOwn(commands, word));
+  if (command === undefined) return answer({ kind: 'words', words: [...names, '--version', '--help'] }, cur);
+  const spec = commands[command] as CompletionCommand;
+  const prev = before[before.length - 1] ?? '';
+  const flagged = Object.entries(spec.flags).find(
+    ([name, flag]) => prev === `--${name}` || (flag.char !== undefined && prev === `-${flag.char}`),
+  );
+  if (flagged && flagged[1].type === 'option' && prev !== command)
+    return answer(valueKind(command, flagged[0], flagged[1]), cur);
+  if (cur.startsWith('-')) {
+    const flags = Object.entries(spec.flags).flatMap(([name, flag]) => [
+      `--${name}`,
+      ...(flag.char ? [`-${flag.char}`] : []),
+    ]);
+    return answer({ kind: 'words', words: [...flags, '--help'].sort() }, cur);
+  }
+  const kind = spec.args;
+  if (Array.isArray(kind)) return answer({ kind: 'words', words: kind }, cur);
+  if (kind === 'runs') return answer({ kind: 'runs' }, cur);
+  if (kind === 'files') return answer({ kind: 'files' }, cur);
+  return answer({ kind: 'nothing' }, cur);
+}
+
+/** Cobra's `__complete` output: one candidate a line, then `:<directive>`. */
+export function formatCobraCompletion(words: readonly string[], directive: number): string {
+  return [...words, `:${directive}`, ''].join('\n');
+}
+
+/** Which cluster and namespace the command line so far names (kubectl's flags). */
+export function kubectlScope(args: readonly string[]): {
+  namespace?: string;
+  context?: string;
+  kubeconfig?: string;
+} {
+  const scope: { namespace?: string; context?: string; kubeconfig?: string } = {};
+  for (let i = 0; i < args.length - 1; i++) {
+    const word = args[i];
+    const value = args[i + 1] as string;
+    if (word === '-n' || word === '--namespace') scope.namespace = value;
+    else if (word === '-c' || word === '--context') scope.context = value;
+    else if (word === '--kubeconfig') scope.kubeconfig = value;
+  }
+  return scope;
+}
+
+/** The kubectl command line that lists `kind`, in the scope the user gave. */
+export function lookupCommand(kind: 'namespaces' | 'contexts' | 'runs', args: readonly string[]): string[] {
+  const scope = kubectlScope(args);
+  const kubeconfig = scope.kubeconfig !== undefined ? ['--kubeconfig', scope.kubeconfig] : [];
+  if (kind === 'contexts') return ['config', 'get-contexts', '-o', 'name', ...kubeconfig];
+  const cluster = [...kubeconfig, ...(scope.context !== undefined ? ['--context', scope.context] : [])];
+  if (kind === 'namespaces') return ['get', 'namespaces', '-o', 'name', ...cluster];
+  const namespace = scope.namespace !== undefined ? ['-n', scope.namespace] : [];
+  return ['get', 'pipelineruns.tekton.dev', ...namespace, '-o', 'name', ...cluster];
+}
+
+/** Names from the cluster through kubectl, as the bash script gets them; none when it fails. */
+export async function lookupNames(
+  kind: 'namespaces' | 'contexts' | 'runs',
+  args: readonly string[],
+): Promise<string[]> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) => {
+    execFile('kubectl', lookupCommand(kind, args), { timeout: 10_000 }, (error, stdout) => {
+      if (error) return resolve([]);
+      resolve(
+        stdout
+          .split('\n')
+          .map((line) => line.trim().replace(/^[^/]*\//, ''))
+          .filter((line) => line !== ''),
+      );
+    });
+  });
 }

@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../commands/index.js';
-import { completionCommands, completionScript } from '../../../src/cli/completion.js';
+import {
+  completeArgs,
+  completionCommands,
+  completionScript,
+  formatCobraCompletion,
+  lookupCommand,
+} from '../../../src/cli/completion.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const commands = completionCommands(COMMANDS);
@@ -104,5 +110,58 @@ describe('completion', () => {
     expect(complete('tkn-artifacts', 'pull', '')).toEqual(['default-run']);
     expect(complete('tkn-artifacts', 'pull', '-n', '')).toEqual(['ci', 'default']);
     expect(complete('tkn-artifacts', 'validate', 'examples/run.y')).toEqual(['examples/run.yaml']);
+  });
+});
+
+describe('completion for kubectl (cobra __complete)', () => {
+  const visible = commands;
+
+  it('answers as the bash script does, with cobra directives', () => {
+    expect(completeArgs(visible, [''])).toMatchObject({
+      words: ['completion', 'pull', 'show', 'validate', '--version', '--help'],
+      directive: 4,
+    });
+    expect(completeArgs(visible, ['validate', '-o', 's'])).toMatchObject({ words: ['sarif'], directive: 4 });
+    expect(completeArgs(visible, ['show', '--f'])).toMatchObject({
+      words: ['--from-file', '--full-digests'],
+      directive: 4,
+    });
+    // Paths are left to the shell: default (0) for files, 16 for directories only.
+    expect(completeArgs(visible, ['validate', 'tek'])).toMatchObject({ words: [], directive: 0 });
+    expect(completeArgs(visible, ['pull', '-o', ''])).toMatchObject({ words: [], directive: 16 });
+    expect(completeArgs(visible, ['show', '-n', 'ci', 'bu'])).toMatchObject({
+      lookup: 'runs',
+      prefix: 'bu',
+      directive: 4,
+    });
+    // A boolean flag takes no value: what follows it is an argument again.
+    expect(completeArgs(visible, ['show', '--strict', ''])).toMatchObject({ lookup: 'runs' });
+    expect(formatCobraCompletion(['a', 'b'], 4)).toBe('a\nb\n:4\n');
+  });
+
+  it('asks kubectl in the cluster and namespace the command line names', () => {
+    expect(lookupCommand('runs', ['show', '-n', 'ci', '--context', 'prod', ''])).toEqual([
+      'get',
+      'pipelineruns.tekton.dev',
+      '-n',
+      'ci',
+      '-o',
+      'name',
+      '--context',
+      'prod',
+    ]);
+    expect(lookupCommand('namespaces', ['pull', '--kubeconfig', '/k', '-n', ''])).toEqual([
+      'get',
+      'namespaces',
+      '-o',
+      'name',
+      '--kubeconfig',
+      '/k',
+    ]);
+    expect(lookupCommand('contexts', ['pull', '-c', ''])).toEqual(['config', 'get-contexts', '-o', 'name']);
+  });
+
+  it('the hidden __complete command is left out of the scripts', () => {
+    expect(Object.keys(commands)).not.toContain('__complete');
   });
 });

@@ -1,0 +1,26 @@
+import { BaseCommand } from '../src/cli/base-command.js';
+
+/**
+ * Cobra's completion protocol, for kubectl's plugin completion: kubectl runs
+ * `kubectl_complete-tkn_artifacts ARGS…` (bin/), which runs this with the words after
+ * `kubectl tkn artifacts`, the last being the one typed. Hidden: people use `completion`.
+ */
+export default class CompleteCommand extends BaseCommand {
+  static override hidden = true;
+  static override strict = false;
+  static override summary = 'Completion candidates for kubectl (cobra __complete protocol)';
+
+  async run(): Promise<void> {
+    // Not this.parse(): the words are another command's flags, which must not be parsed here.
+    const args = [...this.argv];
+    const [{ COMMANDS }, completion] = await Promise.all([
+      import('./index.js'),
+      import('../src/cli/completion.js'),
+    ]);
+    const answer = completion.completeArgs(completion.completionCommands(COMMANDS), args);
+    const words = answer.lookup
+      ? (await completion.lookupNames(answer.lookup, args)).filter((w) => w.startsWith(answer.prefix))
+      : answer.words;
+    process.stdout.write(completion.formatCobraCompletion(words, answer.directive));
+  }
+}
