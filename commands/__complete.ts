@@ -2,7 +2,7 @@ import { BaseCommand } from '../src/cli/base-command.js';
 
 /**
  * Cobra's completion protocol, for kubectl's plugin completion: kubectl runs
- * `kubectl_complete-tkn_artifacts ARGS…` (bin/), which runs this with the words after
+ * `kubectl_complete-tkn-artifacts ARGS…` (bin/), which runs this with the words after
  * `kubectl tkn artifacts`, the last being the one typed. Hidden: people use `completion`.
  */
 export default class CompleteCommand extends BaseCommand {

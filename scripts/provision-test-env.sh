@@ -158,25 +158,40 @@ else
   report etcd "$ETCD_VERSION" "built in $(($(now) - t0))s"
 fi
 
+# The version both binaries report about themselves (what Kubernetes' own build stamps in).
+kv="$KUBERNETES_VERSION"
+minor="${kv#v*.}"
+minor="${minor%%.*}"
+major="${kv#v}"
+major="${major%%.*}"
+ldx=""
+for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  ldx+=" -X $p.gitVersion=$kv -X $p.gitMajor=$major -X $p.gitMinor=$minor"
+  ldx+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+done
+
 want="kube-apiserver@$KUBERNETES_VERSION/$kube_hash"
 if stamp_ok kube-apiserver "$want" "$BIN/kube-apiserver"; then
   report kube-apiserver "$KUBERNETES_VERSION" "cached"
 else
   t0=$(now)
-  kv="$KUBERNETES_VERSION"
-  minor="${kv#v*.}"
-  minor="${minor%%.*}"
-  major="${kv#v}"
-  major="${major%%.*}"
-  ldx=""
-  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ldx+=" -X $p.gitVersion=$kv -X $p.gitMajor=$major -X $p.gitMinor=$minor"
-    ldx+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
-  done
   run_logged kube-apiserver env -C "$KUBE_MODULE_DIR" go build -trimpath "-ldflags=-s -w$ldx" \
     -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
   echo "$want" >"$STAMPS/kube-apiserver"
   report kube-apiserver "$KUBERNETES_VERSION" "built in $(($(now) - t0))s"
+fi
+
+# kubectl, from the same module: the completion tests run `kubectl __complete tkn artifacts …`,
+# which is how kubectl itself reaches a plugin's completion.
+want="kubectl@$KUBERNETES_VERSION/$kube_hash/versioned"
+if stamp_ok kubectl "$want" "$BIN/kubectl"; then
+  report kubectl "$KUBERNETES_VERSION" "cached"
+else
+  t0=$(now)
+  run_logged kubectl env -C "$KUBE_MODULE_DIR" go build -trimpath "-ldflags=-s -w$ldx" \
+    -o "$BIN/kubectl" k8s.io/kubernetes/cmd/kubectl
+  echo "$want" >"$STAMPS/kubectl"
+  report kubectl "$KUBERNETES_VERSION" "built in $(($(now) - t0))s"
 fi
 
 # ---- versions.json: what each binary reports about itself --------------------------------

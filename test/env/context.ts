@@ -29,7 +29,7 @@ export interface RegistryEndpoint {
 export interface TestEnv {
   /** test-results/env-<timestamp>/: logs/, data, certs, kubeconfigs, tool configs */
   runDir: string;
-  bin: { oras: string; regctl: string };
+  bin: { oras: string; regctl: string; kubectl: string };
   registries: {
     olareg: RegistryEndpoint;
     distribution: RegistryEndpoint;

@@ -44,6 +44,8 @@ export interface Binaries {
   regctl: string;
   etcd: string;
   kubeApiserver: string;
+  /** Only a client: the completion tests run it as users do. */
+  kubectl: string;
   distribution: string;
   htpasswd: string;
 }
@@ -57,6 +59,7 @@ export function findBinaries(): Binaries {
     regctl: path.join(bin, 'regctl'),
     etcd: path.join(bin, 'etcd'),
     kubeApiserver: path.join(bin, 'kube-apiserver'),
+    kubectl: path.join(bin, 'kubectl'),
     distribution: DISTRIBUTION_BIN,
     htpasswd: '/usr/bin/htpasswd',
   };
