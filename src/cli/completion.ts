@@ -1,7 +1,8 @@
 /**
  * Shell completion written from the commands' own flag definitions, so it cannot drift from
  * them: `tkn artifacts completion bash|zsh` prints it (as kubectl, tkn and oras do), and
- * completions/tkn-artifacts.bash is the same text, checked by a unit test. Pure.
+ * completions/tkn-artifacts.bash is the same text, checked by a unit test. The same table answers
+ * kubectl's plugin completion (`completeArgs`). Pure, but for `lookupNames`, which asks kubectl.
  */
 
 /** What completion needs of an oclif flag. */
