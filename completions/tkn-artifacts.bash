@@ -2,8 +2,21 @@
 # `tkn-artifacts completion bash` from the commands themselves (do not edit: regenerate).
 # Install: source <(tkn-artifacts completion bash), or save it in /etc/bash_completion.d/.
 
+# The cluster the command line names so far (--kubeconfig, --context), for kubectl.
+_tkn_artifacts_cluster() {
+  local i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case "${COMP_WORDS[i]}" in
+      --kubeconfig) printf "%s\n" --kubeconfig "${COMP_WORDS[i+1]}" ;;
+      -c|--context) printf "%s\n" --context "${COMP_WORDS[i+1]}" ;;
+    esac
+  done
+}
+
 _tkn_artifacts_namespaces() {
-  kubectl get namespaces -o name 2>/dev/null | sed 's|^namespace/||'
+  local cluster
+  mapfile -t cluster < <(_tkn_artifacts_cluster)
+  kubectl get namespaces -o name "${cluster[@]}" 2>/dev/null | sed 's|^namespace/||'
 }
 
 _tkn_artifacts_contexts() {
@@ -12,11 +25,12 @@ _tkn_artifacts_contexts() {
 
 # PipelineRun names, in the namespace given on the command line so far.
 _tkn_artifacts_runs() {
-  local ns=() i
+  local ns=() cluster i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in -n|--namespace) ns=(-n "${COMP_WORDS[i+1]}") ;; esac
   done
-  kubectl get pipelineruns.tekton.dev "${ns[@]}" -o name 2>/dev/null | sed 's|^.*/||'
+  mapfile -t cluster < <(_tkn_artifacts_cluster)
+  kubectl get pipelineruns.tekton.dev "${ns[@]}" -o name "${cluster[@]}" 2>/dev/null | sed 's|^.*/||'
 }
 
 _tkn_artifacts() {

@@ -42,7 +42,8 @@ function words(list: Iterable<string>): string {
 const FILES = 'compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur"))';
 const DIRECTORIES = 'compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur"))';
 
-const RUN_NAMES = 'kubectl get pipelineruns.tekton.dev "${ns[@]}" -o name 2>/dev/null | sed \'s|^.*/||\'';
+const RUN_NAMES =
+  'kubectl get pipelineruns.tekton.dev "${ns[@]}" -o name "${cluster[@]}" 2>/dev/null | sed \'s|^.*/||\'';
 
 /** What a flag's value is, for completion: the same answer for bash and for kubectl. */
 export type ValueKind =
@@ -111,8 +112,21 @@ export function bashCompletion(commands: Record<string, CompletionCommand>): str
     '# `tkn-artifacts completion bash` from the commands themselves (do not edit: regenerate).',
     '# Install: source <(tkn-artifacts completion bash), or save it in /etc/bash_completion.d/.',
     '',
+    '# The cluster the command line names so far (--kubeconfig, --context), for kubectl.',
+    '_tkn_artifacts_cluster() {',
+    '  local i',
+    '  for ((i = 1; i < COMP_CWORD; i++)); do',
+    '    case "${COMP_WORDS[i]}" in',
+    '      --kubeconfig) printf "%s\\n" --kubeconfig "${COMP_WORDS[i+1]}" ;;',
+    '      -c|--context) printf "%s\\n" --context "${COMP_WORDS[i+1]}" ;;',
+    '    esac',
+    '  done',
+    '}',
+    '',
     '_tkn_artifacts_namespaces() {',
-    "  kubectl get namespaces -o name 2>/dev/null | sed 's|^namespace/||'",
+    '  local cluster',
+    '  mapfile -t cluster < <(_tkn_artifacts_cluster)',
+    '  kubectl get namespaces -o name "${cluster[@]}" 2>/dev/null | sed \'s|^namespace/||\'',
     '}',
     '',
     '_tkn_artifacts_contexts() {',
@@ -121,10 +135,11 @@ export function bashCompletion(commands: Record<string, CompletionCommand>): str
     '',
     '# PipelineRun names, in the namespace given on the command line so far.',
     '_tkn_artifacts_runs() {',
-    '  local ns=() i',
+    '  local ns=() cluster i',
     '  for ((i = 1; i < COMP_CWORD; i++)); do',
     '    case "${COMP_WORDS[i]}" in -n|--namespace) ns=(-n "${COMP_WORDS[i+1]}") ;; esac',
     '  done',
+    '  mapfile -t cluster < <(_tkn_artifacts_cluster)',
     `  ${RUN_NAMES}`,
     '}',
     '',

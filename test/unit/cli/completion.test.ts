@@ -27,6 +27,7 @@ writeFileSync(
     'case "$*" in',
     '  "get pipelineruns.tekton.dev -n ci -o name") printf "pipelinerun.tekton.dev/build-app-x7k2\\npipelinerun.tekton.dev/build-app-q9z1\\n" ;;',
     '  "get pipelineruns.tekton.dev -o name") printf "pipelinerun.tekton.dev/default-run\\n" ;;',
+    '  "get pipelineruns.tekton.dev -n ci -o name --context prod") printf "pipelinerun.tekton.dev/prod-run\\n" ;;',
     '  "get namespaces -o name") printf "namespace/ci\\nnamespace/default\\n" ;;',
     'esac',
     '',
@@ -108,6 +109,8 @@ describe('completion', () => {
       'build-app-q9z1',
     ]);
     expect(complete('tkn-artifacts', 'pull', '')).toEqual(['default-run']);
+    // The context given goes to kubectl too.
+    expect(complete('tkn-artifacts', 'pull', '--context', 'prod', '-n', 'ci', '')).toEqual(['prod-run']);
     expect(complete('tkn-artifacts', 'pull', '-n', '')).toEqual(['ci', 'default']);
     expect(complete('tkn-artifacts', 'validate', 'examples/run.y')).toEqual(['examples/run.yaml']);
   });
