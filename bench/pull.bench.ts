@@ -19,7 +19,7 @@ import {
 import { RegistryClient } from '../src/oci/remote/client.js';
 import { RemoteRepository } from '../src/oci/remote/repository.js';
 import { findBinaries, startOlareg } from '../test/env/services.js';
-import { exec, median, outputValue, pusher, writeBenchRun } from './support.js';
+import { cliArgs, exec, median, outputValue, pusher, writeBenchRun } from './support.js';
 
 const ARTIFACTS = 20;
 const TOTAL = Number(process.env['BENCH_PULL_BYTES'] ?? 1024 ** 3);
@@ -131,21 +131,8 @@ try {
   const cli = join(root, 'bin', 'tkn-artifacts');
   const ours = join(work, 'ours');
   const theirs = join(work, 'oras');
-  const oursArgs = [
-    'pull',
-    pipelineRun,
-    '-n',
-    namespace,
-    '--from-file',
-    exportFile,
-    '--plain-http',
-    host,
-    '-o',
-    ours,
-    '--concurrency',
-    String(CONCURRENCY),
-    '--quiet',
-  ];
+  const run = { pipelineRun, namespace, exportFile, host };
+  const oursArgs = cliArgs('pull', run, '-o', ours, '--concurrency', String(CONCURRENCY), '--quiet');
   const orasArgs = [
     'pull',
     '--plain-http',
@@ -174,18 +161,7 @@ try {
     );
     return performance.now() - start;
   };
-  const showArgs = [
-    'show',
-    pipelineRun,
-    '-n',
-    namespace,
-    '--from-file',
-    exportFile,
-    '--plain-http',
-    host,
-    '-o',
-    'json',
-  ];
+  const showArgs = cliArgs('show', run, '-o', 'json');
   if (process.env['BENCH_PROFILE']) {
     // Leaves a V8 CPU profile of one pull in BENCH_PROFILE, for looking into where time goes.
     const node = join(root, 'node_modules', 'node', 'bin', 'node');

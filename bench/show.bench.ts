@@ -17,7 +17,7 @@ import {
 import { RegistryClient } from '../src/oci/remote/client.js';
 import { RemoteRepository } from '../src/oci/remote/repository.js';
 import { findBinaries, startOlareg } from '../test/env/services.js';
-import { exec, median, outputValue, pusher, writeBenchRun, type BenchTaskRun } from './support.js';
+import { cliArgs, exec, median, outputValue, pusher, writeBenchRun, type BenchTaskRun } from './support.js';
 
 /** Round-trip time the latency proxy adds per request, like a registry across a network. */
 const LATENCY_MS = Number(process.env['BENCH_LATENCY_MS'] ?? 20);
@@ -134,16 +134,7 @@ try {
         '--cpu-prof-dir',
         process.env['BENCH_PROFILE'],
         main,
-        'show',
-        pipelineRun,
-        '-n',
-        namespace,
-        '--from-file',
-        exportFile,
-        '--plain-http',
-        host,
-        '-o',
-        'json',
+        ...cliArgs('show', { pipelineRun, namespace, exportFile, host }, '-o', 'json'),
       ],
       { maxBuffer: 64 * 1024 * 1024 },
     );
@@ -155,18 +146,7 @@ try {
       const { readFile, writeFile } = await import('node:fs/promises');
       await writeFile(file, (await readFile(exportFile, 'utf8')).split(host).join(registry));
     }
-    const args = [
-      'show',
-      pipelineRun,
-      '-n',
-      namespace,
-      '--from-file',
-      file,
-      '--plain-http',
-      registry,
-      '-o',
-      'json',
-    ];
+    const args = cliArgs('show', { pipelineRun, namespace, exportFile: file, host: registry }, '-o', 'json');
     const ours = await time(cli, args);
     const oursFrom = requests?.() ?? 0;
     const { stdout } = await exec(cli, args, { maxBuffer: 64 * 1024 * 1024 });

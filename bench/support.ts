@@ -87,3 +87,22 @@ export async function writeBenchRun(
 export function outputValue(name: string, repository: string, digest: string): Record<string, unknown> {
   return { name, values: [{ uri: `${repository}@${digest}`, digest: { sha256: digest.slice(7) } }] };
 }
+
+/** `tkn-artifacts <command> RUN` reading the bench's export, with the bench registry over plain HTTP. */
+export function cliArgs(
+  command: 'show' | 'pull',
+  run: { pipelineRun: string; namespace: string; exportFile: string; host: string },
+  ...rest: string[]
+): string[] {
+  return [
+    command,
+    run.pipelineRun,
+    '-n',
+    run.namespace,
+    '--from-file',
+    run.exportFile,
+    '--plain-http',
+    run.host,
+    ...rest,
+  ];
+}

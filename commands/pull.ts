@@ -1,8 +1,8 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import type { CompletionCommand } from '../src/cli/completion.js';
 import { CliError } from '../src/cli/errors.js';
-import { clusterFlags, debugFlag, registryFlags } from '../src/cli/flags.js';
+import { clusterFlags, debugFlag, registryFlags, runArgs } from '../src/cli/flags.js';
 
 export default class Pull extends BaseCommand {
   static override summary =
@@ -27,11 +27,7 @@ devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.
 
   static completionArgs: CompletionCommand['args'] = 'runs';
 
-  static override args = {
-    run: Args.string({
-      description: 'PipelineRun name, pipelinerun/NAME, taskrun/NAME, or an OCI reference to a root artifact',
-    }),
-  };
+  static override args = runArgs;
 
   static override flags = {
     ...clusterFlags,

@@ -1,7 +1,7 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import type { CompletionCommand } from '../src/cli/completion.js';
-import { clusterFlags, debugFlag, outputFlags, registryFlags } from '../src/cli/flags.js';
+import { clusterFlags, debugFlag, outputFlags, registryFlags, runArgs } from '../src/cli/flags.js';
 
 export default class Show extends BaseCommand {
   static override summary =
@@ -23,11 +23,7 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
 
   static completionArgs: CompletionCommand['args'] = 'runs';
 
-  static override args = {
-    run: Args.string({
-      description: 'PipelineRun name, pipelinerun/NAME, taskrun/NAME, or an OCI reference to a root artifact',
-    }),
-  };
+  static override args = runArgs;
 
   static override flags = {
     ...clusterFlags,

@@ -2,7 +2,7 @@
  * Flags shared by every command, so the same flag means the same thing everywhere
  * (the kubectl cli-runtime habit). tkn passes cluster flags through untouched, so we parse them.
  */
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 
 export const clusterFlags = {
   kubeconfig: Flags.string({
@@ -66,4 +66,11 @@ export const outputFlags = {
 
 export const debugFlag = {
   debug: Flags.boolean({ description: 'log requests to stderr (credentials are never printed)' }),
+};
+
+/** The RUN argument of the commands that resolve a run (show, pull): the same forms for both. */
+export const runArgs = {
+  run: Args.string({
+    description: 'PipelineRun name, pipelinerun/NAME, taskrun/NAME, or an OCI reference to a root artifact',
+  }),
 };
