@@ -2,35 +2,75 @@
 # `tkn-artifacts completion bash` from the commands themselves (do not edit: regenerate).
 # Install: source <(tkn-artifacts completion bash), or save it in /etc/bash_completion.d/.
 
-# The cluster the command line names so far (--kubeconfig, --context), for kubectl.
-_tkn_artifacts_cluster() {
-  local i
+# The value the command line so far gives any of the flags named (--flag value, --flag=value).
+_tkn_artifacts_flag() {
+  local i name word value=""
   for ((i = 1; i < COMP_CWORD; i++)); do
-    case "${COMP_WORDS[i]}" in
-      --kubeconfig) printf "%s\n" --kubeconfig "${COMP_WORDS[i+1]}" ;;
-      -c|--context) printf "%s\n" --context "${COMP_WORDS[i+1]}" ;;
-    esac
+    word=${COMP_WORDS[i]}
+    for name in "$@"; do
+      if [[ "$word" == "$name" ]]; then
+        # bash splits --flag=value at the "=" (COMP_WORDBREAKS)
+        if [[ "${COMP_WORDS[i+1]}" == "=" ]]; then value=${COMP_WORDS[i+2]}; else value=${COMP_WORDS[i+1]}; fi
+      elif [[ "$word" == "$name="* ]]; then
+        value=${word#*=}
+      fi
+    done
   done
+  printf "%s" "$value"
+}
+
+# kubectl, in the cluster the command line names so far.
+_tkn_artifacts_kubectl() {
+  local kubeconfig context args=()
+  kubeconfig=$(_tkn_artifacts_flag --kubeconfig)
+  context=$(_tkn_artifacts_flag -c --context)
+  [[ -n "$kubeconfig" ]] && args+=(--kubeconfig "$kubeconfig")
+  [[ -n "$context" ]] && args+=(--context "$context")
+  kubectl "${args[@]}" "$@" 2>/dev/null
 }
 
 _tkn_artifacts_namespaces() {
-  local cluster
-  mapfile -t cluster < <(_tkn_artifacts_cluster)
-  kubectl get namespaces -o name "${cluster[@]}" 2>/dev/null | sed 's|^namespace/||'
+  _tkn_artifacts_kubectl get namespaces -o name | sed 's|^namespace/||'
 }
 
 _tkn_artifacts_contexts() {
-  kubectl config get-contexts -o name 2>/dev/null
+  _tkn_artifacts_kubectl config get-contexts -o name
 }
 
-# PipelineRun names, in the namespace given on the command line so far.
+# PipelineRun names, in the namespace the command line gives so far.
 _tkn_artifacts_runs() {
-  local ns=() cluster i
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    case "${COMP_WORDS[i]}" in -n|--namespace) ns=(-n "${COMP_WORDS[i+1]}") ;; esac
-  done
-  mapfile -t cluster < <(_tkn_artifacts_cluster)
-  kubectl get pipelineruns.tekton.dev "${ns[@]}" -o name "${cluster[@]}" 2>/dev/null | sed 's|^.*/||'
+  local namespace args=(get pipelineruns.tekton.dev -o name)
+  namespace=$(_tkn_artifacts_flag -n --namespace)
+  [[ -n "$namespace" ]] && args+=(-n "$namespace")
+  _tkn_artifacts_kubectl "${args[@]}" | sed 's|^.*/||'
+}
+
+# Completes the value of the flag `prev` of `command` into COMPREPLY; fails when it takes none.
+_tkn_artifacts_value() {
+  local command=$1 prev=$2 cur=$3
+  case "$command:$prev" in
+    pull:--artifact|pull:--artifact-ref|pull:--artifact-type|pull:--concurrency|pull:--config-map|pull:--insecure|pull:--max-ratio|pull:--max-size|pull:--plain-http|pull:--repository|pull:--task) COMPREPLY=(); return 0 ;;
+    pull:--ca-file|pull:--from-file|pull:--kubeconfig|pull:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    pull:--context|pull:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
+    pull:--format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
+    pull:--namespace|pull:-n|pull:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
+    pull:--oci-layout|pull:--output|pull:-o) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
+    pull:--pipelinerun) COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur")); return 0 ;;
+    show:--artifact-type|show:--concurrency|show:--config-map|show:--depth|show:--insecure|show:--plain-http|show:--repository|show:--task) COMPREPLY=(); return 0 ;;
+    show:--ca-file|show:--from-file|show:--kubeconfig|show:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    show:--context|show:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
+    show:--namespace|show:-n|show:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
+    show:--oci-layout) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
+    show:--output|show:-o) COMPREPLY=($(compgen -W "tree table json yaml name" -- "$cur")); return 0 ;;
+    show:--pipelinerun) COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur")); return 0 ;;
+    validate:--cluster-config|validate:--export-config|validate:--kubeconfig) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    validate:--config-map|validate:--ignore-rule) COMPREPLY=(); return 0 ;;
+    validate:--context|validate:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
+    validate:--fail-on) COMPREPLY=($(compgen -W "error warning info none" -- "$cur")); return 0 ;;
+    validate:--namespace|validate:-n|validate:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
+    validate:--output|validate:-o) COMPREPLY=($(compgen -W "human json sarif github" -- "$cur")); return 0 ;;
+  esac
+  return 1
 }
 
 _tkn_artifacts() {
@@ -51,28 +91,21 @@ _tkn_artifacts() {
     return
   fi
 
-  case "$command:$prev" in
-    pull:--artifact|pull:--artifact-ref|pull:--artifact-type|pull:--concurrency|pull:--config-map|pull:--insecure|pull:--max-ratio|pull:--max-size|pull:--plain-http|pull:--repository|pull:--task) COMPREPLY=(); return ;;
-    pull:--ca-file|pull:--from-file|pull:--kubeconfig|pull:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    pull:--context|pull:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return ;;
-    pull:--format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-    pull:--namespace|pull:-n|pull:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return ;;
-    pull:--oci-layout|pull:--output|pull:-o) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    pull:--pipelinerun) COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur")); return ;;
-    show:--artifact-type|show:--concurrency|show:--config-map|show:--depth|show:--insecure|show:--plain-http|show:--repository|show:--task) COMPREPLY=(); return ;;
-    show:--ca-file|show:--from-file|show:--kubeconfig|show:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    show:--context|show:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return ;;
-    show:--namespace|show:-n|show:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return ;;
-    show:--oci-layout) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    show:--output|show:-o) COMPREPLY=($(compgen -W "tree table json yaml name" -- "$cur")); return ;;
-    show:--pipelinerun) COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur")); return ;;
-    validate:--cluster-config|validate:--export-config|validate:--kubeconfig) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    validate:--config-map|validate:--ignore-rule) COMPREPLY=(); return ;;
-    validate:--context|validate:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return ;;
-    validate:--fail-on) COMPREPLY=($(compgen -W "error warning info none" -- "$cur")); return ;;
-    validate:--namespace|validate:-n|validate:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return ;;
-    validate:--output|validate:-o) COMPREPLY=($(compgen -W "human json sarif github" -- "$cur")); return ;;
-  esac
+  # --flag=value: bash splits it at the "=", other shells may not.
+  local prefix=""
+  if [[ "$cur" == "=" ]]; then
+    cur=""
+  elif [[ "$prev" == "=" ]]; then
+    prev=${words[cword-2]}
+  elif [[ "$cur" == --*=* ]]; then
+    prev=${cur%%=*}
+    prefix="$prev="
+    cur=${cur#*=}
+  fi
+  if _tkn_artifacts_value "$command" "$prev" "$cur"; then
+    [[ -n "$prefix" ]] && COMPREPLY=("${COMPREPLY[@]/#/$prefix}")
+    return
+  fi
 
   if [[ "$cur" == -* ]]; then
     case "$command" in

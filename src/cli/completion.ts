@@ -42,9 +42,6 @@ function words(list: Iterable<string>): string {
 const FILES = 'compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur"))';
 const DIRECTORIES = 'compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur"))';
 
-const RUN_NAMES =
-  'kubectl get pipelineruns.tekton.dev "${ns[@]}" -o name "${cluster[@]}" 2>/dev/null | sed \'s|^.*/||\'';
-
 /** What a flag's value is, for completion: the same answer for bash and for kubectl. */
 export type ValueKind =
   | { kind: 'words'; words: readonly string[] }
@@ -93,7 +90,7 @@ function valueArms(command: string, spec: CompletionCommand): string[] {
     patterns.push(`${command}:--${name}`, ...(flag.char ? [`${command}:-${flag.char}`] : []));
     arms.set(reply, patterns);
   }
-  return [...arms].map(([reply, patterns]) => `    ${patterns.join('|')}) ${reply}; return ;;`);
+  return [...arms].map(([reply, patterns]) => `    ${patterns.join('|')}) ${reply}; return 0 ;;`);
 }
 
 function flagWords(spec: CompletionCommand): string {
@@ -112,35 +109,56 @@ export function bashCompletion(commands: Record<string, CompletionCommand>): str
     '# `tkn-artifacts completion bash` from the commands themselves (do not edit: regenerate).',
     '# Install: source <(tkn-artifacts completion bash), or save it in /etc/bash_completion.d/.',
     '',
-    '# The cluster the command line names so far (--kubeconfig, --context), for kubectl.',
-    '_tkn_artifacts_cluster() {',
-    '  local i',
+    '# The value the command line so far gives any of the flags named (--flag value, --flag=value).',
+    '_tkn_artifacts_flag() {',
+    '  local i name word value=""',
     '  for ((i = 1; i < COMP_CWORD; i++)); do',
-    '    case "${COMP_WORDS[i]}" in',
-    '      --kubeconfig) printf "%s\\n" --kubeconfig "${COMP_WORDS[i+1]}" ;;',
-    '      -c|--context) printf "%s\\n" --context "${COMP_WORDS[i+1]}" ;;',
-    '    esac',
+    '    word=${COMP_WORDS[i]}',
+    '    for name in "$@"; do',
+    '      if [[ "$word" == "$name" ]]; then',
+    '        # bash splits --flag=value at the "=" (COMP_WORDBREAKS)',
+    '        if [[ "${COMP_WORDS[i+1]}" == "=" ]]; then value=${COMP_WORDS[i+2]}; else value=${COMP_WORDS[i+1]}; fi',
+    '      elif [[ "$word" == "$name="* ]]; then',
+    '        value=${word#*=}',
+    '      fi',
+    '    done',
     '  done',
+    '  printf "%s" "$value"',
+    '}',
+    '',
+    '# kubectl, in the cluster the command line names so far.',
+    '_tkn_artifacts_kubectl() {',
+    '  local kubeconfig context args=()',
+    '  kubeconfig=$(_tkn_artifacts_flag --kubeconfig)',
+    '  context=$(_tkn_artifacts_flag -c --context)',
+    '  [[ -n "$kubeconfig" ]] && args+=(--kubeconfig "$kubeconfig")',
+    '  [[ -n "$context" ]] && args+=(--context "$context")',
+    '  kubectl "${args[@]}" "$@" 2>/dev/null',
     '}',
     '',
     '_tkn_artifacts_namespaces() {',
-    '  local cluster',
-    '  mapfile -t cluster < <(_tkn_artifacts_cluster)',
-    '  kubectl get namespaces -o name "${cluster[@]}" 2>/dev/null | sed \'s|^namespace/||\'',
+    "  _tkn_artifacts_kubectl get namespaces -o name | sed 's|^namespace/||'",
     '}',
     '',
     '_tkn_artifacts_contexts() {',
-    '  kubectl config get-contexts -o name 2>/dev/null',
+    '  _tkn_artifacts_kubectl config get-contexts -o name',
     '}',
     '',
-    '# PipelineRun names, in the namespace given on the command line so far.',
+    '# PipelineRun names, in the namespace the command line gives so far.',
     '_tkn_artifacts_runs() {',
-    '  local ns=() cluster i',
-    '  for ((i = 1; i < COMP_CWORD; i++)); do',
-    '    case "${COMP_WORDS[i]}" in -n|--namespace) ns=(-n "${COMP_WORDS[i+1]}") ;; esac',
-    '  done',
-    '  mapfile -t cluster < <(_tkn_artifacts_cluster)',
-    `  ${RUN_NAMES}`,
+    '  local namespace args=(get pipelineruns.tekton.dev -o name)',
+    '  namespace=$(_tkn_artifacts_flag -n --namespace)',
+    '  [[ -n "$namespace" ]] && args+=(-n "$namespace")',
+    '  _tkn_artifacts_kubectl "${args[@]}" | sed \'s|^.*/||\'',
+    '}',
+    '',
+    '# Completes the value of the flag `prev` of `command` into COMPREPLY; fails when it takes none.',
+    '_tkn_artifacts_value() {',
+    '  local command=$1 prev=$2 cur=$3',
+    '  case "$command:$prev" in',
+    ...names.flatMap((name) => valueArms(name, commands[name] as CompletionCommand)),
+    '  esac',
+    '  return 1',
     '}',
     '',
     '_tkn_artifacts() {',
@@ -161,9 +179,21 @@ export function bashCompletion(commands: Record<string, CompletionCommand>): str
     '    return',
     '  fi',
     '',
-    '  case "$command:$prev" in',
-    ...names.flatMap((name) => valueArms(name, commands[name] as CompletionCommand)),
-    '  esac',
+    '  # --flag=value: bash splits it at the "=", other shells may not.',
+    '  local prefix=""',
+    '  if [[ "$cur" == "=" ]]; then',
+    '    cur=""',
+    '  elif [[ "$prev" == "=" ]]; then',
+    '    prev=${words[cword-2]}',
+    '  elif [[ "$cur" == --*=* ]]; then',
+    '    prev=${cur%%=*}',
+    '    prefix="$prev="',
+    '    cur=${cur#*=}',
+    '  fi',
+    '  if _tkn_artifacts_value "$command" "$prev" "$cur"; then',
+    '    [[ -n "$prefix" ]] && COMPREPLY=("${COMPREPLY[@]/#/$prefix}")',
+    '    return',
+    '  fi',
     '',
     '  if [[ "$cur" == -* ]]; then',
     '    case "$command" in',
@@ -236,6 +266,8 @@ const DIRECTIVE_DIRECTORIES = 16;
 /** What to offer for one command line, before any cluster lookup. */
 export interface CompletionAnswer {
   words: string[];
+  /** `--flag=` when completing a value written that way: cluster lookups get it put back. */
+  assigned?: string;
   /** Names to ask the cluster for, filtered by `prefix` afterwards. */
   lookup?: 'namespaces' | 'contexts' | 'runs';
   prefix: string;
@@ -266,13 +298,23 @@ export function completeArgs(
   commands: Record<string, CompletionCommand>,
   args: readonly string[],
 ): CompletionAnswer {
-  const cur = args[args.length - 1] ?? '';
+  let cur = args[args.length - 1] ?? '';
   const before = args.slice(0, -1);
   const names = Object.keys(commands).sort();
   const command = before.find((word) => Object.hasOwn(commands, word));
   if (command === undefined) return answer({ kind: 'words', words: [...names, '--version', '--help'] }, cur);
   const spec = commands[command] as CompletionCommand;
-  const prev = before[before.length - 1] ?? '';
+  let prev = before[before.length - 1] ?? '';
+  // --flag=value: the value is completed, and the answers keep the `--flag=` they replace.
+  const assigned = /^(--[^=]+)=(.*)$/s.exec(cur);
+  if (assigned) {
+    prev = assigned[1] as string;
+    cur = assigned[2] as string;
+    const flag = Object.entries(spec.flags).find(([name]) => prev === `--${name}`);
+    if (!flag || flag[1].type !== 'option') return answer({ kind: 'nothing' }, cur);
+    const value = answer(valueKind(command, flag[0], flag[1]), cur);
+    return { ...value, words: value.words.map((word) => `${prev}=${word}`), assigned: `${prev}=` };
+  }
   const flagged = Object.entries(spec.flags).find(
     ([name, flag]) => prev === `--${name}` || (flag.char !== undefined && prev === `-${flag.char}`),
   );
@@ -304,12 +346,22 @@ export function kubectlScope(args: readonly string[]): {
   kubeconfig?: string;
 } {
   const scope: { namespace?: string; context?: string; kubeconfig?: string } = {};
+  const keys: Record<string, 'namespace' | 'context' | 'kubeconfig'> = {
+    '-n': 'namespace',
+    '--namespace': 'namespace',
+    '-c': 'context',
+    '--context': 'context',
+    '--kubeconfig': 'kubeconfig',
+  };
+  // The last word is the one being typed: no value is taken from it.
   for (let i = 0; i < args.length - 1; i++) {
-    const word = args[i];
-    const value = args[i + 1] as string;
-    if (word === '-n' || word === '--namespace') scope.namespace = value;
-    else if (word === '-c' || word === '--context') scope.context = value;
-    else if (word === '--kubeconfig') scope.kubeconfig = value;
+    const word = args[i] as string;
+    const eq = word.indexOf('=');
+    const flag = eq > 0 ? word.slice(0, eq) : word;
+    const key = Object.hasOwn(keys, flag) ? keys[flag] : undefined;
+    if (key === undefined) continue;
+    if (eq > 0) scope[key] = word.slice(eq + 1);
+    else if (i + 1 < args.length - 1) scope[key] = args[i + 1] as string;
   }
   return scope;
 }

@@ -573,6 +573,8 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
       const owner = taskRuns.find((candidate) => candidate.name === taskRun);
       // Content of a TaskRun that --task filtered out is not "unreported": it is just not shown.
       if (!owner && taskRun && input.taskRuns.some((candidate) => candidate.name === taskRun)) continue;
+      // Shown for one TaskRun, the root still holds its siblings' content: out of view, not unreported.
+      if (!owner && input.run.kind === 'TaskRun') continue;
       if (owner) {
         node.usable = owner.outcome === 'Succeeded';
         node.producers = [...node.producers];

@@ -377,4 +377,29 @@ describe('show offline on the shipped example', () => {
     expect(artifact(tree, 'test', 'screenshots').state).toBe('dangling');
     expect(artifact(tree, 'clone', 'SOURCE_ARTIFACT').state).toBe('present');
   });
+
+  it("shows one TaskRun without taking its siblings' content for unreported", async () => {
+    const result = await tkn(
+      [
+        'show',
+        'taskrun/build-app-x7k2-test',
+        '--from-file',
+        join(root, 'examples/run.yaml'),
+        '--oci-layout',
+        join(root, 'examples/layout'),
+        '-o',
+        'json',
+      ],
+      { KUBECONFIG: '/nonexistent' },
+    );
+    expect(result.code).toBe(0);
+    const tree = JSON.parse(result.stdout) as ArtifactTree;
+    expect(tree.taskRuns.map((t) => t.name)).toEqual(['build-app-x7k2-test']);
+    expect(tree.unreported).toEqual([]);
+    // Only the test task's own problems: its dangling screenshots and its unreported logs.
+    expect(tree.problems.map((p) => `${p.kind} ${p.taskRun}/${p.artifact}`).sort()).toEqual([
+      'dangling test/screenshots',
+      'unreported test/logs',
+    ]);
+  });
 });

@@ -25,9 +25,10 @@ writeFileSync(
   [
     '#!/bin/sh',
     'case "$*" in',
-    '  "get pipelineruns.tekton.dev -n ci -o name") printf "pipelinerun.tekton.dev/build-app-x7k2\\npipelinerun.tekton.dev/build-app-q9z1\\n" ;;',
+    '  "get pipelineruns.tekton.dev -o name -n ci") printf "pipelinerun.tekton.dev/build-app-x7k2\\npipelinerun.tekton.dev/build-app-q9z1\\n" ;;',
     '  "get pipelineruns.tekton.dev -o name") printf "pipelinerun.tekton.dev/default-run\\n" ;;',
-    '  "get pipelineruns.tekton.dev -n ci -o name --context prod") printf "pipelinerun.tekton.dev/prod-run\\n" ;;',
+    '  "--context prod get pipelineruns.tekton.dev -o name -n ci") printf "pipelinerun.tekton.dev/prod-run\\n" ;;',
+    '  "--kubeconfig /k config get-contexts -o name") printf "prod\\nstaging\\n" ;;',
     '  "get namespaces -o name") printf "namespace/ci\\nnamespace/default\\n" ;;',
     'esac',
     '',
@@ -113,6 +114,28 @@ describe('completion', () => {
     expect(complete('tkn-artifacts', 'pull', '--context', 'prod', '-n', 'ci', '')).toEqual(['prod-run']);
     expect(complete('tkn-artifacts', 'pull', '-n', '')).toEqual(['ci', 'default']);
     expect(complete('tkn-artifacts', 'validate', 'examples/run.y')).toEqual(['examples/run.yaml']);
+    // The contexts of the kubeconfig named.
+    expect(complete('tkn-artifacts', 'show', '--kubeconfig', '/k', '--context', '')).toEqual([
+      'prod',
+      'staging',
+    ]);
+  });
+
+  it('completes --flag=value as bash splits it, and reads flags written that way', () => {
+    // bash hands `--output=` over as three words: the flag, "=", and what follows.
+    expect(complete('tkn-artifacts', 'show', '--output', '=', '')).toEqual([
+      'tree',
+      'table',
+      'json',
+      'yaml',
+      'name',
+    ]);
+    expect(complete('tkn-artifacts', 'validate', '--fail-on', '=', 'w')).toEqual(['warning']);
+    expect(complete('tkn-artifacts', 'show', '--namespace', '=', 'ci', 'build-app-x')).toEqual([
+      'build-app-x7k2',
+    ]);
+    // Unsplit (COMP_WORDBREAKS without "="), the answers keep their --flag=.
+    expect(complete('tkn-artifacts', 'pull', '--format=j')).toEqual(['--format=json']);
   });
 });
 
@@ -139,6 +162,17 @@ describe('completion for kubectl (cobra __complete)', () => {
     });
     // A boolean flag takes no value: what follows it is an argument again.
     expect(completeArgs(visible, ['show', '--strict', ''])).toMatchObject({ lookup: 'runs' });
+    // --flag=value, as kubectl passes it on: answers keep the --flag= they replace.
+    expect(completeArgs(visible, ['show', '--output=j'])).toMatchObject({
+      words: ['--output=json'],
+      directive: 4,
+    });
+    expect(completeArgs(visible, ['show', '--pipelinerun=b'])).toMatchObject({
+      lookup: 'runs',
+      prefix: 'b',
+      assigned: '--pipelinerun=',
+    });
+    expect(completeArgs(visible, ['show', '--strict=t'])).toMatchObject({ words: [], directive: 4 });
     expect(formatCobraCompletion(['a', 'b'], 4)).toBe('a\nb\n:4\n');
   });
 
@@ -162,6 +196,23 @@ describe('completion for kubectl (cobra __complete)', () => {
       '/k',
     ]);
     expect(lookupCommand('contexts', ['pull', '-c', ''])).toEqual(['config', 'get-contexts', '-o', 'name']);
+    // --flag=value, and nothing taken from the word being typed.
+    expect(lookupCommand('runs', ['show', '--namespace=ci', '--context=prod', 'b'])).toEqual([
+      'get',
+      'pipelineruns.tekton.dev',
+      '-n',
+      'ci',
+      '-o',
+      'name',
+      '--context',
+      'prod',
+    ]);
+    expect(lookupCommand('runs', ['show', '-n', ''])).toEqual([
+      'get',
+      'pipelineruns.tekton.dev',
+      '-o',
+      'name',
+    ]);
   });
 
   it('the hidden __complete command is left out of the scripts', () => {
