@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // A ceiling, not a measure: the first test to load @kubernetes/client-node compiles it
+          // (1-2 s alone, several times that beside the other worker on 2 cores).
+          testTimeout: 30_000,
         },
       },
       {

@@ -23,6 +23,8 @@ export const ExitCode = {
   unsupported: 8,
   /** Anything else: a bug or an unexpected failure. */
   internal: 70,
+  /** Stopped by SIGINT or SIGTERM (128 + 2, as shells report Ctrl-C); pull keeps nothing partial. */
+  interrupted: 130,
 } as const;
 
 export type ExitCodeName = keyof typeof ExitCode;

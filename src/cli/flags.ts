@@ -43,7 +43,7 @@ export const registryFlags = {
   }),
   'registry-config': Flags.string({
     description:
-      'path to a Docker config.json with registry credentials (default: $DOCKER_CONFIG/config.json)',
+      'path to a Docker config.json with registry credentials (default: $REGISTRY_AUTH_FILE, then $DOCKER_CONFIG/config.json or ~/.docker/config.json, then containers auth.json)',
     helpGroup: 'REGISTRY',
   }),
   concurrency: Flags.integer({

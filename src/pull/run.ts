@@ -246,7 +246,7 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
   } catch (error) {
     if (controller.signal.reason instanceof Interrupted) {
       io.stderr.write(`Interrupted: the pull stopped; nothing partial was kept.\n`);
-      return 130;
+      return ExitCode.interrupted;
     }
     throw error;
   } finally {

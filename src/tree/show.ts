@@ -167,7 +167,7 @@ export type Resolved = { kind: 'tree'; tree: ArtifactTree } | { kind: 'explanati
 export async function runShow(options: ShowOptions): Promise<number> {
   const resolved = await resolveRun(options);
   if (resolved.kind === 'explanation') {
-    process.stdout.write(resolved.text);
+    process.stdout.write(resolved.text.endsWith('\n') ? resolved.text : `${resolved.text}\n`);
     return ExitCode.ok;
   }
   await printTree(resolved.tree, options.print);
