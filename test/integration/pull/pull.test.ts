@@ -21,31 +21,16 @@ import { pushScenario, writeRunExport, type Scenario } from '../../support/scena
 import { listTree, tarOf, tgzOf, zeroBomb, type TestEntry } from '../../unit/pull/archives.js';
 import type { PullReport } from '../../../src/pull/report.js';
 import { startFaultyProxy, type FaultyProxy } from './proxy.js';
+import { runCli, type CliResult } from '../../support/cli.js';
 
 const exec = promisify(execFile);
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const cli = join(root, 'bin', 'tkn-artifacts');
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 const cliEnv = { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent' };
 
-async function tkn(args: string[], options: { cwd?: string } = {}): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await exec(cli, args, {
-      env: cliEnv,
-      maxBuffer: 64 * 1024 * 1024,
-      ...(options.cwd ? { cwd: options.cwd } : {}),
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+function tkn(args: string[], options: { cwd?: string } = {}): Promise<CliResult> {
+  return runCli(args, { env: { KUBECONFIG: '/nonexistent' }, ...options });
 }
 
 async function sha256File(path: string): Promise<string> {

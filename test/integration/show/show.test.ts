@@ -4,35 +4,17 @@
  * the sha256-<hex> tag schema on distribution 2.8) and stored in the real kube-apiserver, with
  * status written through the status subresource as Tekton's controller writes it.
  */
-import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kubeApply, kubeRequest, testEnv, type KubeObject, type TestEnv } from '../../env/context.js';
+import { runCli, type CliResult } from '../../support/cli.js';
 import { pushScenario, type Scenario } from '../../support/scenario.js';
 import type { ArtifactNode, ArtifactTree } from '../../../src/tree/model.js';
 
-const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..', '..', '..');
-const cli = join(root, 'bin', 'tkn-artifacts');
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function tkn(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(cli, args, {
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      maxBuffer: 32 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+function tkn(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runCli(args, { env });
 }
 
 /** Creates the object, then writes its status through /status, as the Tekton controller does. */

@@ -5,41 +5,23 @@
  * --tekton-namespace pointing at a private "Tekton" namespace, so no other test's ConfigMaps
  * are involved.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kubeApply, kubeRequest, testEnv, type KubeObject, type TestEnv } from '../../env/context.js';
 import { toVirtualFile } from '../../../src/validate/cluster.js';
 import type { ValidationReport } from '../../../src/validate/report.js';
+import { runCli, type CliResult } from '../../support/cli.js';
 
-const execFileAsync = promisify(execFile);
 const root = resolve(import.meta.dirname, '..', '..', '..');
 // TKN_ARTIFACTS_BIN: run another build of the CLI (e.g. an installed one) through the same tests.
 const cli = process.env['TKN_ARTIFACTS_BIN'] ?? join(root, 'bin', 'tkn-artifacts');
 const fixtures = join(root, 'test', 'fixtures', 'validate', 'cluster');
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function tkn(args: string[]): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await execFileAsync(cli, args, {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: '1' },
-      maxBuffer: 32 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+function tkn(args: string[]): Promise<CliResult> {
+  return runCli(args, { cwd: root, bin: cli });
 }
 
 function report(r: CliResult): ValidationReport {
