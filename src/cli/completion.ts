@@ -93,12 +93,13 @@ function valueArms(command: string, spec: CompletionCommand): string[] {
   return [...arms].map(([reply, patterns]) => `    ${patterns.join('|')}) ${reply}; return 0 ;;`);
 }
 
-function flagWords(spec: CompletionCommand): string {
+/** Every way to write a flag of the command, `--help` included, sorted: what `-<TAB>` offers. */
+function flagSpellings(spec: CompletionCommand): string[] {
   const all = Object.entries(spec.flags).flatMap(([name, flag]) => [
     `--${name}`,
     ...(flag.char ? [`-${flag.char}`] : []),
   ]);
-  return words([...all, '--help'].sort());
+  return [...all, '--help'].sort();
 }
 
 /** The bash completion script (zsh loads the same through bashcompinit). */
@@ -199,7 +200,7 @@ export function bashCompletion(commands: Record<string, CompletionCommand>): str
     '    case "$command" in',
     ...names.map(
       (name) =>
-        `      ${name}) COMPREPLY=($(compgen -W "${flagWords(commands[name] as CompletionCommand)}" -- "$cur")) ;;`,
+        `      ${name}) COMPREPLY=($(compgen -W "${words(flagSpellings(commands[name] as CompletionCommand))}" -- "$cur")) ;;`,
     ),
     '    esac',
     '    return',
@@ -320,13 +321,7 @@ export function completeArgs(
   );
   if (flagged && flagged[1].type === 'option' && prev !== command)
     return answer(valueKind(command, flagged[0], flagged[1]), cur);
-  if (cur.startsWith('-')) {
-    const flags = Object.entries(spec.flags).flatMap(([name, flag]) => [
-      `--${name}`,
-      ...(flag.char ? [`-${flag.char}`] : []),
-    ]);
-    return answer({ kind: 'words', words: [...flags, '--help'].sort() }, cur);
-  }
+  if (cur.startsWith('-')) return answer({ kind: 'words', words: flagSpellings(spec) }, cur);
   const kind = spec.args;
   if (Array.isArray(kind)) return answer({ kind: 'words', words: kind }, cur);
   if (kind === 'runs') return answer({ kind: 'runs' }, cur);

@@ -47,16 +47,12 @@ export function parseYaml(file: string, raw: string): ParsedFile {
   // An alias is "*name" after a space, a line start or a flow indicator (`{"a":*b}` included);
   // files without one (nearly all: `$(params.list[*])` is none) skip the alias walk.
   const mayAlias = MAYBE_ALIAS.test(text);
+  const syntaxError = (pos: { line: number; col: number }, text: { message: string; hint: string }) =>
+    errors.push({ ruleId: 'TA001', severity: 'error', file, line: pos.line, column: pos.col, ...text });
   docs.forEach((doc, index) => {
     const error = doc.errors[0];
     if (error) {
-      const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
-      errors.push({
-        ruleId: 'TA001',
-        severity: 'error',
-        file,
-        line: pos.line,
-        column: pos.col,
+      syntaxError(error.linePos?.[0] ?? { line: 1, col: 1 }, {
         message: `invalid YAML: ${firstLine(error.message)}`,
         hint: docs.length > 1 ? `in document ${index + 1} of the file` : 'fix the YAML at this position',
       });
@@ -66,29 +62,14 @@ export function parseYaml(file: string, raw: string): ParsedFile {
     // Before toJS, which would build a value that contains itself from a recursive alias.
     const bad = mayAlias ? badAlias(doc, NODE_TESTS) : undefined;
     if (bad) {
-      const pos = lineCounter.linePos(bad.alias.range?.[0] ?? doc.contents.range[0]);
-      errors.push({
-        ruleId: 'TA001',
-        severity: 'error',
-        file,
-        line: pos.line,
-        column: pos.col,
-        ...badAliasText(bad),
-      });
+      syntaxError(lineCounter.linePos(bad.alias.range?.[0] ?? doc.contents.range[0]), badAliasText(bad));
       return;
     }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
-      const start = doc.contents.range[0];
-      const pos = lineCounter.linePos(start);
-      errors.push({
-        ruleId: 'TA001',
-        severity: 'error',
-        file,
-        line: pos.line,
-        column: pos.col,
+      syntaxError(lineCounter.linePos(doc.contents.range[0]), {
         message: `invalid YAML: ${firstLine((err as Error).message)}`,
         hint: aliasErrorHint(err),
       });
