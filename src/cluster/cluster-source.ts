@@ -23,7 +23,7 @@ import type {
   ServiceAccount,
   TaskRun,
 } from './types.js';
-import { isRecord } from './types.js';
+import { isRecord } from '../json/guards.js';
 
 export interface ClusterOptions {
   /** --kubeconfig */

@@ -15,7 +15,7 @@ import type {
   ServiceAccount,
   TaskRun,
 } from './types.js';
-import { isRecord } from './types.js';
+import { isRecord } from '../json/guards.js';
 
 /** Kinds we keep; everything else in an export (Pods, Events…) is ignored. */
 const KINDS = [

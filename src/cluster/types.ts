@@ -1,3 +1,4 @@
+import { isRecord, list } from '../json/guards.js';
 // Minimal, loosely typed shapes of the Kubernetes and Tekton objects we read.
 //
 // Everything here arrives from the wire or from a user's file, so every field past `metadata.name`
@@ -231,14 +232,6 @@ export const LABEL_MEMBER_OF = 'tekton.dev/memberOf';
 // ---------------------------------------------------------------------------------------------
 // Run-time type guards: the data may be anything.
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function arrayOf(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
 /** Results of a run with the field they were read from, so paths can point at the object as written. */
 export interface ResultsField {
   field: 'status.results' | 'status.taskResults' | 'status.pipelineResults';
@@ -247,7 +240,7 @@ export interface ResultsField {
 
 function collectResults(raw: unknown): Array<{ index: number; result: RunResult }> {
   const out: Array<{ index: number; result: RunResult }> = [];
-  arrayOf(raw).forEach((item, index) => {
+  list(raw).forEach((item, index) => {
     if (isRecord(item) && typeof item.name === 'string') {
       out.push({ index, result: item as unknown as RunResult });
     }
@@ -279,7 +272,7 @@ export function resultsOf(run: TaskRun | PipelineRun): ResultsField {
 
 /** The `Succeeded` condition, if any. */
 export function succeededCondition(obj: { status?: { conditions?: Condition[] } }): Condition | undefined {
-  const conditions = arrayOf(isRecord(obj.status) ? obj.status.conditions : undefined);
+  const conditions = list(isRecord(obj.status) ? obj.status.conditions : undefined);
   for (const c of conditions) {
     if (isRecord(c) && c.type === 'Succeeded' && typeof c.status === 'string')
       return c as unknown as Condition;
@@ -358,8 +351,8 @@ export function pipelineTaskOrder(
   ];
   for (const spec of candidates) {
     if (!isRecord(spec)) continue;
-    const names = (list: unknown): string[] =>
-      arrayOf(list)
+    const names = (tasks: unknown): string[] =>
+      list(tasks)
         .filter(isRecord)
         .map((t) => t.name)
         .filter((n): n is string => typeof n === 'string');

@@ -19,14 +19,17 @@ import {
   type StorageInfo,
   type TaskRunNode,
 } from './model.js';
+import { isNotFound } from '../oci/errors.js';
 import {
-  errorMessage,
-  isNotFound,
-  type ContentStore,
+  EMPTY_JSON,
+  MediaType,
+  effectiveArtifactType,
+  isIndex as isIndexManifest,
+  type Descriptor,
   type FetchedManifest,
-  type StoreDescriptor,
-  type StoreManifest,
-} from './ports.js';
+  type Manifest,
+} from '../oci/types.js';
+import { errorMessage, type ContentStore } from './ports.js';
 
 /** One artifact or result as a TaskRun status reported it (src/formats finds these). */
 export interface ReportedArtifact {
@@ -82,7 +85,7 @@ export interface ResolveInput {
   /** A root given directly (show <reference>). */
   root?: Location;
   store: ContentStore;
-  classify: (manifest: StoreManifest, descriptor: StoreDescriptor) => ManifestClass;
+  classify: (manifest: Manifest, descriptor: Descriptor) => ManifestClass;
   /** Parses an OCI location; undefined when it is not an OCI reference (pkg:, https:, …). Throws on malformed OCI references. */
   parseLocation: (location: string) => Location | undefined;
   filters?: { tasks?: string[]; artifactTypes?: string[] };
@@ -92,31 +95,44 @@ export interface ResolveInput {
    * True for a referrer that another run attached (build-output variant: every run attaches its
    * artifacts to the image it built, and an image can be built by many runs).
    */
-  isForeign?: (descriptor: StoreDescriptor) => boolean;
+  isForeign?: (descriptor: Descriptor) => boolean;
 }
-
-const INDEX_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-]);
 
 function isIndex(fetched: FetchedManifest): boolean {
-  return (
-    INDEX_TYPES.has(fetched.descriptor.mediaType) ||
-    INDEX_TYPES.has(fetched.manifest.mediaType ?? '') ||
-    (fetched.manifest.manifests !== undefined && fetched.manifest.layers === undefined)
-  );
+  return isIndexManifest(fetched.manifest);
 }
 
-function platformName(descriptor: StoreDescriptor): string {
+function platformName(descriptor: Descriptor): string {
   const p = descriptor.platform;
   if (!p) return descriptor.annotations?.['vnd.docker.reference.type'] ?? 'unknown';
   return [p.os ?? '?', p.architecture ?? '?', p.variant].filter(Boolean).join('/');
 }
 
+/** What the layers of a manifest weigh (an index has none). */
+function layersSize(manifest: Manifest): number {
+  return isIndexManifest(manifest) ? 0 : manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
+}
+
+/**
+ * The manifest a referrers listing entry stands for, as far as the listing tells (artifactType and
+ * annotations, which the API copies up): enough to know a TaskRun reference without fetching it.
+ */
+function listedManifest(descriptor: Descriptor): Manifest {
+  return {
+    schemaVersion: 2,
+    mediaType: descriptor.mediaType,
+    ...(descriptor.artifactType ? { artifactType: descriptor.artifactType } : {}),
+    config: { mediaType: MediaType.OciEmpty, digest: EMPTY_JSON.digest, size: EMPTY_JSON.size },
+    layers: [],
+    annotations: descriptor.annotations ?? {},
+  };
+}
+
 function artifactTypeOf(fetched: FetchedManifest): string | undefined {
   return (
-    fetched.manifest.artifactType ?? fetched.descriptor.artifactType ?? fetched.manifest.config?.mediaType
+    fetched.manifest.artifactType ??
+    fetched.descriptor.artifactType ??
+    effectiveArtifactType(fetched.manifest)
   );
 }
 
@@ -125,7 +141,7 @@ class Resolution {
   readonly problems: Problem[] = [];
   readonly reportedDigests = new Set<string>();
   /** Subjects seen on reported artifacts: the way to a root when its tag is unknown. */
-  readonly subjects: { repository: string; subject: StoreDescriptor; from: string }[] = [];
+  readonly subjects: { repository: string; subject: Descriptor; from: string }[] = [];
   referrersMode: StorageInfo['referrers'];
   constructor(readonly input: ResolveInput) {}
 }
@@ -133,13 +149,13 @@ class Resolution {
 async function walkReferrers(
   state: Resolution,
   repository: string,
-  subject: StoreDescriptor,
+  subject: Descriptor,
   depth: number,
   visited: Set<string>,
 ): Promise<ReferrerNode[]> {
   if (depth <= 0) return [];
   const { store, classify } = state.input;
-  let descriptors: StoreDescriptor[];
+  let descriptors: Descriptor[];
   try {
     descriptors = await store.referrers(repository, subject);
     state.referrersMode = store.referrersMode(repository) ?? state.referrersMode;
@@ -313,18 +329,19 @@ async function resolveReported(
     const artifactType = artifactTypeOf(fetched);
     if (artifactType) node.artifactType = artifactType;
     if (isIndex(fetched)) {
-      node.platforms = (fetched.manifest.manifests ?? []).map((child): PlatformNode => ({
-        platform: platformName(child),
-        digest: child.digest,
-        size: child.size,
-        mediaType: child.mediaType,
-      }));
+      node.platforms = (isIndexManifest(fetched.manifest) ? fetched.manifest.manifests : []).map(
+        (child): PlatformNode => ({
+          platform: platformName(child),
+          digest: child.digest,
+          size: child.size,
+          mediaType: child.mediaType,
+        }),
+      );
       node.size = fetched.descriptor.size + node.platforms.reduce((sum, p) => sum + p.size, 0);
     } else {
       const classified = classify(fetched.manifest, fetched.descriptor);
       node.files = classified.files;
-      node.size =
-        fetched.descriptor.size + (fetched.manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0);
+      node.size = fetched.descriptor.size + layersSize(fetched.manifest);
       if (classified.buildOutput) node.buildOutput = true;
     }
     if (fetched.manifest.subject) {
@@ -411,7 +428,7 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
   }
   // A root is also reachable through the subject of any reported artifact: artifact → TaskRun reference → root.
   for (const { repository: repo, subject, from } of state.subjects) {
-    let current: StoreDescriptor | undefined = subject;
+    let current: Descriptor | undefined = subject;
     for (let hops = 0; current && hops < 3; hops++) {
       try {
         const fetched = await store.fetchManifest(repo, current.digest);
@@ -437,12 +454,12 @@ async function registryArtifacts(
   const visited = new Set<string>([found.fetched.descriptor.digest]);
 
   const visit = async (
-    subject: StoreDescriptor,
+    subject: Descriptor,
     taskRunHint: string | undefined,
     depth: number,
   ): Promise<void> => {
     if (depth > 3) return;
-    let referrers: StoreDescriptor[];
+    let referrers: Descriptor[];
     try {
       referrers = await store.referrers(found.repository, subject);
       state.referrersMode = store.referrersMode(found.repository) ?? state.referrersMode;
@@ -461,14 +478,7 @@ async function registryArtifacts(
         if (state.reportedDigests.has(descriptor.digest)) return;
         // The listing carries artifactType and annotations: a TaskRun reference is known without a fetch.
         if (descriptor.artifactType) {
-          const listed = classify(
-            {
-              mediaType: descriptor.mediaType,
-              artifactType: descriptor.artifactType,
-              annotations: descriptor.annotations ?? {},
-            },
-            descriptor,
-          );
+          const listed = classify(listedManifest(descriptor), descriptor);
           if (listed.role === 'taskrun-reference' && listed.taskRun) {
             await visit(descriptor, listed.taskRun, depth + 1);
             return;
@@ -502,9 +512,7 @@ async function registryArtifacts(
           reference: store.referenceOf(found.repository, descriptor.digest),
           digest: descriptor.digest,
           digestRefersTo: 'manifest',
-          size:
-            fetched.descriptor.size +
-            (fetched.manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0),
+          size: fetched.descriptor.size + layersSize(fetched.manifest),
           mediaType: fetched.descriptor.mediaType,
           state: 'present',
           usable: false,

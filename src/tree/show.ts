@@ -16,7 +16,7 @@ import {
   type ReportedArtifact,
   type TaskRunView,
 } from './resolve.js';
-import type { StoreDescriptor, StoreManifest } from './ports.js';
+import type { Descriptor, Manifest } from '../oci/types.js';
 import { openStore, type RegistryOptions } from './targets.js';
 
 export interface ShowOptions {
@@ -126,9 +126,7 @@ function toReported(ref: import('../formats/refs.js').ArtifactRef): ReportedArti
 }
 
 /** The Tekton meaning of a manifest, for the resolver. */
-async function classifier(): Promise<
-  (manifest: StoreManifest, descriptor: StoreDescriptor) => ManifestClass
-> {
+async function classifier(): Promise<(manifest: Manifest, descriptor: Descriptor) => ManifestClass> {
   const { classifyManifest } = await import('../formats/manifest.js');
   return (manifest, descriptor) => {
     const c = classifyManifest(manifest, {
@@ -347,7 +345,7 @@ export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>)
   const { referrerBelongsToRun, ANNOTATION_PIPELINERUN } = await import('../formats/index.js');
   const runName = pipelineRun?.metadata.name;
   const isForeign = runName
-    ? (descriptor: StoreDescriptor) =>
+    ? (descriptor: Descriptor) =>
         descriptor.annotations?.[ANNOTATION_PIPELINERUN] !== undefined &&
         !referrerBelongsToRun(descriptor, { pipelineRun: runName, namespace })
     : undefined;

@@ -8,18 +8,16 @@
 
 import type { ConfigSnapshot } from '../config.js';
 import { formatBytes } from '../sizes.js';
-import { isRecord } from '../resources.js';
 import {
   ANNOTATION_IMAGE_COUNT,
-  list,
   resultDecls,
   resultsWrittenBy,
   steps,
-  str,
   type ResultDecl,
   type TaskSpecView,
 } from '../spec.js';
 import type { RawFinding } from '../types.js';
+import { isRecord, list, str } from '../../json/guards.js';
 
 export const TERMINATION_MESSAGE_PER_STEP = 4096;
 export const TERMINATION_MESSAGE_PER_TASKRUN = 12288;
