@@ -7,7 +7,7 @@
 // are stored) must stay under the 1.5 MiB object size limit.
 
 import type { ConfigSnapshot } from '../config.js';
-import { formatBytes } from '../sizes.js';
+import { formatBytes } from '../../units/sizes.js';
 import {
   ANNOTATION_IMAGE_COUNT,
   resultDecls,
