@@ -6,7 +6,7 @@
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { CliError } from '../cli/errors.js';
-import { ExitCode, type ExitCodeName } from '../cli/exit-codes.js';
+import { ExitCode } from '../cli/exit-codes.js';
 import type { ArtifactTree } from '../tree/model.js';
 import type { ShowOptions } from '../tree/show.js';
 import type { RegistryOptions } from '../tree/targets.js';
@@ -14,7 +14,7 @@ import type { ExtractLimits } from './limits.js';
 import { planPull } from './plan.js';
 import { ProgressTracker } from './progress.js';
 import { PULL_API_VERSION, formatReportText, type PullReport, type PulledFile } from './report.js';
-import { selectArtifacts, type Selection, type SkippedArtifact } from './select.js';
+import { selectArtifacts, type Selection } from './select.js';
 import { trackPlan, transferAll, transferToStdout, type BlobTarget } from './transfer.js';
 
 export interface PullOptions {
@@ -75,16 +75,6 @@ export function validatePullOptions(options: PullOptions): void {
   if (options.output === '') throw usage('-o needs a directory (or - for stdout)');
 }
 
-/** The exit code for a named artifact that cannot be pulled. */
-function refusalExit(skipped: SkippedArtifact): ExitCodeName {
-  if (skipped.state === 'dangling') return 'notFound';
-  if (skipped.state === 'error') {
-    // The tree keeps only the message of a resolution failure; its wording says which kind it was.
-    return /denied|unauthori[sz]ed|forbidden|\b40[13]\b/i.test(skipped.reason) ? 'forbidden' : 'unreachable';
-  }
-  return 'unsupported';
-}
-
 function artifactLabel(entry: { task?: string; artifact: string }): string {
   return entry.task === undefined ? entry.artifact : `${entry.task}/${entry.artifact}`;
 }
@@ -107,7 +97,7 @@ function checkSelection(selection: Selection, tree: ArtifactTree | undefined): v
   }
   const refused = selection.refused[0];
   if (refused) {
-    throw new CliError(`${artifactLabel(refused)} cannot be pulled: ${refused.reason}`, refusalExit(refused));
+    throw new CliError(`${artifactLabel(refused)} cannot be pulled: ${refused.reason}`, refused.kind);
   }
 }
 

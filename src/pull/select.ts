@@ -2,6 +2,7 @@
  * Which artifacts of a resolved tree pull fetches, and why the others are left. Pure: it reads
  * the ArtifactTree show resolved and decides; nothing here talks to a registry.
  */
+import type { ErrorKind } from '../cli/exit-codes.js';
 import type { ArtifactNode, ArtifactTree, TaskRunNode } from '../tree/model.js';
 
 export interface SelectOptions {
@@ -23,6 +24,18 @@ export interface Candidate {
   named: boolean;
 }
 
+/** A named artifact pull cannot deliver, with the kind of failure the exit code reports. */
+export interface RefusedArtifact extends SkippedArtifact {
+  kind: ErrorKind;
+}
+
+/** Why a node cannot be pulled, as an exit code names it. */
+function refusalKind(node: ArtifactNode): ErrorKind {
+  if (node.state === 'dangling') return 'notFound';
+  if (node.state === 'error') return node.failure?.kind ?? 'internal';
+  return 'unsupported';
+}
+
 export interface SkippedArtifact {
   task?: string;
   artifact: string;
@@ -37,7 +50,7 @@ export interface Selection {
   selected: Candidate[];
   skipped: SkippedArtifact[];
   /** Named artifacts that cannot be pulled (dangling, external, …): the command fails on these. */
-  refused: SkippedArtifact[];
+  refused: RefusedArtifact[];
   /** --artifact values that matched nothing. */
   unmatched: string[];
 }
@@ -133,7 +146,8 @@ export function selectFrom(
     }
     const reason = unpullableReason(node);
     if (reason) {
-      (named.length > 0 ? result.refused : result.skipped).push(skip(node.state, reason));
+      if (named.length > 0) result.refused.push({ ...skip(node.state, reason), kind: refusalKind(node) });
+      else result.skipped.push(skip(node.state, reason));
       continue;
     }
     // Two artifacts of one task with the same name would write to the same directory.

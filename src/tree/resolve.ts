@@ -19,6 +19,7 @@ import {
   type StorageInfo,
   type TaskRunNode,
 } from './model.js';
+import { failNode, typedFailure } from '../cli/errors.js';
 import { isNotFound } from '../oci/errors.js';
 import {
   EMPTY_JSON,
@@ -195,7 +196,7 @@ async function walkReferrers(
           }
           node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
         } catch (error) {
-          node.error = errorMessage(error);
+          failNode(node, typedFailure(error));
         }
         return node;
       }),
@@ -255,8 +256,10 @@ async function resolveReported(
       node.usable = succeeded;
     } else {
       node.state = 'error';
-      node.error = 'reported with neither a location nor an inline value';
-      problem('malformed', node.error);
+      problem(
+        'malformed',
+        failNode(node, { kind: 'usage', message: 'reported with neither a location nor an inline value' }),
+      );
     }
     return node;
   }
@@ -266,8 +269,7 @@ async function resolveReported(
     location = parseLocation(reported.location);
   } catch (error) {
     node.state = 'error';
-    node.error = errorMessage(error);
-    problem('malformed', `${reported.location}: ${node.error}`);
+    problem('malformed', `${reported.location}: ${failNode(node, typedFailure(error))}`);
     return node;
   }
   if (!location) {
@@ -305,8 +307,8 @@ async function resolveReported(
       const size = await store.blobSize(location.repository, digest);
       if (size === undefined) {
         node.state = 'dangling';
-        node.error = `${location.repository} has no blob ${digest}`;
-        problem('dangling', node.error);
+        const message = `${location.repository} has no blob ${digest}`;
+        problem('dangling', failNode(node, { kind: 'notFound', code: 'BLOB_UNKNOWN', message }));
         return node;
       }
       if (reported.size !== undefined && reported.size !== size) {
@@ -364,12 +366,11 @@ async function resolveReported(
   } catch (error) {
     if (isNotFound(error)) {
       node.state = 'dangling';
-      node.error = `${location.repository} has no ${digest ? `manifest ${digest}` : `tag ${location.tag ?? 'latest'}`}`;
-      problem('dangling', node.error);
+      const message = `${location.repository} has no ${digest ? `manifest ${digest}` : `tag ${location.tag ?? 'latest'}`}`;
+      problem('dangling', failNode(node, { ...typedFailure(error), message }));
     } else {
       node.state = 'error';
-      node.error = errorMessage(error);
-      problem('fetch-error', node.error);
+      problem('fetch-error', failNode(node, typedFailure(error)));
     }
     return node;
   }

@@ -255,7 +255,7 @@ export async function findCredential(
 }
 
 export interface DefaultStoresOptions {
-  /** Explicit `--username/--password` (or token) flags; they come first. */
+  /** A credential given explicitly (library callers; no command has such flags); it comes first. */
   explicit?: { credential: Credential; registry?: string };
   /** Decoded `.dockerconfigjson` of a pull Secret, from the cluster layer. */
   dockerConfigJson?: string[];

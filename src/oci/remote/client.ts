@@ -517,8 +517,8 @@ export class RegistryClient {
             errors: errs,
             hint: rejected
               ? found
-                ? `The credentials from ${found.source} were rejected; log in again (oras login / docker login ${this.registry}) or pass --username/--password.`
-                : `Anonymous access was refused; log in (oras login / docker login ${this.registry}) or pass --username/--password.`
+                ? `The credentials from ${found.source} were rejected; log in again (docker login ${this.registry}, or a credential helper), or pass --registry-config with a config that holds them.`
+                : `Anonymous access was refused; log in (docker login ${this.registry}, or a credential helper), or pass --registry-config with a config that holds them.`
               : 'The token service failed; retry later.',
           },
         );
@@ -769,8 +769,8 @@ export class RegistryClient {
       case 'UNAUTHORIZED': {
         const found = source ?? (await this.lookupCredential(req.repository).catch(() => undefined))?.source;
         return found
-          ? `The credentials from ${found} were rejected by ${this.registry}; log in again (oras login / docker login ${this.registry}) or pass --username/--password.`
-          : `${this.registry} needs credentials; log in (oras login / docker login ${this.registry}), pass --username/--password, or point REGISTRY_AUTH_FILE/DOCKER_CONFIG at a config holding them.`;
+          ? `The credentials from ${found} were rejected by ${this.registry}; log in again (docker login ${this.registry}, or a credential helper), or pass --registry-config with a config that holds them.`
+          : `${this.registry} needs credentials; log in (docker login ${this.registry}, or a credential helper), or pass --registry-config with a Docker config that holds them.`;
       }
       case 'DENIED':
         return `The credentials do not allow ${req.method === 'DELETE' ? 'deleting' : req.method === 'GET' || req.method === 'HEAD' ? 'reading' : 'writing'} in ${repo}; ask for access.`;
