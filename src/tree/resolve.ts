@@ -69,6 +69,20 @@ export interface ManifestClass {
   files: FileEntry[];
 }
 
+/** How far resolution walks: each level costs registry requests, so the caller decides. */
+export interface Reach {
+  /** Levels of referrers to follow below each artifact (0: none; cycle-safe regardless). */
+  referrers: number;
+  /**
+   * Walk the run's root for stored content: artifacts no status names (unreported) and, for a
+   * root given by reference, the whole run. Off, only what the statuses name is read.
+   */
+  root: boolean;
+}
+
+/** What show prints without --depth. */
+export const FULL_REACH: Reach = { referrers: 4, root: true };
+
 /** An OCI location split into where to look and what to look for. */
 export interface Location {
   repository: string;
@@ -90,13 +104,17 @@ export interface ResolveInput {
   /** Parses an OCI location; undefined when it is not an OCI reference (pkg:, https:, …). Throws on malformed OCI references. */
   parseLocation: (location: string) => Location | undefined;
   filters?: { tasks?: string[]; artifactTypes?: string[] };
-  /** How many levels of referrers to follow below an artifact (cycle-safe regardless). */
-  referrerDepth?: number;
+  /** How far to walk; the caller asks only for what it uses. Default: everything show prints. */
+  reach?: Reach;
   /**
    * True for a referrer that another run attached (build-output variant: every run attaches its
    * artifacts to the image it built, and an image can be built by many runs).
    */
   isForeign?: (descriptor: Descriptor) => boolean;
+}
+
+function reachOf(state: Resolution): Reach {
+  return state.input.reach ?? FULL_REACH;
 }
 
 function isIndex(fetched: FetchedManifest): boolean {
@@ -359,7 +377,7 @@ async function resolveReported(
       state,
       location.repository,
       fetched.descriptor,
-      state.input.referrerDepth ?? 4,
+      reachOf(state).referrers,
       new Set([fetched.descriptor.digest]),
     );
     return node;
@@ -523,7 +541,7 @@ async function registryArtifacts(
             state,
             found.repository,
             fetched.descriptor,
-            (state.input.referrerDepth ?? 4) - 1,
+            reachOf(state).referrers - 1,
             new Set(visited),
           ),
         };
@@ -570,7 +588,7 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
   const storage: StorageInfo = {};
   if (input.repository) storage.repository = input.repository;
   const unreported: ArtifactNode[] = [];
-  const root = await findRoot(state);
+  const root = reachOf(state).root || input.run.kind === 'Artifact' ? await findRoot(state) : undefined;
   if (root) {
     storage.root = {
       reference: input.store.referenceOf(root.repository, root.fetched.descriptor.digest),

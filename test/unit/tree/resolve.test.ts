@@ -435,7 +435,7 @@ describe('resolveTree', () => {
             reported: [reported('a', { location: `reg.test/r@${a.digest}` })],
           },
         ],
-        { referrerDepth: 50 },
+        { reach: { referrers: 50, root: true } },
       ),
     );
     const node = tree.taskRuns[0]!.artifacts[0]!;
