@@ -1,78 +1,11 @@
-// Small loopback servers for the cases a real registry will not produce: a registry that lies,
-// a redirector on another loopback address, a token issuer; and a private distribution 2.8 with
-// a config of our choosing (token auth, deletes disabled).
+// A private distribution 2.8 with a config of our choosing (token auth, deletes disabled), and
+// the token issuer it trusts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-
-export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => unknown;
-
-export interface TestServer {
-  host: string; // address:port
-  url: string;
-  requests: { method: string; url: string; headers: http.IncomingHttpHeaders }[];
-  handler: Handler;
-  close(): Promise<void>;
-}
-
-export async function startServer(
-  address = '127.0.0.1',
-  handler: Handler = (_q, r) => r.writeHead(404).end(),
-): Promise<TestServer> {
-  const state: TestServer = {
-    host: '',
-    url: '',
-    requests: [],
-    handler,
-    close: async () => undefined,
-  };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-      Promise.resolve(state.handler(req, res, Buffer.concat(chunks))).catch((err: unknown) => {
-        res.writeHead(500).end(String(err));
-      });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, address, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  state.host = `${address}:${port}`;
-  state.url = `http://${state.host}`;
-  state.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return state;
-}
-
-export function json(
-  res: http.ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const bytes = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': String(bytes.length),
-    ...headers,
-  });
-  res.end(bytes);
-}
-
-export function registryError(res: http.ServerResponse, status: number, code: string, message: string): void {
-  json(res, status, { errors: [{ code, message }] });
-}
+import { json, startServer, type TestServer } from '../../support/http-server.js';
 
 // ---- a private distribution 2.8 ------------------------------------------------------------------
 
