@@ -20,14 +20,8 @@ import {
   type Descriptor,
   type ImageManifest,
 } from '../../../src/oci/index.js';
-import {
-  startDistribution,
-  startServer,
-  startTokenIssuer,
-  type Distribution,
-  type TestServer,
-  type TokenIssuer,
-} from './servers.js';
+import { startServer, type TestServer } from '../../support/http-server.js';
+import { startDistribution, startTokenIssuer, type Distribution, type TokenIssuer } from './servers.js';
 
 let env: TestEnv;
 beforeAll(() => {
