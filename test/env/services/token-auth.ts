@@ -1,86 +1,11 @@
-// A private distribution 2.8 with a config of our choosing (token auth, deletes disabled), and
-// the token issuer it trusts.
-import { spawn, type ChildProcess } from 'node:child_process';
+// A token service for distribution's `auth: token`, in the test process: it checks Basic
+// credentials or an identity (refresh) token and signs ES256 JWTs with a certificate the registry
+// trusts. Started by the tests that need it, beside a distribution (distribution.ts, extraConfig).
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { json, startServer, type TestServer } from '../../support/http-server.js';
-
-// ---- a private distribution 2.8 ------------------------------------------------------------------
-
-export interface Distribution {
-  host: string;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const s = await startServer();
-  const port = Number(s.host.split(':')[1]);
-  await s.close();
-  return port;
-}
-
-/** Starts /usr/bin/docker-registry with `extraConfig` appended (auth, delete settings). */
-export async function startDistribution(
-  dir: string,
-  extraConfig: string,
-  deleteEnabled = true,
-): Promise<Distribution> {
-  mkdirSync(path.join(dir, 'data'), { recursive: true });
-  const port = await freePort();
-  const host = `127.0.0.1:${port}`;
-  const config = path.join(dir, 'config.yml');
-  writeFileSync(
-    config,
-    `version: 0.1
-log:
-  level: info
-storage:
-  filesystem:
-    rootdirectory: ${path.join(dir, 'data')}
-  delete:
-    enabled: ${deleteEnabled}
-  maintenance:
-    uploadpurging:
-      enabled: false
-http:
-  addr: ${host}
-${extraConfig}`,
-  );
-  const log = path.join(dir, 'registry.log');
-  const out = (await import('node:fs')).openSync(log, 'a');
-  const proc: ChildProcess = spawn('/usr/bin/docker-registry', ['serve', config], {
-    stdio: ['ignore', out, out],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-  });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (proc.exitCode !== null)
-      throw new Error(`distribution exited: ${readFileSync(log, 'utf8').slice(-2000)}`);
-    const ok = await fetch(`http://${host}/v2/`).then(
-      (r) => r.status === 200 || r.status === 401,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error(`distribution did not start: ${readFileSync(log, 'utf8').slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    host,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-      }),
-  };
-}
-
-// ---- a token issuer (distribution's token auth) ------------------------------------------------------
 
 export interface TokenIssuer {
   server: TestServer;
