@@ -20,6 +20,7 @@ import {
   basicAuth,
   buildTokenRequest,
   parseTokenResponse,
+  type TokenRequest,
   type TokenResponse,
 } from '../auth/token.js';
 import { OciError, describeRegistryErrors, parseRegistryErrors } from '../errors.js';
@@ -156,8 +157,14 @@ export class Authenticator {
         },
       );
     }
+    const res = await this.sendTokenRequest(request, signal);
+    return this.readTokenAnswer(res, request.url.origin, scopes, found);
+  }
+
+  /** The token request, through the one retry loop (token services fail transiently too). */
+  private sendTokenRequest(request: TokenRequest, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
     const origin = request.url.origin;
-    const res = await withRetries<Dispatcher.ResponseData>(
+    return withRetries<Dispatcher.ResponseData>(
       async () => {
         let r: Dispatcher.ResponseData;
         try {
@@ -195,6 +202,15 @@ export class Authenticator {
         sleep: (ms) => this.options.sleep(ms, signal),
       },
     );
+  }
+
+  /** The token from a 200 (its body read under the cap), or an error saying why there is none. */
+  private async readTokenAnswer(
+    res: Dispatcher.ResponseData,
+    origin: string,
+    scopes: string[],
+    found: FoundCredential | undefined,
+  ): Promise<TokenResponse> {
     const length = firstHeader(res.headers, 'content-length');
     if (res.statusCode !== 200) {
       const text = await readCapped(res.body, length, TOKEN_ERROR_BODY_LIMIT, 'token error').catch(
