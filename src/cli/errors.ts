@@ -41,6 +41,9 @@ const OCI_KINDS: Record<OciErrorCode, ErrorKind> = {
   DIGEST_MISMATCH: 'integrity',
   SIZE_MISMATCH: 'integrity',
   TOO_LARGE: 'integrity',
+  // A cap of src/oci/limits.ts (listing too long, answer too large): what the registry offers is
+  // beyond what we accept. Its DeadlineError keeps the TIMEOUT code (unreachable).
+  LIMIT_EXCEEDED: 'unsupported',
   NOT_FOUND: 'notFound',
   UNREACHABLE: 'unreachable',
   TLS: 'unreachable',
