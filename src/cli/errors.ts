@@ -40,7 +40,7 @@ const OCI_KINDS: Record<OciErrorCode, ErrorKind> = {
   INVALID_REFERENCE: 'usage',
   DIGEST_MISMATCH: 'integrity',
   SIZE_MISMATCH: 'integrity',
-  TOO_LARGE: 'integrity',
+  TOO_LARGE: 'unsupported',
   // A cap of src/oci/limits.ts (listing too long, answer too large): what the registry offers is
   // beyond what we accept. Its DeadlineError keeps the TIMEOUT code (unreachable).
   LIMIT_EXCEEDED: 'unsupported',
