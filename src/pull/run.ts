@@ -46,8 +46,8 @@ export const PULL_CONCURRENCY = 3;
 
 /**
  * What pull reads of a run: what the statuses name, without referrers (pull writes no
- * signatures), and the root's content only when it may be pulled (everything is asked for, or a
- * named artifact is not among the reported ones).
+ * signatures); with --artifact only the named ones, and the root's content only when it may be
+ * pulled (everything is asked for, or a name is not among the reported artifacts).
  */
 const REPORTED_ONLY: Reach = { referrers: 0, root: false };
 const WITH_ROOT: Reach = { referrers: 0, root: true };
@@ -136,14 +136,14 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
     source = { reference: options.artifactRef };
   } else {
     const { resolveRun } = await import('../tree/run.js');
-    const resolveWith = async (reach: Reach): Promise<ArtifactTree> => {
+    const resolveWith = async (reach: Reach, artifacts: string[]): Promise<ArtifactTree> => {
       const resolved = await resolveRun({
         ...(options.run !== undefined ? { run: options.run } : {}),
         ...(options.pipelineRun !== undefined ? { pipelineRun: options.pipelineRun } : {}),
         ...(options.repository !== undefined ? { repository: options.repository } : {}),
         cluster: options.cluster,
         registry,
-        filters: { tasks: options.select.tasks, artifactTypes: options.select.artifactTypes },
+        filters: { tasks: options.select.tasks, artifactTypes: options.select.artifactTypes, artifacts },
         configMapName: options.configMapName,
         tektonNamespace: options.tektonNamespace,
         reach,
@@ -154,7 +154,9 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
       return resolved.tree;
     };
     const named = options.select.artifacts.length > 0;
-    tree = await resolveWith(named ? REPORTED_ONLY : WITH_ROOT);
+    tree = named
+      ? await resolveWith(REPORTED_ONLY, options.select.artifacts)
+      : await resolveWith(WITH_ROOT, []);
     const selectOptions = {
       tasks: options.select.tasks,
       artifacts: options.select.artifacts,
@@ -163,7 +165,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
     selection = selectArtifacts(tree, selectOptions);
     // A name the statuses do not report may be content stored under the run's root.
     if (named && selection.unmatched.length > 0) {
-      tree = await resolveWith(WITH_ROOT);
+      tree = await resolveWith(WITH_ROOT, []);
       selection = selectArtifacts(tree, selectOptions);
     }
     source = {

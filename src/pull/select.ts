@@ -3,6 +3,7 @@
  * the ArtifactTree show resolved and decides; nothing here talks to a registry.
  */
 import type { ErrorKind } from '../cli/exit-codes.js';
+import { namesArtifact } from '../tree/resolve.js';
 import type { ArtifactNode, ArtifactTree, TaskRunNode } from '../tree/model.js';
 
 export interface SelectOptions {
@@ -84,19 +85,6 @@ export function unpullableReason(node: ArtifactNode): string | undefined {
   }
 }
 
-function matches(
-  value: string,
-  task: string | undefined,
-  taskRun: string | undefined,
-  name: string,
-): boolean {
-  return (
-    value === name ||
-    (task !== undefined && value === `${task}/${name}`) ||
-    (taskRun !== undefined && value === `${taskRun}/${name}`)
-  );
-}
-
 export function selectArtifacts(tree: ArtifactTree, options: SelectOptions): Selection {
   const entries: { task: string; taskRun?: string; node: ArtifactNode }[] = [];
   for (const taskRun of tree.taskRuns) {
@@ -124,7 +112,7 @@ export function selectFrom(
   const used = new Set<string>();
   const seen = new Map<string, ArtifactNode>();
   for (const { task, taskRun, node } of entries) {
-    const named = options.artifacts.filter((value) => matches(value, task, taskRun, node.name));
+    const named = options.artifacts.filter((value) => namesArtifact(value, task, taskRun, node.name));
     named.forEach((value) => used.add(value));
     if (options.artifacts.length > 0 && named.length === 0) continue;
     const skip = (state: string, reason: string): SkippedArtifact => {

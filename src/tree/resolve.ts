@@ -69,6 +69,20 @@ export interface ManifestClass {
   files: FileEntry[];
 }
 
+/** Whether `value` (NAME, TASK/NAME or TASKRUN/NAME, as --artifact takes it) names an artifact. */
+export function namesArtifact(
+  value: string,
+  task: string | undefined,
+  taskRun: string | undefined,
+  name: string,
+): boolean {
+  return (
+    value === name ||
+    (task !== undefined && value === `${task}/${name}`) ||
+    (taskRun !== undefined && value === `${taskRun}/${name}`)
+  );
+}
+
 /** How far resolution walks: each level costs registry requests, so the caller decides. */
 export interface Reach {
   /** Levels of referrers to follow below each artifact (0: none; cycle-safe regardless). */
@@ -103,7 +117,8 @@ export interface ResolveInput {
   classify: (manifest: Manifest, descriptor: Descriptor) => ManifestClass;
   /** Parses an OCI location; undefined when it is not an OCI reference (pkg:, https:, …). Throws on malformed OCI references. */
   parseLocation: (location: string) => Location | undefined;
-  filters?: { tasks?: string[]; artifactTypes?: string[] };
+  /** `artifacts`: only reported artifacts these names (NAME, TASK/NAME, TASKRUN/NAME) select are read. */
+  filters?: { tasks?: string[]; artifactTypes?: string[]; artifacts?: string[] };
   /** How far to walk; the caller asks only for what it uses. Default: everything show prints. */
   reach?: Reach;
   /**
@@ -575,8 +590,14 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
         });
       }
       state.problems.push(...conflicts(taskRun));
+      const named = input.filters?.artifacts ?? [];
+      const wanted = taskRun.reported.filter(
+        (reported) =>
+          named.length === 0 ||
+          named.some((value) => namesArtifact(value, taskRun.pipelineTask, taskRun.name, reported.name)),
+      );
       const artifacts = await Promise.all(
-        taskRun.reported.map((reported) => resolveReported(state, taskRun, reported)),
+        wanted.map((reported) => resolveReported(state, taskRun, reported)),
       );
       const node: TaskRunNode = { name: taskRun.name, outcome: taskRun.outcome, artifacts };
       if (taskRun.pipelineTask) node.pipelineTask = taskRun.pipelineTask;

@@ -24,7 +24,8 @@ export interface RunOptions {
   repository?: string;
   cluster: { kubeconfig?: string; context?: string; namespace?: string; fromFile?: string };
   registry: RegistryOptions;
-  filters: { tasks: string[]; artifactTypes: string[] };
+  /** `artifacts` (pull's --artifact): only the reported artifacts these name are read. */
+  filters: { tasks: string[]; artifactTypes: string[]; artifacts?: string[] };
   explainConfig?: boolean;
   configMapName: string;
   tektonNamespace: string;
