@@ -201,24 +201,6 @@ export interface ConfigMap {
   data?: Record<string, string>;
 }
 
-export interface Secret {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
-  type?: string;
-  /** base64-encoded values */
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-}
-
-export interface ServiceAccount {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
-  imagePullSecrets?: Array<{ name?: string }>;
-  secrets?: Array<{ name?: string }>;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Well-known labels (tektoncd/pipeline pkg/apis/pipeline/register.go).
 
@@ -295,18 +277,6 @@ export function runState(obj: { status?: { conditions?: Condition[] } }): RunSta
   }
   if (/pending/i.test(reason)) return 'pending';
   return 'running';
-}
-
-/** Where a run's ServiceAccount is (v1 `spec.taskRunTemplate.serviceAccountName`, v1beta1 `spec.serviceAccountName`). */
-export function serviceAccountOf(run: PipelineRun | TaskRun): string | undefined {
-  const spec: unknown = run.spec;
-  if (!isRecord(spec)) return undefined;
-  if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName) return spec.serviceAccountName;
-  const tpl = spec.taskRunTemplate;
-  if (isRecord(tpl) && typeof tpl.serviceAccountName === 'string' && tpl.serviceAccountName) {
-    return tpl.serviceAccountName;
-  }
-  return undefined;
 }
 
 /**
