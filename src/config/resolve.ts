@@ -147,203 +147,228 @@ function squash(key: string): string {
   return key.toLowerCase().replace(/[._-]/g, '');
 }
 
-export function resolveStorageConfig(inputs: StorageConfigInputs): ResolvedStorageConfig {
-  const names: StorageConfigNames = {
-    ...DEFAULT_STORAGE_CONFIG_NAMES,
-    ...stripUndefined(inputs.names ?? {}),
-  };
-  const warnings: ConfigWarning[] = [];
-  const levels: LevelReport[] = [];
-  const usable: LevelInput[] = [];
-  const unavailable = new Map((inputs.unavailable ?? []).map((u) => [u.level, u.reason]));
-  const notApplicable = new Map((inputs.notApplicable ?? []).map((u) => [u.level, u.reason]));
+/** What reading the levels collects: a report per level, warnings, and the levels that set keys. */
+interface LevelReading {
+  inputs: StorageConfigInputs;
+  names: StorageConfigNames;
+  unavailable: Map<ConfigLevel, string>;
+  notApplicable: Map<ConfigLevel, string>;
+  levels: LevelReport[];
+  warnings: ConfigWarning[];
+  usable: LevelInput[];
+}
 
-  const addAnnotationLevel = (
-    level: 'pipelinerun' | 'pipeline',
-    obj: { metadata: ObjectMeta } | undefined,
-  ): void => {
-    const kind = level === 'pipelinerun' ? 'PipelineRun' : 'Pipeline';
-    const source = obj
-      ? `${kind} ${obj.metadata.namespace ?? inputs.namespace}/${obj.metadata.name} annotations`
-      : `${kind} annotations`;
-    if (unavailable.has(level)) {
-      levels.push({ level, source, status: 'unavailable', detail: unavailable.get(level) ?? '' });
-      warnings.push({
-        code: 'unavailable',
-        level,
-        source,
-        message: `could not read the ${kind} (${unavailable.get(level)}); its annotations could set oci.repository or backend`,
-      });
-      return;
-    }
-    if (!obj) {
-      const why = notApplicable.get(level);
-      levels.push({
-        level,
-        source,
-        status: why ? 'not-applicable' : 'absent',
-        ...(why ? { detail: why } : {}),
-      });
-      return;
-    }
-    const entries = stringMap(obj.metadata.annotations);
-    const relevant: Record<string, string> = {};
-    for (const [k, v] of Object.entries(entries)) {
-      if (KEY_SPECS.some((s) => s.annotationKeys.includes(k))) relevant[k] = v;
-      else if (k.startsWith(ANNOTATION_STORAGE_PREFIX)) {
-        warnings.push({
-          code: 'unknown-key',
-          level,
-          source,
-          sourceKey: k,
-          message: `annotation ${k} is not read by Tekton: only ${KEY_SPECS.flatMap((s) => s.annotationKeys).join(' and ')} can be set per ${kind}`,
-        });
-      }
-    }
-    const n = Object.keys(relevant).length;
-    levels.push({
+/** "used (n keys)" or "empty", and the level kept for resolution when it sets any key. */
+function recordLevelUse(r: LevelReading, input: LevelInput, n: number): void {
+  const { level, source } = input;
+  r.levels.push({
+    level,
+    source,
+    status: n > 0 ? 'used' : 'empty',
+    ...(n > 0 ? { detail: `${n} key${n > 1 ? 's' : ''}` } : {}),
+  });
+  if (n > 0) r.usable.push(input);
+}
+
+function readAnnotationLevel(
+  r: LevelReading,
+  level: 'pipelinerun' | 'pipeline',
+  obj: { metadata: ObjectMeta } | undefined,
+): void {
+  const kind = level === 'pipelinerun' ? 'PipelineRun' : 'Pipeline';
+  const source = obj
+    ? `${kind} ${obj.metadata.namespace ?? r.inputs.namespace}/${obj.metadata.name} annotations`
+    : `${kind} annotations`;
+  if (r.unavailable.has(level)) {
+    r.levels.push({ level, source, status: 'unavailable', detail: r.unavailable.get(level) ?? '' });
+    r.warnings.push({
+      code: 'unavailable',
       level,
       source,
-      status: n > 0 ? 'used' : 'empty',
-      ...(n > 0 ? { detail: `${n} key${n > 1 ? 's' : ''}` } : {}),
+      message: `could not read the ${kind} (${r.unavailable.get(level)}); its annotations could set oci.repository or backend`,
     });
-    if (n > 0) usable.push({ level, source, kind: 'annotations', entries: relevant });
-  };
-
-  const addConfigMapLevel = (level: 'namespace' | 'cluster', ns: string, cm: ConfigMap | undefined): void => {
-    const source = `ConfigMap ${ns}/${names.configMapName}`;
-    if (level === 'namespace' && ns === names.tektonNamespace) {
-      levels.push({
-        level,
-        source,
-        status: 'not-applicable',
-        detail: 'the run is in the Tekton namespace: same as the cluster level',
-      });
-      return;
-    }
-    if (unavailable.has(level)) {
-      const reason = unavailable.get(level) ?? '';
-      levels.push({ level, source, status: 'unavailable', detail: reason });
-      warnings.push({
-        code: 'unavailable',
-        level,
-        source,
-        message: `could not read ${source} (${reason}); any ${level}-level setting it holds is not shown`,
-      });
-      return;
-    }
-    if (!cm) {
-      levels.push({ level, source, status: 'absent' });
-      return;
-    }
-    if (level === 'namespace') {
-      const label = cm.metadata.labels?.[NAMESPACE_CONFIG_LABEL];
-      if (label !== NAMESPACE_CONFIG_LABEL_VALUE) {
-        // TEP-0085/0164: only labelled ConfigMaps are namespace configuration; the controller
-        // skips others, so we do too, and say so.
-        const legacy = label === LEGACY_NAMESPACE_CONFIG_LABEL_VALUE;
-        const detail = legacy
-          ? `label ${NAMESPACE_CONFIG_LABEL}=${label} is the original TEP-0164 value; it must be ${NAMESPACE_CONFIG_LABEL_VALUE}`
-          : `missing label ${NAMESPACE_CONFIG_LABEL}=${NAMESPACE_CONFIG_LABEL_VALUE}`;
-        levels.push({ level, source, status: 'ignored', detail });
-        warnings.push({
-          code: 'missing-label',
-          level,
-          source,
-          message: `${source} is ignored: ${detail}; add it with: kubectl label configmap ${names.configMapName} -n ${ns} ${NAMESPACE_CONFIG_LABEL}=${NAMESPACE_CONFIG_LABEL_VALUE}${legacy ? ' --overwrite' : ''}`,
-        });
-        return;
-      }
-    }
-    const entries = stringMap(cm.data);
-    for (const k of Object.keys(entries)) {
-      if (KEY_SPECS.some((s) => s.configMapKeys.includes(k))) continue;
-      if (OTHER_BACKEND_KEY_PREFIXES.some((p) => k.startsWith(p)) || k.startsWith('_')) continue;
-      const near = KEY_SPECS.find((s) => s.configMapKeys.some((c) => squash(c) === squash(k)));
-      warnings.push({
+    return;
+  }
+  if (!obj) {
+    const why = r.notApplicable.get(level);
+    r.levels.push({
+      level,
+      source,
+      status: why ? 'not-applicable' : 'absent',
+      ...(why ? { detail: why } : {}),
+    });
+    return;
+  }
+  const entries = stringMap(obj.metadata.annotations);
+  const relevant: Record<string, string> = {};
+  for (const [k, v] of Object.entries(entries)) {
+    if (KEY_SPECS.some((s) => s.annotationKeys.includes(k))) relevant[k] = v;
+    else if (k.startsWith(ANNOTATION_STORAGE_PREFIX)) {
+      r.warnings.push({
         code: 'unknown-key',
         level,
         source,
         sourceKey: k,
-        message: `${source}: unknown key "${k}"${near ? ` (did you mean "${near.configMapKeys[near.configMapKeys.length - 1]}"?)` : ''}; it is ignored`,
+        message: `annotation ${k} is not read by Tekton: only ${KEY_SPECS.flatMap((s) => s.annotationKeys).join(' and ')} can be set per ${kind}`,
       });
     }
-    const n = Object.keys(entries).filter((k) => KEY_SPECS.some((s) => s.configMapKeys.includes(k))).length;
-    levels.push({
+  }
+  recordLevelUse(r, { level, source, kind: 'annotations', entries: relevant }, Object.keys(relevant).length);
+}
+
+/**
+ * TEP-0085/0164: only labelled ConfigMaps are namespace configuration; the controller skips
+ * others, so we do too, and say so. Returns whether the ConfigMap counts.
+ */
+function checkNamespaceLabel(r: LevelReading, ns: string, source: string, cm: ConfigMap): boolean {
+  const label = cm.metadata.labels?.[NAMESPACE_CONFIG_LABEL];
+  if (label === NAMESPACE_CONFIG_LABEL_VALUE) return true;
+  const legacy = label === LEGACY_NAMESPACE_CONFIG_LABEL_VALUE;
+  const detail = legacy
+    ? `label ${NAMESPACE_CONFIG_LABEL}=${label} is the original TEP-0164 value; it must be ${NAMESPACE_CONFIG_LABEL_VALUE}`
+    : `missing label ${NAMESPACE_CONFIG_LABEL}=${NAMESPACE_CONFIG_LABEL_VALUE}`;
+  r.levels.push({ level: 'namespace', source, status: 'ignored', detail });
+  r.warnings.push({
+    code: 'missing-label',
+    level: 'namespace',
+    source,
+    message: `${source} is ignored: ${detail}; add it with: kubectl label configmap ${r.names.configMapName} -n ${ns} ${NAMESPACE_CONFIG_LABEL}=${NAMESPACE_CONFIG_LABEL_VALUE}${legacy ? ' --overwrite' : ''}`,
+  });
+  return false;
+}
+
+/** Keys neither Tekton's OCI storage nor another backend reads, with a "did you mean". */
+function warnUnknownConfigMapKeys(
+  r: LevelReading,
+  level: ConfigLevel,
+  source: string,
+  entries: Record<string, string>,
+): void {
+  for (const k of Object.keys(entries)) {
+    if (KEY_SPECS.some((s) => s.configMapKeys.includes(k))) continue;
+    if (OTHER_BACKEND_KEY_PREFIXES.some((p) => k.startsWith(p)) || k.startsWith('_')) continue;
+    const near = KEY_SPECS.find((s) => s.configMapKeys.some((c) => squash(c) === squash(k)));
+    r.warnings.push({
+      code: 'unknown-key',
       level,
       source,
-      status: n > 0 ? 'used' : 'empty',
-      ...(n > 0 ? { detail: `${n} key${n > 1 ? 's' : ''}` } : {}),
+      sourceKey: k,
+      message: `${source}: unknown key "${k}"${near ? ` (did you mean "${near.configMapKeys[near.configMapKeys.length - 1]}"?)` : ''}; it is ignored`,
     });
-    if (n > 0) usable.push({ level, source, kind: 'configmap', entries });
-  };
-
-  addAnnotationLevel('pipelinerun', inputs.pipelineRun);
-  addAnnotationLevel('pipeline', inputs.pipeline);
-  addConfigMapLevel('namespace', inputs.namespace, inputs.namespaceConfigMap);
-  addConfigMapLevel('cluster', names.tektonNamespace, inputs.clusterConfigMap);
-  levels.push({ level: 'default', source: 'built-in defaults', status: 'used' });
-
-  const values = {} as Record<StorageField, EffectiveValue<StorageSettings[StorageField]>>;
-  for (const spec of KEY_SPECS) {
-    const found: Array<ValueOrigin & { value: StorageSettings[StorageField] }> = [];
-    for (const lvl of usable) {
-      const keys = lvl.kind === 'annotations' ? spec.annotationKeys : spec.configMapKeys;
-      const present = keys.filter((k) => lvl.entries[k] !== undefined);
-      const parsed: Array<{ k: string; raw: string; value: StorageSettings[StorageField] }> = [];
-      for (const k of present) {
-        const raw = lvl.entries[k] ?? '';
-        const p = parseValue(spec, raw);
-        if (p.ok) parsed.push({ k, raw, value: p.value });
-        else {
-          warnings.push({
-            code: 'invalid-value',
-            level: lvl.level,
-            source: lvl.source,
-            sourceKey: k,
-            message: `${lvl.source}: ${k}: "${raw}" is invalid (${p.why}); the value from a lower level is used`,
-          });
-        }
-      }
-      const distinct = new Set(parsed.map((p) => String(p.value)));
-      if (distinct.size > 1) {
-        warnings.push({
-          code: 'conflicting-spellings',
-          level: lvl.level,
-          source: lvl.source,
-          sourceKey: parsed.map((p) => p.k).join(', '),
-          message: `${lvl.source} sets ${parsed.map((p) => `${p.k}="${p.raw}"`).join(' and ')}; Tekton's controller reads ${parsed[0]?.k}, so "${parsed[0]?.raw}" is used`,
-        });
-      }
-      const first = parsed[0];
-      if (first)
-        found.push({
-          level: lvl.level,
-          source: lvl.source,
-          sourceKey: first.k,
-          raw: first.raw,
-          value: first.value,
-        });
-    }
-    const [winner, ...rest] = found;
-    values[spec.field] = winner
-      ? { key: spec.key, ...winner, overrides: rest.map(({ value: _v, ...o }) => o) }
-      : {
-          key: spec.key,
-          level: 'default',
-          source: `built-in default (${spec.defaultFrom})`,
-          value: spec.default,
-          overrides: [],
-        };
   }
-  const typed = values as unknown as EffectiveValues;
-  const settings = Object.fromEntries(
-    KEY_SPECS.map((s) => [s.field, typed[s.field].value]),
-  ) as unknown as StorageSettings;
+}
 
-  // Cross-key checks, with the messages Tekton's implementation uses where it has one. A value
-  // that is only the default while a level was unreadable may be wrong: no check on it.
-  const guessed = (f: StorageField): boolean => unavailable.size > 0 && typed[f].level === 'default';
+function readConfigMapLevel(
+  r: LevelReading,
+  level: 'namespace' | 'cluster',
+  ns: string,
+  cm: ConfigMap | undefined,
+): void {
+  const source = `ConfigMap ${ns}/${r.names.configMapName}`;
+  if (level === 'namespace' && ns === r.names.tektonNamespace) {
+    r.levels.push({
+      level,
+      source,
+      status: 'not-applicable',
+      detail: 'the run is in the Tekton namespace: same as the cluster level',
+    });
+    return;
+  }
+  if (r.unavailable.has(level)) {
+    const reason = r.unavailable.get(level) ?? '';
+    r.levels.push({ level, source, status: 'unavailable', detail: reason });
+    r.warnings.push({
+      code: 'unavailable',
+      level,
+      source,
+      message: `could not read ${source} (${reason}); any ${level}-level setting it holds is not shown`,
+    });
+    return;
+  }
+  if (!cm) {
+    r.levels.push({ level, source, status: 'absent' });
+    return;
+  }
+  if (level === 'namespace' && !checkNamespaceLabel(r, ns, source, cm)) return;
+  const entries = stringMap(cm.data);
+  warnUnknownConfigMapKeys(r, level, source, entries);
+  const n = Object.keys(entries).filter((k) => KEY_SPECS.some((s) => s.configMapKeys.includes(k))).length;
+  recordLevelUse(r, { level, source, kind: 'configmap', entries }, n);
+}
+
+type Found = ValueOrigin & { value: StorageSettings[StorageField] };
+
+/**
+ * The value one level gives a key: the first valid spelling Tekton's controller reads, with
+ * warnings for invalid values and for spellings that disagree.
+ */
+function valueAtLevel(spec: KeySpec, lvl: LevelInput, warnings: ConfigWarning[]): Found | undefined {
+  const keys = lvl.kind === 'annotations' ? spec.annotationKeys : spec.configMapKeys;
+  const present = keys.filter((k) => lvl.entries[k] !== undefined);
+  const parsed: Array<{ k: string; raw: string; value: StorageSettings[StorageField] }> = [];
+  for (const k of present) {
+    const raw = lvl.entries[k] ?? '';
+    const p = parseValue(spec, raw);
+    if (p.ok) parsed.push({ k, raw, value: p.value });
+    else {
+      warnings.push({
+        code: 'invalid-value',
+        level: lvl.level,
+        source: lvl.source,
+        sourceKey: k,
+        message: `${lvl.source}: ${k}: "${raw}" is invalid (${p.why}); the value from a lower level is used`,
+      });
+    }
+  }
+  const distinct = new Set(parsed.map((p) => String(p.value)));
+  if (distinct.size > 1) {
+    warnings.push({
+      code: 'conflicting-spellings',
+      level: lvl.level,
+      source: lvl.source,
+      sourceKey: parsed.map((p) => p.k).join(', '),
+      message: `${lvl.source} sets ${parsed.map((p) => `${p.k}="${p.raw}"`).join(' and ')}; Tekton's controller reads ${parsed[0]?.k}, so "${parsed[0]?.raw}" is used`,
+    });
+  }
+  const first = parsed[0];
+  if (!first) return undefined;
+  return { level: lvl.level, source: lvl.source, sourceKey: first.k, raw: first.raw, value: first.value };
+}
+
+/** The highest level that sets the key wins; the ones below are listed as overridden. */
+function effectiveValue(
+  spec: KeySpec,
+  usable: LevelInput[],
+  warnings: ConfigWarning[],
+): EffectiveValue<StorageSettings[StorageField]> {
+  const found: Found[] = [];
+  for (const lvl of usable) {
+    const v = valueAtLevel(spec, lvl, warnings);
+    if (v) found.push(v);
+  }
+  const [winner, ...rest] = found;
+  return winner
+    ? { key: spec.key, ...winner, overrides: rest.map(({ value: _v, ...o }) => o) }
+    : {
+        key: spec.key,
+        level: 'default',
+        source: `built-in default (${spec.defaultFrom})`,
+        value: spec.default,
+        overrides: [],
+      };
+}
+
+/**
+ * Cross-key checks, with the messages Tekton's implementation uses where it has one. A value
+ * that is only the default while a level was unreadable may be wrong: no check on it.
+ */
+function crossKeyWarnings(
+  settings: StorageSettings,
+  typed: EffectiveValues,
+  anyUnavailable: boolean,
+): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  const guessed = (f: StorageField): boolean => anyUnavailable && typed[f].level === 'default';
   if (settings.ociRepository !== undefined && !settings.enabled && !guessed('enabled')) {
     const repo = typed.ociRepository;
     warnings.push({
@@ -401,7 +426,40 @@ export function resolveStorageConfig(inputs: StorageConfigInputs): ResolvedStora
       });
     }
   }
-  levels.sort((a, b) => CONFIG_LEVELS.indexOf(a.level) - CONFIG_LEVELS.indexOf(b.level));
+  return warnings;
+}
+
+export function resolveStorageConfig(inputs: StorageConfigInputs): ResolvedStorageConfig {
+  const names: StorageConfigNames = {
+    ...DEFAULT_STORAGE_CONFIG_NAMES,
+    ...stripUndefined(inputs.names ?? {}),
+  };
+  const r: LevelReading = {
+    inputs,
+    names,
+    unavailable: new Map((inputs.unavailable ?? []).map((u) => [u.level, u.reason])),
+    notApplicable: new Map((inputs.notApplicable ?? []).map((u) => [u.level, u.reason])),
+    levels: [],
+    warnings: [],
+    usable: [],
+  };
+  readAnnotationLevel(r, 'pipelinerun', inputs.pipelineRun);
+  readAnnotationLevel(r, 'pipeline', inputs.pipeline);
+  readConfigMapLevel(r, 'namespace', inputs.namespace, inputs.namespaceConfigMap);
+  readConfigMapLevel(r, 'cluster', names.tektonNamespace, inputs.clusterConfigMap);
+  r.levels.push({ level: 'default', source: 'built-in defaults', status: 'used' });
+
+  const values = {} as Record<StorageField, EffectiveValue<StorageSettings[StorageField]>>;
+  for (const spec of KEY_SPECS) values[spec.field] = effectiveValue(spec, r.usable, r.warnings);
+  const typed = values as unknown as EffectiveValues;
+  const settings = Object.fromEntries(
+    KEY_SPECS.map((s) => [s.field, typed[s.field].value]),
+  ) as unknown as StorageSettings;
+
+  const warnings = [...r.warnings, ...crossKeyWarnings(settings, typed, r.unavailable.size > 0)];
+  const levels = [...r.levels].sort(
+    (a, b) => CONFIG_LEVELS.indexOf(a.level) - CONFIG_LEVELS.indexOf(b.level),
+  );
   return { settings, values: typed, levels, warnings, names };
 }
 
