@@ -1,12 +1,12 @@
 // Builders for the format we write (TEP-0193 plus our grouping choices; docs/formats.md). Pure:
 // they return bytes, descriptors and tags; a writer (push, test fixtures) uploads them.
 
-import { createHash } from 'node:crypto';
 import { expandTagPattern } from '../config/tag-pattern.js';
 import {
   Annotations,
   EMPTY_JSON,
   MediaType,
+  digestOf,
   manifestMediaType,
   type Descriptor,
   type ImageIndex,
@@ -28,10 +28,6 @@ export interface BuiltManifest<M = ImageManifest | ImageIndex> {
   tag: string;
   /** Blobs to push before the manifest (config, empty blob). File layers are the caller's. */
   blobs: BuiltBlob[];
-}
-
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 const EMPTY_BYTES = new TextEncoder().encode('{}');
@@ -57,7 +53,7 @@ function finish<M extends ImageManifest | ImageIndex>(
     bytes,
     descriptor: {
       mediaType: manifestMediaType(manifest),
-      digest: sha256Digest(bytes),
+      digest: digestOf(bytes),
       size: bytes.byteLength,
       ...(manifest.artifactType ? { artifactType: manifest.artifactType } : {}),
       ...(manifest.annotations ? { annotations: manifest.annotations } : {}),
@@ -211,7 +207,7 @@ export function buildArtifactManifestJSON(input: ArtifactInput): BuiltManifest<I
   const configBytes = encode(config);
   const configDescriptor: Descriptor = {
     mediaType: MediaType.TektonArtifactConfig,
-    digest: sha256Digest(configBytes),
+    digest: digestOf(configBytes),
     size: configBytes.byteLength,
   };
   const layers: Descriptor[] = input.files.map((f) => ({

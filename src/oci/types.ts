@@ -28,6 +28,7 @@ export {
 } from './manifest.js';
 export {
   DIGEST_GRAMMAR,
+  digestOf,
   digestProblem,
   isDigest,
   normaliseDigest,
