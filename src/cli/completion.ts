@@ -47,7 +47,7 @@ export type ValueKind =
   | { kind: 'words'; words: readonly string[] }
   | { kind: 'files' | 'directories' | 'namespaces' | 'contexts' | 'runs' | 'nothing' };
 
-export function valueKind(command: string, name: string, flag: CompletionFlag): ValueKind {
+function valueKind(command: string, name: string, flag: CompletionFlag): ValueKind {
   if (flag.options && flag.options.length > 0) return { kind: 'words', words: flag.options };
   if (FILE_FLAGS.has(name)) return { kind: 'files' };
   // pull's -o is a destination directory.
@@ -103,7 +103,7 @@ function flagSpellings(spec: CompletionCommand): string[] {
 }
 
 /** The bash completion script (zsh loads the same through bashcompinit). */
-export function bashCompletion(commands: Record<string, CompletionCommand>): string {
+function bashCompletion(commands: Record<string, CompletionCommand>): string {
   const names = Object.keys(commands).sort();
   const lines = [
     '# bash completion for tkn-artifacts and kubectl-tkn-artifacts, written by',
@@ -376,7 +376,7 @@ export function formatCobraCompletion(words: readonly string[], directive: numbe
 }
 
 /** Which cluster and namespace the command line so far names (kubectl's flags). */
-export function kubectlScope(args: readonly string[]): {
+function kubectlScope(args: readonly string[]): {
   namespace?: string;
   context?: string;
   kubeconfig?: string;
@@ -414,7 +414,7 @@ export function lookupCommand(kind: 'namespaces' | 'contexts' | 'runs', args: re
 }
 
 /** Names from the cluster through kubectl, as the bash script gets them; none when it fails. */
-export async function lookupNames(
+async function lookupNames(
   kind: 'namespaces' | 'contexts' | 'runs',
   args: readonly string[],
 ): Promise<string[]> {

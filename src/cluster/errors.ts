@@ -175,7 +175,3 @@ export class ApiServerError extends ClusterError {
     this.status = status;
   }
 }
-
-export function isClusterError(err: unknown): err is ClusterError {
-  return err instanceof ClusterError;
-}

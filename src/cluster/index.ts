@@ -3,6 +3,4 @@ export * from './types.js';
 export * from './errors.js';
 export * from './source.js';
 export { FileSource } from './file-source.js';
-export type { FileSourceOptions } from './file-source.js';
 export { ClusterSource, connectCluster, loadKubeconfig } from './cluster-source.js';
-export type { ClusterOptions, LoadedKubeconfig } from './cluster-source.js';

@@ -18,8 +18,7 @@ export interface ListOptions {
 
 /**
  * Objects come back as the server or file has them (tekton.dev/v1 or v1beta1), so paths into
- * them stay true; read version-dependent fields through resultsOf, childTaskRunReferences and
- * serviceAccountOf, or take a v1-shaped copy with normaliseRun.
+ * them stay true; read version-dependent fields through resultsOf, childTaskRunReferences and serviceAccountOf.
  */
 export interface RunSource {
   /** The namespace used when the user gave none (-n, else the context's, else "default"). */

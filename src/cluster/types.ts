@@ -187,13 +187,6 @@ export interface Pipeline {
   spec?: PipelineSpec;
 }
 
-export interface Task {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
-  spec?: unknown;
-}
-
 export interface ConfigMap {
   apiVersion?: string;
   kind?: string;
@@ -205,10 +198,7 @@ export interface ConfigMap {
 // Well-known labels (tektoncd/pipeline pkg/apis/pipeline/register.go).
 
 export const LABEL_PIPELINE_RUN = 'tekton.dev/pipelineRun';
-export const LABEL_PIPELINE_RUN_UID = 'tekton.dev/pipelineRunUID';
 export const LABEL_PIPELINE_TASK = 'tekton.dev/pipelineTask';
-export const LABEL_PIPELINE = 'tekton.dev/pipeline';
-export const LABEL_TASK = 'tekton.dev/task';
 export const LABEL_MEMBER_OF = 'tekton.dev/memberOf';
 
 // ---------------------------------------------------------------------------------------------
@@ -250,33 +240,6 @@ export function resultsOf(run: TaskRun | PipelineRun): ResultsField {
     };
   }
   return { field: 'status.results', results: [] };
-}
-
-/** The `Succeeded` condition, if any. */
-export function succeededCondition(obj: { status?: { conditions?: Condition[] } }): Condition | undefined {
-  const conditions = list(isRecord(obj.status) ? obj.status.conditions : undefined);
-  for (const c of conditions) {
-    if (isRecord(c) && c.type === 'Succeeded' && typeof c.status === 'string')
-      return c as unknown as Condition;
-  }
-  return undefined;
-}
-
-export type RunState = 'succeeded' | 'failed' | 'cancelled' | 'timed-out' | 'running' | 'pending';
-
-/** A coarse state from the Succeeded condition (reasons per tektoncd/pipeline). */
-export function runState(obj: { status?: { conditions?: Condition[] } }): RunState {
-  const c = succeededCondition(obj);
-  if (!c) return 'pending';
-  if (c.status === 'True') return 'succeeded';
-  const reason = c.reason ?? '';
-  if (c.status === 'False') {
-    if (/cancel/i.test(reason)) return 'cancelled';
-    if (/timeout|timedout/i.test(reason)) return 'timed-out';
-    return 'failed';
-  }
-  if (/pending/i.test(reason)) return 'pending';
-  return 'running';
 }
 
 /**
@@ -331,22 +294,4 @@ export function pipelineTaskOrder(
     if (tasks.length > 0 || fin.length > 0) return { tasks, finally: fin };
   }
   return { tasks: [], finally: [] };
-}
-
-/**
- * A normalised copy for consumers that only know v1: `status.results` filled from
- * `taskResults`/`pipelineResults`, `status.childReferences` from the embedded `taskRuns` map.
- * The original fields stay, so paths into the object as written remain meaningful.
- */
-export function normaliseRun<T extends TaskRun | PipelineRun>(run: T): T {
-  if (!isRecord(run.status)) return run;
-  const status: Record<string, unknown> = { ...run.status };
-  if (!Array.isArray(status.results)) {
-    if (Array.isArray(status.taskResults)) status.results = status.taskResults;
-    else if (Array.isArray(status.pipelineResults)) status.results = status.pipelineResults;
-  }
-  if (!Array.isArray(status.childReferences) && isRecord(status.taskRuns)) {
-    status.childReferences = childTaskRunReferences(run as PipelineRun);
-  }
-  return { ...run, status } as T;
 }

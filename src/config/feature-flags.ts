@@ -1,14 +1,12 @@
 // Tekton's feature-flags ConfigMap (tekton-pipelines/feature-flags): the flags `validate` needs.
 // Defaults are those of tektoncd/pipeline config/config-feature-flags.yaml.
 
-import { ForbiddenError } from '../cluster/errors.js';
-import type { RunSource } from '../cluster/source.js';
 import type { ConfigMap } from '../cluster/types.js';
 import { DEFAULT_FEATURE_FLAGS_CONFIGMAP, DEFAULT_TEKTON_NAMESPACE } from './keys.js';
 import { isRecord } from '../json/guards.js';
 
 /** Pipelines rejects max-result-size values at or above the CRD limit (1.5 MiB). */
-export const MAX_RESULT_SIZE_LIMIT = 1572864;
+const MAX_RESULT_SIZE_LIMIT = 1572864;
 
 export interface FeatureFlags {
   /** enable-artifacts (TEP-0147, alpha; TEP-0192 reuses it). Default false. */
@@ -34,7 +32,7 @@ export interface FeatureFlagsReport {
   warnings: string[];
 }
 
-export const DEFAULT_FEATURE_FLAGS: FeatureFlags = {
+const DEFAULT_FEATURE_FLAGS: FeatureFlags = {
   enableArtifacts: false,
   enableArtifactStorage: undefined,
   resultsFrom: 'termination-message',
@@ -90,27 +88,4 @@ export function readFeatureFlags(
     else warnings.push(`${source}: enable-api-fields: "${api}" is not stable, beta or alpha`);
   }
   return { flags, set, source, status: cm ? 'present' : 'absent', warnings };
-}
-
-export async function loadFeatureFlags(
-  source: RunSource,
-  options: { tektonNamespace?: string; name?: string } = {},
-): Promise<FeatureFlagsReport> {
-  const ns = options.tektonNamespace ?? DEFAULT_TEKTON_NAMESPACE;
-  const name = options.name ?? DEFAULT_FEATURE_FLAGS_CONFIGMAP;
-  const label = `ConfigMap ${ns}/${name}`;
-  try {
-    return readFeatureFlags(await source.getConfigMap(ns, name), label);
-  } catch (err) {
-    if (!(err instanceof ForbiddenError)) throw err;
-    const report = readFeatureFlags(undefined, label);
-    return {
-      ...report,
-      status: 'unavailable',
-      warnings: [
-        `could not read ${label} (${err.message}); Tekton's defaults are assumed`,
-        ...report.warnings,
-      ],
-    };
-  }
 }

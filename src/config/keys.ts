@@ -11,9 +11,9 @@ export const NAMESPACE_CONFIG_LABEL_VALUE = 'artifact-storage';
 /** The original TEP-0164 label value, with ConfigMap config-result-storage. */
 export const LEGACY_NAMESPACE_CONFIG_LABEL_VALUE = 'result-storage';
 
-export const ANNOTATION_OCI_REPOSITORY = 'tekton.dev/artifact-storage-oci-repository';
+const ANNOTATION_OCI_REPOSITORY = 'tekton.dev/artifact-storage-oci-repository';
 /** Only in the 2026-02-13 revision of TEP-0164. */
-export const ANNOTATION_BACKEND = 'tekton.dev/artifact-storage-backend';
+const ANNOTATION_BACKEND = 'tekton.dev/artifact-storage-backend';
 export const ANNOTATION_STORAGE_PREFIX = 'tekton.dev/artifact-storage-';
 
 export type ConfigLevel = 'pipelinerun' | 'pipeline' | 'namespace' | 'cluster' | 'default';
@@ -59,7 +59,7 @@ export interface KeySpec {
 /** Default tag pattern: TEP-0193 and the later implementation's DefaultTagPattern. */
 export const DEFAULT_TAG_PATTERN = '{{namespace}}.{{taskrun}}.{{artifact}}';
 /** TEP-0164's written default (1 KiB). The later implementation uses 512 with a 1024 ceiling. */
-export const DEFAULT_INLINE_THRESHOLD = 1024;
+const DEFAULT_INLINE_THRESHOLD = 1024;
 /** TEP-0192's ceiling (2 KiB, also the per-Pod inline budget); above it we warn. */
 export const MAX_INLINE_THRESHOLD = 2048;
 

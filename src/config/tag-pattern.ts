@@ -3,17 +3,12 @@
 
 import { createHash } from 'node:crypto';
 
-export const TAG_PATTERN_VARIABLES = ['namespace', 'pipelinerun', 'taskrun', 'artifact'] as const;
+const TAG_PATTERN_VARIABLES = ['namespace', 'pipelinerun', 'taskrun', 'artifact'] as const;
 export type TagPatternVariable = (typeof TAG_PATTERN_VARIABLES)[number];
 export type TagVariables = Partial<Record<TagPatternVariable, string>>;
 
-/** OCI distribution-spec tag grammar. */
+/** OCI distribution-spec tag length limit (the grammar is src/oci's isValidTag). */
 export const MAX_TAG_LENGTH = 128;
-export const TAG_REGEXP = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-
-export function isValidTag(tag: string): boolean {
-  return TAG_REGEXP.test(tag);
-}
 
 const VARIABLE_RE = /\{\{\s*([A-Za-z0-9_.-]*)\s*\}\}/g;
 const HASH_LENGTH = 8;

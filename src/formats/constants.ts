@@ -29,7 +29,6 @@ export const ANNOTATION_ARCHIVE = 'dev.tekton.artifact/archive';
 export const ANNOTATION_TASK = 'dev.tekton.artifact/task';
 /** tekton-experiments attach-artifacts. */
 export const ANNOTATION_GIT_SHA = 'dev.tekton.artifact/git-sha';
-export const ANNOTATION_GIT_URL = 'dev.tekton.artifact/git-url';
 /** Ours: the Pipeline name on a root, when known. */
 export const ANNOTATION_PIPELINE = 'dev.tekton.artifact/pipeline';
 /** Ours: UIDs tell a re-created run with the same name from the old one. */
@@ -78,8 +77,6 @@ export const EXPERIMENTS_ARTIFACT_TYPES: readonly string[] = [
 export const ORAS_UNKNOWN_CONFIG_MEDIA_TYPE = 'application/vnd.unknown.config.v1+json';
 /** oras directory layers carry this annotation. */
 export const ORAS_UNPACK_ANNOTATION = 'io.deis.oras.content.unpack';
-/** Set by Konflux create-oci.sh when IMAGE_EXPIRES_AFTER is set. */
-export const QUAY_EXPIRES_AFTER_ANNOTATION = 'quay.expires-after';
 
 // --- Signatures, attestations, SBOMs ----------------------------------------------------------
 
@@ -95,4 +92,3 @@ export const CYCLONEDX_JSON_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
 export const CYCLONEDX_XML_MEDIA_TYPE = 'application/vnd.cyclonedx+xml';
 export const SPDX_TEXT_MEDIA_TYPE = 'text/spdx';
 export const SYFT_JSON_MEDIA_TYPE = 'application/vnd.syft+json';
-export const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';

@@ -3,15 +3,6 @@
 export type Producer =
   'tep0164' | 'tep0147' | 'prototype' | 'konflux-trusted-artifact' | 'stepaction' | 'chains-type-hint';
 
-export const PRODUCERS: readonly Producer[] = [
-  'tep0164',
-  'tep0147',
-  'prototype',
-  'konflux-trusted-artifact',
-  'stepaction',
-  'chains-type-hint',
-];
-
 /**
  * What a digest identifies in the registry: a manifest (`repo@digest` resolves), a blob (Konflux
  * and StepAction `oci:` URIs carry the tarball layer's digest), or unknown (TEP-0164 StorageRef

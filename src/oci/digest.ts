@@ -8,7 +8,7 @@ export type DigestAlgorithm = 'sha256' | 'sha512';
 
 const HEX_LENGTH: Record<DigestAlgorithm, number> = { sha256: 64, sha512: 128 };
 /** The general grammar from the image spec, used to tell "unsupported algorithm" from "garbage". */
-export const DIGEST_GRAMMAR = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
+const DIGEST_GRAMMAR = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
 
 export interface ParsedDigest {
   algorithm: DigestAlgorithm;
@@ -75,10 +75,6 @@ export function parseDigest(s: string): ParsedDigest {
   if (problem) throw new InvalidDigestError(s, problem);
   const colon = s.indexOf(':');
   return { algorithm: s.slice(0, colon) as DigestAlgorithm, hex: s.slice(colon + 1) };
-}
-
-export function createDigester(algorithm: DigestAlgorithm = 'sha256'): Hash {
-  return createHash(algorithm);
 }
 
 /** The digest of `data`, e.g. `sha256:…`. */

@@ -2,7 +2,7 @@
 // `code` to an exit code; nothing here ever carries credentials or tokens.
 
 /** Error codes from the distribution spec, as registries send them in `{"errors":[…]}` bodies. */
-export const REGISTRY_ERROR_CODES = [
+const REGISTRY_ERROR_CODES = [
   'BLOB_UNKNOWN',
   'BLOB_UPLOAD_INVALID',
   'BLOB_UPLOAD_UNKNOWN',

@@ -32,7 +32,7 @@ import type { ReferrersOptions, RequestOptions, TagsOptions, Target } from './ta
 import { KeyedMutex } from './concurrency.js';
 import { readAllCapped } from './capped-read.js';
 
-export const LAYOUT_VERSION = '1.0.0';
+const LAYOUT_VERSION = '1.0.0';
 
 export interface OciLayoutOptions {
   /** Create the directory, `oci-layout` and an empty `index.json` when missing. Default false. */

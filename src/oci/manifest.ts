@@ -136,16 +136,6 @@ export function referrerDescriptor(descriptor: Descriptor, m: Manifest): Descrip
   return d;
 }
 
-/** The descriptor fields without `data`, for comparisons and output. */
-export function plainDescriptor(d: Descriptor): Descriptor {
-  const out: Descriptor = { mediaType: d.mediaType, digest: d.digest, size: d.size };
-  if (d.artifactType !== undefined) out.artifactType = d.artifactType;
-  if (d.annotations !== undefined) out.annotations = { ...d.annotations };
-  if (d.platform !== undefined) out.platform = d.platform;
-  if (d.urls !== undefined) out.urls = [...d.urls];
-  return out;
-}
-
 // ---- validation ---------------------------------------------------------------------------------
 
 type Json = Record<string, unknown>;

@@ -4,8 +4,6 @@ import type { Readable } from 'node:stream';
 import type { OciError } from './errors.js';
 import type { Descriptor, FetchedManifest } from './manifest.js';
 
-export type { Descriptor, FetchedManifest, Platform } from './manifest.js';
-
 export interface RequestOptions {
   signal?: AbortSignal;
 }

@@ -18,7 +18,6 @@ export {
   isIndexMediaType,
   isManifestMediaType,
   manifestMediaType,
-  plainDescriptor,
   type Descriptor,
   type FetchedManifest,
   type ImageIndex,
@@ -27,7 +26,6 @@ export {
   type Platform,
 } from './manifest.js';
 export {
-  DIGEST_GRAMMAR,
   digestOf,
   digestProblem,
   isDigest,

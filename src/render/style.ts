@@ -1,8 +1,7 @@
 /**
- * Colour only on a TTY, never when NO_COLOR is set (https://no-color.org) or --no-color is given.
- * Styles are names, not escape codes, so the same styled lines feed the plain printer and ink.
+ * Styled lines. Whether to colour is decided once, in src/cli/io.ts (a TTY, no NO_COLOR, no
+ * --no-color). Styles are names, not escape codes, so the same lines feed the plain printer and ink.
  */
-import { colourWanted } from '../cli/io.js';
 
 export type Style = 'plain' | 'bold' | 'dim' | 'ok' | 'warn' | 'bad' | 'accent' | 'muted';
 
@@ -11,10 +10,6 @@ export interface Segment {
   style?: Style;
 }
 export type Line = Segment[];
-
-export function colourEnabled(stream: { isTTY?: boolean }, noColorFlag = false): boolean {
-  return colourWanted(stream.isTTY === true, noColorFlag);
-}
 
 const ansi: Record<Style, [string, string]> = {
   plain: ['', ''],

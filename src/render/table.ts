@@ -7,16 +7,7 @@ import type { ArtifactNode, ArtifactTree } from '../tree/model.js';
 import { humanSize } from '../units/sizes.js';
 import { shortDigest } from './digest.js';
 
-export const TABLE_HEADERS = [
-  'TASK',
-  'ARTIFACT',
-  'STATE',
-  'USABLE',
-  'SIZE',
-  'DIGEST',
-  'PRODUCER',
-  'LOCATION',
-];
+const TABLE_HEADERS = ['TASK', 'ARTIFACT', 'STATE', 'USABLE', 'SIZE', 'DIGEST', 'PRODUCER', 'LOCATION'];
 
 function row(task: string, artifact: ArtifactNode): string[] {
   return [
@@ -31,7 +22,7 @@ function row(task: string, artifact: ArtifactNode): string[] {
   ];
 }
 
-export function tableRows(tree: ArtifactTree): string[][] {
+function tableRows(tree: ArtifactTree): string[][] {
   const rows: string[][] = [];
   for (const taskRun of tree.taskRuns) {
     for (const artifact of taskRun.artifacts) rows.push(row(taskRun.pipelineTask ?? taskRun.name, artifact));

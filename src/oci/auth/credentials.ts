@@ -136,7 +136,7 @@ export interface ConfigStoreOptions {
 }
 
 /** A store over Docker config.json / auth.json content. */
-export class ConfigCredentialStore implements CredentialStore {
+class ConfigCredentialStore implements CredentialStore {
   private config?: Promise<ConfigFile | undefined>;
 
   constructor(
@@ -206,14 +206,6 @@ export function dockerConfigStore(path: string, env: NodeJS.ProcessEnv = process
 /** A podman/skopeo/buildah auth.json (same `auths` format, entries may be per namespace). */
 export function authFileStore(path: string, env: NodeJS.ProcessEnv = process.env): CredentialStore {
   return new ConfigCredentialStore(() => readIfExists(path), path, { allowHelpers: true, env });
-}
-
-/**
- * The decoded `.dockerconfigjson` of a `kubernetes.io/dockerconfigjson` Secret. Helpers are never
- * run for it: the content comes from the cluster, and must not choose programs we execute.
- */
-export function dockerConfigJsonStore(json: string, source = 'Secret .dockerconfigjson'): CredentialStore {
-  return new ConfigCredentialStore(async () => json, source, { allowHelpers: false });
 }
 
 /** Credentials given on the command line, for one registry or all. */

@@ -36,15 +36,7 @@ import {
 } from './retry.js';
 import { type HttpMethod, type RegistryResponse, Transport, discard, readBody } from './transport.js';
 
-export {
-  bytesStream,
-  discard,
-  readBody,
-  redactHeaders,
-  redactUrl,
-  type HttpMethod,
-  type RegistryResponse,
-} from './transport.js';
+export { redactHeaders, redactUrl, type RegistryResponse } from './transport.js';
 
 export interface RegistryOptions {
   /** Talk HTTP instead of HTTPS. Default: true only for `localhost[:port]` (as oras). */

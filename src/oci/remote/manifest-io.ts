@@ -9,7 +9,7 @@ import type { RepositoryEndpoint } from './endpoint.js';
 import { discard, readBody } from './transport.js';
 
 export const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(', ');
-export const MANIFEST_CAP_HINT = 'Manifests over 4 MiB are refused (registries refuse to store them too).';
+const MANIFEST_CAP_HINT = 'Manifests over 4 MiB are refused (registries refuse to store them too).';
 
 export interface RawManifest {
   bytes: Buffer;

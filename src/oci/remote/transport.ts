@@ -161,11 +161,6 @@ export function discard(res: RegistryResponse): void {
   res.body.resume();
 }
 
-/** Wraps bytes as a stream (for callers that need one). */
-export function bytesStream(data: Uint8Array): Readable {
-  return Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
-}
-
 function readCaFile(caFile: string, registry: string): string {
   try {
     return readFileSync(caFile, 'utf8');

@@ -4,10 +4,8 @@ import {
   FileSource,
   getPipelineRunTaskRuns,
   matchesLabelSelector,
-  normaliseRun,
   parseLabelSelector,
   resultsOf,
-  runState,
 } from '../../../src/cluster/index.js';
 import type { PipelineRun, TaskRun } from '../../../src/cluster/index.js';
 
@@ -54,33 +52,6 @@ describe('version-independent accessors', () => {
     expect(resultsOf(b1).results).toHaveLength(1);
     expect(resultsOf(b2).field).toBe('status.pipelineResults');
     expect(resultsOf({ metadata: { name: 'z' } } as TaskRun).results).toEqual([]);
-  });
-
-  it('normaliseRun gives a v1-shaped copy without touching the original', () => {
-    const b = {
-      metadata: { name: 'p' },
-      status: {
-        pipelineResults: [{ name: 'y', value: '1' }],
-        taskRuns: { 'p-a': { pipelineTaskName: 'a' } },
-      },
-    } as unknown as PipelineRun;
-    const n = normaliseRun(b);
-    expect(n.status?.results).toEqual([{ name: 'y', value: '1' }]);
-    expect(n.status?.childReferences).toEqual([{ kind: 'TaskRun', name: 'p-a', pipelineTaskName: 'a' }]);
-    expect(b.status?.results).toBeUndefined();
-  });
-
-  it('run states from the Succeeded condition', () => {
-    const s = (status: string, reason?: string) => ({
-      status: { conditions: [{ type: 'Succeeded', status, ...(reason ? { reason } : {}) }] },
-    });
-    expect(runState(s('True'))).toBe('succeeded');
-    expect(runState(s('False', 'Failed'))).toBe('failed');
-    expect(runState(s('False', 'PipelineRunCancelled'))).toBe('cancelled');
-    expect(runState(s('False', 'TaskRunTimeout'))).toBe('timed-out');
-    expect(runState(s('Unknown', 'Running'))).toBe('running');
-    expect(runState(s('Unknown', 'Pending'))).toBe('pending');
-    expect(runState({})).toBe('pending');
   });
 
   it('child references keep TaskRuns only', () => {

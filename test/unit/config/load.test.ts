@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FileSource, ForbiddenError, UnreachableError } from '../../../src/cluster/index.js';
 import type { ConfigMap, RunSource } from '../../../src/cluster/index.js';
-import { loadFeatureFlags, loadStorageConfig, readFeatureFlags } from '../../../src/config/index.js';
+import { loadStorageConfig, readFeatureFlags } from '../../../src/config/index.js';
 
 const MIXED = 'test/fixtures/runs/pipelinerun-mixed.yaml';
 
@@ -170,18 +170,5 @@ describe('feature flags', () => {
       enableApiFields: 'beta',
     });
     expect(r.warnings).toHaveLength(3);
-  });
-
-  it('loadFeatureFlags: a 403 assumes defaults with a warning', async () => {
-    const inner = await FileSource.fromFile(MIXED);
-    const src = wrap(inner, {
-      getConfigMap: async () => {
-        throw forbidden('configmaps', 'tekton-pipelines');
-      },
-    });
-    const r = await loadFeatureFlags(src);
-    expect(r.status).toBe('unavailable');
-    expect(r.warnings[0]).toMatch(/could not read ConfigMap tekton-pipelines\/feature-flags/);
-    expect((await loadFeatureFlags(inner)).status).toBe('absent');
   });
 });

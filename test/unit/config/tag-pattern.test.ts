@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  checkTagPattern,
-  expandTagPattern,
-  isValidTag,
-  MAX_TAG_LENGTH,
-  sanitiseTag,
-} from '../../../src/config/index.js';
+import { checkTagPattern, expandTagPattern, MAX_TAG_LENGTH, sanitiseTag } from '../../../src/config/index.js';
+import { isValidTag } from '../../../src/oci/reference.js';
 
 const vars = {
   namespace: 'team-a',

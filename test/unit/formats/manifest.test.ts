@@ -11,7 +11,7 @@ import {
   TEKTON_TASKRUN_ARTIFACT_TYPE,
 } from '../../../src/formats/index.js';
 import { EMPTY_JSON, MediaType, decodeManifest } from '../../../src/oci/types.js';
-import { isValidTag } from '../../../src/config/index.js';
+import { isValidTag } from '../../../src/oci/reference.js';
 
 const d = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 const IMAGE = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d('image'), size: 1234 };

@@ -6,7 +6,6 @@ import {
   authFileStore,
   chainCredentialStores,
   defaultCredentialStores,
-  dockerConfigJsonStore,
   dockerConfigStore,
   findCredential,
   normalizeAuthKey,
@@ -145,20 +144,6 @@ describe('auth.json', () => {
     expect(await s.get('quay.io', 'team/other')).toEqual({ username: 'team', password: 't' });
     expect(await s.get('quay.io', 'else')).toEqual({ username: 'host', password: 'h' });
     expect(await s.get('quay.io')).toEqual({ username: 'host', password: 'h' });
-  });
-});
-
-describe('Secret .dockerconfigjson', () => {
-  it('reads auths and never runs helpers named by cluster content', async () => {
-    const s = dockerConfigJsonStore(
-      JSON.stringify({
-        auths: { 'reg.example': { auth: b64('k8s:pw') } },
-        credsStore: 'test',
-        credHelpers: { 'helper.example': 'test' },
-      }),
-    );
-    expect(await s.get('reg.example')).toEqual({ username: 'k8s', password: 'pw' });
-    expect(await s.get('helper.example')).toBeUndefined();
   });
 });
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderDocument } from '../../../src/render/document.js';
 import { treeNames } from '../../../src/render/name.js';
-import { colourEnabled, linesToString } from '../../../src/render/style.js';
+import { colourWanted } from '../../../src/cli/io.js';
+import { linesToString } from '../../../src/render/style.js';
 import { renderTable, treeTable } from '../../../src/render/table.js';
 import { treeLines } from '../../../src/render/tree.js';
 import { humanSize } from '../../../src/units/sizes.js';
@@ -66,11 +67,11 @@ describe('colour decision', () => {
     try {
       delete process.env['FORCE_COLOR'];
       delete process.env['NO_COLOR'];
-      expect(colourEnabled({ isTTY: true })).toBe(true);
-      expect(colourEnabled({ isTTY: false })).toBe(false);
-      expect(colourEnabled({ isTTY: true }, true)).toBe(false);
+      expect(colourWanted(true, false)).toBe(true);
+      expect(colourWanted(false, false)).toBe(false);
+      expect(colourWanted(true, true)).toBe(false);
       process.env['NO_COLOR'] = '1';
-      expect(colourEnabled({ isTTY: true })).toBe(false);
+      expect(colourWanted(true, false)).toBe(false);
     } finally {
       for (const [key, value] of Object.entries(saved)) {
         if (value === undefined) delete process.env[key];

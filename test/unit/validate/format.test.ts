@@ -1,6 +1,6 @@
 // The four outputs, and exit codes from --fail-on.
 import { describe, expect, it } from 'vitest';
-import { colourEnabled } from '../../../src/render/style.js';
+import { colourWanted } from '../../../src/cli/io.js';
 import { RULES } from '../../../src/validate/catalog.js';
 import { formatGithub, formatHuman, formatJson, formatSarif } from '../../../src/validate/format.js';
 import { buildReport, exitCodeOf, type FailOn, type ValidationReport } from '../../../src/validate/report.js';
@@ -59,10 +59,10 @@ describe('human output', () => {
     const saved = process.env['NO_COLOR'];
     try {
       process.env['NO_COLOR'] = '1';
-      expect(colourEnabled({ isTTY: true })).toBe(false);
+      expect(colourWanted(true, false)).toBe(false);
       delete process.env['NO_COLOR'];
-      expect(colourEnabled({ isTTY: true }, true)).toBe(false);
-      expect(colourEnabled({ isTTY: false })).toBe(false);
+      expect(colourWanted(true, true)).toBe(false);
+      expect(colourWanted(false, false)).toBe(false);
     } finally {
       if (saved === undefined) delete process.env['NO_COLOR'];
       else process.env['NO_COLOR'] = saved;
