@@ -1,4 +1,5 @@
 import { BaseCommand } from '../src/cli/base-command.js';
+import { processIo } from '../src/cli/io.js';
 
 /**
  * Cobra's completion protocol for kubectl's plugin completion (src/cli/completion.ts). main.ts
@@ -12,7 +13,7 @@ export default class CompleteCommand extends BaseCommand {
 
   async run(): Promise<void> {
     // Not this.parse(): the words are another command's flags, which must not be parsed here.
-    const { completeForKubectl, completionCommands } = await import('../src/cli/completion.js');
-    process.stdout.write(await completeForKubectl(completionCommands(this.config.commands), [...this.argv]));
+    const { runComplete } = await import('../src/cli/completion.js');
+    process.exitCode = await runComplete(this.config.commands, [...this.argv], processIo());
   }
 }

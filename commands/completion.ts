@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { SHELLS, type CompletionCommand } from '../src/cli/completion.js';
+import { SHELLS, runCompletion, type CompletionCommand, type Shell } from '../src/cli/completion.js';
+import { processIo } from '../src/cli/io.js';
 
 export default class Completion extends BaseCommand {
   static override summary = 'Print the shell completion script (bash or zsh)';
@@ -23,9 +24,6 @@ shell loads completions from (/etc/bash_completion.d/, or a file sourced from ~/
   async run(): Promise<void> {
     const { args } = await this.parse(Completion);
     // The command list as oclif loaded it (nothing here imports the command index).
-    const { completionCommands, completionScript } = await import('../src/cli/completion.js');
-    process.stdout.write(
-      completionScript(args.shell as 'bash' | 'zsh', completionCommands(this.config.commands)),
-    );
+    process.exitCode = runCompletion(args.shell as Shell, this.config.commands, processIo());
   }
 }

@@ -2,8 +2,10 @@
  * Shell completion written from the commands' own flag definitions, so it cannot drift from
  * them: `tkn artifacts completion bash|zsh` prints it (as kubectl, tkn and oras do), and
  * completions/tkn-artifacts.bash is the same text, checked by a unit test. The same table answers
- * kubectl's plugin completion (`completeArgs`). Pure, but for `lookupNames`, which asks kubectl.
+ * kubectl's plugin completion (`completeArgs`). Pure, but for `lookupNames`, which asks kubectl,
+ * and the two run* entry points, which write through the commands' CommandIo.
  */
+import type { CommandIo } from './io.js';
 
 /** What completion needs of an oclif flag. */
 export interface CompletionFlag {
@@ -236,7 +238,6 @@ export function completionScript(shell: Shell, commands: Record<string, Completi
   ].join('\n');
 }
 
-/** Reads the completion-relevant parts of oclif command classes; hidden ones are left out. */
 /** What completion reads of a command oclif loaded: flags as oclif caches them, our completionArgs. */
 export interface LoadedCommand {
   id: string;
@@ -430,4 +431,20 @@ async function lookupNames(
       );
     });
   });
+}
+
+/** `completion <shell>`: the script for the commands oclif loaded, on io.stdout. */
+export function runCompletion(shell: Shell, commands: readonly LoadedCommand[], io: CommandIo): number {
+  io.stdout.write(completionScript(shell, completionCommands(commands)));
+  return 0;
+}
+
+/** `__complete <words…>`: cobra's answer for kubectl's plugin completion, on io.stdout. */
+export async function runComplete(
+  commands: readonly LoadedCommand[],
+  args: readonly string[],
+  io: CommandIo,
+): Promise<number> {
+  io.stdout.write(await completeForKubectl(completionCommands(commands), args));
+  return 0;
 }

@@ -12,19 +12,22 @@ import {
   completionScript,
   formatCobraCompletion,
   lookupCommand,
+  runComplete,
+  runCompletion,
+  type LoadedCommand,
 } from '../../../src/cli/completion.js';
+import { memoryIo } from '../../support/io.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 // What oclif's config holds at run time (flags as cached, our static completionArgs), built from
 // the same classes the command index lists.
-const commands = completionCommands(
-  Object.entries(COMMANDS).map(([id, command]) => ({
-    id,
-    hidden: command.hidden,
-    flags: command.flags,
-    completionArgs: 'completionArgs' in command ? command.completionArgs : undefined,
-  })),
-);
+const loaded: LoadedCommand[] = Object.entries(COMMANDS).map(([id, command]) => ({
+  id,
+  hidden: command.hidden,
+  flags: command.flags,
+  completionArgs: 'completionArgs' in command ? command.completionArgs : undefined,
+}));
+const commands = completionCommands(loaded);
 const bash = completionScript('bash', commands);
 
 const stubDir = mkdtempSync(join(tmpdir(), 'tkn-artifacts-completion-'));
@@ -36,6 +39,8 @@ writeFileSync(
     'case "$*" in',
     '  "get pipelineruns.tekton.dev -o name -n ci") printf "pipelinerun.tekton.dev/build-app-x7k2\\npipelinerun.tekton.dev/build-app-q9z1\\n" ;;',
     '  "get pipelineruns.tekton.dev -o name") printf "pipelinerun.tekton.dev/default-run\\n" ;;',
+    // The order lookupCommand (kubectl plugin completion) asks in.
+    '  "get pipelineruns.tekton.dev -n ci -o name") printf "pipelinerun.tekton.dev/build-app-x7k2\\n" ;;',
     '  "--context prod get pipelineruns.tekton.dev -o name -n ci") printf "pipelinerun.tekton.dev/prod-run\\n" ;;',
     '  "--kubeconfig /k config get-contexts -o name") printf "prod\\nstaging\\n" ;;',
     '  "get namespaces -o name") printf "namespace/ci\\nnamespace/default\\n" ;;',
@@ -226,5 +231,40 @@ describe('completion for kubectl (cobra __complete)', () => {
 
   it('the hidden __complete command is left out of the scripts', () => {
     expect(Object.keys(commands)).not.toContain('__complete');
+  });
+});
+
+describe('completion commands through CommandIo', () => {
+  it('completion <shell> writes the script on stdout, nothing on stderr', () => {
+    for (const shell of ['bash', 'zsh'] as const) {
+      const io = memoryIo();
+      expect(runCompletion(shell, loaded, io)).toBe(0);
+      expect(io.text()).toBe(readFileSync(join(root, `completions/tkn-artifacts.${shell}`), 'utf8'));
+      expect(io.errors()).toBe('');
+    }
+  });
+
+  it('__complete writes cobra lines on stdout: words, then the directive', async () => {
+    const io = memoryIo();
+    expect(await runComplete(loaded, ['validate', '-o', 's'], io)).toBe(0);
+    expect(io.text()).toBe('sarif\n:4\n');
+    expect(io.errors()).toBe('');
+    // Hidden commands (__complete itself) are never offered.
+    const top = memoryIo();
+    await runComplete(loaded, ['_'], top);
+    expect(top.text()).toBe(':4\n');
+  });
+
+  it('__complete asks kubectl for PipelineRuns in the namespace given, keeping the prefix', async () => {
+    const saved = process.env['PATH'];
+    process.env['PATH'] = `${stubDir}:${saved ?? ''}`;
+    try {
+      const io = memoryIo();
+      await runComplete(loaded, ['show', '-n', 'ci', 'build-app-x'], io);
+      expect(io.text()).toBe('build-app-x7k2\n:4\n');
+    } finally {
+      if (saved === undefined) delete process.env['PATH'];
+      else process.env['PATH'] = saved;
+    }
   });
 });
