@@ -3,7 +3,8 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { clusterFlags, debugFlag, registryFlags } from '../src/cli/flags.js';
 
 export default class Gc extends BaseCommand {
-  static override summary = 'Delete what runs that are gone stored in an artifact repository (dry run unless --apply)';
+  static override summary =
+    'Delete what runs that are gone stored in an artifact repository (dry run unless --apply)';
 
   static override description = `Finds the run groups stored in the artifact repository (the storage configuration's, or
 --repository): PipelineRun roots and everything below them, per-artifact tags of runs stored without
@@ -50,8 +51,14 @@ is then reclaimed by the registry's own garbage collection. See docs/gc.md.`;
       min: 0,
       helpGroup: 'POLICY',
     }),
-    run: Flags.string({ description: "only this run's content (refused while it exists, unless --force)", helpGroup: 'POLICY' }),
-    force: Flags.boolean({ description: 'with --run: remove the content of a run that still exists (never a running one)', helpGroup: 'POLICY' }),
+    run: Flags.string({
+      description: "only this run's content (refused while it exists, unless --force)",
+      helpGroup: 'POLICY',
+    }),
+    force: Flags.boolean({
+      description: 'with --run: remove the content of a run that still exists (never a running one)',
+      helpGroup: 'POLICY',
+    }),
     'include-attached': Flags.boolean({
       description: 'also remove Tekton referrers gone runs attached to images (the images stay)',
       helpGroup: 'POLICY',
@@ -77,7 +84,10 @@ is then reclaimed by the registry's own garbage collection. See docs/gc.md.`;
       description: 'print a CronJob, ServiceAccount and the least RBAC to run gc nightly, and exit',
       helpGroup: 'IN THE CLUSTER',
     }),
-    image: Flags.string({ description: 'with --print-cronjob: the tkn-artifacts image', helpGroup: 'IN THE CLUSTER' }),
+    image: Flags.string({
+      description: 'with --print-cronjob: the tkn-artifacts image',
+      helpGroup: 'IN THE CLUSTER',
+    }),
     schedule: Flags.string({
       description: 'with --print-cronjob: cron schedule',
       default: '0 3 * * *',

@@ -131,7 +131,8 @@ export async function applyPlan(plan: GcPlan, target: GcDeleter, options: ApplyO
     for (const tag of item.tags) {
       try {
         const at = await target.resolve(tag);
-        if (at.digest !== item.digest) return { state: 'changed', reason: `tag ${tag} now points at ${at.digest}` };
+        if (at.digest !== item.digest)
+          return { state: 'changed', reason: `tag ${tag} now points at ${at.digest}` };
       } catch (err) {
         if (!hasCode(err, 'MANIFEST_UNKNOWN', 'NOT_FOUND')) throw err;
       }

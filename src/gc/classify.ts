@@ -15,7 +15,10 @@ const TEKTON_ARTIFACT_TYPES = new Set([
   C.EXPERIMENTS_DOCS_TYPE,
 ]);
 
-const TEKTON_CONFIG_TYPES = new Set([C.TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE, C.EXPERIMENTS_BUNDLE_CONFIG_MEDIA_TYPE]);
+const TEKTON_CONFIG_TYPES = new Set([
+  C.TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE,
+  C.EXPERIMENTS_BUNDLE_CONFIG_MEDIA_TYPE,
+]);
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v;
@@ -78,7 +81,8 @@ export function blobsOf(m: Manifest): BlobRef[] {
 export function runMarkFromConfig(config: unknown): RunMark {
   if (typeof config !== 'object' || config === null) return {};
   const c = config as { created?: unknown; artifact?: unknown };
-  const a = typeof c.artifact === 'object' && c.artifact !== null ? (c.artifact as Record<string, unknown>) : {};
+  const a =
+    typeof c.artifact === 'object' && c.artifact !== null ? (c.artifact as Record<string, unknown>) : {};
   const s = (v: unknown): string | undefined => (typeof v === 'string' ? nonEmpty(v) : undefined);
   const mark: RunMark = {};
   const entries: Array<[keyof RunMark, string | undefined]> = [

@@ -42,9 +42,12 @@ function checkSchedule(schedule: string): void {
 /** The objects, in apply order. Exported for tests. */
 export function cronJobObjects(options: CronJobOptions): Record<string, unknown>[] {
   if (!options.image)
-    throw new CliError('--print-cronjob needs --image IMAGE', 'usage', 'the image whose entrypoint is tkn-artifacts');
-  if (options.allNamespaces && options.namespace)
-    throw new CliError('-n and -A are exclusive', 'usage');
+    throw new CliError(
+      '--print-cronjob needs --image IMAGE',
+      'usage',
+      'the image whose entrypoint is tkn-artifacts',
+    );
+  if (options.allNamespaces && options.namespace) throw new CliError('-n and -A are exclusive', 'usage');
   checkSchedule(options.schedule);
   const home = options.allNamespaces ? options.tektonNamespace : (options.namespace ?? 'default');
   const secret = options.registryConfigSecret ?? REGISTRY_SECRET;
@@ -69,7 +72,12 @@ export function cronJobObjects(options: CronJobOptions): Record<string, unknown>
   ];
   if (options.allNamespaces) {
     objects.push(
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(GC_NAME), rules: runRules },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: meta(GC_NAME),
+        rules: runRules,
+      },
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRoleBinding',

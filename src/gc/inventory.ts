@@ -50,7 +50,10 @@ export interface Stored {
   unreadable: Untouchable[];
 }
 
-function record(descriptor: Descriptor, fetched: Awaited<ReturnType<GcReader['fetchManifest']>>): StoredManifest {
+function record(
+  descriptor: Descriptor,
+  fetched: Awaited<ReturnType<GcReader['fetchManifest']>>,
+): StoredManifest {
   const m = fetched.manifest;
   const artifactType = m.artifactType ?? ('config' in m ? m.config.mediaType : undefined);
   return {
@@ -82,7 +85,8 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
 
   /** Reads a manifest once; undefined when it does not exist (404). */
   const read = async (reference: string | Descriptor): Promise<StoredManifest | undefined> => {
-    const digest = typeof reference === 'string' ? undefined : reference.digest;
+    const isDigest = typeof reference === 'string' && /^sha(256|512):/.test(reference);
+    const digest = typeof reference === 'string' ? (isDigest ? reference : undefined) : reference.digest;
     const known = digest ? stored.manifests.get(digest) : undefined;
     if (known) return known;
     let fetched;
@@ -93,7 +97,7 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
       if (hasCode(err, 'TOO_LARGE', 'MANIFEST_INVALID', 'UNSUPPORTED')) {
         stored.unreadable.push({
           digest: digest ?? '',
-          tags: typeof reference === 'string' ? [reference] : [],
+          tags: typeof reference === 'string' && !isDigest ? [reference] : [],
           reason: `not readable as a manifest: ${(err as Error).message}`,
         });
         return undefined;
@@ -172,7 +176,7 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
   const unreached = fallbackSubjects.filter((d) => !walked.has(d));
   const found: StoredManifest[] = [];
   await mapConcurrent(unreached, options.concurrency, async (digest) => {
-    const rec = await read({ mediaType: 'application/vnd.oci.image.index.v1+json', digest, size: 0 });
+    const rec = await read(digest);
     if (rec) {
       if (rec.role === 'root') stored.untaggedRoots.add(rec.digest);
       found.push(rec);

@@ -3,7 +3,14 @@
  * parents, with sizes; what stays and why; fallback-index repairs. Also the plan file: written as
  * the JSON `-o json` prints, read back strictly (a plan edited into something else is refused).
  */
-import { GC_API_VERSION, groupLabel, type Inventory, type LiveView, type StaleEntry, type StoredRole } from './model.js';
+import {
+  GC_API_VERSION,
+  groupLabel,
+  type Inventory,
+  type LiveView,
+  type StaleEntry,
+  type StoredRole,
+} from './model.js';
 import type { Decision, Policy } from './policy.js';
 
 export interface PlanItem {
@@ -95,7 +102,8 @@ export function buildPlan(
   }
   for (const d of decisions) {
     for (const m of d.group.members) {
-      if (d.action === 'keep' || d.keptMembers.has(m.digest)) for (const b of m.blobs) keptBlobs.add(b.digest);
+      if (d.action === 'keep' || d.keptMembers.has(m.digest))
+        for (const b of m.blobs) keptBlobs.add(b.digest);
     }
   }
   const counted = new Set<string>();
@@ -118,6 +126,11 @@ export function buildPlan(
       .filter((m) => !d.keptMembers.has(m.digest))
       // Leaves first: deepest members, then their parents; the top (root) last.
       .sort((a, b) => b.depth - a.depth);
+    if (items.length === 0 && g.stale.length === 0) {
+      // Everything left of it is named by live runs: nothing to do, so it is a kept group.
+      kept.push({ ...base, reasons: [...new Set(d.keptMembers.values())], manifests: g.members.length });
+      continue;
+    }
     let bytes = 0;
     for (const m of items) {
       bytes += m.size;
@@ -232,7 +245,11 @@ export function parsePlan(text: string): GcPlan {
   groups.forEach((g, gi) => {
     const where = `groups[${gi}]`;
     expect(isObject(g), where, 'is not an object');
-    expect(g['kind'] === 'PipelineRun' || g['kind'] === 'TaskRun', `${where}.kind`, 'is not PipelineRun or TaskRun');
+    expect(
+      g['kind'] === 'PipelineRun' || g['kind'] === 'TaskRun',
+      `${where}.kind`,
+      'is not PipelineRun or TaskRun',
+    );
     expect(typeof g['id'] === 'string', `${where}.id`, 'is missing');
     expect(Array.isArray(g['delete']), `${where}.delete`, 'is not a list');
     const items = g['delete'] as unknown[];
@@ -240,8 +257,16 @@ export function parsePlan(text: string): GcPlan {
     items.forEach((it, ii) => {
       const w = `${where}.delete[${ii}]`;
       expect(isObject(it), w, 'is not an object');
-      expect(typeof it['digest'] === 'string' && DIGEST.test(it['digest']), `${w}.digest`, 'is not a sha256 digest');
-      expect(typeof it['size'] === 'number' && Number.isSafeInteger(it['size']), `${w}.size`, 'is not a size');
+      expect(
+        typeof it['digest'] === 'string' && DIGEST.test(it['digest']),
+        `${w}.digest`,
+        'is not a sha256 digest',
+      );
+      expect(
+        typeof it['size'] === 'number' && Number.isSafeInteger(it['size']),
+        `${w}.size`,
+        'is not a size',
+      );
       expect(typeof it['mediaType'] === 'string', `${w}.mediaType`, 'is missing');
       expect(
         Array.isArray(it['tags']) && it['tags'].every((t) => typeof t === 'string' && TAG.test(t)),
@@ -254,7 +279,11 @@ export function parsePlan(text: string): GcPlan {
         'is not a digest',
       );
       // A parent listed before one of its children would be deleted first: refuse such an order.
-      expect(!digests.has(String(it['subject'])) || it['subject'] === undefined, w, 'comes after its subject');
+      expect(
+        !digests.has(String(it['subject'])) || it['subject'] === undefined,
+        w,
+        'comes after its subject',
+      );
       digests.add(it['digest'] as string);
     });
     expect(Array.isArray(g['repair'] ?? []), `${where}.repair`, 'is not a list');

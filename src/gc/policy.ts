@@ -79,7 +79,9 @@ export class RunStillAliveError extends Error {
 }
 
 export function decide(groups: RunGroup[], live: LiveView, policy: Policy, now: number): Decision[] {
-  const scoped = groups.filter((g) => inScope(g, policy) && (policy.run === undefined || g.name === policy.run));
+  const scoped = groups.filter(
+    (g) => inScope(g, policy) && (policy.run === undefined || g.name === policy.run),
+  );
   const decisions = scoped.map((group) => ({ group, liveness: livenessOf(group, live) }));
 
   // --keep-last: rank per pipeline and namespace, newest first (tkn pr delete --keep counts so).

@@ -66,7 +66,8 @@ export function formatPlan(plan: GcPlan, options: TextOptions & { apply: boolean
   out.push(
     `Referrers: ${plan.referrers === 'tag-schema' ? 'sha256-<hex> fallback tags (no referrers API)' : plan.referrers === 'api' ? 'referrers API' : plan.referrers}`,
   );
-  for (const w of plan.warnings) out.push(lineToString([{ text: `Warning: ${printable(w)}`, style: 'warn' }], options.colour));
+  for (const w of plan.warnings)
+    out.push(lineToString([{ text: `Warning: ${printable(w)}`, style: 'warn' }], options.colour));
   out.push('');
   if (plan.groups.length === 0) out.push('Nothing to delete.');
   for (const g of plan.groups) {
@@ -80,7 +81,9 @@ export function formatPlan(plan: GcPlan, options: TextOptions & { apply: boolean
         options.colour,
       ),
     );
-    out.push(indent(renderTable(['ACTION', 'DIGEST', 'WHAT', 'SIZE', 'TAGS'], itemRows(g, options)).trimEnd()));
+    out.push(
+      indent(renderTable(['ACTION', 'DIGEST', 'WHAT', 'SIZE', 'TAGS'], itemRows(g, options)).trimEnd()),
+    );
   }
   if (plan.repair.length > 0) {
     out.push(`Fallback indexes to repair (entries naming missing manifests): ${plan.repair.length}`);
@@ -138,11 +141,15 @@ export function formatReport(report: GcReport, options: TextOptions): string {
     out.push(`${plural(t.runsPartial, 'run')} partly removed, ${plural(t.runsSkipped, 'run')} skipped:`);
   for (const g of partial) {
     for (const s of g.skipped)
-      out.push(`  ${runLabel(g)}: ${options.fullDigests ? s.digest : shortDigest(s.digest)} kept: ${printable(s.reason)}`);
+      out.push(
+        `  ${runLabel(g)}: ${options.fullDigests ? s.digest : shortDigest(s.digest)} kept: ${printable(s.reason)}`,
+      );
   }
   if (t.runsNotStarted > 0) out.push(`${plural(t.runsNotStarted, 'run')} not started.`);
   if (report.stop) {
-    out.push(lineToString([{ text: `Stopped: ${printable(report.stop.message)}`, style: 'bad' }], options.colour));
+    out.push(
+      lineToString([{ text: `Stopped: ${printable(report.stop.message)}`, style: 'bad' }], options.colour),
+    );
     out.push('Run gc again to complete what was planned: what is already gone is skipped.');
   }
   if (t.manifestsDeleted > 0) out.push('', BLOB_GC_NOTE);

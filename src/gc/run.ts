@@ -116,12 +116,9 @@ async function openRuns(options: GcOptions): Promise<{ runs: RunSource; source: 
     return { runs, source: { kind: 'cluster', describe: runs.describe() } };
   } catch (err) {
     if ((err as { name?: unknown }).name === 'KubeconfigError')
-      throw new CliError(
-        `no live view of runs: ${(err as Error).message}`,
-        'usage',
-        NO_LIVE_VIEW_HINT,
-        { cause: err },
-      );
+      throw new CliError(`no live view of runs: ${(err as Error).message}`, 'usage', NO_LIVE_VIEW_HINT, {
+        cause: err,
+      });
     throw err;
   }
 }
@@ -153,7 +150,11 @@ async function openDeleter(registry: RegistryOptions, repository: string): Promi
       pruneReferrers: async (subject: string, digests: string[]): Promise<boolean> => {
         // Not known yet (a plan applied from a file): listing the subject's referrers tells.
         if (target.referrersMode() === undefined)
-          await target.referrers({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: subject, size: 0 });
+          await target.referrers({
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: subject,
+            size: 0,
+          });
         if (target.referrersMode() !== 'tag-schema') return false;
         await target.updateFallbackIndex(subject, { remove: digests });
         return true;
@@ -213,14 +214,18 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
       ({ plan, deleter } = await makePlan());
     } catch (err) {
       if (io.signal?.aborted)
-        throw new CliError('interrupted while planning; nothing was deleted', 'interrupted', undefined, { cause: err });
+        throw new CliError('interrupted while planning; nothing was deleted', 'interrupted', undefined, {
+          cause: err,
+        });
       throw err;
     }
     if (!options.apply) {
       if (options.planFile !== undefined) await writePlanFile(options.planFile, plan);
       await printDocumentOrText(io, options, plan, () => formatPlan(plan, { ...text, apply: false }));
       if (options.planFile !== undefined && options.output === 'text')
-        io.stderr.write(`Plan saved to ${options.planFile}; apply it with: gc --apply --plan-file ${options.planFile}\n`);
+        io.stderr.write(
+          `Plan saved to ${options.planFile}; apply it with: gc --apply --plan-file ${options.planFile}\n`,
+        );
       return ExitCode.ok;
     }
   }
@@ -243,7 +248,6 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
   await printDocumentOrText(io, options, document, () => formatReport(report, text));
   return exitCodeOf(report, firstError, io);
 
-
   async function makePlan(): Promise<{ plan: GcPlan; deleter: GcDeleter }> {
     const repository = await findRepository(options, runs, namespace);
     const deleterForPlan = await openDeleter(options.registry, repository);
@@ -253,11 +257,14 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
       concurrency: options.concurrency,
       includeAttached: options.includeAttached,
       ...(io.signal ? { signal: io.signal } : {}),
-      onProgress: (p) => progress.update(`gc: reading ${repository}: ${p.done} ${p.phase === 'tags' ? 'tags' : 'manifests'}…`),
+      onProgress: (p) =>
+        progress.update(`gc: reading ${repository}: ${p.done} ${p.phase === 'tags' ? 'tags' : 'manifests'}…`),
     });
     progress.done();
     const namespaces = options.allNamespaces
-      ? [...new Set(inventory.groups.map((g) => g.namespace).filter((n): n is string => n !== undefined))].sort()
+      ? [
+          ...new Set(inventory.groups.map((g) => g.namespace).filter((n): n is string => n !== undefined)),
+        ].sort()
       : [namespace];
     const { readLiveView } = await import('./liveness.js');
     const live = await readLiveView(runs, namespaces, source);
@@ -275,7 +282,8 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
     try {
       decisions = decide(inventory.groups, live, policy, io.now().getTime());
     } catch (err) {
-      if (err instanceof RunStillAliveError) throw usage(err.message, `${err.hint}; add --force to remove it anyway`);
+      if (err instanceof RunStillAliveError)
+        throw usage(err.message, `${err.hint}; add --force to remove it anyway`);
       throw err;
     }
     if (options.run !== undefined && decisions.length === 0)

@@ -335,11 +335,18 @@ async function distributionVersion(bins: Binaries): Promise<string> {
 export async function startDistribution(
   runDir: string,
   bins: Binaries,
-  opts: { name: string; basicAuth?: { username: string; password: string } },
-): Promise<RegistryService> {
+  opts: {
+    name: string;
+    basicAuth?: { username: string; password: string };
+    /** Default true; false answers deletes with 405 UNSUPPORTED (gc's exit 8). */
+    deleteEnabled?: boolean;
+    /** Restart on the same address (gc's test stops distribution for its garbage-collect). */
+    port?: number;
+  },
+): Promise<RegistryService & { configFile: string; dataDir: string }> {
   const dir = path.join(runDir, opts.name);
   mkdirSync(path.join(dir, 'data'), { recursive: true });
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const host = `127.0.0.1:${port}`;
   let auth = '';
   if (opts.basicAuth) {
@@ -363,7 +370,7 @@ storage:
   filesystem:
     rootdirectory: ${path.join(dir, 'data')}
   delete:
-    enabled: true
+    enabled: ${opts.deleteEnabled ?? true}
   cache:
     blobdescriptor: inmemory
   maintenance:
@@ -380,7 +387,17 @@ ${auth}`,
   const s = spawnService(opts.name, command, logFile, { env: cleanEnv() });
   await waitRegistry(s, host, opts.basicAuth ? [401] : [200]);
   const version = await distributionVersion(bins);
-  return { name: opts.name, version, host, address: host, command, logFile, stop: () => stopSpawned(s) };
+  return {
+    name: opts.name,
+    version,
+    host,
+    address: host,
+    command,
+    logFile,
+    configFile,
+    dataDir: path.join(dir, 'data'),
+    stop: () => stopSpawned(s),
+  };
 }
 
 // ---------------------------------------------------------------------------------------
