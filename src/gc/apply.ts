@@ -201,10 +201,8 @@ export async function applyPlan(plan: GcPlan, target: GcDeleter, options: ApplyO
         firstError ??= err;
       }
     }
-    let interruptedHere = false;
     for (const item of group.delete) {
       if (stop) {
-        interruptedHere = true;
         break;
       }
       const block = (reason: string): void => {
@@ -235,12 +233,10 @@ export async function applyPlan(plan: GcPlan, target: GcDeleter, options: ApplyO
         options.onProgress?.({ deleted: ++deletedCount, total });
       } catch (err) {
         if (err instanceof Stop) {
-          interruptedHere = true;
           break;
         }
         if (hasCode(err, 'UNSUPPORTED')) {
           stop ??= new Stop('unsupported', (err as Error).message, err);
-          interruptedHere = true;
           break;
         }
         if (hasCode(err, 'DENIED', 'UNAUTHORIZED')) {

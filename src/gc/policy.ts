@@ -64,8 +64,9 @@ function ageOf(group: RunGroup, liveness: Liveness): number | undefined {
 }
 
 function inScope(group: RunGroup, policy: Policy): boolean {
-  if (policy.namespaces === 'all') return true;
-  return group.namespace !== undefined && policy.namespaces.includes(group.namespace);
+  // Content naming no namespace is shown (kept, as unprovable) whatever the scope.
+  if (policy.namespaces === 'all' || group.namespace === undefined) return true;
+  return policy.namespaces.includes(group.namespace);
 }
 
 export class RunStillAliveError extends Error {

@@ -11,10 +11,19 @@ import type { GcPlan, PlanGroup } from './plan.js';
 
 /** Control characters (C0, DEL, C1) and bidi controls become visible escapes. */
 export function printable(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`,
-  );
+  let out = '';
+  for (const c of text) {
+    const code = c.codePointAt(0)!;
+    const control =
+      code < 0x20 ||
+      (code >= 0x7f && code <= 0x9f) ||
+      code === 0x200e ||
+      code === 0x200f ||
+      (code >= 0x202a && code <= 0x202e) ||
+      (code >= 0x2066 && code <= 0x2069);
+    out += control ? `\\u{${code.toString(16)}}` : c;
+  }
+  return out;
 }
 
 function runLabel(g: { kind: string; namespace?: string; name?: string }): string {

@@ -81,7 +81,7 @@ describe('gc --print-cronjob', () => {
     }
   });
 
-  it("gc runs with exactly that identity, and fails clearly when the Role lacks taskruns", async () => {
+  it('gc runs with exactly that identity, and fails clearly when the Role lacks taskruns', async () => {
     const host = env.registries.olareg.host;
     const repository = `gc/cron-${process.pid}`;
     await kubectl(['apply', '-f', '-'], await printed(['-n', namespace]));
@@ -113,7 +113,18 @@ describe('gc --print-cronjob', () => {
     const token = (await kubectl(['create', 'token', 'tkn-artifacts-gc', '-n', namespace])).trim();
     const kubeconfig = await tokenKubeconfig(token);
     // As the CronJob runs it (its args), with the repository from the ConfigMap the Role lets it read.
-    const ok = await runCli(['gc', '--apply', '-n', namespace, '--kubeconfig', kubeconfig, '--plain-http', host, '-o', 'json']);
+    const ok = await runCli([
+      'gc',
+      '--apply',
+      '-n',
+      namespace,
+      '--kubeconfig',
+      kubeconfig,
+      '--plain-http',
+      host,
+      '-o',
+      'json',
+    ]);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect((JSON.parse(ok.stdout) as GcReport).totals.runsRemoved).toBe(1);
@@ -125,11 +136,25 @@ describe('gc --print-cronjob', () => {
     const patched = await kubeRequest(env, 'PATCH', path, {
       rules: [
         { apiGroups: ['tekton.dev'], resources: ['pipelineruns'], verbs: ['get', 'list'] },
-        { apiGroups: [''], resources: ['configmaps'], resourceNames: ['config-artifact-storage'], verbs: ['get'] },
+        {
+          apiGroups: [''],
+          resources: ['configmaps'],
+          resourceNames: ['config-artifact-storage'],
+          verbs: ['get'],
+        },
       ],
     });
     expect(patched.status).toBe(200);
-    const denied = await runCli(['gc', '--apply', '-n', namespace, '--kubeconfig', kubeconfig, '--plain-http', host]);
+    const denied = await runCli([
+      'gc',
+      '--apply',
+      '-n',
+      namespace,
+      '--kubeconfig',
+      kubeconfig,
+      '--plain-http',
+      host,
+    ]);
     expect(denied.code).toBe(4);
     expect(denied.stderr).toMatch(/list taskruns\.tekton\.dev/);
     expect(denied.stderr).toContain('system:serviceaccount:gc-cron:tkn-artifacts-gc');

@@ -52,11 +52,12 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
   let distribution: Awaited<ReturnType<typeof startDistribution>> | undefined;
   const namespace = `gc-${registryName.slice(0, 4)}`;
   const repository = `gc/${registryName}-artifacts`;
-  const runs: Record<string, StoredRun> = {};
+  type Key = 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'L' | 'R';
+  const runs = {} as Record<Key, StoredRun>;
   let eOld: StoredRun;
   let plainDigest: string;
   let work: string;
-  const pulledBefore: Record<string, Record<string, string>> = {};
+  const pulledBefore = {} as Record<Key, Record<string, string>>;
 
   const tkn = (args: string[]) =>
     runCli([
@@ -132,7 +133,7 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
       cwd: work,
     });
     plainDigest = (JSON.parse(out) as { digest: string }).digest;
-    for (const k of ['C', 'D', 'E']) pulledBefore[k] = await pull(runs[k]!, 'before');
+    for (const k of ['C', 'D', 'E'] as const) pulledBefore[k] = await pull(runs[k], 'before');
   });
 
   afterAll(async () => {
@@ -162,10 +163,11 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
         : ['PipelineRun/run-a', 'PipelineRun/run-b', 'PipelineRun/run-f', 'TaskRun/lone-1'],
     );
     const deleted = new Set(plan.groups.flatMap((g) => g.delete.map((i) => i.digest)));
-    for (const k of ['A', 'B', 'L']) for (const d of runs[k]!.manifests) expect(deleted.has(d)).toBe(true);
+    for (const k of ['A', 'B', 'L'] as const)
+      for (const d of runs[k].manifests) expect(deleted.has(d)).toBe(true);
     if (registryName === 'distribution') for (const d of eOld.manifests) expect(deleted.has(d)).toBe(true);
-    for (const k of ['C', 'D', 'E', 'R'])
-      for (const d of runs[k]!.manifests) expect(deleted.has(d)).toBe(false);
+    for (const k of ['C', 'D', 'E', 'R'] as const)
+      for (const d of runs[k].manifests) expect(deleted.has(d)).toBe(false);
     expect(deleted.has(plainDigest)).toBe(false);
     // run-f: the input a live TaskRun names stays, with its TaskRun reference and root above it.
     const f = plan.groups.find((g) => g.name === 'run-f')!;
@@ -214,10 +216,10 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
     expect(report.totals.runsRemoved).toBe(registryName === 'distribution' ? 4 : 3);
     expect(report.totals.runsPartial).toBe(1); // run-f keeps the live run's input
     expect(report.totals.bytes).toBeGreaterThan(0);
-    for (const k of ['A', 'B', 'L'])
-      for (const d of runs[k]!.manifests) expect(await exists(host, repository, d)).toBe(false);
-    for (const k of ['C', 'D', 'E', 'R'])
-      for (const d of runs[k]!.manifests) expect(await exists(host, repository, d)).toBe(true);
+    for (const k of ['A', 'B', 'L'] as const)
+      for (const d of runs[k].manifests) expect(await exists(host, repository, d)).toBe(false);
+    for (const k of ['C', 'D', 'E', 'R'] as const)
+      for (const d of runs[k].manifests) expect(await exists(host, repository, d)).toBe(true);
     for (const d of eOld.manifests) expect(await exists(host, repository, d)).toBe(registryName === 'olareg');
     expect(await exists(host, repository, plainDigest)).toBe(true);
     const f = runs.F;
@@ -225,7 +227,7 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
     expect(await exists(host, repository, f.root)).toBe(true);
     expect(await exists(host, repository, f.artifacts.junit!)).toBe(false);
     expect(await exists(host, repository, f.artifacts.images!)).toBe(false);
-    for (const k of ['C', 'D', 'E']) expect(await pull(runs[k]!, 'after')).toEqual(pulledBefore[k]);
+    for (const k of ['C', 'D', 'E'] as const) expect(await pull(runs[k], 'after')).toEqual(pulledBefore[k]);
     if (registryName === 'distribution') expect(await fallbackProblems(host, repository)).toEqual([]);
     // A second gc finds nothing left to do.
     const again = await tkn(['gc', '-o', 'json']);
@@ -246,14 +248,14 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
         name: `gc-distribution-${process.pid}`,
         port: Number(port),
       });
-      for (const k of ['A', 'B', 'L'])
-        for (const b of runs[k]!.uniqueBlobs) expect(existsSync(blobPath(b))).toBe(false);
+      for (const k of ['A', 'B', 'L'] as const)
+        for (const b of runs[k].uniqueBlobs) expect(existsSync(blobPath(b))).toBe(false);
       for (const b of eOld.uniqueBlobs) expect(existsSync(blobPath(b))).toBe(false);
       expect(existsSync(blobPath(runs.F.layers.junit!))).toBe(false);
       expect(existsSync(blobPath(runs.F.layers.src!))).toBe(true);
-      for (const k of ['C', 'D', 'E', 'R'])
-        for (const b of runs[k]!.uniqueBlobs) expect(existsSync(blobPath(b))).toBe(true);
-      for (const k of ['C', 'D', 'E'])
-        expect(await pull(runs[k]!, 'after-registry-gc')).toEqual(pulledBefore[k]);
+      for (const k of ['C', 'D', 'E', 'R'] as const)
+        for (const b of runs[k].uniqueBlobs) expect(existsSync(blobPath(b))).toBe(true);
+      for (const k of ['C', 'D', 'E'] as const)
+        expect(await pull(runs[k], 'after-registry-gc')).toEqual(pulledBefore[k]);
     });
 });
