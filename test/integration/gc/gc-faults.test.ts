@@ -176,6 +176,49 @@ describe('gc faults', () => {
     expect(await fallbackProblems(registry.host, repository)).toEqual([]);
   });
 
+  it('SIGINT finishes the delete in flight, reports, exits 130; a re-run completes', async () => {
+    const upstream = env.registries.olareg.host;
+    const repository = `gc/interrupted-${process.pid}`;
+    const namespace = 'gc-interrupted';
+    const runs = await seed(upstream, namespace, repository, { gone: ['old-1', 'old-2'], live: ['new-1'] });
+    const proxy = await proxyTo(upstream);
+    proxy.holdAt = 3;
+    const child = spawn(
+      cliPath,
+      gcArgs(namespace, proxy.host, repository, ['--apply', '-o', 'json', '--concurrency', '1']),
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    let noticed: () => void = () => undefined;
+    const handled = new Promise<void>((r) => (noticed = r));
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (stderr.includes('SIGINT: finishing the deletes in flight')) noticed();
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await proxy.held();
+    child.kill('SIGINT');
+    // The signal is handled before the held delete is let through: wait for gc to say so.
+    await handled;
+    proxy.release();
+    expect(await exited).toBe(130);
+    const report = JSON.parse(stdout) as GcReport;
+    expect(report.stop?.reason).toBe('interrupted');
+    // The third delete was in flight: it finished and is reported; nothing after it started.
+    expect(report.totals.manifestsDeleted).toBe(3);
+    expect(proxy.deletes).toBe(3);
+    for (const d of report.groups.flatMap((g) => g.deleted))
+      expect(await exists(upstream, repository, d)).toBe(false);
+    for (const run of Object.values(runs)) expect(await dangling(upstream, repository, run)).toEqual([]);
+    const again = await runCli(gcArgs(namespace, upstream, repository, ['--apply']));
+    expect(again.code).toBe(0);
+    for (const name of ['old-1', 'old-2'])
+      for (const d of runs[name]!.manifests) expect(await exists(upstream, repository, d)).toBe(false);
+    for (const d of runs['new-1']!.manifests) expect(await exists(upstream, repository, d)).toBe(true);
+  });
+
   it('leaves alone what a writer pushes while gc applies', async () => {
     const upstream = env.registries.olareg.host;
     const repository = `gc/racing-${process.pid}`;
