@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import type { CompletionCommand } from '../src/cli/completion.js';
 import { clusterFlags, debugFlag, registryFlags } from '../src/cli/flags.js';
 
 export default class Gc extends BaseCommand {
@@ -25,6 +26,8 @@ is then reclaimed by the registry's own garbage collection. See docs/gc.md.`;
     '<%= config.bin %> gc -n ci --apply',
     '<%= config.bin %> gc --print-cronjob --image registry.example.com/tkn-artifacts:0.1.0 --schedule "0 3 * * *"',
   ];
+
+  static completionArgs: CompletionCommand['args'] = 'none';
 
   static override flags = {
     ...clusterFlags,
