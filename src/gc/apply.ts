@@ -70,6 +70,13 @@ export interface ApplyOptions {
   /** Digests live runs name now (manifests or blobs) → who: such items stay. */
   referenced?: Map<string, string>;
   onProgress?(progress: { deleted: number; total: number }): void;
+  /**
+   * One delete at a time (reads stay concurrent). For registries without the referrers API:
+   * distribution 2.8 deletes a manifest, then untags it, and under concurrent deletes in one
+   * repository the untagging can fail (500 "invalid checksum digest format") and leave a tag
+   * pointing at nothing.
+   */
+  serialDeletes?: boolean;
 }
 
 type Check = { state: 'ok' } | { state: 'gone' } | { state: 'changed'; reason: string };
@@ -93,6 +100,9 @@ export async function applyPlan(plan: GcPlan, target: GcDeleter, options: ApplyO
   let failures = 0;
   let probed = false;
   const probe = new KeyedMutex();
+  const serial = new KeyedMutex();
+  const writing = <T>(fn: () => Promise<T>): Promise<T> =>
+    options.serialDeletes ? serial.run('w', fn) : fn();
   const onAbort = (): void => {
     stop ??= new Stop('interrupted', 'interrupted: deletes in flight finished, nothing new was started');
   };
@@ -101,10 +111,11 @@ export async function applyPlan(plan: GcPlan, target: GcDeleter, options: ApplyO
 
   const del = async (item: PlanItem): Promise<void> => {
     const descriptor = { mediaType: item.mediaType, digest: item.digest, size: item.size };
-    const once = async (): Promise<void> => {
-      if (stop) throw stop;
-      await target.delete(descriptor);
-    };
+    const once = async (): Promise<void> =>
+      writing(async () => {
+        if (stop) throw stop;
+        await target.delete(descriptor);
+      });
     if (probed) return once();
     // Until one delete has succeeded, deletes run one at a time: the first tells whether the
     // registry deletes at all, before a second one starts.
@@ -156,8 +167,9 @@ export async function applyPlan(plan: GcPlan, target: GcDeleter, options: ApplyO
   };
 
   const repair = async (subject: string, digest: string): Promise<boolean> => {
-    if (!target.pruneReferrers) return false;
-    return target.pruneReferrers(subject, [digest]);
+    const prune = target.pruneReferrers?.bind(target);
+    if (!prune) return false;
+    return writing(() => prune(subject, [digest]));
   };
 
   /** Removes a fallback entry only once the manifest it names is confirmed missing. */
@@ -226,7 +238,16 @@ export async function applyPlan(plan: GcPlan, target: GcDeleter, options: ApplyO
           if (item.subject !== undefined && (await repair(item.subject, item.digest))) report.repaired++;
           continue;
         }
-        await del(item);
+        try {
+          await del(item);
+        } catch (err) {
+          // Gone under us: distribution 2.8 can answer a concurrent DELETE with a 500 after deleting,
+          // and the retry then finds nothing. The goal is reached; only its fallback entry may remain.
+          if (!hasCode(err, 'MANIFEST_UNKNOWN', 'NOT_FOUND')) throw err;
+          report.alreadyGone.push(item.digest);
+          if (item.subject !== undefined && (await repair(item.subject, item.digest))) report.repaired++;
+          continue;
+        }
         report.deleted.push(item.digest);
         report.tagsDeleted += item.tags.length;
         report.bytes += item.size;

@@ -81,6 +81,7 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
   };
   const fallbackSubjects: string[] = [];
   let tagCount = 0;
+  const danglingTags: string[] = [];
   let done = 0;
 
   /** Reads a manifest once; undefined when it does not exist (404). */
@@ -124,6 +125,7 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
     await mapConcurrent(tags, options.concurrency, async (tag) => {
       const rec = await read(tag);
       if (rec) rec.tags.push(tag);
+      else if (!stored.unreadable.some((u) => u.tags.includes(tag))) danglingTags.push(tag);
       options.onProgress?.({ phase: 'tags', done: ++done });
     });
   };
@@ -196,8 +198,13 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
   await walkLevel(found.filter((m) => m.role !== 'other'));
 
   const mode = target.referrersMode?.();
+  const grouped = groupStored(stored, options);
+  if (danglingTags.length > 0)
+    grouped.warnings.push(
+      `${danglingTags.length} tag${danglingTags.length === 1 ? ' points' : 's point'} at nothing (${danglingTags.slice(0, 3).join(', ')}${danglingTags.length > 3 ? ', …' : ''}): the registry listed ${danglingTags.length === 1 ? 'it' : 'them'} but has no manifest behind; gc leaves ${danglingTags.length === 1 ? 'it' : 'them'} alone`,
+    );
   return {
-    ...groupStored(stored, options),
+    ...grouped,
     repository: options.repository,
     referrers: mode ?? 'unknown',
     tagCount,

@@ -240,6 +240,7 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
     concurrency: options.concurrency,
     ...(io.signal ? { signal: io.signal } : {}),
     referenced: liveNow.referenced,
+    serialDeletes: plan.referrers === 'tag-schema',
     recheckRun: (group) => recheckRun(runs, group),
     onProgress: (p) => progress.update(`gc: deleting ${p.deleted}/${p.total} manifests…`),
   });

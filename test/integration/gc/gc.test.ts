@@ -30,6 +30,7 @@ import {
   pushRootless,
   pushWithOras,
   pushWithWriter,
+  repositoryOf,
   snapshot,
   type StoredRun,
 } from './fixtures.js';
@@ -229,6 +230,12 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
     expect(await exists(host, repository, f.artifacts.images!)).toBe(false);
     for (const k of ['C', 'D', 'E'] as const) expect(await pull(runs[k], 'after')).toEqual(pulledBefore[k]);
     if (registryName === 'distribution') expect(await fallbackProblems(host, repository)).toEqual([]);
+    // Deleting a manifest took its tags with it; the live runs' tags still point where they did.
+    const tags = new Set<string>();
+    for await (const tag of repositoryOf(host, repository).tags()) tags.add(tag);
+    for (const k of ['A', 'B', 'L'] as const) for (const t of runs[k].tags) expect(tags.has(t)).toBe(false);
+    for (const k of ['C', 'D', 'E', 'R'] as const)
+      for (const t of runs[k].tags) expect(tags.has(t)).toBe(true);
     // A second gc finds nothing left to do.
     const again = await tkn(['gc', '-o', 'json']);
     const plan = JSON.parse(again.stdout) as GcPlan;
