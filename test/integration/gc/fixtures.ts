@@ -14,7 +14,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubeApply, kubeRequest, oras, type KubeObject, type TestEnv } from '../../env/context.js';
+import { kubeApply, kubeRequest, oras, type TestEnv } from '../../env/context.js';
+import { createRun } from '../../support/cluster.js';
 import {
   buildArtifactManifestJSON,
   buildRootManifestJSON,
@@ -56,21 +57,6 @@ function sha256(bytes: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** Creates the object, then writes its status through /status, as the Tekton controller does. */
-export async function createRunObject(
-  env: TestEnv,
-  obj: KubeObject & { status?: unknown },
-): Promise<KubeObject> {
-  const { status, ...rest } = obj;
-  const stored = await kubeApply(env, rest as KubeObject);
-  if (status === undefined) return stored;
-  const plural = obj.kind === 'PipelineRun' ? 'pipelineruns' : 'taskruns';
-  const path = `/apis/tekton.dev/v1/namespaces/${stored.metadata.namespace}/${plural}/${stored.metadata.name}/status`;
-  const response = await kubeRequest(env, 'PUT', path, { ...stored, status });
-  if (response.status !== 200) throw new Error(`PUT ${path}: HTTP ${response.status}: ${response.text}`);
-  return response.body as KubeObject;
-}
-
 export async function ensureNamespace(env: TestEnv, name: string): Promise<void> {
   await kubeApply(env, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 }
@@ -97,7 +83,7 @@ export async function createPipelineRun(
   spec: { namespace: string; name: string; pipeline?: string; running?: boolean },
 ): Promise<string> {
   const completed = !spec.running;
-  const stored = await createRunObject(env, {
+  const stored = await createRun(env, {
     apiVersion: 'tekton.dev/v1',
     kind: 'PipelineRun',
     metadata: {
@@ -127,7 +113,7 @@ export async function createConsumerTaskRun(
   env: TestEnv,
   spec: { namespace: string; name: string; input: string },
 ): Promise<void> {
-  await createRunObject(env, {
+  await createRun(env, {
     apiVersion: 'tekton.dev/v1',
     kind: 'TaskRun',
     metadata: { name: spec.name, namespace: spec.namespace },

@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv, type TestEnv } from '../../env/context.js';
-import { findBinaries, startDistribution } from '../../env/services.js';
+import { findBinaries } from '../../env/services/binaries.js';
+import { startDistribution } from '../../env/services/distribution.js';
 import { cliPath, runCli } from '../../support/cli.js';
 import type { GcReport } from '../../../src/gc/apply.js';
 import { buildArtifactManifestJSON } from '../../../src/formats/build.js';
