@@ -279,12 +279,10 @@ export function groupStored(
       const [m, depth] = queue.shift()!;
       if (inGroup.has(m.digest)) continue;
       inGroup.add(m.digest);
-      const member: StoredManifest = {
-        ...m,
-        depth,
-        role: m.role === 'other' ? 'referrer' : m.role,
-      };
-      group.members.push(member);
+      // In place: a copy per manifest would double what a large inventory holds.
+      m.depth = depth;
+      if (m.role === 'other') m.role = 'referrer';
+      group.members.push(m);
       for (const kid of children.get(m.digest) ?? []) {
         const k = manifests.get(kid);
         if (k) queue.push([k, depth + 1]);

@@ -205,6 +205,26 @@ export function buildPlan(
   };
 }
 
+/**
+ * The plan as JSON, in pieces: one per group (a plan over 10,000 runs is tens of MiB as one
+ * string). Joined, the pieces are the document JSON.stringify(plan, null, 2) would give.
+ */
+export function* planJsonChunks(plan: GcPlan): Generator<string> {
+  const indent = (value: unknown): string => JSON.stringify(value, null, 2).replace(/\n/g, '\n  ');
+  const entries = Object.entries(plan);
+  yield '{\n';
+  for (const [i, [key, value]] of entries.entries()) {
+    const last = i === entries.length - 1;
+    if (Array.isArray(value) && value.length > 0) {
+      yield `  ${JSON.stringify(key)}: [\n`;
+      for (const [j, item] of value.entries())
+        yield `    ${indent(item).replace(/\n/g, '\n  ')}${j === value.length - 1 ? '' : ','}\n`;
+      yield `  ]${last ? '' : ','}\n`;
+    } else yield `  ${JSON.stringify(key)}: ${indent(value)}${last ? '' : ','}\n`;
+  }
+  yield '}\n';
+}
+
 // ---- the plan file ------------------------------------------------------------------------------
 
 export class PlanFileError extends Error {

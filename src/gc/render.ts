@@ -64,8 +64,18 @@ function indent(text: string, by = '    '): string {
 }
 
 export function formatPlan(plan: GcPlan, options: TextOptions & { apply: boolean }): string {
+  return [...planTextChunks(plan, options)].join('');
+}
+
+/** The plan as text, in pieces (one per group), so a large plan is never one string. */
+export function* planTextChunks(plan: GcPlan, options: TextOptions & { apply: boolean }): Generator<string> {
   const bold = (t: string): Line => [{ text: t, style: 'bold' }];
-  const out: string[] = [];
+  let out: string[] = [];
+  const flush = (): string => {
+    const chunk = out.length > 0 ? `${out.join('\n')}\n` : '';
+    out = [];
+    return chunk;
+  };
   const mode = options.apply ? 'applying' : 'dry run: nothing is deleted without --apply';
   out.push(lineToString(bold(`gc plan for ${printable(plan.repository)} (${mode})`), options.colour));
   const live = plan.live;
@@ -119,7 +129,7 @@ export function formatPlan(plan: GcPlan, options: TextOptions & { apply: boolean
   out.push(
     `Plan: ${plural(t.runs, 'run')} to remove: ${plural(t.manifests, 'manifest')} and ${plural(t.tags, 'tag')} to delete, ${humanSize(t.bytes)} no longer referenced; ${plural(t.kept, 'run')} kept${options.verbose ? '' : ' (-v says why)'}.`,
   );
-  return `${out.join('\n')}\n`;
+  yield flush();
 }
 
 /** What to run so the registry reclaims the blobs gc left unreferenced. */

@@ -4,7 +4,7 @@
  * plan (dry run), saves it (--plan-file), or applies it (--apply, or --apply --plan-file to apply
  * exactly a reviewed plan), then reports. docs/gc.md describes the behaviour.
  */
-import { rename, stat, writeFile, readFile } from 'node:fs/promises';
+import { open, readFile, rename, stat } from 'node:fs/promises';
 import type { RunSource } from '../cluster/source.js';
 import { CliError, toCliError } from '../cli/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
@@ -188,7 +188,14 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
   const colour = !options.noColor && io.stdoutIsTTY && !process.env['NO_COLOR'];
   const progress = progressLine(io, io.stderr.isTTY === true);
   const text = { verbose: options.verbose, colour, fullDigests: options.fullDigests ?? false };
-  const { formatPlan, formatReport } = await import('./render.js');
+  const { planTextChunks, formatReport } = await import('./render.js');
+  const { planJsonChunks } = await import('./plan.js');
+  const printPlan = async (plan: GcPlan, apply: boolean): Promise<void> => {
+    if (options.output === 'yaml') return printDocumentOrText(io, options, plan, () => '');
+    const chunks =
+      options.output === 'json' ? planJsonChunks(plan) : planTextChunks(plan, { ...text, apply });
+    for (const chunk of chunks) await write(io.stdout, chunk);
+  };
 
   const { runs, source } = await openRuns(options);
   const namespace = options.cluster.namespace ?? runs.defaultNamespace;
@@ -221,7 +228,7 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
     }
     if (!options.apply) {
       if (options.planFile !== undefined) await writePlanFile(options.planFile, plan);
-      await printDocumentOrText(io, options, plan, () => formatPlan(plan, { ...text, apply: false }));
+      await printPlan(plan, false);
       if (options.planFile !== undefined && options.output === 'text')
         io.stderr.write(
           `Plan saved to ${options.planFile}; apply it with: gc --apply --plan-file ${options.planFile}\n`,
@@ -230,7 +237,7 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
     }
   }
 
-  if (options.output === 'text') io.stdout.write(formatPlan(plan, { ...text, apply: true }));
+  if (options.output === 'text') await printPlan(plan, true);
   deleter ??= await openDeleter(options.registry, plan.repository);
   // The live view of now, for runs created since the plan was made that name what it deletes.
   const { readLiveView, lookUpRun } = await import('./liveness.js');
@@ -344,9 +351,22 @@ async function printDocumentOrText(
   io.stdout.write(await renderDocument(document, options.output));
 }
 
+/** Writes a chunk, waiting for the stream to drain when it asks (a large plan into a pipe). */
+async function write(stream: GcIo['stdout'], chunk: string): Promise<void> {
+  if (chunk === '') return;
+  const s = stream as GcIo['stdout'] & { once?: (event: 'drain', fn: () => void) => void };
+  if (s.write(chunk) === false && s.once) await new Promise<void>((r) => s.once!('drain', r));
+}
+
 async function writePlanFile(file: string, plan: GcPlan): Promise<void> {
   // Written whole under a temporary name, then renamed: a reviewer never sees half a plan.
   const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o644 });
+  const { planJsonChunks } = await import('./plan.js');
+  const handle = await open(tmp, 'w', 0o644);
+  try {
+    for (const chunk of planJsonChunks(plan)) await handle.write(chunk);
+  } finally {
+    await handle.close();
+  }
   await rename(tmp, file);
 }

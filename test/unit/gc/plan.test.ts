@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../../src/gc/model.js';
-import { PlanFileError, buildPlan, parsePlan } from '../../../src/gc/plan.js';
+import { PlanFileError, buildPlan, parsePlan, planJsonChunks } from '../../../src/gc/plan.js';
 import { decide, type Policy } from '../../../src/gc/policy.js';
 import { d, group, liveView, stored } from './helpers.js';
 
@@ -115,6 +115,15 @@ describe('parsePlan', () => {
   it('reads back what buildPlan wrote', () => {
     const p = plan();
     expect(parsePlan(JSON.stringify(p))).toEqual(p);
+  });
+
+  it('is written in pieces that join into the same document', () => {
+    const p = plan();
+    const chunks = [...planJsonChunks(p)];
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(chunks.join('')).toBe(`${JSON.stringify(p, null, 2)}\n`);
+    const empty = { ...p, groups: [], kept: [] };
+    expect([...planJsonChunks(empty)].join('')).toBe(`${JSON.stringify(empty, null, 2)}\n`);
   });
 
   it('refuses other documents, bad digests and tags, and parents before their children', () => {
