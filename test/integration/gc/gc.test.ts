@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oras, testEnv, type TestEnv } from '../../env/context.js';
+import { oras, runTool, testEnv, type TestEnv } from '../../env/context.js';
 import { findBinaries } from '../../env/services/binaries.js';
 import { startDistribution } from '../../env/services/distribution.js';
 import { runCli } from '../../support/cli.js';
@@ -193,6 +193,44 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
     expect(text.stdout).toMatch(/PipelineRun gc-\w+\/run-r +\d+ +PipelineRun gc-\w+\/run-r is running/);
     expect(text.stdout).toContain('dry run: nothing is deleted without --apply');
     expect(await snapshot(host, repository)).toEqual(before);
+  });
+
+  it('takes the live runs from an export, refuses without any live view, and guards --run', async () => {
+    const exportFile = join(work, 'live.yaml');
+    const exported = await runTool(env.bin.kubectl, [
+      'get',
+      'pipelinerun,taskrun',
+      '-n',
+      namespace,
+      '-o',
+      'yaml',
+      '--kubeconfig',
+      env.kube.adminKubeconfig,
+    ]);
+    await writeFile(exportFile, exported);
+    const common = ['gc', '-n', namespace, '--repository', `${host}/${repository}`, '--plain-http', host];
+    const fromFile = await runCli([...common, '--from-file', exportFile, '-o', 'json']);
+    expect(fromFile.code).toBe(0);
+    const plan = JSON.parse(fromFile.stdout) as GcPlan;
+    expect(plan.live).toMatchObject({ kind: 'file', namespaces: [namespace] });
+    expect(plan.live.exportedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(plan.warnings.join('\n')).toContain('not from the cluster');
+    const fromCluster = JSON.parse((await tkn(['gc', '-o', 'json'])).stdout) as GcPlan;
+    expect(plan.groups.map((g) => g.id).sort()).toEqual(fromCluster.groups.map((g) => g.id).sort());
+
+    const blind = await runCli([...common, '--kubeconfig', join(work, 'no-such-kubeconfig')]);
+    expect(blind.code).toBe(2);
+    expect(blind.stderr).toContain('no live view of runs');
+    expect(blind.stderr).toContain('--from-file');
+
+    const alive = await tkn(['gc', '--run', 'run-c']);
+    expect(alive.code).toBe(2);
+    expect(alive.stderr).toContain(`PipelineRun ${namespace}/run-c still exists`);
+    const forced = await tkn(['gc', '--run', 'run-c', '--force', '-o', 'json']);
+    expect(forced.code).toBe(0);
+    expect((JSON.parse(forced.stdout) as GcPlan).groups.map((g) => g.name)).toEqual(['run-c']);
+    const running = await tkn(['gc', '--run', 'run-r', '--force', '-o', 'json']);
+    expect((JSON.parse(running.stdout) as GcPlan).groups).toEqual([]);
   });
 
   it('applies a saved plan: exactly the gone runs go, live runs still pull byte-identical', async () => {
