@@ -42,6 +42,42 @@ export interface StoredRun {
   uniqueBlobs: string[];
 }
 
+function emptyRun(namespace: string, name: string, uid: string): StoredRun {
+  return {
+    namespace,
+    name,
+    uid,
+    manifests: [],
+    tags: [],
+    root: '',
+    artifacts: {},
+    layers: {},
+    uniqueBlobs: [],
+  };
+}
+
+/** gc's command line against `host/repository`, as the cluster's admin (tests add what they test). */
+export function gcArgs(
+  env: TestEnv,
+  namespace: string,
+  host: string,
+  repository: string,
+  extra: string[] = [],
+): string[] {
+  return [
+    'gc',
+    '-n',
+    namespace,
+    '--kubeconfig',
+    env.kube.adminKubeconfig,
+    '--repository',
+    `${host}/${repository}`,
+    '--plain-http',
+    host,
+    ...extra,
+  ];
+}
+
 export interface RunSpec {
   namespace: string;
   name: string;
@@ -147,17 +183,7 @@ export async function pushWithOras(
   const work = await mkdtemp(join(tmpdir(), 'tkn-gc-oras-'));
   const ref = (r: string) => `${host}/${repository}${r.startsWith('sha256:') ? '@' : ':'}${r}`;
   const created = spec.created ?? '2026-11-20T10:00:00Z';
-  const run: StoredRun = {
-    namespace: spec.namespace,
-    name: spec.name,
-    uid: spec.uid,
-    manifests: [],
-    tags: [],
-    root: '',
-    artifacts: {},
-    layers: {},
-    uniqueBlobs: [],
-  };
+  const run = emptyRun(spec.namespace, spec.name, spec.uid);
   const digestOf = (out: string): string => (JSON.parse(out) as { digest: string }).digest;
   try {
     const rootTag = `${spec.namespace}.${spec.name}`;
@@ -280,17 +306,7 @@ export async function pushWithWriter(
 ): Promise<StoredRun> {
   const repo = repositoryOf(host, repository);
   const created = spec.created ?? '2026-11-20T10:00:00Z';
-  const run: StoredRun = {
-    namespace: spec.namespace,
-    name: spec.name,
-    uid: spec.uid,
-    manifests: [],
-    tags: [],
-    root: '',
-    artifacts: {},
-    layers: {},
-    uniqueBlobs: [],
-  };
+  const run = emptyRun(spec.namespace, spec.name, spec.uid);
   const put = async (built: {
     bytes: Uint8Array;
     descriptor: { mediaType: string; digest: string; size: number };
@@ -354,17 +370,7 @@ export async function pushRootless(
   spec: { namespace: string; taskRun: string; artifacts: string[] },
 ): Promise<StoredRun> {
   const repo = repositoryOf(host, repository);
-  const run: StoredRun = {
-    namespace: spec.namespace,
-    name: spec.taskRun,
-    uid: '',
-    manifests: [],
-    tags: [],
-    root: '',
-    artifacts: {},
-    layers: {},
-    uniqueBlobs: [],
-  };
+  const run = emptyRun(spec.namespace, spec.taskRun, '');
   for (const a of spec.artifacts) {
     const bytes = content(spec.taskRun, 'standalone', a, 'rootless');
     const layer = { mediaType: 'application/octet-stream', digest: sha256(bytes), size: bytes.byteLength };

@@ -113,18 +113,9 @@ describe('gc --print-cronjob', () => {
     const token = (await kubectl(['create', 'token', 'tkn-artifacts-gc', '-n', namespace])).trim();
     const kubeconfig = await tokenKubeconfig(token);
     // As the CronJob runs it (its args), with the repository from the ConfigMap the Role lets it read.
-    const ok = await runCli([
-      'gc',
-      '--apply',
-      '-n',
-      namespace,
-      '--kubeconfig',
-      kubeconfig,
-      '--plain-http',
-      host,
-      '-o',
-      'json',
-    ]);
+    const asTheJob = (extra: string[] = []) =>
+      runCli(['gc', '--apply', '-n', namespace, '--kubeconfig', kubeconfig, '--plain-http', host, ...extra]);
+    const ok = await asTheJob(['-o', 'json']);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect((JSON.parse(ok.stdout) as GcReport).totals.runsRemoved).toBe(1);
@@ -145,16 +136,7 @@ describe('gc --print-cronjob', () => {
       ],
     });
     expect(patched.status).toBe(200);
-    const denied = await runCli([
-      'gc',
-      '--apply',
-      '-n',
-      namespace,
-      '--kubeconfig',
-      kubeconfig,
-      '--plain-http',
-      host,
-    ]);
+    const denied = await asTheJob();
     expect(denied.code).toBe(4);
     expect(denied.stderr).toMatch(/list taskruns\.tekton\.dev/);
     expect(denied.stderr).toContain('system:serviceaccount:gc-cron:tkn-artifacts-gc');

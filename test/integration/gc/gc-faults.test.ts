@@ -17,6 +17,7 @@ import {
   ensureNamespace,
   exists,
   fallbackProblems,
+  gcArgs,
   pushWithWriter,
   repositoryOf,
   snapshot,
@@ -57,21 +58,6 @@ async function seed(
   return out;
 }
 
-function gcArgs(namespace: string, host: string, repository: string, extra: string[] = []): string[] {
-  return [
-    'gc',
-    '-n',
-    namespace,
-    '--kubeconfig',
-    env.kube.adminKubeconfig,
-    '--repository',
-    `${host}/${repository}`,
-    '--plain-http',
-    host,
-    ...extra,
-  ];
-}
-
 async function proxyTo(upstream: string): Promise<GateProxy> {
   const proxy = await startGateProxy(upstream);
   stops.push(() => proxy.close());
@@ -101,7 +87,9 @@ describe('gc faults', () => {
     const repository = 'gc/no-delete';
     await seed(registry.host, 'gc-nodelete', repository, { gone: ['old-1', 'old-2'], live: ['new-1'] });
     const before = await snapshot(registry.host, repository);
-    const result = await runCli(gcArgs('gc-nodelete', registry.host, repository, ['--apply', '-o', 'json']));
+    const result = await runCli(
+      gcArgs(env, 'gc-nodelete', registry.host, repository, ['--apply', '-o', 'json']),
+    );
     expect(result.code).toBe(8);
     expect(result.stderr).toMatch(/deletion is disabled/);
     expect(result.stderr).toMatch(/storage\.delete\.enabled/);
@@ -121,7 +109,7 @@ describe('gc faults', () => {
     const proxy = await proxyTo(upstream);
     proxy.denyFrom = 4;
     const result = await runCli(
-      gcArgs('gc-refused', proxy.host, repository, ['--apply', '-o', 'json', '--concurrency', '1']),
+      gcArgs(env, 'gc-refused', proxy.host, repository, ['--apply', '-o', 'json', '--concurrency', '1']),
     );
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/delete refused by the test proxy/);
@@ -132,7 +120,7 @@ describe('gc faults', () => {
     for (const d of deleted) expect(await exists(upstream, repository, d)).toBe(false);
     for (const run of Object.values(runs)) expect(await dangling(upstream, repository, run)).toEqual([]);
 
-    const again = await runCli(gcArgs('gc-refused', upstream, repository, ['--apply', '-o', 'json']));
+    const again = await runCli(gcArgs(env, 'gc-refused', upstream, repository, ['--apply', '-o', 'json']));
     expect(again.code).toBe(0);
     for (const name of ['old-1', 'old-2'])
       for (const d of runs[name]!.manifests) expect(await exists(upstream, repository, d)).toBe(false);
@@ -151,7 +139,7 @@ describe('gc faults', () => {
     proxy.holdAt = 5;
     const child = spawn(
       cliPath,
-      gcArgs('gc-killed', proxy.host, repository, ['--apply', '--concurrency', '1']),
+      gcArgs(env, 'gc-killed', proxy.host, repository, ['--apply', '--concurrency', '1']),
       {
         stdio: 'ignore',
         env: { ...process.env, NO_COLOR: '1' },
@@ -164,7 +152,9 @@ describe('gc faults', () => {
     // The registry applies the delete its client never heard back about: the fallback index still
     // lists the manifest, the worst moment to be stopped.
     proxy.release();
-    const again = await runCli(gcArgs('gc-killed', registry.host, repository, ['--apply', '-o', 'json']));
+    const again = await runCli(
+      gcArgs(env, 'gc-killed', registry.host, repository, ['--apply', '-o', 'json']),
+    );
     expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
     // The delete the killed gc never heard back about: already gone, its fallback entry repaired.
@@ -186,7 +176,7 @@ describe('gc faults', () => {
     proxy.holdAt = 3;
     const child = spawn(
       cliPath,
-      gcArgs(namespace, proxy.host, repository, ['--apply', '-o', 'json', '--concurrency', '1']),
+      gcArgs(env, namespace, proxy.host, repository, ['--apply', '-o', 'json', '--concurrency', '1']),
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
     );
     let stdout = '';
@@ -213,7 +203,7 @@ describe('gc faults', () => {
     for (const d of report.groups.flatMap((g) => g.deleted))
       expect(await exists(upstream, repository, d)).toBe(false);
     for (const run of Object.values(runs)) expect(await dangling(upstream, repository, run)).toEqual([]);
-    const again = await runCli(gcArgs(namespace, upstream, repository, ['--apply']));
+    const again = await runCli(gcArgs(env, namespace, upstream, repository, ['--apply']));
     expect(again.code).toBe(0);
     for (const name of ['old-1', 'old-2'])
       for (const d of runs[name]!.manifests) expect(await exists(upstream, repository, d)).toBe(false);
@@ -228,7 +218,7 @@ describe('gc faults', () => {
     const proxy = await proxyTo(upstream);
     proxy.holdAt = 2;
     const gc = runCli(
-      gcArgs(namespace, proxy.host, repository, ['--apply', '-o', 'json', '--concurrency', '1']),
+      gcArgs(env, namespace, proxy.host, repository, ['--apply', '-o', 'json', '--concurrency', '1']),
     );
     await proxy.held();
     // While gc is held in the first run's deletes: the live run stores a new artifact, and a

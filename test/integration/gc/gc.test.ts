@@ -28,6 +28,7 @@ import {
   ensureNamespace,
   exists,
   fallbackProblems,
+  gcArgs,
   pushRootless,
   pushWithOras,
   pushWithWriter,
@@ -61,18 +62,7 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
   let work: string;
   const pulledBefore = {} as Record<Key, Record<string, string>>;
 
-  const tkn = (args: string[]) =>
-    runCli([
-      ...args,
-      '-n',
-      namespace,
-      '--kubeconfig',
-      env.kube.adminKubeconfig,
-      '--repository',
-      `${host}/${repository}`,
-      '--plain-http',
-      host,
-    ]);
+  const gc = (args: string[]) => runCli(gcArgs(env, namespace, host, repository, args));
 
   const pull = async (run: StoredRun, label: string): Promise<Record<string, string>> => {
     const dir = join(work, `${label}-${run.name}`);
@@ -145,7 +135,7 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
 
   it('dry run: plans exactly the gone runs and changes nothing in the registry', async () => {
     const before = await snapshot(host, repository);
-    const result = await tkn(['gc', '-o', 'json']);
+    const result = await gc(['-o', 'json']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout) as GcPlan;
@@ -187,7 +177,7 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
         if (item.subject && order.includes(item.subject))
           expect(order.indexOf(item.subject)).toBeGreaterThan(i);
     }
-    const text = await tkn(['gc', '-v']);
+    const text = await gc(['-v']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`PipelineRun ${namespace}/run-a  PipelineRun ${namespace}/run-a is gone`);
     expect(text.stdout).toMatch(/PipelineRun gc-\w+\/run-r +\d+ +PipelineRun gc-\w+\/run-r is running/);
@@ -215,7 +205,7 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
     expect(plan.live).toMatchObject({ kind: 'file', namespaces: [namespace] });
     expect(plan.live.exportedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(plan.warnings.join('\n')).toContain('not from the cluster');
-    const fromCluster = JSON.parse((await tkn(['gc', '-o', 'json'])).stdout) as GcPlan;
+    const fromCluster = JSON.parse((await gc(['-o', 'json'])).stdout) as GcPlan;
     expect(plan.groups.map((g) => g.id).sort()).toEqual(fromCluster.groups.map((g) => g.id).sort());
 
     const blind = await runCli([...common, '--kubeconfig', join(work, 'no-such-kubeconfig')]);
@@ -223,19 +213,19 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
     expect(blind.stderr).toContain('no live view of runs');
     expect(blind.stderr).toContain('--from-file');
 
-    const alive = await tkn(['gc', '--run', 'run-c']);
+    const alive = await gc(['--run', 'run-c']);
     expect(alive.code).toBe(2);
     expect(alive.stderr).toContain(`PipelineRun ${namespace}/run-c still exists`);
-    const forced = await tkn(['gc', '--run', 'run-c', '--force', '-o', 'json']);
+    const forced = await gc(['--run', 'run-c', '--force', '-o', 'json']);
     expect(forced.code).toBe(0);
     expect((JSON.parse(forced.stdout) as GcPlan).groups.map((g) => g.name)).toEqual(['run-c']);
-    const running = await tkn(['gc', '--run', 'run-r', '--force', '-o', 'json']);
+    const running = await gc(['--run', 'run-r', '--force', '-o', 'json']);
     expect((JSON.parse(running.stdout) as GcPlan).groups).toEqual([]);
   });
 
   it('applies a saved plan: exactly the gone runs go, live runs still pull byte-identical', async () => {
     const planFile = join(work, 'plan.json');
-    const saved = await tkn(['gc', '--plan-file', planFile]);
+    const saved = await gc(['--plan-file', planFile]);
     expect(saved.code).toBe(0);
     const applied = await runCli([
       'gc',
@@ -276,7 +266,7 @@ describe.each(['olareg', 'distribution'] as const)('gc against %s', (registryNam
     for (const k of ['C', 'D', 'E', 'R'] as const)
       for (const t of runs[k].tags) expect(tags.has(t)).toBe(true);
     // A second gc finds nothing left to do.
-    const again = await tkn(['gc', '-o', 'json']);
+    const again = await gc(['-o', 'json']);
     const plan = JSON.parse(again.stdout) as GcPlan;
     expect(plan.groups.map((g) => `${g.name}:${g.delete.length}`)).toEqual([]);
   });
