@@ -227,8 +227,9 @@ export function* planJsonChunks(plan: GcPlan): Generator<string> {
 
 // ---- the plan file ------------------------------------------------------------------------------
 
+/** A plan file that is not what gc wrote; run.ts reports it as a usage error (exit 2). */
 export class PlanFileError extends Error {
-  override name = 'InputError';
+  override name = 'PlanFileError';
   constructor(
     message: string,
     readonly hint = 'write a plan with: tkn artifacts gc --plan-file plan.json (without --apply), review it, then apply it',

@@ -203,14 +203,19 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
   let deleter: GcDeleter | undefined;
 
   if (options.apply && options.planFile !== undefined) {
-    const { parsePlan } = await import('./plan.js');
+    const { parsePlan, PlanFileError } = await import('./plan.js');
     let textPlan: string;
     try {
       textPlan = await readFile(options.planFile, 'utf8');
     } catch (err) {
       throw usage(`cannot read the plan file ${options.planFile}: ${(err as Error).message}`);
     }
-    plan = parsePlan(textPlan);
+    try {
+      plan = parsePlan(textPlan);
+    } catch (err) {
+      if (err instanceof PlanFileError) throw usage(err.message, err.hint);
+      throw err;
+    }
     if (options.repository !== undefined && options.repository !== plan.repository)
       throw usage(
         `the plan is for ${plan.repository}, not ${options.repository}`,
