@@ -11,7 +11,8 @@
  */
 import { KeyedMutex, mapConcurrent } from '../oci/concurrency.js';
 import { hasCode } from '../oci/errors.js';
-import { GC_API_VERSION } from './model.js';
+import { GC_API_VERSION, type Namer } from './model.js';
+import { namedByOther } from './policy.js';
 import type { GcPlan, PlanGroup, PlanItem } from './plan.js';
 import type { GcDeleter } from './ports.js';
 
@@ -67,8 +68,8 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** Looks the group's run up again; a reason when it must stay after all (it exists again, it runs). */
   recheckRun(group: PlanGroup): Promise<string | undefined>;
-  /** Digests live runs name now (manifests or blobs) → who: such items stay. */
-  referenced?: Map<string, string>;
+  /** Digests live runs name now (manifests or blobs) → who: items another run names stay. */
+  referenced?: Map<string, Namer[]>;
   onProgress?(progress: { deleted: number; total: number }): void;
   /**
    * One delete at a time (reads stay concurrent). For registries without the referrers API:
@@ -125,8 +126,10 @@ export async function applyPlan(plan: GcPlan, target: GcDeleter, options: ApplyO
     });
   };
 
-  const check = async (item: PlanItem): Promise<Check> => {
-    const named = [item.digest, ...item.blobs].map((d) => options.referenced?.get(d)).find((w) => w);
+  const check = async (item: PlanItem, group: PlanGroup): Promise<Check> => {
+    const named = [item.digest, ...item.blobs]
+      .map((d) => namedByOther(options.referenced?.get(d), group))
+      .find((w) => w !== undefined);
     if (named !== undefined) return { state: 'changed', reason: `${named} names it` };
     let current;
     try {
@@ -227,7 +230,7 @@ export async function applyPlan(plan: GcPlan, target: GcDeleter, options: ApplyO
         continue;
       }
       try {
-        const state = await check(item);
+        const state = await check(item, group);
         if (state.state === 'changed') {
           block(state.reason);
           continue;

@@ -7,7 +7,7 @@ import { NotFoundError } from '../cluster/errors.js';
 import type { RunSource } from '../cluster/source.js';
 import type { PipelineRun, TaskRun } from '../cluster/types.js';
 import { extractPipelineRunArtifacts, extractTaskRunArtifacts } from '../formats/extract.js';
-import { runKey, type LiveRun, type LiveView, type RunKind } from './model.js';
+import { runKey, type LiveRun, type LiveView, type Namer, type RunKind } from './model.js';
 
 type RunObject = PipelineRun | TaskRun;
 
@@ -46,24 +46,41 @@ export function liveViewOf(
   listed: Array<{ namespace: string; pipelineRuns: PipelineRun[]; taskRuns: TaskRun[] }>,
 ): LiveView {
   const runs = new Map<string, LiveRun>();
-  const referenced = new Map<string, string>();
-  const note = (digest: string | undefined, who: string): void => {
-    if (digest !== undefined && !referenced.has(digest)) referenced.set(digest, who);
+  const referenced = new Map<string, Namer[]>();
+  const note = (digest: string | undefined, namer: Namer): void => {
+    if (digest === undefined) return;
+    const list = referenced.get(digest) ?? [];
+    list.push(namer);
+    referenced.set(digest, list);
+  };
+  const namerOf = (live: LiveRun, run: RunObject): Namer => {
+    const labels = run.metadata?.labels ?? {};
+    const parent = labels['tekton.dev/pipelineRun'];
+    const parentUid = labels['tekton.dev/pipelineRunUID'];
+    return {
+      label: `${live.kind} ${live.namespace}/${live.name}`,
+      runs: [
+        { key: runKey(live.kind, live.namespace, live.name), ...(live.uid ? { uid: live.uid } : {}) },
+        ...(parent
+          ? [{ key: runKey('PipelineRun', live.namespace, parent), ...(parentUid ? { uid: parentUid } : {}) }]
+          : []),
+      ],
+    };
   };
   for (const { namespace, pipelineRuns, taskRuns } of listed) {
     for (const pr of pipelineRuns) {
       const live = liveRunOf('PipelineRun', pr, namespace);
       if (!live) continue;
       runs.set(runKey('PipelineRun', live.namespace, live.name), live);
-      for (const ref of extractPipelineRunArtifacts(pr).refs)
-        note(ref.digest, `PipelineRun ${live.namespace}/${live.name}`);
+      const namer = namerOf(live, pr);
+      for (const ref of extractPipelineRunArtifacts(pr).refs) note(ref.digest, namer);
     }
     for (const tr of taskRuns) {
       const live = liveRunOf('TaskRun', tr, namespace);
       if (!live) continue;
       runs.set(runKey('TaskRun', live.namespace, live.name), live);
-      for (const ref of extractTaskRunArtifacts(tr).refs)
-        note(ref.digest, `TaskRun ${live.namespace}/${live.name}`);
+      const namer = namerOf(live, tr);
+      for (const ref of extractTaskRunArtifacts(tr).refs) note(ref.digest, namer);
     }
   }
   // An export that holds no run of a namespace says nothing about it (a wrong or partial file

@@ -143,8 +143,14 @@ export interface LiveView {
   /** Namespaces whose runs were listed: only groups in these can be proven gone. */
   namespaces: Set<string>;
   runs: Map<string, LiveRun>;
-  /** Digests (manifest or blob) a live run names in its status, params or results → who names it. */
-  referenced: Map<string, string>;
+  /** Digests (manifest or blob) a live run names in its status, params or results → who names them. */
+  referenced: Map<string, Namer[]>;
+}
+
+/** A live run naming a digest: for messages, and the runs it is (itself, its PipelineRun) with UIDs. */
+export interface Namer {
+  label: string;
+  runs: Array<{ key: string; uid?: string }>;
 }
 
 export function runKey(kind: RunKind, namespace: string, name: string): string {

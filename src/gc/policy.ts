@@ -4,7 +4,7 @@
  * when its run is alive or running, when gc cannot prove anything, or (member by member) when a
  * live run names what it holds.
  */
-import { groupLabel, runKey, type LiveRun, type LiveView, type RunGroup } from './model.js';
+import { groupLabel, runKey, type LiveRun, type LiveView, type Namer, type RunGroup } from './model.js';
 
 export interface Policy {
   /** Namespaces in scope; `all` means every namespace the stored content names and the live view lists. */
@@ -158,6 +158,22 @@ export function decide(groups: RunGroup[], live: LiveView, policy: Policy, now: 
 }
 
 /**
+ * The first live run naming a digest that is not the group's own run. A run naming its own outputs
+ * does not keep them from a policy that removes that run's content; it is itself only when the
+ * UIDs say so (content that records no UID is kept by any namer).
+ */
+export function namedByOther(
+  namers: Namer[] | undefined,
+  group: { kind: RunGroup['kind']; namespace?: string; name?: string; uid?: string },
+): string | undefined {
+  const own =
+    group.namespace !== undefined && group.name !== undefined && group.uid !== undefined
+      ? { key: runKey(group.kind, group.namespace, group.name), uid: group.uid }
+      : undefined;
+  return namers?.find((n) => !own || !n.runs.some((r) => r.key === own.key && r.uid === own.uid))?.label;
+}
+
+/**
  * Inside groups that go: members a live run names stay, with everything above them (their subject
  * chain), so no kept manifest is left with a dangling subject.
  */
@@ -165,10 +181,11 @@ function protectNamed(decisions: Decision[], live: LiveView): void {
   for (const d of decisions) {
     if (d.action !== 'delete') continue;
     const byDigest = new Map(d.group.members.map((m) => [m.digest, m]));
+    const other = (namers: Namer[] | undefined): string | undefined => namedByOther(namers, d.group);
     for (const m of d.group.members) {
       const who =
-        live.referenced.get(m.digest) ??
-        m.blobs.map((b) => live.referenced.get(b.digest)).find((w) => w !== undefined);
+        other(live.referenced.get(m.digest)) ??
+        m.blobs.map((b) => other(live.referenced.get(b.digest))).find((w) => w !== undefined);
       if (who === undefined) continue;
       d.keptMembers.set(m.digest, `${who} names it`);
       let up = m.subject !== undefined ? byDigest.get(m.subject) : undefined;

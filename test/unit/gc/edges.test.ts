@@ -84,7 +84,9 @@ describe('liveViewOf', () => {
       pipeline: 'build',
     });
     expect(view.runs.get(runKey('PipelineRun', 'ci', 'busy'))?.running).toBe(true);
-    expect(view.referenced.get(d('b'))).toBe('TaskRun ci/use');
+    expect(view.referenced.get(d('b'))).toEqual([
+      { label: 'TaskRun ci/use', runs: [{ key: 'TaskRun/ci/use' }] },
+    ]);
   });
   it('from an export, a namespace with no runs in it proves nothing', () => {
     const view = liveViewOf({ kind: 'file', describe: 'file x' }, [

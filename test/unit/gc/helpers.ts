@@ -56,6 +56,11 @@ export function liveView(
     source: { kind: 'cluster', describe: 'cluster https://test' },
     namespaces: new Set(['ci']),
     runs: map,
-    referenced: new Map(Object.entries(referenced)),
+    referenced: new Map(
+      Object.entries(referenced).map(([digest, label]) => [
+        digest,
+        [{ label, runs: [{ key: `TaskRun/ci/${label}` }] }],
+      ]),
+    ),
   };
 }

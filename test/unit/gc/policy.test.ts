@@ -123,6 +123,34 @@ describe('decide', () => {
     expect(decide(groups, liveView([]), policy({ includeAttached: true }), NOW)[0]!.action).toBe('delete');
   });
 
+  it("under a retention policy, a run's own outputs do not keep its content; another run's naming does", () => {
+    const root = stored(d('1'), 'root');
+    const own = stored(d('2'), 'artifact', { subject: root.digest, depth: 1 });
+    const shared = stored(d('3'), 'artifact', { subject: root.digest, depth: 1 });
+    const g = group('old', { members: [root, own, shared], created: '2026-01-01T00:00:00Z' });
+    const live = liveView([{ name: 'old', uid: 'uid-old', completed: '2026-01-01T00:00:00Z' }]);
+    live.referenced.set(d('2'), [
+      {
+        label: 'TaskRun ci/old-build',
+        runs: [{ key: 'TaskRun/ci/old-build' }, { key: 'PipelineRun/ci/old', uid: 'uid-old' }],
+      },
+    ]);
+    live.referenced.set(d('3'), [
+      { label: 'TaskRun ci/later-build', runs: [{ key: 'PipelineRun/ci/later', uid: 'u9' }] },
+    ]);
+    const [decision] = decide([g], live, policy({ olderThanMs: DAY, olderThan: '1d' }), NOW);
+    expect(decision!.action).toBe('delete');
+    expect([...decision!.keptMembers.keys()].sort()).toEqual([d('1'), d('3')]);
+    // Without a UID in the content, gc cannot tell the run from another of its name: it keeps both.
+    const noUid = decide(
+      [{ ...g, uid: undefined }],
+      live,
+      policy({ olderThanMs: DAY, olderThan: '1d' }),
+      NOW,
+    );
+    expect([...noUid[0]!.keptMembers.keys()].sort()).toEqual([d('1'), d('2'), d('3')]);
+  });
+
   it('keeps what a live run names, and every manifest above it', () => {
     const root = stored(d('1'), 'root');
     const ref = stored(d('2'), 'taskrun-reference', { subject: root.digest, depth: 1 });
