@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import type { CompletionCommand } from '../src/cli/completion.js';
 import { clusterFlags, debugFlag, registryFlags } from '../src/cli/flags.js';
+import { processIo } from '../src/cli/io.js';
 
 export default class Gc extends BaseCommand {
   static override summary =
@@ -161,13 +162,8 @@ is then reclaimed by the registry's own garbage collection. See docs/gc.md.`;
           noColor: flags['no-color'],
           fullDigests: flags['full-digests'],
         },
-        {
-          stdout: process.stdout,
-          stderr: process.stderr,
-          stdoutIsTTY: process.stdout.isTTY === true,
-          now: () => new Date(),
-          signal: controller.signal,
-        },
+        processIo({ noColor: flags['no-color'] }),
+        { now: () => new Date(), signal: controller.signal },
       );
     } finally {
       process.off('SIGINT', onSignal);

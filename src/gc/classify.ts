@@ -4,19 +4,19 @@
  * type and annotations (docs/formats.md lists every key).
  */
 import * as C from '../formats/constants.js';
-import type { Manifest } from '../oci/manifest.js';
+import { MediaType, type Manifest } from '../oci/types.js';
 import type { BlobRef, RunMark, StoredRole } from './model.js';
 
-const TEKTON_ARTIFACT_TYPES = new Set([
-  C.TEKTON_ARTIFACT_TYPE,
+const TEKTON_ARTIFACT_TYPES = new Set<string>([
+  MediaType.TektonArtifact,
   C.EXPERIMENTS_IMAGES_TYPE,
   C.EXPERIMENTS_JUNIT_TYPE,
   C.EXPERIMENTS_COVERAGE_TYPE,
   C.EXPERIMENTS_DOCS_TYPE,
 ]);
 
-const TEKTON_CONFIG_TYPES = new Set([
-  C.TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE,
+const TEKTON_CONFIG_TYPES = new Set<string>([
+  MediaType.TektonArtifactConfig,
   C.EXPERIMENTS_BUNDLE_CONFIG_MEDIA_TYPE,
 ]);
 

@@ -3,7 +3,8 @@
  * report after --apply, and the note on registry-side blob collection. Everything that came from a
  * registry or a cluster is made printable first.
  */
-import { humanSize, shortDigest } from '../render/units.js';
+import { shortDigest } from '../render/digest.js';
+import { humanSize } from '../units/sizes.js';
 import { lineToString, type Line } from '../render/style.js';
 import { renderTable } from '../render/table.js';
 import type { GcReport } from './apply.js';

@@ -8,6 +8,7 @@ import { open, readFile, rename, stat } from 'node:fs/promises';
 import type { RunSource } from '../cluster/source.js';
 import { CliError, toCliError } from '../cli/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import type { CommandIo } from '../cli/io.js';
 import type { RegistryOptions } from '../tree/targets.js';
 import type { GcReport } from './apply.js';
 import { parseDuration } from './duration.js';
@@ -38,11 +39,8 @@ export interface GcOptions {
   fullDigests?: boolean;
 }
 
-/** Where gc writes (the CLI passes the process's streams; tests pass their own). */
-export interface GcIo {
-  stdout: { write(chunk: string): unknown };
-  stderr: { write(chunk: string): unknown; isTTY?: boolean };
-  stdoutIsTTY: boolean;
+/** What gc needs besides the I/O seam: the clock (plan times, ages) and the stop signal. */
+export interface GcContext {
   now(): Date;
   /** SIGINT/SIGTERM: the CLI aborts it. */
   signal?: AbortSignal;
@@ -165,7 +163,7 @@ async function openDeleter(registry: RegistryOptions, repository: string): Promi
   return target as GcDeleter;
 }
 
-function progressLine(io: GcIo, enabled: boolean): { update(text: string): void; done(): void } {
+function progressLine(io: CommandIo, enabled: boolean): { update(text: string): void; done(): void } {
   let last = 0;
   let shown = false;
   return {
@@ -183,10 +181,14 @@ function progressLine(io: GcIo, enabled: boolean): { update(text: string): void;
   };
 }
 
-export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
+export async function runGc(
+  options: GcOptions,
+  io: CommandIo,
+  context: GcContext = { now: () => new Date() },
+): Promise<number> {
   const { olderThanMs } = validateGcOptions(options);
-  const colour = !options.noColor && io.stdoutIsTTY && !process.env['NO_COLOR'];
-  const progress = progressLine(io, io.stderr.isTTY === true);
+  const colour = io.color;
+  const progress = progressLine(io, io.stderrIsTTY);
   const text = { verbose: options.verbose, colour, fullDigests: options.fullDigests ?? false };
   const { planTextChunks, formatReport } = await import('./render.js');
   const { planJsonChunks } = await import('./plan.js');
@@ -225,7 +227,7 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
     try {
       ({ plan, deleter } = await makePlan());
     } catch (err) {
-      if (io.signal?.aborted)
+      if (context.signal?.aborted)
         throw new CliError('interrupted while planning; nothing was deleted', 'interrupted', undefined, {
           cause: err,
         });
@@ -250,7 +252,7 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
   const { applyPlan } = await import('./apply.js');
   const report = await applyPlan(plan, deleter, {
     concurrency: options.concurrency,
-    ...(io.signal ? { signal: io.signal } : {}),
+    ...(context.signal ? { signal: context.signal } : {}),
     referenced: liveNow.referenced,
     serialDeletes: plan.referrers === 'tag-schema',
     recheckRun: (group) => recheckRun(runs, group),
@@ -269,7 +271,7 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
       repository,
       concurrency: options.concurrency,
       includeAttached: options.includeAttached,
-      ...(io.signal ? { signal: io.signal } : {}),
+      ...(context.signal ? { signal: context.signal } : {}),
       onProgress: (p) =>
         progress.update(`gc: reading ${repository}: ${p.done} ${p.phase === 'tags' ? 'tags' : 'manifests'}…`),
     });
@@ -293,7 +295,7 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
     const { buildPlan } = await import('./plan.js');
     let decisions;
     try {
-      decisions = decide(inventory.groups, live, policy, io.now().getTime());
+      decisions = decide(inventory.groups, live, policy, context.now().getTime());
     } catch (err) {
       if (err instanceof RunStillAliveError)
         throw usage(err.message, `${err.hint}; add --force to remove it anyway`);
@@ -304,7 +306,7 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
         `no stored content of a run named ${options.run} in ${repository} (namespace ${options.allNamespaces ? 'any' : namespace})`,
         'notFound',
       );
-    return { plan: buildPlan(inventory, decisions, live, policy, io.now()), deleter: deleterForPlan };
+    return { plan: buildPlan(inventory, decisions, live, policy, context.now()), deleter: deleterForPlan };
   }
 
   async function recheckRun(runsNow: RunSource, group: PlanGroup): Promise<string | undefined> {
@@ -319,7 +321,7 @@ export async function runGc(options: GcOptions, io: GcIo): Promise<number> {
   }
 }
 
-function exitCodeOf(report: GcReport, firstError: unknown, io: GcIo): number {
+function exitCodeOf(report: GcReport, firstError: unknown, io: CommandIo): number {
   if (report.stop) {
     io.stderr.write(`Error: ${report.stop.message}\n`);
     if (report.stop.reason === 'unsupported') {
@@ -343,7 +345,7 @@ function exitCodeOf(report: GcReport, firstError: unknown, io: GcIo): number {
 }
 
 async function printDocumentOrText(
-  io: GcIo,
+  io: CommandIo,
   options: GcOptions,
   document: unknown,
   text: () => string,
@@ -357,10 +359,9 @@ async function printDocumentOrText(
 }
 
 /** Writes a chunk, waiting for the stream to drain when it asks (a large plan into a pipe). */
-async function write(stream: GcIo['stdout'], chunk: string): Promise<void> {
+async function write(stream: CommandIo['stdout'], chunk: string): Promise<void> {
   if (chunk === '') return;
-  const s = stream as GcIo['stdout'] & { once?: (event: 'drain', fn: () => void) => void };
-  if (s.write(chunk) === false && s.once) await new Promise<void>((r) => s.once!('drain', r));
+  if (!stream.write(chunk)) await new Promise<void>((r) => stream.once('drain', r));
 }
 
 async function writePlanFile(file: string, plan: GcPlan): Promise<void> {

@@ -22,6 +22,7 @@ import {
   buildTaskRunReferenceJSON,
 } from '../../../src/formats/build.js';
 import * as C from '../../../src/formats/constants.js';
+import { MediaType } from '../../../src/oci/types.js';
 import { RegistryClient } from '../../../src/oci/remote/client.js';
 import { RemoteRepository } from '../../../src/oci/remote/repository.js';
 
@@ -237,7 +238,7 @@ export async function pushWithOras(
             'attach',
             ref(trRef),
             '--artifact-type',
-            C.TEKTON_ARTIFACT_TYPE,
+            MediaType.TektonArtifact,
             '--annotation',
             `${C.ANNOTATION_NAME}=${a}`,
             '--annotation',

@@ -3,6 +3,7 @@ import { blobsOf, roleOf, runMarkFromConfig, runMarkOf } from '../../../src/gc/c
 import { groupStored, ownerOf, type Stored } from '../../../src/gc/inventory.js';
 import type { StoredManifest } from '../../../src/gc/model.js';
 import * as C from '../../../src/formats/constants.js';
+import { EMPTY_JSON, MediaType } from '../../../src/oci/types.js';
 import { d, stored } from './helpers.js';
 
 function storedSet(
@@ -21,7 +22,7 @@ function storedSet(
 }
 
 describe('classify', () => {
-  const empty = { mediaType: C.OCI_EMPTY_MEDIA_TYPE, digest: C.OCI_EMPTY_DIGEST, size: 2 };
+  const empty = { mediaType: EMPTY_JSON.mediaType, digest: EMPTY_JSON.digest, size: 2 };
   it('knows our root, TaskRun reference and Tekton artifacts from anything else', () => {
     expect(
       roleOf({ schemaVersion: 2, artifactType: C.TEKTON_PIPELINERUN_ARTIFACT_TYPE, manifests: [] }),
@@ -30,10 +31,10 @@ describe('classify', () => {
       roleOf({ schemaVersion: 2, artifactType: C.TEKTON_TASKRUN_ARTIFACT_TYPE, config: empty, layers: [] }),
     ).toBe('taskrun-reference');
     expect(
-      roleOf({ schemaVersion: 2, artifactType: C.TEKTON_ARTIFACT_TYPE, config: empty, layers: [] }),
+      roleOf({ schemaVersion: 2, artifactType: MediaType.TektonArtifact, config: empty, layers: [] }),
     ).toBe('artifact');
     // TEP-0164: no artifactType, the Tekton config media type.
-    const tep0164 = { mediaType: C.TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE, digest: d('c'), size: 10 };
+    const tep0164 = { mediaType: MediaType.TektonArtifactConfig, digest: d('c'), size: 10 };
     expect(roleOf({ schemaVersion: 2, config: tep0164, layers: [] })).toBe('artifact');
     // tekton-experiments attach-artifacts: annotations only.
     const attached = {
@@ -74,11 +75,11 @@ describe('classify', () => {
   });
 
   it('counts config and layers of manifests, nothing of indexes', () => {
-    const empty2 = { mediaType: C.OCI_EMPTY_MEDIA_TYPE, digest: C.OCI_EMPTY_DIGEST, size: 2 };
+    const empty2 = { mediaType: EMPTY_JSON.mediaType, digest: EMPTY_JSON.digest, size: 2 };
     expect(
       blobsOf({ schemaVersion: 2, config: empty2, layers: [{ ...empty2, digest: d('l'), size: 9 }] }),
     ).toEqual([
-      { digest: C.OCI_EMPTY_DIGEST, size: 2 },
+      { digest: EMPTY_JSON.digest, size: 2 },
       { digest: d('l'), size: 9 },
     ]);
     expect(blobsOf({ schemaVersion: 2, manifests: [] })).toEqual([]);
@@ -99,7 +100,7 @@ describe('groupStored', () => {
   const mark = { pipelineRun: 'build-1', namespace: 'ci', pipelineRunUid: 'u1' };
 
   it('puts everything below a root in its group, with depths, and a signature below an artifact', () => {
-    const root = stored(d('1'), 'root', { mark, tags: ['ci.build-1'], mediaType: C.OCI_INDEX_MEDIA_TYPE });
+    const root = stored(d('1'), 'root', { mark, tags: ['ci.build-1'], mediaType: MediaType.OciIndex });
     const ref = stored(d('2'), 'taskrun-reference', { subject: d('1'), mark: { ...mark, taskRun: 't' } });
     const art = stored(d('3'), 'artifact', {
       subject: d('2'),
