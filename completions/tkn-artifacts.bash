@@ -49,6 +49,13 @@ _tkn_artifacts_runs() {
 _tkn_artifacts_value() {
   local command=$1 prev=$2 cur=$3
   case "$command:$prev" in
+    gc:--ca-file|gc:--from-file|gc:--kubeconfig|gc:--plan-file|gc:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    gc:--concurrency|gc:--config-map|gc:--image|gc:--insecure|gc:--keep-last|gc:--older-than|gc:--plain-http|gc:--repository|gc:--schedule) COMPREPLY=(); return 0 ;;
+    gc:--context|gc:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
+    gc:--namespace|gc:-n|gc:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
+    gc:--oci-layout) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
+    gc:--output|gc:-o) COMPREPLY=($(compgen -W "text json yaml" -- "$cur")); return 0 ;;
+    gc:--run) COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur")); return 0 ;;
     pull:--artifact|pull:--artifact-ref|pull:--artifact-type|pull:--concurrency|pull:--config-map|pull:--insecure|pull:--max-ratio|pull:--max-size|pull:--plain-http|pull:--repository|pull:--task) COMPREPLY=(); return 0 ;;
     pull:--ca-file|pull:--from-file|pull:--kubeconfig|pull:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     pull:--context|pull:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
@@ -83,11 +90,11 @@ _tkn_artifacts() {
   local command="" i
   for ((i = 1; i < cword; i++)); do
     case "${words[i]}" in
-      completion|pull|show|validate) command=${words[i]}; break ;;
+      completion|gc|pull|show|validate) command=${words[i]}; break ;;
     esac
   done
   if [[ -z "$command" ]]; then
-    COMPREPLY=($(compgen -W "completion pull show validate --version --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "completion gc pull show validate --version --help" -- "$cur"))
     return
   fi
 
@@ -110,6 +117,7 @@ _tkn_artifacts() {
   if [[ "$cur" == -* ]]; then
     case "$command" in
       completion) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
+      gc) COMPREPLY=($(compgen -W "--all-namespaces --apply --ca-file --concurrency --config-map --context --debug --force --from-file --full-digests --help --image --include-attached --insecure --keep-last --kubeconfig --namespace --no-color --oci-layout --older-than --output --plain-http --plan-file --print-cronjob --registry-config --repository --run --schedule --tekton-namespace --verbose -A -c -n -o -v" -- "$cur")) ;;
       pull) COMPREPLY=($(compgen -W "--allow-path-traversal --artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --context --debug --format --from-file --help --inputs --insecure --kubeconfig --max-ratio --max-size --namespace --no-color --oci-layout --output --pipelinerun --plain-http --quiet --raw --registry-config --repository --task --tekton-namespace -T -c -n -o -q" -- "$cur")) ;;
       show) COMPREPLY=($(compgen -W "--artifact-type --ca-file --concurrency --config-map --context --debug --depth --explain-config --from-file --full-digests --help --insecure --kubeconfig --namespace --no-color --oci-layout --output --pipelinerun --plain-http --registry-config --repository --strict --task --tekton-namespace -c -n -o" -- "$cur")) ;;
       validate) COMPREPLY=($(compgen -W "--cluster-config --config-map --context --defaults --export-config --fail-on --from-cluster --help --ignore-rule --kubeconfig --namespace --no-color --output --tekton-namespace -c -n -o" -- "$cur")) ;;

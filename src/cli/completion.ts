@@ -32,6 +32,7 @@ const FILE_FLAGS = new Set([
   'registry-config',
   'cluster-config',
   'export-config',
+  'plan-file',
 ]);
 const DIRECTORY_FLAGS = new Set(['oci-layout']);
 
@@ -56,7 +57,7 @@ function valueKind(command: string, name: string, flag: CompletionFlag): ValueKi
   if (DIRECTORY_FLAGS.has(name) || (name === 'output' && command === 'pull')) return { kind: 'directories' };
   if (name === 'namespace' || name === 'tekton-namespace') return { kind: 'namespaces' };
   if (name === 'context') return { kind: 'contexts' };
-  if (name === 'pipelinerun') return { kind: 'runs' };
+  if (name === 'pipelinerun' || (name === 'run' && command === 'gc')) return { kind: 'runs' };
   // Any other value (a name, a number, a host) has nothing to offer, but is no flag either.
   return { kind: 'nothing' };
 }

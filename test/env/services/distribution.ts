@@ -23,11 +23,13 @@ export async function startDistribution(
     extraConfig?: string;
     /** Default true. */
     deleteEnabled?: boolean;
+    /** Restart on the same address (gc's test stops distribution for its garbage-collect). */
+    port?: number;
   },
-): Promise<RegistryService> {
+): Promise<RegistryService & { configFile: string; dataDir: string }> {
   const dir = path.join(runDir, opts.name);
   mkdirSync(path.join(dir, 'data'), { recursive: true });
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const host = `127.0.0.1:${port}`;
   let auth = '';
   if (opts.basicAuth) {
@@ -68,7 +70,17 @@ ${auth}${opts.extraConfig ?? ''}`,
   const s = spawnService(opts.name, command, logFile, { env: cleanEnv() });
   await waitRegistry(s, host, opts.basicAuth ? [401] : opts.extraConfig ? [200, 401] : [200]);
   const version = await distributionVersion(bins);
-  return { name: opts.name, version, host, address: host, command, logFile, stop: () => stopSpawned(s) };
+  return {
+    name: opts.name,
+    version,
+    host,
+    address: host,
+    command,
+    logFile,
+    configFile,
+    dataDir: path.join(dir, 'data'),
+    stop: () => stopSpawned(s),
+  };
 }
 
 /** A random password for the Basic-auth registry. */

@@ -84,6 +84,7 @@ describe('completion', () => {
   it('offers every command, then each command its own flags', () => {
     expect(complete('tkn-artifacts', '')).toEqual([
       'completion',
+      'gc',
       'pull',
       'show',
       'validate',
@@ -99,6 +100,8 @@ describe('completion', () => {
     ]);
     // show has no --artifact: pull's flags are not offered to it.
     expect(complete('tkn-artifacts', 'show', '--ar')).toEqual(['--artifact-type']);
+    expect(complete('tkn-artifacts', 'gc', '--ke')).toEqual(['--keep-last']);
+    expect(complete('tkn-artifacts', 'gc', '-o', '')).toEqual(['text', 'json', 'yaml']);
   });
 
   it('offers the values a flag allows, per command (-o differs between them)', () => {
@@ -158,7 +161,7 @@ describe('completion for kubectl (cobra __complete)', () => {
 
   it('answers as the bash script does, with cobra directives', () => {
     expect(completeArgs(visible, [''])).toMatchObject({
-      words: ['completion', 'pull', 'show', 'validate', '--version', '--help'],
+      words: ['completion', 'gc', 'pull', 'show', 'validate', '--version', '--help'],
       directive: 4,
     });
     expect(completeArgs(visible, ['validate', '-o', 's'])).toMatchObject({ words: ['sarif'], directive: 4 });

@@ -1,6 +1,6 @@
 // Each JSON output against its documented schema (docs/schemas/): show's ArtifactTree and pull's
 // PullReport, produced by the commands' run* through the I/O seam on the shipped example.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_RATIO, DEFAULT_MAX_SIZE } from '../../../src/pull/limits.js';
 import { runPull } from '../../../src/pull/run.js';
 import { runShow } from '../../../src/show/run.js';
+import { runGc, type GcOptions } from '../../../src/gc/run.js';
 import { memoryIo } from '../../support/io.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -71,6 +72,44 @@ describe('JSON outputs match their documented schemas', () => {
       expect(check({ ...(report as object), summary: { pulled: -1 } })).not.toEqual([]);
     } finally {
       await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('gc -o json (GcPlan) and gc --apply -o json (GcReport), on a copy of the example layout', async () => {
+    const checkPlan = await validator('gc-plan.schema.json');
+    const checkReport = await validator('gc-report.schema.json');
+    const layout = await mkdtemp(join(tmpdir(), 'tkn-schema-gc-'));
+    try {
+      await cp(join(root, 'examples/layout'), layout, { recursive: true });
+      const options: GcOptions = {
+        ...example,
+        registry: { ...example.registry, ociLayout: layout },
+        cluster: { ...example.cluster, namespace: 'ci' },
+        allNamespaces: false,
+        // The example run exists (completed 2026-11-20): only the age policy reaches it.
+        olderThan: '1d',
+        force: false,
+        includeAttached: false,
+        apply: false,
+        output: 'json',
+        verbose: false,
+        concurrency: 2,
+      };
+      const now = () => new Date('2026-12-31T00:00:00Z');
+      const planIo = memoryIo();
+      expect(await runGc(options, planIo, { now })).toBe(0);
+      const plan = JSON.parse(planIo.text()) as { groups: unknown[] };
+      expect(checkPlan(plan)).toEqual([]);
+      expect(plan.groups).toHaveLength(1);
+      expect(checkPlan({ ...plan, groups: [{ kind: 'Run' }] })).not.toEqual([]);
+      const applyIo = memoryIo();
+      expect(await runGc({ ...options, apply: true }, applyIo, { now })).toBe(0);
+      const report: unknown = JSON.parse(applyIo.text());
+      expect(checkReport(report)).toEqual([]);
+      expect((report as { totals: { manifestsDeleted: number } }).totals.manifestsDeleted).toBe(1);
+      expect(checkReport({ ...(report as object), outcome: 'done' })).not.toEqual([]);
+    } finally {
+      await rm(layout, { recursive: true, force: true });
     }
   });
 });

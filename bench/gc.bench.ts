@@ -1,0 +1,223 @@
+/**
+ * gc at scale, on olareg: the plan (inventory, liveness, decisions) over 1,000 and 10,000 stored
+ * runs of 5 artifacts each (a root, a TaskRun reference, 5 artifacts: 7 manifests a run), with
+ * its time and peak RSS; then apply throughput beside a loop of `oras manifest delete` over the
+ * same manifests (the same count, same order, leaves first) in the same run. Live runs come from
+ * an export naming 1 % of the runs. Prints figures and ratios; asserts nothing.
+ * BENCH_GC_SIZES=1000,10000 and BENCH_GC_APPLY_RUNS=200 change the sizes.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import {
+  buildArtifactManifestJSON,
+  buildRootManifestJSON,
+  buildTaskRunReferenceJSON,
+  type BuiltManifest,
+} from '../src/formats/build.js';
+import { mapConcurrent } from '../src/oci/concurrency.js';
+import { RegistryClient } from '../src/oci/remote/client.js';
+import { RemoteRepository } from '../src/oci/remote/repository.js';
+import type { GcPlan } from '../src/gc/plan.js';
+import { findBinaries } from '../test/env/services/binaries.js';
+import { startOlareg } from '../test/env/services/olareg.js';
+
+const run = promisify(execFile);
+const SIZES = (process.env['BENCH_GC_SIZES'] ?? '1000,10000').split(',').map(Number);
+const APPLY_RUNS = Number(process.env['BENCH_GC_APPLY_RUNS'] ?? 200);
+const ARTIFACTS = 5;
+const root = resolve(import.meta.dirname, '..');
+const cli = join(root, 'bin', 'tkn-artifacts');
+const namespace = 'bench';
+const created = '2026-11-20T10:00:00Z';
+
+/** Pushes `runs` runs into `repository`, every manifest under its tag, 16 runs at a time. */
+async function seed(host: string, repository: string, runs: number): Promise<void> {
+  const repo = new RemoteRepository(
+    new RegistryClient(host, { plainHttp: true, concurrency: 16 }),
+    repository,
+  );
+  const content = Buffer.from('one shared content blob: gc never deletes blobs, only manifests\n');
+  const layer = {
+    mediaType: 'application/octet-stream',
+    digest: `sha256:${createHash('sha256').update(content).digest('hex')}`,
+    size: content.byteLength,
+  };
+  await repo.push(layer, content);
+  // Each artifact has its own Tekton config blob (it names the run); the empty blob is shared.
+  const put = async (built: BuiltManifest): Promise<void> => {
+    for (const b of built.blobs) await repo.push(b.descriptor, b.bytes);
+    await repo.pushManifest(built.descriptor, built.bytes, built.tag);
+  };
+  const indices = Array.from({ length: runs }, (_, i) => i);
+  await mapConcurrent(indices, 16, async (i) => {
+    const pipelineRun = `run-${String(i).padStart(5, '0')}`;
+    const rootManifest = buildRootManifestJSON({
+      namespace,
+      pipelineRun,
+      pipelineRunUid: `uid-${i}`,
+      created,
+    });
+    await put(rootManifest);
+    const taskRun = `${pipelineRun}-build`;
+    const reference = buildTaskRunReferenceJSON({
+      namespace,
+      pipelineRun,
+      taskRun,
+      task: 'build',
+      created,
+      root: rootManifest.descriptor,
+    });
+    await put(reference);
+    for (let a = 0; a < ARTIFACTS; a++) {
+      const artifact = buildArtifactManifestJSON({
+        name: `artifact-${a}`,
+        namespace,
+        taskRun,
+        pipelineRun,
+        created,
+        subject: reference.descriptor,
+        files: [{ title: `artifact-${a}`, digest: layer.digest, size: layer.size }],
+      });
+      await put(artifact);
+    }
+  });
+}
+
+/** The export gc reads as the live runs: 1 % of the runs (every 100th) still exist. */
+async function writeExport(file: string, runs: number): Promise<void> {
+  const items = [];
+  for (let i = 0; i < runs; i += 100) {
+    items.push({
+      apiVersion: 'tekton.dev/v1',
+      kind: 'PipelineRun',
+      metadata: { name: `run-${String(i).padStart(5, '0')}`, namespace, uid: `uid-${i}` },
+      status: {
+        completionTime: created,
+        conditions: [{ type: 'Succeeded', status: 'True', reason: 'Succeeded' }],
+      },
+    });
+  }
+  await writeFile(file, stringify({ apiVersion: 'v1', kind: 'List', items }));
+}
+
+/** Runs the CLI under GNU time: wall milliseconds, peak RSS in MiB, stdout. */
+async function timed(args: string[]): Promise<{ ms: number; rssMiB: number; stdout: string }> {
+  const start = performance.now();
+  const { stdout, stderr } = await run('/usr/bin/time', ['-f', 'maxrss-kib=%M', cli, ...args], {
+    maxBuffer: 1024 * 1024 * 1024,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const ms = performance.now() - start;
+  const kib = Number(/maxrss-kib=(\d+)/.exec(stderr)?.[1] ?? NaN);
+  return { ms, rssMiB: kib / 1024, stdout };
+}
+
+const work = await mkdtemp(join(tmpdir(), 'tkn-artifacts-bench-gc-'));
+await mkdir(join(work, 'logs'), { recursive: true });
+const bins = findBinaries();
+const olareg = await startOlareg(work, bins);
+const host = olareg.host;
+try {
+  console.log(`gc on olareg, runs of 1 root + 1 TaskRun reference + ${ARTIFACTS} artifacts (7 manifests):`);
+  const plans: Array<{ runs: number; ms: number; rssMiB: number }> = [];
+  for (const runs of SIZES) {
+    const repository = `bench/gc-${runs}`;
+    const seedStart = performance.now();
+    await seed(host, repository, runs);
+    const seeded = performance.now() - seedStart;
+    const exportFile = join(work, `live-${runs}.yaml`);
+    await writeExport(exportFile, runs);
+    const args = [
+      'gc',
+      '-n',
+      namespace,
+      '--repository',
+      `${host}/${repository}`,
+      '--from-file',
+      exportFile,
+      '--plain-http',
+      host,
+      '-o',
+      'json',
+    ];
+    if (process.env['BENCH_PROFILE']) {
+      // A V8 CPU profile of one plan in BENCH_PROFILE, for looking into where time goes.
+      const node = join(root, 'node_modules', 'node', 'bin', 'node');
+      await run(
+        node,
+        [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          process.env['BENCH_PROFILE'],
+          join(root, 'dist', 'src', 'cli', 'main.js'),
+          ...args,
+        ],
+        {
+          maxBuffer: 1024 * 1024 * 1024,
+        },
+      );
+    }
+    const { ms, rssMiB, stdout } = await timed(args);
+    const plan = JSON.parse(stdout) as GcPlan;
+    plans.push({ runs, ms, rssMiB });
+    console.log(
+      `  plan, ${runs} runs (${runs * 7} manifests; seeded in ${(seeded / 1000).toFixed(0)} s): ${(ms / 1000).toFixed(2)} s, peak RSS ${rssMiB.toFixed(0)} MiB, ${plan.totals.runs} runs to remove, ${plan.totals.kept} kept`,
+    );
+  }
+  if (plans.length >= 2) {
+    const [a, b] = [plans[0]!, plans.at(-1)!];
+    console.log(
+      `  growth: ${(b.runs / a.runs).toFixed(0)}x the runs took ${(b.ms / a.ms).toFixed(1)}x the time (linear: ${(b.runs / a.runs).toFixed(0)}x); peak RSS ${b.rssMiB.toFixed(0)} MiB at ${b.runs} (target < 200 MiB)`,
+    );
+  }
+
+  // Apply throughput: the same manifests, deleted by gc and by a loop of `oras manifest delete`.
+  if (APPLY_RUNS === 0) process.exit(0);
+  const ours = 'bench/apply-gc';
+  const theirs = 'bench/apply-oras';
+  await seed(host, ours, APPLY_RUNS);
+  await seed(host, theirs, APPLY_RUNS);
+  const exportFile = join(work, 'live-none.yaml');
+  // One live run outside the seeded names keeps the namespace "looked at"; every seeded run is gone.
+  await writeFile(
+    exportFile,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [{ apiVersion: 'tekton.dev/v1', kind: 'PipelineRun', metadata: { name: 'other', namespace } }],
+    }),
+  );
+  const planFile = join(work, 'plan.json');
+  const common = ['-n', namespace, '--from-file', exportFile, '--plain-http', host];
+  await run(cli, ['gc', ...common, '--repository', `${host}/${ours}`, '--plan-file', planFile], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const plan = JSON.parse(await readFile(planFile, 'utf8')) as GcPlan;
+  const order = plan.groups.flatMap((g) => g.delete.map((i) => i.digest));
+  const applied = await timed(['gc', ...common, '--apply', '--plan-file', planFile, '-o', 'json']);
+  const report = JSON.parse(applied.stdout) as { totals: { manifestsDeleted: number } };
+  // oras deletes the same digests (the second repository holds byte-identical manifests), in the same order.
+  const orasStart = performance.now();
+  for (const digest of order)
+    await run(bins.oras, ['manifest', 'delete', '--force', '--plain-http', `${host}/${theirs}@${digest}`]);
+  const orasMs = performance.now() - orasStart;
+  const oursRate = report.totals.manifestsDeleted / (applied.ms / 1000);
+  const orasRate = order.length / (orasMs / 1000);
+  console.log(`  apply, ${APPLY_RUNS} runs (${order.length} manifests), plan applied from a file:`);
+  console.log(
+    `    tkn-artifacts gc --apply      ${(applied.ms / 1000).toFixed(2)} s, ${oursRate.toFixed(0)} manifests/s (re-checks included), peak RSS ${applied.rssMiB.toFixed(0)} MiB`,
+  );
+  console.log(
+    `    oras manifest delete loop     ${(orasMs / 1000).toFixed(2)} s, ${orasRate.toFixed(0)} manifests/s`,
+  );
+  console.log(`    ratio                         ${(oursRate / orasRate).toFixed(1)}x oras's throughput`);
+} finally {
+  await olareg.stop();
+  await rm(work, { recursive: true, force: true });
+}
