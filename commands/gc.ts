@@ -1,7 +1,14 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import type { CompletionCommand } from '../src/cli/completion.js';
-import { clusterFlags, debugFlag, registryFlags } from '../src/cli/flags.js';
+import {
+  clusterFlags,
+  clusterOptions,
+  debugFlag,
+  registryFlags,
+  registryOptions,
+  storageConfigFlags,
+} from '../src/cli/flags.js';
 import { processIo } from '../src/cli/io.js';
 
 export default class Gc extends BaseCommand {
@@ -76,14 +83,7 @@ is then reclaimed by the registry's own garbage collection. See docs/gc.md.`;
     verbose: Flags.boolean({ char: 'v', description: 'also show what is kept and why' }),
     'full-digests': Flags.boolean({ description: 'print whole digests' }),
     'no-color': Flags.boolean({ description: 'disable colour (also NO_COLOR=1)' }),
-    'config-map': Flags.string({
-      description: 'name of the artifact storage ConfigMap',
-      default: 'config-artifact-storage',
-    }),
-    'tekton-namespace': Flags.string({
-      description: "namespace of Tekton's cluster-wide configuration",
-      default: 'tekton-pipelines',
-    }),
+    ...storageConfigFlags,
     'print-cronjob': Flags.boolean({
       description: 'print a CronJob, ServiceAccount and the least RBAC to run gc nightly, and exit',
       helpGroup: 'IN THE CLUSTER',
@@ -131,22 +131,9 @@ is then reclaimed by the registry's own garbage collection. See docs/gc.md.`;
       process.exitCode = await runGc(
         {
           ...(flags.repository !== undefined ? { repository: flags.repository } : {}),
-          cluster: {
-            ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
-            ...(flags.context !== undefined ? { context: flags.context } : {}),
-            ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
-            ...(flags['from-file'] !== undefined ? { fromFile: flags['from-file'] } : {}),
-          },
+          cluster: clusterOptions(flags),
           allNamespaces: flags['all-namespaces'],
-          registry: {
-            ociLayout: flags['oci-layout'],
-            plainHttp: flags['plain-http'] ?? [],
-            insecure: flags.insecure ?? [],
-            caFile: flags['ca-file'],
-            registryConfig: flags['registry-config'],
-            concurrency: flags.concurrency,
-            debug: flags.debug,
-          },
+          registry: registryOptions(flags),
           configMapName: flags['config-map'],
           tektonNamespace: flags['tekton-namespace'],
           ...(flags['older-than'] !== undefined ? { olderThan: flags['older-than'] } : {}),

@@ -3,7 +3,15 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import type { CompletionCommand } from '../src/cli/completion.js';
 import { CliError } from '../src/cli/errors.js';
 import { processIo } from '../src/cli/io.js';
-import { clusterFlags, debugFlag, registryFlags, runArgs } from '../src/cli/flags.js';
+import {
+  clusterFlags,
+  clusterOptions,
+  debugFlag,
+  registryFlags,
+  registryOptions,
+  runArgs,
+  storageConfigFlags,
+} from '../src/cli/flags.js';
 
 export default class Pull extends BaseCommand {
   static override summary =
@@ -90,14 +98,7 @@ devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.
       description: 'no progress and no text summary (errors still go to stderr)',
     }),
     'no-color': Flags.boolean({ description: 'disable colour (also NO_COLOR=1)' }),
-    'config-map': Flags.string({
-      description: 'name of the artifact storage ConfigMap',
-      default: 'config-artifact-storage',
-    }),
-    'tekton-namespace': Flags.string({
-      description: "namespace of Tekton's cluster-wide configuration",
-      default: 'tekton-pipelines',
-    }),
+    ...storageConfigFlags,
   };
 
   async run(): Promise<void> {
@@ -119,21 +120,8 @@ devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.
         ...(flags.pipelinerun !== undefined ? { pipelineRun: flags.pipelinerun } : {}),
         ...(flags.repository !== undefined ? { repository: flags.repository } : {}),
         ...(flags['artifact-ref'] !== undefined ? { artifactRef: flags['artifact-ref'] } : {}),
-        cluster: {
-          kubeconfig: flags.kubeconfig,
-          context: flags.context,
-          namespace: flags.namespace,
-          fromFile: flags['from-file'],
-        },
-        registry: {
-          ociLayout: flags['oci-layout'],
-          plainHttp: flags['plain-http'] ?? [],
-          insecure: flags.insecure ?? [],
-          caFile: flags['ca-file'],
-          registryConfig: flags['registry-config'],
-          concurrency: flags.concurrency,
-          debug: flags.debug,
-        },
+        cluster: clusterOptions(flags),
+        registry: registryOptions(flags),
         configMapName: flags['config-map'],
         tektonNamespace: flags['tekton-namespace'],
         select: {

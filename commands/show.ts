@@ -2,7 +2,16 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import type { CompletionCommand } from '../src/cli/completion.js';
 import { processIo } from '../src/cli/io.js';
-import { clusterFlags, debugFlag, outputFlags, registryFlags, runArgs } from '../src/cli/flags.js';
+import {
+  clusterFlags,
+  clusterOptions,
+  debugFlag,
+  outputFlags,
+  registryFlags,
+  registryOptions,
+  runArgs,
+  storageConfigFlags,
+} from '../src/cli/flags.js';
 
 export default class Show extends BaseCommand {
   static override summary =
@@ -50,14 +59,7 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
     'explain-config': Flags.boolean({
       description: 'print each effective storage setting and the level it came from, then exit',
     }),
-    'config-map': Flags.string({
-      description: 'name of the artifact storage ConfigMap',
-      default: 'config-artifact-storage',
-    }),
-    'tekton-namespace': Flags.string({
-      description: "namespace of Tekton's cluster-wide configuration",
-      default: 'tekton-pipelines',
-    }),
+    ...storageConfigFlags,
     strict: Flags.boolean({
       description: 'exit 1 when the tree has problems (dangling, unreported or conflicting artifacts)',
     }),
@@ -72,21 +74,8 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
         run: args.run,
         pipelineRun: flags.pipelinerun,
         repository: flags.repository,
-        cluster: {
-          kubeconfig: flags.kubeconfig,
-          context: flags.context,
-          namespace: flags.namespace,
-          fromFile: flags['from-file'],
-        },
-        registry: {
-          ociLayout: flags['oci-layout'],
-          plainHttp: flags['plain-http'] ?? [],
-          insecure: flags.insecure ?? [],
-          caFile: flags['ca-file'],
-          registryConfig: flags['registry-config'],
-          concurrency: flags.concurrency,
-          debug: flags.debug,
-        },
+        cluster: clusterOptions(flags),
+        registry: registryOptions(flags),
         filters: { tasks: flags.task ?? [], artifactTypes: flags['artifact-type'] ?? [] },
         explainConfig: flags['explain-config'],
         configMapName: flags['config-map'],
