@@ -1,4 +1,5 @@
 // Certificates for the kube-apiserver and its two identities, made with the openssl CLI.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run } from './process.js';
@@ -55,6 +56,40 @@ async function signedCert(
     cert,
   ]);
   return { cert, key };
+}
+
+/**
+ * A self-signed P-256 certificate valid for two days, written to keyFile and certFile (for a
+ * test registry's TLS, or a token issuer's signing key). Synchronous: callers make one at setup.
+ */
+export function selfSignedCert(
+  keyFile: string,
+  certFile: string,
+  subject: string,
+  extraArgs: string[] = [],
+): void {
+  execFileSync(
+    OPENSSL,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-subj',
+      subject,
+      ...extraArgs,
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 /**

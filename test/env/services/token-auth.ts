@@ -1,11 +1,11 @@
 // A token service for distribution's `auth: token`, in the test process: it checks Basic
 // credentials or an identity (refresh) token and signs ES256 JWTs with a certificate the registry
 // trusts. Started by the tests that need it, beside a distribution (distribution.ts, extraConfig).
-import { execFileSync } from 'node:child_process';
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { json, startServer, type TestServer } from '../../support/http-server.js';
+import { selfSignedCert } from './pki.js';
 
 export interface TokenIssuer {
   server: TestServer;
@@ -28,27 +28,7 @@ export async function startTokenIssuer(dir: string, users: Record<string, string
   mkdirSync(dir, { recursive: true });
   const keyFile = path.join(dir, 'token.key');
   const certFile = path.join(dir, 'token.crt');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=tkn-artifacts-test-token-issuer',
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSignedCert(keyFile, certFile, '/CN=tkn-artifacts-test-token-issuer');
   const key = createPrivateKey(readFileSync(keyFile));
   const certDer = Buffer.from(
     readFileSync(certFile, 'utf8')

@@ -1,6 +1,5 @@
 // TLS: verified by default (system + bundled CAs), an extra CA from caFile, `insecure` for one
 // registry only (never for a host it redirects to), and clear errors for HTTP/HTTPS mix-ups.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import https from 'node:https';
@@ -16,6 +15,7 @@ import {
   digestOf,
   type RegistryOptions,
 } from '../../../src/oci/index.js';
+import { selfSignedCert } from '../../env/services/pki.js';
 import { startServer, type TestServer } from '../../support/http-server.js';
 
 const blob = Buffer.from('served over TLS');
@@ -47,29 +47,10 @@ async function startHttps(dir: string, handler: RequestListener, address = '127.
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'tkn-oci-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-keyout',
-      path.join(dir, 'key.pem'),
-      '-out',
-      path.join(dir, 'cert.pem'),
-      '-subj',
-      '/CN=tkn-artifacts test registry',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,IP:127.0.0.2',
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSignedCert(path.join(dir, 'key.pem'), path.join(dir, 'cert.pem'), '/CN=tkn-artifacts test registry', [
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,IP:127.0.0.2',
+  ]);
   certFile = path.join(dir, 'cert.pem');
   tlsStorage = await startHttps(
     dir,
