@@ -70,6 +70,7 @@ describe('completion', () => {
   it('offers every command, then each command its own flags', () => {
     expect(complete('tkn-artifacts', '')).toEqual([
       'completion',
+      'diff',
       'pull',
       'show',
       'validate',
@@ -144,7 +145,7 @@ describe('completion for kubectl (cobra __complete)', () => {
 
   it('answers as the bash script does, with cobra directives', () => {
     expect(completeArgs(visible, [''])).toMatchObject({
-      words: ['completion', 'pull', 'show', 'validate', '--version', '--help'],
+      words: ['completion', 'diff', 'pull', 'show', 'validate', '--version', '--help'],
       directive: 4,
     });
     expect(completeArgs(visible, ['validate', '-o', 's'])).toMatchObject({ words: ['sarif'], directive: 4 });
