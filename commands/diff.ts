@@ -28,7 +28,10 @@ unified diff. Exit 0 when equal, 1 when different, other codes as the README say
   static completionArgs: CompletionCommand['args'] = 'runs';
 
   static override args = {
-    runA: Args.string({ description: 'the first run (or artifact, with --artifact-ref): the "before"', required: true }),
+    runA: Args.string({
+      description: 'the first run (or artifact, with --artifact-ref): the "before"',
+      required: true,
+    }),
     runB: Args.string({ description: 'the second run (or artifact): the "after"', required: true }),
   };
 
@@ -36,18 +39,45 @@ unified diff. Exit 0 when equal, 1 when different, other codes as the README say
     ...clusterFlags,
     ...registryFlags,
     ...debugFlag,
-    'from-file-a': Flags.string({ description: 'read RUN_A from this file (overrides --from-file)', helpGroup: 'OFFLINE' }),
-    'from-file-b': Flags.string({ description: 'read RUN_B from this file (overrides --from-file)', helpGroup: 'OFFLINE' }),
-    'oci-layout-a': Flags.string({ description: "read RUN_A's artifacts from this OCI layout", helpGroup: 'OFFLINE' }),
-    'oci-layout-b': Flags.string({ description: "read RUN_B's artifacts from this OCI layout", helpGroup: 'OFFLINE' }),
-    output: Flags.string({ char: 'o', description: 'output format', options: ['text', 'json', 'yaml'], default: 'text' }),
-    'name-only': Flags.boolean({ description: 'print only the names of what differs (task/artifact[/path])', exclusive: ['stat'] }),
+    'from-file-a': Flags.string({
+      description: 'read RUN_A from this file (overrides --from-file)',
+      helpGroup: 'OFFLINE',
+    }),
+    'from-file-b': Flags.string({
+      description: 'read RUN_B from this file (overrides --from-file)',
+      helpGroup: 'OFFLINE',
+    }),
+    'oci-layout-a': Flags.string({
+      description: "read RUN_A's artifacts from this OCI layout",
+      helpGroup: 'OFFLINE',
+    }),
+    'oci-layout-b': Flags.string({
+      description: "read RUN_B's artifacts from this OCI layout",
+      helpGroup: 'OFFLINE',
+    }),
+    output: Flags.string({
+      char: 'o',
+      description: 'output format',
+      options: ['text', 'json', 'yaml'],
+      default: 'text',
+    }),
+    'name-only': Flags.boolean({
+      description: 'print only the names of what differs (task/artifact[/path])',
+      exclusive: ['stat'],
+    }),
     stat: Flags.boolean({ description: 'one line per changed artifact and the summary' }),
-    content: Flags.boolean({ description: 'show unified diffs of changed text files (up to --max-content-size)' }),
+    content: Flags.boolean({
+      description: 'show unified diffs of changed text files (up to --max-content-size)',
+    }),
     shallow: Flags.boolean({ description: 'compare digests only: fetch no content' }),
-    'artifact-ref': Flags.boolean({ description: 'RUN_A and RUN_B are single artifacts (references or oci: URIs)' }),
+    'artifact-ref': Flags.boolean({
+      description: 'RUN_A and RUN_B are single artifacts (references or oci: URIs)',
+    }),
     task: Flags.string({ description: 'only this pipeline task (repeatable)', multiple: true }),
-    artifact: Flags.string({ description: 'only this artifact, NAME or TASK/NAME (repeatable)', multiple: true }),
+    artifact: Flags.string({
+      description: 'only this artifact, NAME or TASK/NAME (repeatable)',
+      multiple: true,
+    }),
     'artifact-type': Flags.string({
       description: 'only artifacts of this artifact type or media type (repeatable)',
       multiple: true,
@@ -64,7 +94,10 @@ unified diff. Exit 0 when equal, 1 when different, other codes as the README say
     }),
     'max-size': Flags.string({ description: 'refuse archives expanding past this size', default: '10GiB' }),
     'no-color': Flags.boolean({ description: 'disable colour (also NO_COLOR=1)' }),
-    'config-map': Flags.string({ description: 'name of the artifact storage ConfigMap', default: 'config-artifact-storage' }),
+    'config-map': Flags.string({
+      description: 'name of the artifact storage ConfigMap',
+      default: 'config-artifact-storage',
+    }),
     'tekton-namespace': Flags.string({
       description: "namespace of Tekton's cluster-wide configuration",
       default: 'tekton-pipelines',
@@ -81,10 +114,18 @@ unified diff. Exit 0 when equal, 1 when different, other codes as the README say
     const size = (flag: 'max-size' | 'max-content-size') => {
       const bytes = parseLimitSize(flags[flag]);
       if (bytes === undefined)
-        throw new CliError(`--${flag} ${JSON.stringify(flags[flag])} is not a size`, 'usage', 'for example 10GiB, 500MiB or 1048576');
+        throw new CliError(
+          `--${flag} ${JSON.stringify(flags[flag])} is not a size`,
+          'usage',
+          'for example 10GiB, 500MiB or 1048576',
+        );
       return bytes;
     };
-    const format = flags['name-only'] ? 'name-only' : flags.stat ? 'stat' : (flags.output as 'text' | 'json' | 'yaml');
+    const format = flags['name-only']
+      ? 'name-only'
+      : flags.stat
+        ? 'stat'
+        : (flags.output as 'text' | 'json' | 'yaml');
     if ((flags['name-only'] || flags.stat) && flags.output !== 'text')
       throw new CliError('--name-only and --stat are text views: give them without -o', 'usage');
     process.exitCode = await runDiff(

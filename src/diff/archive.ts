@@ -137,9 +137,15 @@ class ListingBuilder {
     for (let i = 1; i < segments.length; i++) {
       const parent = this.listing.get(joinSegments(segments.slice(0, i)));
       if (parent?.type === 'symlink')
-        throw this.refuse(name, `would be written through the symbolic link ${joinSegments(segments.slice(0, i))}`);
+        throw this.refuse(
+          name,
+          `would be written through the symbolic link ${joinSegments(segments.slice(0, i))}`,
+        );
       if (parent && parent.type !== 'directory')
-        throw this.refuse(name, `needs ${joinSegments(segments.slice(0, i))} to be a directory, but the archive made it a file`);
+        throw this.refuse(
+          name,
+          `needs ${joinSegments(segments.slice(0, i))} to be a directory, but the archive made it a file`,
+        );
     }
     const path = joinSegments(segments);
     const existing = this.listing.get(path);
@@ -159,7 +165,10 @@ class ListingBuilder {
       const lexical = checkSymlinkTarget(segments, target);
       if (!lexical.ok) throw this.refuse(name, lexical.reason);
       if (!this.resolve(segments.slice(0, -1), target, 0))
-        throw this.refuse(name, `is a symbolic link that leads outside the destination through other links (${target})`);
+        throw this.refuse(
+          name,
+          `is a symbolic link that leads outside the destination through other links (${target})`,
+        );
       this.listing.set(path, { type: 'symlink', mode, linkTarget: target });
       entry.resume();
       return;
@@ -199,7 +208,10 @@ class ListingBuilder {
     for (const [path, entry] of this.listing) {
       if (entry.type !== 'symlink' || entry.linkTarget === undefined) continue;
       if (!this.resolve(path.split('/').slice(0, -1), entry.linkTarget, 0))
-        throw this.refuse(path, `is a symbolic link that leads outside the destination once every link is in place (${entry.linkTarget})`);
+        throw this.refuse(
+          path,
+          `is a symbolic link that leads outside the destination once every link is in place (${entry.linkTarget})`,
+        );
     }
   }
 }
@@ -218,13 +230,15 @@ export class ListingTooLarge extends Error {
  */
 export async function listArchive(input: Readable, options: ListOptions): Promise<Listing> {
   const budget = expansionBudget(options.compressedSize, options.limits);
-  const guard = new Guard(budget.bytes, (count) =>
-    new UnsafeArchiveError(
-      options.source,
-      undefined,
-      `is a decompression bomb: it expands past ${budget.by === 'ratio' ? `${options.limits.maxRatio}x its compressed size` : `${options.limits.maxSize} bytes`} (more than ${count} bytes)`,
-      `Nothing was compared. If the archive is legitimate, raise ${budget.by === 'ratio' ? '--max-ratio' : '--max-size'}.`,
-    ),
+  const guard = new Guard(
+    budget.bytes,
+    (count) =>
+      new UnsafeArchiveError(
+        options.source,
+        undefined,
+        `is a decompression bomb: it expands past ${budget.by === 'ratio' ? `${options.limits.maxRatio}x its compressed size` : `${options.limits.maxSize} bytes`} (more than ${count} bytes)`,
+        `Nothing was compared. If the archive is legitimate, raise ${budget.by === 'ratio' ? '--max-ratio' : '--max-size'}.`,
+      ),
   );
   const builder = new ListingBuilder(options);
   const extract = tar.extract();
@@ -282,7 +296,12 @@ export async function listArchive(input: Readable, options: ListOptions): Promis
   if (chainError !== undefined) {
     if (chainError instanceof UnsafeArchiveError) throw chainError;
     const what = chainError instanceof Error ? chainError.message : String(chainError);
-    throw new UnsafeArchiveError(options.source, undefined, `is not a valid archive: ${what}`, 'Nothing was compared.');
+    throw new UnsafeArchiveError(
+      options.source,
+      undefined,
+      `is not a valid archive: ${what}`,
+      'Nothing was compared.',
+    );
   }
   builder.finish();
   return builder.listing;

@@ -235,7 +235,10 @@ export class ContentComparer {
   }
 
   /** An archive's listing, once per digest (and prefix). */
-  private listing(at: Located, archive: 'tar+gzip' | 'tar'): Promise<{ listing?: Listing; skipped?: string }> {
+  private listing(
+    at: Located,
+    archive: 'tar+gzip' | 'tar',
+  ): Promise<{ listing?: Listing; skipped?: string }> {
     const prefix = isOrasDirectory(at.file) ? at.file.title : undefined;
     const key = `${at.file.digest}\0${prefix ?? ''}`;
     let pending = this.listings.get(key);
@@ -253,9 +256,11 @@ export class ContentComparer {
             keep: (path, size) =>
               size <= this.options.maxContentSize && (this.options.unified || /\.(json|xml)$/i.test(path)),
             kept: (_path, digest, bytes) =>
-              this.kept.has(digest) ? Promise.resolve() : this.store(digest, bytes).then(() => {
-                this.kept.set(digest, Promise.resolve());
-              }),
+              this.kept.has(digest)
+                ? Promise.resolve()
+                : this.store(digest, bytes).then(() => {
+                    this.kept.set(digest, Promise.resolve());
+                  }),
             ...(this.options.signal ? { signal: this.options.signal } : {}),
           });
           return { listing };
@@ -291,7 +296,10 @@ export class ContentComparer {
         const pa = this.kept.get(entry.a.digest);
         const pb = this.kept.get(entry.b.digest);
         if (!pa || !pb) {
-          if ((entry.a.size ?? 0) > this.options.maxContentSize || (entry.b.size ?? 0) > this.options.maxContentSize)
+          if (
+            (entry.a.size ?? 0) > this.options.maxContentSize ||
+            (entry.b.size ?? 0) > this.options.maxContentSize
+          )
             entry.skipped = `larger than --max-content-size (${humanSize(this.options.maxContentSize)}): digest and size only`;
           return;
         }
@@ -356,7 +364,10 @@ export class ContentComparer {
     const content: ContentDiff[] = [];
     await Promise.all(
       pairFiles(a.files, b.files).map(async ({ key, a: fa, b: fb }) => {
-        const path = fa?.title ?? fb?.title ?? (key.startsWith('#') ? (a.files.length === 1 ? '(layer)' : `(layer ${key})`) : key);
+        const path =
+          fa?.title ??
+          fb?.title ??
+          (key.startsWith('#') ? (a.files.length === 1 ? '(layer)' : `(layer ${key})`) : key);
         const guess = (node: ArtifactNode, file: FileEntry): ContentKind =>
           archiveOf(node, file, node.files.length) ? 'archive' : 'binary';
         if (!fa || !fb) {

@@ -42,8 +42,15 @@ export function compareListings(a: Listing, b: Listing): ContentDiff[] {
     const eb = b.get(path);
     if (!eb) out.push({ path, change: 'D', kind: kindOf(ea), a: entrySide(ea) });
     else if (!sameEntry(ea, eb))
-      out.push({ path, change: 'C', kind: kindOf(eb.type === ea.type ? eb : ea), a: entrySide(ea), b: entrySide(eb) });
+      out.push({
+        path,
+        change: 'C',
+        kind: kindOf(eb.type === ea.type ? eb : ea),
+        a: entrySide(ea),
+        b: entrySide(eb),
+      });
   }
-  for (const [path, eb] of b) if (!a.has(path)) out.push({ path, change: 'A', kind: kindOf(eb), b: entrySide(eb) });
+  for (const [path, eb] of b)
+    if (!a.has(path)) out.push({ path, change: 'A', kind: kindOf(eb), b: entrySide(eb) });
   return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }

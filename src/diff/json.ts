@@ -8,7 +8,7 @@ import type { JsonChange } from './model.js';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function keyPath(base: string, key: string): string {
-  return IDENTIFIER.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+  return IDENTIFIER.test(key) ? `${base}.${key}` : `${base === '' ? '.' : base}[${JSON.stringify(key)}]`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -39,10 +39,11 @@ export function diffJson(a: unknown, b: unknown, limit = 1000): JsonDiff {
       return;
     }
     if (Array.isArray(x) && Array.isArray(y)) {
+      const base = path === '' ? '.' : path;
       const common = Math.min(x.length, y.length);
-      for (let i = 0; i < common; i++) walk(`${path}[${i}]`, x[i], y[i]);
-      for (let i = common; i < x.length; i++) push({ path: `${path}[${i}]`, op: 'removed', a: x[i] });
-      for (let i = common; i < y.length; i++) push({ path: `${path}[${i}]`, op: 'added', b: y[i] });
+      for (let i = 0; i < common; i++) walk(`${base}[${i}]`, x[i], y[i]);
+      for (let i = common; i < x.length; i++) push({ path: `${base}[${i}]`, op: 'removed', a: x[i] });
+      for (let i = common; i < y.length; i++) push({ path: `${base}[${i}]`, op: 'added', b: y[i] });
       return;
     }
     if (!Object.is(x, y) && !(x === null && y === null))

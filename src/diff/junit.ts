@@ -94,8 +94,11 @@ export function readJUnit(xml: string): TestCase[] | undefined {
       stack.push(tag.name);
       if (local === 'testsuite') suites.push(tag.attributes['name'] ?? '');
       else if (local === 'testcase') {
-        const parts = [suites.filter((s) => s !== '').join('/'), tag.attributes['classname'] ?? '', tag.attributes['name'] ?? '']
-          .filter((p) => p !== '');
+        const parts = [
+          suites.filter((s) => s !== '').join('/'),
+          tag.attributes['classname'] ?? '',
+          tag.attributes['name'] ?? '',
+        ].filter((p) => p !== '');
         current = { id: parts.join(' › '), state: 'passed' };
       } else if (current) {
         if (local === 'failure') current.state = 'failed';
@@ -145,7 +148,12 @@ export function diffTests(a: TestCase[], b: TestCase[]): TestChange[] {
     if (sa === undefined) out.push({ id, change: 'appeared', b: sb as TestState });
     else if (sb === undefined) out.push({ id, change: 'disappeared', a: sa });
     else if (sa !== sb) {
-      const change = !FAILING.has(sa) && FAILING.has(sb) ? 'newly-failing' : FAILING.has(sa) && !FAILING.has(sb) ? 'newly-passing' : 'changed';
+      const change =
+        !FAILING.has(sa) && FAILING.has(sb)
+          ? 'newly-failing'
+          : FAILING.has(sa) && !FAILING.has(sb)
+            ? 'newly-passing'
+            : 'changed';
       out.push({ id, change, a: sa, b: sb });
     }
   }

@@ -41,15 +41,23 @@ interface Keyed {
 }
 
 /** The pipeline task a TaskRun without the label stands for (a run read from its root alone). */
-export function deriveTask(name: string, runName: string | undefined, known: ReadonlySet<string>): Keyed['task'] {
-  const rest = runName !== undefined && name.startsWith(`${runName}-`) ? name.slice(runName.length + 1) : name;
+export function deriveTask(
+  name: string,
+  runName: string | undefined,
+  known: ReadonlySet<string>,
+): Keyed['task'] {
+  const rest =
+    runName !== undefined && name.startsWith(`${runName}-`) ? name.slice(runName.length + 1) : name;
   if (known.has(rest)) return rest;
   const matrix = /^(.+)-\d+$/.exec(rest);
   if (matrix?.[1] !== undefined && known.has(matrix[1])) return matrix[1];
   // No run name: the longest known task the name ends with.
   let best: string | undefined;
   for (const task of known) {
-    if ((name.endsWith(`-${task}`) || new RegExp(`-${escape(task)}-\\d+$`).test(name)) && task.length > (best?.length ?? 0))
+    if (
+      (name.endsWith(`-${task}`) || new RegExp(`-${escape(task)}-\\d+$`).test(name)) &&
+      task.length > (best?.length ?? 0)
+    )
       best = task;
   }
   return best ?? rest;
@@ -120,7 +128,12 @@ export function contentKey(node: ArtifactNode): string {
   return `${node.state}\0${node.digest ?? node.location ?? ''}`;
 }
 
-function artifactSelected(filters: string[], task: string, taskRun: string | undefined, name: string): boolean {
+function artifactSelected(
+  filters: string[],
+  task: string,
+  taskRun: string | undefined,
+  name: string,
+): boolean {
   return (
     filters.length === 0 ||
     filters.some(
@@ -159,7 +172,13 @@ function matchArtifacts(
     const na = left.get(key);
     const nb = right.get(key);
     const node = (na ?? nb) as ArtifactNode;
-    const status = !na ? 'added' : !nb ? 'removed' : contentKey(na) === contentKey(nb) ? 'unchanged' : 'changed';
+    const status = !na
+      ? 'added'
+      : !nb
+        ? 'removed'
+        : contentKey(na) === contentKey(nb)
+          ? 'unchanged'
+          : 'changed';
     const diff: ArtifactDiff = { task, name: node.name, direction: node.direction, status };
     if (index !== undefined) diff.index = index;
     if (na) diff.a = sideOf(na, a?.taskRun);

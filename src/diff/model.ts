@@ -64,15 +64,7 @@ export interface ArtifactDiff {
 }
 
 export type ContentKind =
-  | 'archive'
-  | 'json'
-  | 'spdx'
-  | 'cyclonedx'
-  | 'junit'
-  | 'text'
-  | 'binary'
-  | 'directory'
-  | 'symlink';
+  'archive' | 'json' | 'spdx' | 'cyclonedx' | 'junit' | 'text' | 'binary' | 'directory' | 'symlink';
 
 /** Digest, size (and for archive entries mode and link target) of one side of a content change. */
 export interface ContentSide {

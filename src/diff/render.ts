@@ -21,9 +21,12 @@ export interface RenderOptions {
  * registry cannot move the cursor, recolour the terminal or reorder what is shown.
  */
 export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
     const code = c.codePointAt(0) as number;
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
 
@@ -67,9 +70,14 @@ export function contentStat(entry: ContentDiff): string {
     items && items.length > 0 ? `${items.length} ${what}` : '';
   const parts: string[] = [];
   if (entry.files) {
-    const by = (c: string) => entry.files?.filter((f) => f.change === c && f.kind !== 'directory').length ?? 0;
+    const by = (c: string) =>
+      entry.files?.filter((f) => f.change === c && f.kind !== 'directory').length ?? 0;
     parts.push(
-      [by('A') ? `${by('A')} added` : '', by('D') ? `${by('D')} removed` : '', by('C') ? `${by('C')} changed` : '']
+      [
+        by('A') ? `${by('A')} added` : '',
+        by('D') ? `${by('D')} removed` : '',
+        by('C') ? `${by('C')} changed` : '',
+      ]
         .filter(Boolean)
         .join(', ') || 'directories only',
     );
@@ -79,13 +87,21 @@ export function contentStat(entry: ContentDiff): string {
     const passing = entry.tests.filter((t) => t.change === 'newly-passing').length;
     const other = entry.tests.length - failing - passing;
     parts.push(
-      [failing ? `${failing} newly failing` : '', passing ? `${passing} newly passing` : '', other ? `${other} other` : '']
+      [
+        failing ? `${failing} newly failing` : '',
+        passing ? `${passing} newly passing` : '',
+        other ? `${other} other` : '',
+      ]
         .filter(Boolean)
         .join(', ') || 'no test changes',
     );
   }
-  if (entry.packages) parts.push(counts(entry.packages, entry.packages.length === 1 ? 'package' : 'packages') || 'same packages');
-  if (entry.json) parts.push(counts(entry.json, entry.json.length === 1 ? 'change' : 'changes') || 'same values');
+  if (entry.packages)
+    parts.push(
+      counts(entry.packages, entry.packages.length === 1 ? 'package' : 'packages') || 'same packages',
+    );
+  if (entry.json)
+    parts.push(counts(entry.json, entry.json.length === 1 ? 'change' : 'changes') || 'same values');
   if (entry.skipped) parts.push(`skipped: ${entry.skipped}`);
   const sides = entry.change === 'C' ? `${sizeOf(entry.a)} → ${sizeOf(entry.b)}` : sizeOf(entry.a ?? entry.b);
   return `${entry.kind}${parts.length > 0 ? `: ${parts.join('; ')}` : ` ${sides}`}`;
@@ -131,7 +147,13 @@ function contentLines(entry: ContentDiff, indent: string): Line[] {
   }
   if (entry.unified)
     for (const line of entry.unified.replace(/\n$/, '').split('\n')) {
-      const style: Style | undefined = line.startsWith('+') ? 'ok' : line.startsWith('-') ? 'bad' : line.startsWith('@@') ? 'accent' : undefined;
+      const style: Style | undefined = line.startsWith('+')
+        ? 'ok'
+        : line.startsWith('-')
+          ? 'bad'
+          : line.startsWith('@@')
+            ? 'accent'
+            : undefined;
       const segment: Segment = { text: printable(line) };
       if (style) segment.style = style;
       lines.push([{ text: deeper }, segment]);
@@ -155,7 +177,8 @@ function humanLines(report: DiffReport): Line[] {
           : task.status === 'removed'
             ? `removed (was ${task.a?.outcome ?? ''})`
             : `${task.a?.outcome ?? ''} → ${task.b?.outcome ?? ''}${task.b?.reason ? ` (${printable(task.b.reason)})` : ''}`;
-      const style: Style = task.b?.outcome === 'Failed' ? 'bad' : task.b?.outcome === 'Succeeded' ? 'ok' : 'warn';
+      const style: Style =
+        task.b?.outcome === 'Failed' ? 'bad' : task.b?.outcome === 'Succeeded' ? 'ok' : 'warn';
       lines.push([{ text: `  ${taskLabel(task).padEnd(width)}  ` }, { text: change, style }]);
     }
   }
@@ -168,7 +191,7 @@ function humanLines(report: DiffReport): Line[] {
       const side = artifact.b ?? artifact.a;
       const detail =
         artifact.status === 'changed'
-          ? artifact.note ?? `${shortDigest(artifact.a?.digest)} → ${shortDigest(artifact.b?.digest)}`
+          ? (artifact.note ?? `${shortDigest(artifact.a?.digest)} → ${shortDigest(artifact.b?.digest)}`)
           : side?.inline !== undefined
             ? value(side.inline)
             : shortDigest(side?.digest);
@@ -182,7 +205,8 @@ function humanLines(report: DiffReport): Line[] {
     }
   }
   const unchanged = report.summary.artifacts.unchanged;
-  if (unchanged > 0) lines.push([], [{ text: `${unchanged} artifact${unchanged === 1 ? '' : 's'} unchanged`, style: 'dim' }]);
+  if (unchanged > 0)
+    lines.push([], [{ text: `${unchanged} artifact${unchanged === 1 ? '' : 's'} unchanged`, style: 'dim' }]);
   return lines;
 }
 
@@ -217,7 +241,11 @@ function stat(report: DiffReport): string {
   return `${rows.map(([label, what]) => ` ${label.padEnd(width)} | ${what}\n`).join('')} ${summaryLine(report.summary)}\n`;
 }
 
-export async function renderDiff(report: DiffReport, format: DiffFormat, options: RenderOptions): Promise<string> {
+export async function renderDiff(
+  report: DiffReport,
+  format: DiffFormat,
+  options: RenderOptions,
+): Promise<string> {
   switch (format) {
     case 'json':
     case 'yaml':

@@ -71,9 +71,16 @@ function sideFailure(side: SideName, argument: string, error: unknown): CliError
 
 export function validateDiffOptions(options: DiffOptions): void {
   if (options.a === '' || options.b === '')
-    throw new CliError('diff needs two runs: RUN_A and RUN_B', 'usage', 'for example: tkn artifacts diff build-app-x7k2 build-app-q9m4');
+    throw new CliError(
+      'diff needs two runs: RUN_A and RUN_B',
+      'usage',
+      'for example: tkn artifacts diff build-app-x7k2 build-app-q9m4',
+    );
   if (options.artifactRef && (options.filters.tasks.length > 0 || options.filters.artifacts.length > 0))
-    throw new CliError('--task and --artifact select within runs; --artifact-ref compares two artifacts', 'usage');
+    throw new CliError(
+      '--task and --artifact select within runs; --artifact-ref compares two artifacts',
+      'usage',
+    );
 }
 
 interface Side {
@@ -100,7 +107,9 @@ async function artifactTree(options: DiffOptions, side: SideName, store: TargetS
     kind: 'ArtifactTree',
     run: { kind: 'Artifact', name: argument, outcome: 'Unknown', source: 'registry' },
     storage: {},
-    taskRuns: [{ name: '(artifact)', pipelineTask: '(artifact)', outcome: 'Unknown', artifacts: [candidate.node] }],
+    taskRuns: [
+      { name: '(artifact)', pipelineTask: '(artifact)', outcome: 'Unknown', artifacts: [candidate.node] },
+    ],
     unreported: [],
     problems: [],
   };
@@ -161,7 +170,8 @@ async function resolveSide(options: DiffOptions, side: SideName): Promise<Side> 
       configMapName: options.configMapName,
       tektonNamespace: options.tektonNamespace,
     });
-    if (resolved.kind !== 'tree') throw new Error('resolveRun explained the configuration instead of resolving');
+    if (resolved.kind !== 'tree')
+      throw new Error('resolveRun explained the configuration instead of resolving');
     tree = resolved.tree;
   }
   const identity = options.artifactRef ? {} : await identify(options, side, tree, store);
@@ -190,13 +200,21 @@ function warningsFor(a: Side, b: Side): string[] {
     ['A', a, b],
     ['B', b, a],
   ] as const) {
-    if (side.info.kind === 'Artifact' && other.info.kind !== 'Artifact' && side.tree.run.source !== 'registry')
+    if (
+      side.info.kind === 'Artifact' &&
+      other.info.kind !== 'Artifact' &&
+      side.tree.run.source !== 'registry'
+    )
       warnings.push(
         `side ${label} was read from its root in the registry alone: it knows only what is stored under the root (no outcomes, no inline results, nothing stored elsewhere), so side ${label === 'A' ? 'B' : 'A'}'s other artifacts show as ${label === 'A' ? 'added' : 'removed'}`,
       );
-    const problems = side.tree.problems.filter((p) => p.kind === 'fetch-error' || p.kind === 'malformed').length;
+    const problems = side.tree.problems.filter(
+      (p) => p.kind === 'fetch-error' || p.kind === 'malformed',
+    ).length;
     if (problems > 0)
-      warnings.push(`side ${label} has ${problems} problem${problems === 1 ? '' : 's'} reading its tree: \`show ${side.info.argument}\` lists them`);
+      warnings.push(
+        `side ${label} has ${problems} problem${problems === 1 ? '' : 's'} reading its tree: \`show ${side.info.argument}\` lists them`,
+      );
   }
   return warnings;
 }
@@ -205,7 +223,8 @@ export async function runDiff(options: DiffOptions, io: DiffIo): Promise<number>
   // Two Konflux `oci:<repo>@<blob>` URIs are artifacts, never runs' roots.
   if (!options.artifactRef) {
     const { referenceForm } = await import('../oci/reference.js');
-    if (referenceForm(options.a) === 'oci' && referenceForm(options.b) === 'oci') options = { ...options, artifactRef: true };
+    if (referenceForm(options.a) === 'oci' && referenceForm(options.b) === 'oci')
+      options = { ...options, artifactRef: true };
   }
   validateDiffOptions(options);
   // Both sides at once: each may be a cluster run, a file, a root in a registry or a layout.
@@ -230,7 +249,10 @@ export async function runDiff(options: DiffOptions, io: DiffIo): Promise<number>
 
   const warnings = warningsFor(a, b);
   for (const warning of warnings) io.stderr.write(`Warning: ${warning}\n`);
-  const summary = summarize(match.tasks, match.artifacts.map((m) => m.diff));
+  const summary = summarize(
+    match.tasks,
+    match.artifacts.map((m) => m.diff),
+  );
   const report: DiffReport = {
     apiVersion: DIFF_API_VERSION,
     kind: 'ArtifactDiff',
@@ -245,11 +267,18 @@ export async function runDiff(options: DiffOptions, io: DiffIo): Promise<number>
   report.equal =
     summary.artifacts.added + summary.artifacts.removed + summary.artifacts.changed === 0 &&
     summary.tasks.added + summary.tasks.removed + summary.tasks.outcomeChanged === 0;
-  io.stdout.write(await renderDiff(report, options.format, { color: io.color && !options.noColor, columns: io.columns }));
+  io.stdout.write(
+    await renderDiff(report, options.format, { color: io.color && !options.noColor, columns: io.columns }),
+  );
   return report.equal ? ExitCode.ok : ExitCode.findings;
 }
 
-async function compareContent(options: DiffOptions, matched: MatchedArtifact[], a: Side, b: Side): Promise<void> {
+async function compareContent(
+  options: DiffOptions,
+  matched: MatchedArtifact[],
+  a: Side,
+  b: Side,
+): Promise<void> {
   const changed = matched.filter((m) => m.diff.status === 'changed');
   if (changed.length === 0) return;
   const scratch = await mkdtemp(join(tmpdir(), 'tkn-artifacts-diff-'));

@@ -24,7 +24,8 @@ function text(value: unknown): string | undefined {
 
 export function sbomFormat(document: unknown): SbomFormat | undefined {
   if (!isRecord(document)) return undefined;
-  if (typeof document['spdxVersion'] === 'string' && document['spdxVersion'].startsWith('SPDX-2')) return 'spdx';
+  if (typeof document['spdxVersion'] === 'string' && document['spdxVersion'].startsWith('SPDX-2'))
+    return 'spdx';
   if (document['bomFormat'] === 'CycloneDX') return 'cyclonedx';
   return undefined;
 }

@@ -1,7 +1,11 @@
 /** Counts for the summary line and the report's `summary`, pure. */
 import type { ArtifactDiff, ContentDiff, DiffSummary, TaskDiff } from './model.js';
 
-function visit(entries: ContentDiff[] | undefined, each: (entry: ContentDiff, inArchive: boolean) => void, inArchive = false): void {
+function visit(
+  entries: ContentDiff[] | undefined,
+  each: (entry: ContentDiff, inArchive: boolean) => void,
+  inArchive = false,
+): void {
   for (const entry of entries ?? []) {
     each(entry, inArchive);
     visit(entry.files, each, true);
