@@ -10,20 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactDiff, DiffReport } from '../../../src/diff/model.js';
-import { kubeApply, kubeRequest, testEnv, type KubeObject, type TestEnv } from '../../env/context.js';
+import { kubeApply, testEnv, type TestEnv } from '../../env/context.js';
 import { runCli } from '../../support/cli.js';
+import { createRun } from '../../support/cluster.js';
 import { BASE, pushRun, writeExport, type PushedRun, type RunContent, type Writer } from './runs.js';
-
-/** Creates the object, then writes its status through /status, as the Tekton controller does. */
-async function createRun(env: TestEnv, obj: Record<string, unknown>): Promise<void> {
-  const { status, ...rest } = obj as { status?: unknown } & KubeObject;
-  const stored = await kubeApply(env, rest as KubeObject);
-  if (status === undefined) return;
-  const plural = (obj as { kind: string }).kind === 'PipelineRun' ? 'pipelineruns' : 'taskruns';
-  const path = `/apis/tekton.dev/v1/namespaces/${stored.metadata.namespace}/${plural}/${stored.metadata.name}/status`;
-  const response = await kubeRequest(env, 'PUT', path, { ...stored, status });
-  if (response.status !== 200) throw new Error(`PUT ${path}: HTTP ${response.status}: ${response.text}`);
-}
 
 /** The same files as BASE, every archive re-compressed and re-timestamped: equal for diff. */
 const RECOMPRESSED: RunContent = { ...BASE, gzipLevel: 1, mtime: new Date('2026-11-21T08:30:00Z') };
