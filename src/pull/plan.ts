@@ -72,7 +72,11 @@ function isTarballBlob(node: ArtifactNode): boolean {
 }
 
 /** The archive kind of a file, for pull: what the tree says, plus the producers' conventions. */
-export function archiveOf(node: ArtifactNode, file: FileEntry, files: number): 'tar+gzip' | 'tar' | undefined {
+export function archiveOf(
+  node: ArtifactNode,
+  file: FileEntry,
+  files: number,
+): 'tar+gzip' | 'tar' | undefined {
   if (file.archive) return file.archive;
   if (isTarballBlob(node)) return 'tar+gzip';
   // The prototype controller always pushed one untitled tar.gz layer per output.
