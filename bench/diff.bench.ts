@@ -23,6 +23,13 @@ import { RemoteRepository } from '../src/oci/remote/repository.js';
 import type { DiffReport } from '../src/diff/model.js';
 import { findBinaries } from '../test/env/services/binaries.js';
 import { startOlareg } from '../test/env/services/olareg.js';
+import {
+  EMPTY_CONFIG,
+  EMPTY_CONFIG_DESCRIPTOR,
+  orasDirectoryLayer,
+  orasManifest,
+  type OrasLayer,
+} from '../test/support/oras-manifest.js';
 import { exec, median, outputValue, writeBenchRun } from './support.js';
 
 const TOTAL = Number(process.env['BENCH_DIFF_BYTES'] ?? 1024 ** 3);
@@ -34,10 +41,6 @@ const root = resolve(import.meta.dirname, '..');
 
 function mib(bytes: number): string {
   return `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /** Two tar.gz files written in one pass: the same files, but every CHANGED_EVERY-th differs in b. */
@@ -117,33 +120,8 @@ try {
   const filesPerArtifact = Math.max(1, Math.floor(TOTAL / ARTIFACTS / FILE_SIZE));
   const changed: string[] = [];
   const outputs = { a: [] as Record<string, unknown>[], b: [] as Record<string, unknown>[] };
-  const layers = { a: [] as Record<string, unknown>[], b: [] as Record<string, unknown>[] };
-  const empty = Buffer.from('{}');
-  await repo.push({ mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256(empty), size: 2 }, empty);
-  const manifestOf = (layerList: Record<string, unknown>[]) => {
-    const bytes = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        artifactType: 'application/vnd.unknown.artifact.v1',
-        config: {
-          mediaType: 'application/vnd.oci.empty.v1+json',
-          digest: sha256(empty),
-          size: 2,
-          data: 'e30=',
-        },
-        layers: layerList,
-      }),
-    );
-    return {
-      bytes,
-      descriptor: {
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        digest: sha256(bytes),
-        size: bytes.byteLength,
-      },
-    };
-  };
+  const layers = { a: [] as OrasLayer[], b: [] as OrasLayer[] };
+  await repo.push(EMPTY_CONFIG_DESCRIPTOR, EMPTY_CONFIG);
   process.stdout.write(
     `writing and pushing 2 runs x ${ARTIFACTS} archives x ${filesPerArtifact} files of ${FILE_SIZE / 1024} KiB…\n`,
   );
@@ -158,21 +136,16 @@ try {
         createReadStream(paths[side]),
       );
       await rm(paths[side]);
-      const layer = {
-        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-        digest,
-        size,
-        annotations: { 'io.deis.oras.content.unpack': 'true', 'org.opencontainers.image.title': dir },
-      };
+      const layer = orasDirectoryLayer(dir, { digest, size });
       layers[side].push(layer);
-      const manifest = manifestOf([layer]);
+      const manifest = orasManifest([layer]);
       await repo.pushManifest(manifest.descriptor, manifest.bytes);
       outputs[side].push(outputValue(dir, `${host}/${repository}`, manifest.descriptor.digest));
     }
   }
   // All of a run's archives under one manifest, so one `oras pull` fetches and extracts them all.
   for (const side of ['a', 'b'] as const) {
-    const manifest = manifestOf(layers[side]);
+    const manifest = orasManifest(layers[side]);
     await repo.pushManifest(manifest.descriptor, manifest.bytes, `everything-${side}`);
   }
   const exports = { a: join(work, 'run-a.yaml'), b: join(work, 'run-b.yaml') };

@@ -12,15 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { PassThrough, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import tar, { type Extract as TarExtract } from 'tar-stream';
 import { UnsafeArchiveError } from '../pull/errors.js';
+import { ExpansionGuard, readTarEntries, type TarEntry } from '../pull/extract.js';
 import { expansionBudget, type ExtractLimits } from '../pull/limits.js';
 import { checkEntryPath, checkHardlinkTarget, checkSymlinkTarget, joinSegments } from '../pull/paths.js';
-
-type TarEntry = TarExtract extends AsyncIterable<infer T> ? T : never;
 
 export interface ListedEntry {
   type: 'file' | 'directory' | 'symlink' | 'hardlink';
@@ -52,21 +47,6 @@ export interface ListOptions {
 
 const DEVICE_TYPES = new Set(['character-device', 'block-device', 'fifo']);
 const MAX_LINK_HOPS = 40;
-
-class Guard extends Transform {
-  count = 0;
-  constructor(
-    private readonly budget: number,
-    private readonly refuse: (count: number) => Error,
-  ) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.count += chunk.byteLength;
-    if (this.count > this.budget) callback(this.refuse(this.count));
-    else callback(null, chunk);
-  }
-}
 
 class ListingBuilder {
   readonly listing: Listing = new Map();
@@ -230,7 +210,7 @@ export class ListingTooLarge extends Error {
  */
 export async function listArchive(input: Readable, options: ListOptions): Promise<Listing> {
   const budget = expansionBudget(options.compressedSize, options.limits);
-  const guard = new Guard(
+  const guard = new ExpansionGuard(
     budget.bytes,
     (count) =>
       new UnsafeArchiveError(
@@ -241,68 +221,17 @@ export async function listArchive(input: Readable, options: ListOptions): Promis
       ),
   );
   const builder = new ListingBuilder(options);
-  const extract = tar.extract();
-  const feed = new PassThrough();
-  const stages: NodeJS.ReadWriteStream[] = options.archive === 'tar+gzip' ? [createGunzip()] : [];
-  let chainError: unknown;
-  let entryError: unknown;
-  const chain = pipeline([feed, ...stages, guard, extract]).catch((error: unknown) => {
-    chainError ??= error;
-  });
-  const entries = (async () => {
-    try {
-      for await (const entry of extract) {
-        try {
-          await builder.add(entry);
-        } catch (error) {
-          entryError ??= error;
-          feed.destroy();
-          break;
-        }
-      }
-    } catch {
-      // The parser failed: the chain's error says why.
-    }
-  })();
-  let inputError: unknown;
-  try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      options.signal?.throwIfAborted();
-      if (entryError !== undefined) break;
-      if (feed.destroyed) {
-        if (chainError instanceof UnsafeArchiveError) break;
-        continue; // a format error: read on, the digest check may say the blob is corrupt
-      }
-      if (!feed.write(chunk))
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            feed.off('drain', done);
-            feed.off('close', done);
-            resolve();
-          };
-          feed.on('drain', done);
-          feed.on('close', done);
-        });
-    }
-    if (!feed.destroyed) feed.end();
-  } catch (error) {
-    inputError = error;
-    feed.destroy();
-  }
-  await chain;
-  await entries;
-  if (inputError !== undefined) throw inputError;
-  if (entryError !== undefined) throw entryError;
-  if (chainError !== undefined) {
-    if (chainError instanceof UnsafeArchiveError) throw chainError;
-    const what = chainError instanceof Error ? chainError.message : String(chainError);
-    throw new UnsafeArchiveError(
-      options.source,
-      undefined,
-      `is not a valid archive: ${what}`,
-      'Nothing was compared.',
-    );
-  }
+  await readTarEntries(
+    input,
+    {
+      archive: options.archive,
+      source: options.source,
+      guard,
+      formatHint: 'Nothing was compared.',
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    (entry) => builder.add(entry),
+  );
   builder.finish();
   return builder.listing;
 }

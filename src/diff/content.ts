@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Limiter } from '../oci/concurrency.js';
 import { archiveOf, isOrasDirectory } from '../pull/plan.js';
+import type { BlobTarget } from '../pull/transfer.js';
 import type { ExtractLimits } from '../pull/limits.js';
 import { humanSize } from '../render/units.js';
 import type { ArtifactNode, FileEntry } from '../tree/model.js';
@@ -28,13 +29,8 @@ import { unifiedDiff } from './text.js';
 
 export type SideName = 'a' | 'b';
 
-/** What diff needs of a store: a verified blob stream (the OCI client checks digest and size). */
-export interface BlobSource {
-  fetch(
-    descriptor: { mediaType: string; digest: string; size: number },
-    options?: { signal?: AbortSignal },
-  ): Promise<Readable>;
-}
+/** What diff needs of a store: a verified blob stream, as pull (the OCI client checks digest and size). */
+export type BlobSource = BlobTarget;
 
 export interface ContentOptions {
   blobs: (side: SideName, repository: string) => BlobSource;

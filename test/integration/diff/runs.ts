@@ -29,6 +29,7 @@ import {
 import type { OciDescriptor } from '../../../src/formats/manifest.js';
 import { RegistryClient } from '../../../src/oci/remote/client.js';
 import { RemoteRepository } from '../../../src/oci/remote/repository.js';
+import { EMPTY_CONFIG, orasDirectoryLayer, orasManifest } from '../../support/oras-manifest.js';
 
 const exec = promisify(execFile);
 
@@ -199,34 +200,11 @@ class OurPusher implements Pusher {
     const entries = Object.fromEntries(Object.entries(files).map(([name, text]) => [`${dir}/${name}`, text]));
     const tarBytes = await tarOf(entries, content.mtime);
     const layer = gzipSync(tarBytes, { level: content.gzipLevel });
-    const empty = Buffer.from('{}');
     await this.blob(repository, layer);
-    await this.blob(repository, empty);
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: 'application/vnd.unknown.artifact.v1',
-      config: {
-        mediaType: 'application/vnd.oci.empty.v1+json',
-        digest: sha256(empty),
-        size: 2,
-        data: 'e30=',
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest: sha256(layer),
-          size: layer.byteLength,
-          annotations: {
-            'io.deis.oras.content.digest': sha256(tarBytes),
-            'io.deis.oras.content.unpack': 'true',
-            'org.opencontainers.image.title': dir,
-          },
-        },
-      ],
-    };
-    const bytes = Buffer.from(JSON.stringify(manifest));
-    const descriptor = { mediaType: manifest.mediaType, digest: sha256(bytes), size: bytes.byteLength };
+    await this.blob(repository, EMPTY_CONFIG);
+    const { bytes, descriptor } = orasManifest([
+      orasDirectoryLayer(dir, { digest: sha256(layer), size: layer.byteLength }, sha256(tarBytes)),
+    ]);
     await this.repo(repository).pushManifest(descriptor, bytes, tag);
     return descriptor.digest;
   }
