@@ -334,7 +334,7 @@ export class ContentComparer {
         a: { digest: sha256(ba), size: ba.byteLength },
         b: { digest: sha256(bb), size: bb.byteLength },
       };
-      compareBytes(entry, ba, bb, true);
+      compareBytes(entry, ba, bb, this.options.unified);
       diff.content = [entry];
       return;
     }

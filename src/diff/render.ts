@@ -191,7 +191,10 @@ function humanLines(report: DiffReport): Line[] {
       const side = artifact.b ?? artifact.a;
       const detail =
         artifact.status === 'changed'
-          ? (artifact.note ?? `${shortDigest(artifact.a?.digest)} → ${shortDigest(artifact.b?.digest)}`)
+          ? (artifact.note ??
+            (artifact.a?.inline !== undefined && artifact.b?.inline !== undefined
+              ? `${value(artifact.a.inline)} → ${value(artifact.b.inline)}`
+              : `${shortDigest(artifact.a?.digest)} → ${shortDigest(artifact.b?.digest)}`))
           : side?.inline !== undefined
             ? value(side.inline)
             : shortDigest(side?.digest);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,8 @@ import { matchTrees } from '../../../src/diff/match.js';
 import { UnsafeArchiveError } from '../../../src/pull/errors.js';
 import type { ArtifactNode } from '../../../src/tree/model.js';
 import { digestOf, streamOf, tarOf, tgzOf } from '../pull/archives.js';
-import { artifact, inline, taskRun, tree } from './trees.js';
+import type { ArtifactDiff } from '../../../src/diff/model.js';
+import { artifact, inline, mirrorArtifact, taskRun, tree } from './trees.js';
 
 let scratch: string;
 beforeEach(async () => {
@@ -245,5 +247,37 @@ describe('classifyBytes', () => {
     expect(classifyBytes(Buffer.from('<testsuites/>')).kind).toBe('junit');
     expect(classifyBytes(Buffer.from('<html/>')).kind).toBe('text');
     expect(classifyBytes(Buffer.from([0xff, 0xfe, 0]))).toEqual({ kind: 'binary' });
+  });
+});
+
+describe('ContentComparer properties', () => {
+  const files = fc.dictionary(
+    fc.stringMatching(/^[a-z]{1,4}(\.json)?$/),
+    fc.constantFrom('{"v":1}', '{"v":2}', 'x', 'y'),
+    {
+      maxKeys: 5,
+    },
+  );
+
+  it('finds an archive equal to itself re-compressed, and mirrors when the sides swap', async () => {
+    await fc.assert(
+      fc.asyncProperty(files, files, async (fa, fb) => {
+        const blobs = new Blobs();
+        const entries = (f: Record<string, string>) =>
+          Object.entries(f).map(([name, content]) => ({ name, content }));
+        const a = blobs.add(gzipSync(await tarOf(entries(fa)), { level: 1 }));
+        const a2 = blobs.add(gzipSync(await tarOf(entries(fa)), { level: 9 }));
+        const b = blobs.add(await tgzOf(entries(fb)));
+        const archive = (d: { digest: string; size: number }) =>
+          node('o', [{ title: 'o', ...d, archive: 'tar+gzip' }]);
+        const same = await compare(blobs, archive(a), archive(a2));
+        expect(same.status).toBe('unchanged');
+        const ab = await compare(blobs, archive(a), archive(b));
+        const ba = await compare(blobs, archive(b), archive(a));
+        const strip = (d: ArtifactDiff) => ({ ...d, a: undefined, b: undefined, note: undefined });
+        expect(strip(ba)).toEqual(strip(mirrorArtifact(ab)));
+      }),
+      { numRuns: 25 },
+    );
   });
 });
