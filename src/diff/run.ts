@@ -283,6 +283,9 @@ async function compareContent(
   if (changed.length === 0) return;
   const scratch = await mkdtemp(join(tmpdir(), 'tkn-artifacts-diff-'));
   const controller = new AbortController();
+  // Archives stream through as pull's blobs do: the same valve keeps dead buffers from piling up.
+  const { startMemoryValve } = await import('../pull/memory.js');
+  const stopValve = startMemoryValve();
   try {
     const comparer = new ContentComparer({
       blobs: (side, repository) => (side === 'a' ? a : b).store.targetOf(repository),
@@ -307,6 +310,7 @@ async function compareContent(
       throw error;
     });
   } finally {
+    stopValve();
     await rm(scratch, { recursive: true, force: true });
   }
 }
