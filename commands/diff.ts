@@ -2,7 +2,15 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import type { CompletionCommand } from '../src/cli/completion.js';
 import { CliError } from '../src/cli/errors.js';
-import { clusterFlags, debugFlag, registryFlags } from '../src/cli/flags.js';
+import {
+  clusterFlags,
+  clusterOptions,
+  debugFlag,
+  registryFlags,
+  registryOptions,
+  storageConfigFlags,
+} from '../src/cli/flags.js';
+import { processIo } from '../src/cli/io.js';
 
 export default class Diff extends BaseCommand {
   static override summary = 'Compare what two runs produced: artifacts, results, files, packages and tests';
@@ -94,22 +102,14 @@ unified diff. Exit 0 when equal, 1 when different, other codes as the README say
     }),
     'max-size': Flags.string({ description: 'refuse archives expanding past this size', default: '10GiB' }),
     'no-color': Flags.boolean({ description: 'disable colour (also NO_COLOR=1)' }),
-    'config-map': Flags.string({
-      description: 'name of the artifact storage ConfigMap',
-      default: 'config-artifact-storage',
-    }),
-    'tekton-namespace': Flags.string({
-      description: "namespace of Tekton's cluster-wide configuration",
-      default: 'tekton-pipelines',
-    }),
+    ...storageConfigFlags,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Diff);
-    const [{ runDiff }, { parseLimitSize }, { colourEnabled }] = await Promise.all([
+    const [{ runDiff }, { parseLimitSize }] = await Promise.all([
       import('../src/diff/run.js'),
       import('../src/pull/limits.js'),
-      import('../src/render/style.js'),
     ]);
     const size = (flag: 'max-size' | 'max-content-size') => {
       const bytes = parseLimitSize(flags[flag]);
@@ -133,21 +133,8 @@ unified diff. Exit 0 when equal, 1 when different, other codes as the README say
         a: args.runA,
         b: args.runB,
         artifactRef: flags['artifact-ref'],
-        cluster: {
-          kubeconfig: flags.kubeconfig,
-          context: flags.context,
-          namespace: flags.namespace,
-          fromFile: flags['from-file'],
-        },
-        registry: {
-          ociLayout: flags['oci-layout'],
-          plainHttp: flags['plain-http'] ?? [],
-          insecure: flags.insecure ?? [],
-          caFile: flags['ca-file'],
-          registryConfig: flags['registry-config'],
-          concurrency: flags.concurrency,
-          debug: flags.debug,
-        },
+        cluster: clusterOptions(flags),
+        registry: registryOptions(flags),
         sides: {
           a: { fromFile: flags['from-file-a'], ociLayout: flags['oci-layout-a'] },
           b: { fromFile: flags['from-file-b'], ociLayout: flags['oci-layout-b'] },
@@ -169,13 +156,7 @@ unified diff. Exit 0 when equal, 1 when different, other codes as the README say
         concurrency: Math.min(flags.concurrency, 4),
         noColor: flags['no-color'],
       },
-      {
-        stdout: process.stdout,
-        stderr: process.stderr,
-        isTTY: process.stdout.isTTY === true,
-        columns: process.stdout.columns ?? 80,
-        color: colourEnabled(process.stdout, flags['no-color']),
-      },
+      processIo({ noColor: flags['no-color'] }),
     );
   }
 }

@@ -74,3 +74,59 @@ export const runArgs = {
     description: 'PipelineRun name, pipelinerun/NAME, taskrun/NAME, or an OCI reference to a root artifact',
   }),
 };
+
+/** Where the storage configuration lives, for installations that differ (show, pull, diff). */
+export const storageConfigFlags = {
+  'config-map': Flags.string({
+    description: 'name of the artifact storage ConfigMap',
+    default: 'config-artifact-storage',
+  }),
+  'tekton-namespace': Flags.string({
+    description: "namespace of Tekton's cluster-wide configuration",
+    default: 'tekton-pipelines',
+  }),
+};
+
+/** The parsed cluster flags as the run resolver takes them. */
+export function clusterOptions(flags: {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  namespace?: string | undefined;
+  'from-file'?: string | undefined;
+}): { kubeconfig?: string; context?: string; namespace?: string; fromFile?: string } {
+  return {
+    ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(flags.context !== undefined ? { context: flags.context } : {}),
+    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+    ...(flags['from-file'] !== undefined ? { fromFile: flags['from-file'] } : {}),
+  };
+}
+
+/** The parsed registry flags (and --debug) as the store opener takes them. */
+export function registryOptions(flags: {
+  'oci-layout'?: string | undefined;
+  'plain-http'?: string[] | undefined;
+  insecure?: string[] | undefined;
+  'ca-file'?: string | undefined;
+  'registry-config'?: string | undefined;
+  concurrency?: number | undefined;
+  debug?: boolean | undefined;
+}): {
+  ociLayout: string | undefined;
+  plainHttp: string[];
+  insecure: string[];
+  caFile: string | undefined;
+  registryConfig: string | undefined;
+  concurrency: number | undefined;
+  debug: boolean | undefined;
+} {
+  return {
+    ociLayout: flags['oci-layout'],
+    plainHttp: flags['plain-http'] ?? [],
+    insecure: flags.insecure ?? [],
+    caFile: flags['ca-file'],
+    registryConfig: flags['registry-config'],
+    concurrency: flags.concurrency,
+    debug: flags.debug,
+  };
+}

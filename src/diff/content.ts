@@ -16,7 +16,7 @@ import { Limiter } from '../oci/concurrency.js';
 import { archiveOf, isOrasDirectory } from '../pull/plan.js';
 import type { BlobTarget } from '../pull/transfer.js';
 import type { ExtractLimits } from '../pull/limits.js';
-import { humanSize } from '../render/units.js';
+import { humanSize } from '../units/sizes.js';
 import type { ArtifactNode, FileEntry } from '../tree/model.js';
 import { ListingTooLarge, listArchive, type Listing } from './archive.js';
 import { compareListings } from './files.js';

@@ -5,7 +5,8 @@
  */
 import { renderDocument } from '../render/document.js';
 import { linesToString, type Line, type Segment, type Style } from '../render/style.js';
-import { humanSize, shortDigest } from '../render/units.js';
+import { shortDigest } from '../render/digest.js';
+import { humanSize } from '../units/sizes.js';
 import type { ArtifactDiff, ContentDiff, DiffReport, DiffSide, TaskDiff } from './model.js';
 import { summaryLine } from './summary.js';
 

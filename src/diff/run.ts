@@ -10,7 +10,8 @@ import { CliError, toCliError } from '../cli/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { ExtractLimits } from '../pull/limits.js';
 import type { ArtifactTree } from '../tree/model.js';
-import type { ShowOptions } from '../tree/show.js';
+import type { CommandIo } from '../cli/io.js';
+import type { RunOptions } from '../tree/run.js';
 import type { RegistryOptions } from '../tree/targets.js';
 import type { TargetStore } from '../tree/store.js';
 import { ContentComparer, SideError, type SideName } from './content.js';
@@ -30,7 +31,7 @@ export interface DiffOptions {
   b: string;
   /** RUN_A and RUN_B are single artifacts (references or oci: URIs). */
   artifactRef: boolean;
-  cluster: ShowOptions['cluster'];
+  cluster: RunOptions['cluster'];
   registry: RegistryOptions;
   /** Per-side overrides of --from-file and --oci-layout. */
   sides: { a: SideSource; b: SideSource };
@@ -48,15 +49,6 @@ export interface DiffOptions {
   /** Blobs fetched at once. */
   concurrency: number;
   noColor?: boolean;
-}
-
-/** The command I/O seam: where diff prints, and what it knows of the terminal. */
-export interface DiffIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  isTTY: boolean;
-  columns: number;
-  color: boolean;
 }
 
 const LABEL: Record<SideName, string> = { a: 'A', b: 'B' };
@@ -139,7 +131,7 @@ async function identify(
   }
   if (out.pipeline === undefined && tree.run.kind === 'PipelineRun') {
     try {
-      const { openSource } = await import('../tree/show.js');
+      const { openSource } = await import('../tree/run.js');
       const source = await openSource({
         cluster: { ...options.cluster, fromFile: options.sides[side].fromFile ?? options.cluster.fromFile },
       });
@@ -153,7 +145,11 @@ async function identify(
   return out;
 }
 
-async function resolveSide(options: DiffOptions, side: SideName): Promise<Side> {
+async function resolveSide(
+  options: DiffOptions,
+  side: SideName,
+  warn: (message: string) => void,
+): Promise<Side> {
   const { openStore } = await import('../tree/targets.js');
   const registry = registryOf(options, side);
   const store = await openStore(registry);
@@ -161,7 +157,7 @@ async function resolveSide(options: DiffOptions, side: SideName): Promise<Side> 
   let tree: ArtifactTree;
   if (options.artifactRef) tree = await artifactTree(options, side, store);
   else {
-    const { resolveRun } = await import('../tree/show.js');
+    const { resolveRun } = await import('../tree/run.js');
     const resolved = await resolveRun({
       run: argument,
       cluster: { ...options.cluster, fromFile: options.sides[side].fromFile ?? options.cluster.fromFile },
@@ -169,6 +165,9 @@ async function resolveSide(options: DiffOptions, side: SideName): Promise<Side> 
       filters: { tasks: options.filters.tasks, artifactTypes: options.filters.artifactTypes },
       configMapName: options.configMapName,
       tektonNamespace: options.tektonNamespace,
+      // Content under the run's root counts (a pruned run is nothing else); referrers do not.
+      reach: { referrers: 0, root: true },
+      warn,
     });
     if (resolved.kind !== 'tree')
       throw new Error('resolveRun explained the configuration instead of resolving');
@@ -219,7 +218,7 @@ function warningsFor(a: Side, b: Side): string[] {
   return warnings;
 }
 
-export async function runDiff(options: DiffOptions, io: DiffIo): Promise<number> {
+export async function runDiff(options: DiffOptions, io: CommandIo): Promise<number> {
   // Two Konflux `oci:<repo>@<blob>` URIs are artifacts, never runs' roots.
   if (!options.artifactRef) {
     const { referenceForm } = await import('../oci/reference.js');
@@ -228,7 +227,17 @@ export async function runDiff(options: DiffOptions, io: DiffIo): Promise<number>
   }
   validateDiffOptions(options);
   // Both sides at once: each may be a cluster run, a file, a root in a registry or a layout.
-  const settled = await Promise.allSettled([resolveSide(options, 'a'), resolveSide(options, 'b')]);
+  // Both sides usually share a namespace and its configuration: each warning is said once.
+  const said = new Set<string>();
+  const warn = (message: string) => {
+    if (said.has(message)) return;
+    said.add(message);
+    io.stderr.write(`${message}\n`);
+  };
+  const settled = await Promise.allSettled([
+    resolveSide(options, 'a', warn),
+    resolveSide(options, 'b', warn),
+  ]);
   const [ra, rb] = settled;
   if (ra.status === 'rejected') throw sideFailure('a', options.a, ra.reason);
   if (rb.status === 'rejected') throw sideFailure('b', options.b, rb.reason);

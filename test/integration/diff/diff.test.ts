@@ -13,6 +13,7 @@ import type { ArtifactDiff, DiffReport } from '../../../src/diff/model.js';
 import { kubeApply, testEnv, type TestEnv } from '../../env/context.js';
 import { runCli } from '../../support/cli.js';
 import { createRun } from '../../support/cluster.js';
+import { artifactDiffSchemaErrors } from '../../unit/diff/schema.js';
 import { BASE, pushRun, writeExport, type PushedRun, type RunContent, type Writer } from './runs.js';
 
 /** The same files as BASE, every archive re-compressed and re-timestamped: equal for diff. */
@@ -98,6 +99,7 @@ describe.each(cases)('diff on %s, runs pushed by %s', (registryName, writer: Wri
     const result = await runCli(['diff', 'app-a', 'app-b', ...common(), '-o', 'json']);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as DiffReport;
+    expect(artifactDiffSchemaErrors(report)).toEqual([]);
     expect(report.equal).toBe(false);
     expect(report.a).toMatchObject({ kind: 'PipelineRun', name: 'app-a', pipeline: 'build-and-test' });
     expect(report.tasks.filter((t) => t.outcomeChanged)).toEqual([

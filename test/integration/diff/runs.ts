@@ -26,7 +26,7 @@ import {
   buildTaskRunReferenceJSON,
   type BuiltManifest,
 } from '../../../src/formats/build.js';
-import type { OciDescriptor } from '../../../src/formats/manifest.js';
+import type { Descriptor as OciDescriptor } from '../../../src/oci/types.js';
 import { RegistryClient } from '../../../src/oci/remote/client.js';
 import { RemoteRepository } from '../../../src/oci/remote/repository.js';
 import { EMPTY_CONFIG, orasDirectoryLayer, orasManifest } from '../../support/oras-manifest.js';

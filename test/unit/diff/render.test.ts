@@ -4,6 +4,8 @@ import type { DiffReport } from '../../../src/diff/model.js';
 import { printable, renderDiff } from '../../../src/diff/render.js';
 import { runDiff, type DiffOptions } from '../../../src/diff/run.js';
 import { summarize, summaryLine } from '../../../src/diff/summary.js';
+import { memoryIo } from '../../support/io.js';
+import { artifactDiffSchemaErrors } from './schema.js';
 
 function report(): DiffReport {
   const artifacts: DiffReport['artifacts'] = [
@@ -110,6 +112,9 @@ describe('diff output', () => {
     expect(json.apiVersion).toBe('tkn-artifacts.tekton.dev/v1alpha1');
     expect(json.kind).toBe('ArtifactDiff');
     expect(json.summary.tests.newlyFailing).toBe(2);
+    expect(artifactDiffSchemaErrors(json)).toEqual([]);
+    // The schema is not a check that cannot fail.
+    expect(artifactDiffSchemaErrors({ ...json, equal: 'no' })).not.toEqual([]);
   });
 
   it('says "no differences" when there are none', () => {
@@ -138,32 +143,19 @@ describe('runDiff on the example run', () => {
     maxEntries: 1000,
     concurrency: 2,
   });
-  const io = () => {
-    const out = { stdout: '', stderr: '' };
-    return {
-      out,
-      io: {
-        stdout: { write: (t: string) => (out.stdout += t) },
-        stderr: { write: (t: string) => (out.stderr += t) },
-        isTTY: false,
-        columns: 80,
-        color: false,
-      },
-    };
-  };
-
   it('finds a run equal to itself: exit 0', async () => {
-    const { out, io: seam } = io();
-    expect(await runDiff(options('build-app-x7k2', 'build-app-x7k2'), seam)).toBe(0);
-    const doc = JSON.parse(out.stdout) as DiffReport;
+    const io = memoryIo();
+    expect(await runDiff(options('build-app-x7k2', 'build-app-x7k2'), io)).toBe(0);
+    const doc = JSON.parse(io.text()) as DiffReport;
     expect(doc.equal).toBe(true);
     expect(doc.artifacts.length).toBeGreaterThan(0);
     expect(doc.artifacts.every((a) => a.status === 'unchanged')).toBe(true);
     expect(doc.a.pipeline).toBe('build-and-test');
+    expect(artifactDiffSchemaErrors(doc)).toEqual([]);
   });
 
   it('names the side that cannot be read, with its exit code', async () => {
-    const error = (await runDiff(options('build-app-x7k2', 'no-such-run'), io().io).catch(
+    const error = (await runDiff(options('build-app-x7k2', 'no-such-run'), memoryIo()).catch(
       (e: unknown) => e,
     )) as {
       message: string;
