@@ -52,6 +52,12 @@ _tkn_artifacts_runs() {
 _tkn_artifacts_value() {
   local command=$1 prev=$2 cur=$3
   case "$command:$prev" in
+    diff:--artifact|diff:--artifact-type|diff:--concurrency|diff:--config-map|diff:--insecure|diff:--max-content-size|diff:--max-ratio|diff:--max-size|diff:--plain-http|diff:--task) COMPREPLY=(); return 0 ;;
+    diff:--ca-file|diff:--from-file|diff:--from-file-a|diff:--from-file-b|diff:--kubeconfig|diff:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    diff:--context|diff:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
+    diff:--namespace|diff:-n|diff:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
+    diff:--oci-layout|diff:--oci-layout-a|diff:--oci-layout-b) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
+    diff:--output|diff:-o) COMPREPLY=($(compgen -W "text json yaml" -- "$cur")); return 0 ;;
     gc:--ca-file|gc:--from-file|gc:--kubeconfig|gc:--plan-file|gc:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     gc:--concurrency|gc:--config-map|gc:--image|gc:--insecure|gc:--keep-last|gc:--older-than|gc:--plain-http|gc:--repository|gc:--schedule) COMPREPLY=(); return 0 ;;
     gc:--context|gc:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
@@ -93,11 +99,11 @@ _tkn_artifacts() {
   local command="" i
   for ((i = 1; i < cword; i++)); do
     case "${words[i]}" in
-      completion|gc|pull|show|validate) command=${words[i]}; break ;;
+      completion|diff|gc|pull|show|validate) command=${words[i]}; break ;;
     esac
   done
   if [[ -z "$command" ]]; then
-    COMPREPLY=($(compgen -W "completion gc pull show validate --version --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "completion diff gc pull show validate --version --help" -- "$cur"))
     return
   fi
 
@@ -120,6 +126,7 @@ _tkn_artifacts() {
   if [[ "$cur" == -* ]]; then
     case "$command" in
       completion) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
+      diff) COMPREPLY=($(compgen -W "--artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --content --context --debug --from-file --from-file-a --from-file-b --help --inputs --insecure --kubeconfig --max-content-size --max-ratio --max-size --name-only --namespace --no-color --oci-layout --oci-layout-a --oci-layout-b --output --plain-http --registry-config --shallow --stat --task --tekton-namespace -c -n -o" -- "$cur")) ;;
       gc) COMPREPLY=($(compgen -W "--all-namespaces --apply --ca-file --concurrency --config-map --context --debug --force --from-file --full-digests --help --image --include-attached --insecure --keep-last --kubeconfig --namespace --no-color --oci-layout --older-than --output --plain-http --plan-file --print-cronjob --registry-config --repository --run --schedule --tekton-namespace --verbose -A -c -n -o -v" -- "$cur")) ;;
       pull) COMPREPLY=($(compgen -W "--allow-path-traversal --artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --context --debug --format --from-file --help --inputs --insecure --kubeconfig --max-ratio --max-size --namespace --no-color --oci-layout --output --pipelinerun --plain-http --quiet --raw --registry-config --repository --task --tekton-namespace -T -c -n -o -q" -- "$cur")) ;;
       show) COMPREPLY=($(compgen -W "--artifact-type --ca-file --concurrency --config-map --context --debug --depth --explain-config --from-file --full-digests --help --insecure --kubeconfig --namespace --no-color --oci-layout --output --pipelinerun --plain-http --registry-config --repository --strict --task --tekton-namespace -c -n -o" -- "$cur")) ;;
@@ -129,7 +136,7 @@ _tkn_artifacts() {
   fi
 
   case "$command" in
-    pull|show) COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur")) ;;
+    diff|pull|show) COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur")) ;;
     validate) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")) ;;
     completion) COMPREPLY=($(compgen -W "bash zsh" -- "$cur")) ;;
   esac

@@ -33,8 +33,10 @@ const FILE_FLAGS = new Set([
   'cluster-config',
   'export-config',
   'plan-file',
+  'from-file-a',
+  'from-file-b',
 ]);
-const DIRECTORY_FLAGS = new Set(['oci-layout']);
+const DIRECTORY_FLAGS = new Set(['oci-layout', 'oci-layout-a', 'oci-layout-b']);
 
 function words(list: Iterable<string>): string {
   return [...list].join(' ');

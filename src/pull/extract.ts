@@ -34,7 +34,7 @@ import { createGunzip } from 'node:zlib';
 import tar, { type Extract as TarExtract } from 'tar-stream';
 
 /** One entry of the archive being read (tar-stream does not export the type by name). */
-type TarEntry = TarExtract extends AsyncIterable<infer T> ? T : never;
+export type TarEntry = TarExtract extends AsyncIterable<infer T> ? T : never;
 import { CliError } from '../cli/errors.js';
 import { humanSize } from '../units/sizes.js';
 import { UnsafeArchiveError } from './errors.js';
@@ -108,7 +108,7 @@ const DEVICE_TYPES = new Set(['character-device', 'block-device', 'fifo']);
 const FILE_TYPES = new Set(['file', 'contiguous-file']);
 
 /** Counts the expanded bytes and fails past the budget: the decompression-bomb guard. */
-class ExpansionGuard extends Transform {
+export class ExpansionGuard extends Transform {
   count = 0;
   constructor(
     readonly budget: number,
@@ -512,45 +512,51 @@ function drained(stream: PassThrough): Promise<void> {
 }
 
 /** A parser or gunzip failure: the bytes are not the archive the media type promised. */
-function formatError(source: string, error: unknown): UnsafeArchiveError {
+function formatError(source: string, error: unknown, hint: string): UnsafeArchiveError {
   const what = error instanceof Error ? error.message : String(error);
-  return new UnsafeArchiveError(
-    source,
-    undefined,
-    `is not a valid archive: ${what}`,
-    'Nothing of it was written. Pull it with --raw to keep the blob as it is and look inside.',
-  );
+  return new UnsafeArchiveError(source, undefined, `is not a valid archive: ${what}`, hint);
+}
+
+export interface TarReadOptions {
+  archive: 'tar+gzip' | 'tar';
+  /** For messages: `archive sha256:… of …`. */
+  source: string;
+  /** The decompression-bomb guard the expanded bytes pass through. */
+  guard: ExpansionGuard;
+  /** What to do about bytes that are no archive, for the format error's hint. */
+  formatHint: string;
+  signal?: AbortSignal;
+  onBytes?: (bytes: number) => void;
 }
 
 /**
- * Extracts `input` (the verifying stream of the blob) into `options.root`. Resolves only when the
- * whole blob was read and verified and every entry written and re-checked; on any failure it
- * rejects and the caller removes the staging directory.
+ * Streams `input` (the verifying stream of a blob) through gunzip, the guard and the tar parser,
+ * handing each entry to `onEntry` in order. Resolves only when the whole blob was read and
+ * verified and every entry handled; pull extracts with it, diff lists.
  *
  * Which error wins: the blob's own (digest, size, connection) over a format error, because a
  * corrupted blob also fails to decompress and the digest says why; a refused entry stops the
  * download at once.
  */
-export async function extractArchive(input: Readable, options: ExtractOptions): Promise<ExtractResult> {
-  const budget = expansionBudget(options.compressedSize, options.limits);
-  const guard = new ExpansionGuard(budget.bytes, (count) =>
-    expansionError(options, budget, undefined, count),
-  );
-  const writer = new EntryWriter(options, guard, budget);
+export async function readTarEntries(
+  input: Readable,
+  options: TarReadOptions,
+  onEntry: (entry: TarEntry) => Promise<void>,
+): Promise<void> {
   const extract = tar.extract();
   const feed = new PassThrough();
   const stages: NodeJS.ReadWriteStream[] = options.archive === 'tar+gzip' ? [createGunzip()] : [];
 
   let chainError: unknown;
   let entryError: unknown;
-  const chain = pipeline([feed, ...stages, guard, extract]).catch((error: unknown) => {
+  const chain = pipeline([feed, ...stages, options.guard, extract]).catch((error: unknown) => {
     chainError ??= error;
   });
   const entries = (async () => {
     try {
       for await (const entry of extract) {
         try {
-          await writer.write(entry);
+          await onEntry(entry);
         } catch (error) {
           entryError ??= error;
           feed.destroy();
@@ -585,7 +591,34 @@ export async function extractArchive(input: Readable, options: ExtractOptions): 
   if (inputError !== undefined) throw inputError;
   if (entryError !== undefined) throw entryError;
   if (chainError !== undefined)
-    throw chainError instanceof UnsafeArchiveError ? chainError : formatError(options.source, chainError);
+    throw chainError instanceof UnsafeArchiveError
+      ? chainError
+      : formatError(options.source, chainError, options.formatHint);
+}
+
+/**
+ * Extracts `input` (the verifying stream of the blob) into `options.root`. Resolves only when the
+ * whole blob was read and verified and every entry written and re-checked; on any failure it
+ * rejects and the caller removes the staging directory.
+ */
+export async function extractArchive(input: Readable, options: ExtractOptions): Promise<ExtractResult> {
+  const budget = expansionBudget(options.compressedSize, options.limits);
+  const guard = new ExpansionGuard(budget.bytes, (count) =>
+    expansionError(options, budget, undefined, count),
+  );
+  const writer = new EntryWriter(options, guard, budget);
+  await readTarEntries(
+    input,
+    {
+      archive: options.archive,
+      source: options.source,
+      guard,
+      formatHint: 'Nothing of it was written. Pull it with --raw to keep the blob as it is and look inside.',
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+    },
+    (entry) => writer.write(entry),
+  );
   await writer.finish();
   return {
     entries: writer.entries,

@@ -72,7 +72,11 @@ function isTarballBlob(node: ArtifactNode): boolean {
 }
 
 /** The archive kind of a file, for pull: what the tree says, plus the producers' conventions. */
-function archiveOf(node: ArtifactNode, file: FileEntry, files: number): 'tar+gzip' | 'tar' | undefined {
+export function archiveOf(
+  node: ArtifactNode,
+  file: FileEntry,
+  files: number,
+): 'tar+gzip' | 'tar' | undefined {
   if (file.archive) return file.archive;
   if (isTarballBlob(node)) return 'tar+gzip';
   // The prototype controller always pushed one untitled tar.gz layer per output.
@@ -84,7 +88,7 @@ function archiveOf(node: ArtifactNode, file: FileEntry, files: number): 'tar+gzi
  * An oras directory layer (`oras push ref ./dir`): tar+gzip holding `<dir>/…`, marked by oras's
  * unpack annotation (the tree carries it as `directory`).
  */
-function isOrasDirectory(file: FileEntry): boolean {
+export function isOrasDirectory(file: FileEntry): boolean {
   return file.archive === 'tar+gzip' && file.directory === true && file.title !== undefined;
 }
 

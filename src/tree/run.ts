@@ -95,7 +95,7 @@ export function outcomeOf(obj: { status?: { conditions?: unknown } }): { outcome
   return withReason('Running');
 }
 
-async function openSource(options: Pick<RunOptions, 'cluster'>): Promise<RunSource> {
+export async function openSource(options: Pick<RunOptions, 'cluster'>): Promise<RunSource> {
   const { fromFile, namespace, kubeconfig, context } = options.cluster;
   if (fromFile) {
     const { FileSource } = await import('../cluster/file-source.js');

@@ -84,6 +84,7 @@ describe('completion', () => {
   it('offers every command, then each command its own flags', () => {
     expect(complete('tkn-artifacts', '')).toEqual([
       'completion',
+      'diff',
       'gc',
       'pull',
       'show',
@@ -161,7 +162,7 @@ describe('completion for kubectl (cobra __complete)', () => {
 
   it('answers as the bash script does, with cobra directives', () => {
     expect(completeArgs(visible, [''])).toMatchObject({
-      words: ['completion', 'gc', 'pull', 'show', 'validate', '--version', '--help'],
+      words: ['completion', 'diff', 'gc', 'pull', 'show', 'validate', '--version', '--help'],
       directive: 4,
     });
     expect(completeArgs(visible, ['validate', '-o', 's'])).toMatchObject({ words: ['sarif'], directive: 4 });

@@ -34,7 +34,15 @@ describe('CLI surface', () => {
     const surface = Object.fromEntries(
       Object.entries(COMMANDS).map(([id, command]) => [id, flagsOf(command.flags)]),
     );
-    expect(Object.keys(surface)).toEqual(['__complete', 'completion', 'gc', 'pull', 'show', 'validate']);
+    expect(Object.keys(surface)).toEqual([
+      '__complete',
+      'completion',
+      'diff',
+      'gc',
+      'pull',
+      'show',
+      'validate',
+    ]);
     expect(surface).toMatchSnapshot();
   });
 
