@@ -4,6 +4,8 @@
  * network failure.
  */
 
+import { hasUnsafeCharacters } from '../render/sanitize.js';
+
 /**
  * Content that cannot be written safely: an archive entry or a layer title that would land
  * outside the destination, a link pointing out, a device file, an archive expanding past the
@@ -30,6 +32,9 @@ export class UnsafeArchiveError extends Error {
     this.reason = reason;
     this.hint =
       hint ??
+      (entry !== undefined && hasUnsafeCharacters(entry)
+        ? 'Nothing of it was written. Names holding control or bidirectional characters are refused whatever the flags (a terminal would act on them); fix the name where it is produced.'
+        : undefined) ??
       'Nothing of it was written. If you trust the producer of this content, --allow-path-traversal lifts the path checks (devices and hard links out stay refused).';
   }
 }

@@ -42,6 +42,7 @@ import { isErrnoCode, lstatOrUndefined } from './filesystem.js';
 import { expansionBudget, type ExtractLimits } from './limits.js';
 import {
   MARKER_FILE,
+  alwaysRefused,
   checkEntryPath,
   checkHardlinkTarget,
   checkSymlinkTarget,
@@ -255,8 +256,7 @@ class EntryWriter {
 
     const checked = checkEntryPath(name);
     if (!checked.ok) {
-      if (!this.options.allowPathTraversal || name === '' || name.includes('\0'))
-        throw this.refuse(name, checked.reason);
+      if (!this.options.allowPathTraversal || alwaysRefused(name)) throw this.refuse(name, checked.reason);
       await this.writeOutside(entry, type);
       return;
     }

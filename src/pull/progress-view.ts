@@ -5,6 +5,7 @@
  */
 import { createElement, type ReactElement } from 'react';
 import { Box, Text, render } from 'ink';
+import { sanitize } from '../render/sanitize.js';
 import { humanSize } from '../render/units.js';
 import type { ProgressSnapshot, ProgressTracker } from './progress.js';
 
@@ -40,7 +41,7 @@ function view(snapshot: ProgressSnapshot, color: boolean): ReactElement {
         Text,
         { key: `f-${file.label}`, wrap: 'truncate-end' },
         createElement(Text, { color: c(colour) }, `  ${mark} `),
-        `${file.label}  ${file.state === 'present' ? 'already present' : humanSize(file.total)}`,
+        `${sanitize(file.label)}  ${file.state === 'present' ? 'already present' : humanSize(file.total)}`,
       ),
     );
   }
@@ -52,7 +53,7 @@ function view(snapshot: ProgressSnapshot, color: boolean): ReactElement {
         Text,
         { key: `a-${file.label}`, wrap: 'truncate-end' },
         createElement(Text, { color: c('cyan') }, '  ↓ '),
-        `${file.label}  ${bar(file.done, file.total, 12)} ${humanSize(file.done)} / ${humanSize(file.total)}  ${humanSize(speed)}/s`,
+        `${sanitize(file.label)}  ${bar(file.done, file.total, 12)} ${humanSize(file.done)} / ${humanSize(file.total)}  ${humanSize(speed)}/s`,
       ),
     );
   }

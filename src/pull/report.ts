@@ -3,7 +3,9 @@
  * aligned lines). Pure: built from the plan and the outcome of each file.
  */
 import { relative } from 'node:path';
+import { sanitize } from '../render/sanitize.js';
 import { humanSize, shortDigest } from '../render/units.js';
+import type { PullProblem } from './problems.js';
 import type { SkippedArtifact } from './select.js';
 
 export const PULL_API_VERSION = 'tkn-artifacts.tekton.dev/v1alpha1';
@@ -57,11 +59,15 @@ export interface PullReport {
   output: string;
   files: PulledFile[];
   skipped: SkippedArtifact[];
+  /** Artifacts (or layers of them) refused or broken; the others were pulled, and pull exits 9. */
+  failed: PullProblem[];
   summary: {
     pulled: number;
     /** Files already present with the right digest. */
     present: number;
     skipped: number;
+    /** Entries of `failed`. */
+    failed: number;
     /** Bytes downloaded. */
     bytes: number;
     seconds: number;
@@ -105,15 +111,22 @@ export function formatReportText(report: PullReport, cwd: string): string {
       shortDigest(file.digest) + (file.usable ? '' : '  (task did not succeed)'),
     ]);
   }
-  const lines = pad(rows);
-  for (const skipped of report.skipped) lines.push(`skipped  ${label(skipped)}: ${skipped.reason}`);
-  const { pulled, present, skipped, bytes, seconds } = report.summary;
-  const where = report.output === '-' ? 'stdout' : shownPath(report.output, cwd);
+  // Names, titles and reasons come from registries and clusters: escaped before they are padded.
+  const lines = pad(rows.map((cells) => cells.map(sanitize)));
+  for (const skipped of report.skipped)
+    lines.push(`skipped  ${sanitize(label(skipped))}: ${sanitize(skipped.reason)}`);
+  for (const failed of report.failed)
+    lines.push(
+      `failed   ${sanitize(label(failed))}${failed.title ? ` (${sanitize(failed.title)})` : ''}: ${sanitize(failed.reason)}`,
+    );
+  const { pulled, present, skipped, failed, bytes, seconds } = report.summary;
+  const where = report.output === '-' ? 'stdout' : sanitize(shownPath(report.output, cwd));
   const parts = [
     `Pulled ${pulled} file${pulled === 1 ? '' : 's'} (${humanSize(bytes)}) to ${where} in ${seconds.toFixed(1)} s`,
   ];
   if (present > 0) parts.push(`${present} already present`);
   if (skipped > 0) parts.push(`${skipped} skipped`);
+  if (failed > 0) parts.push(`${failed} failed`);
   lines.push(parts.join('; '));
   return `${lines.join('\n')}\n`;
 }

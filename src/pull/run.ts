@@ -7,15 +7,18 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { CliError } from '../cli/errors.js';
 import { ExitCode, type ExitCodeName } from '../cli/exit-codes.js';
+import { escapeJsonText, sanitize } from '../render/sanitize.js';
 import type { ArtifactTree } from '../tree/model.js';
 import type { ShowOptions } from '../tree/show.js';
 import type { RegistryOptions } from '../tree/targets.js';
 import type { ExtractLimits } from './limits.js';
 import { planPull } from './plan.js';
+import { isArtifactProblem, problemOf, type PullProblem } from './problems.js';
 import { ProgressTracker } from './progress.js';
 import { PULL_API_VERSION, formatReportText, type PullReport, type PulledFile } from './report.js';
 import { selectArtifacts, type Selection, type SkippedArtifact } from './select.js';
 import { trackPlan, transferAll, transferToStdout, type BlobTarget } from './transfer.js';
+import type { PlannedFile } from './plan.js';
 
 export interface PullOptions {
   run?: string;
@@ -175,6 +178,10 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
     allowPathTraversal: options.allowPathTraversal,
   });
   const skipped = [...selection.skipped, ...plan.skipped];
+  // One artifact's refused content is its own problem: the rest is pulled, and pull exits 9.
+  const failed: PullProblem[] = [...plan.failed];
+  let firstFailure = plan.firstError;
+  if (plan.files.length === 0 && firstFailure !== undefined) throw firstFailure;
   const targetFor = (repository: string): BlobTarget => store.targetOf(repository);
 
   const controller = new AbortController();
@@ -187,6 +194,12 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
     allowPathTraversal: options.allowPathTraversal,
     concurrency: options.concurrency,
     signal: controller.signal,
+    onFileError: (file: PlannedFile, error: unknown) => {
+      if (!isArtifactProblem(error)) return false;
+      failed.push(problemOf(file, error));
+      firstFailure ??= error;
+      return true;
+    },
   };
   try {
     if (options.output === '-') {
@@ -205,8 +218,10 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
           'narrow it with --artifact NAME (or TASK/NAME), or pull into a directory with -o DIR',
         );
       if (!options.quiet)
-        for (const s of skipped) io.stderr.write(`skipped ${artifactLabel(s)}: ${s.reason}\n`);
-      await transferToStdout(only, { ...transfer, stdout: io.stdout, tmpdir: tmpdir() });
+        for (const s of skipped)
+          io.stderr.write(`skipped ${sanitize(artifactLabel(s))}: ${sanitize(s.reason)}\n`);
+      const { onFileError: _alone, ...single } = transfer; // the one file failing is the pull failing
+      await transferToStdout(only, { ...single, stdout: io.stdout, tmpdir: tmpdir() });
       return ExitCode.ok;
     }
 
@@ -225,6 +240,8 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
     } finally {
       await view?.stop();
     }
+    // Nothing pulled and something refused: the refusal is the outcome, with its own exit code.
+    if (files.length === 0 && firstFailure !== undefined) throw firstFailure;
     const report: PullReport = {
       apiVersion: PULL_API_VERSION,
       kind: 'PullReport',
@@ -232,16 +249,27 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
       output,
       files,
       skipped,
+      failed,
       summary: {
         pulled: files.filter((f) => f.status === 'pulled').length,
         present: files.filter((f) => f.status === 'skipped').length,
         skipped: skipped.length,
+        failed: failed.length,
         bytes: files.filter((f) => f.status === 'pulled').reduce((sum, f) => sum + f.size, 0),
         seconds: (Date.now() - started) / 1000,
       },
     };
-    if (options.format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (options.format === 'json') io.stdout.write(`${escapeJsonText(JSON.stringify(report, null, 2))}\n`);
     else if (!options.quiet) io.stdout.write(formatReportText(report, io.cwd));
+    if (failed.length > 0) {
+      // On stderr too, where errors go even with -q; the hint names nothing that would refuse again.
+      io.stderr.write(
+        `Error: ${failed.length} of the selected artifacts could not be pulled (the others were):\n${failed
+          .map((f) => `  ${sanitize(artifactLabel(f))}: ${sanitize(f.reason)}\n`)
+          .join('')}`,
+      );
+      return ExitCode.partial;
+    }
     return ExitCode.ok;
   } catch (error) {
     if (controller.signal.reason instanceof Interrupted) {

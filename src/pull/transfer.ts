@@ -63,6 +63,11 @@ export interface TransferOptions {
   attempts?: number;
   /** First wait before a retry, doubled each time (default 500 ms). */
   retryDelayMs?: number;
+  /**
+   * Told of a file that failed; returning true files the failure as that file's own (the others
+   * go on), false stops the whole transfer with it. Without it, the first failure stops all.
+   */
+  onFileError?: (file: PlannedFile, error: unknown) => boolean;
 }
 
 /** What is wrong with a directory on the way to a file below the output directory. */
@@ -539,6 +544,7 @@ class Transfer {
   async run(files: PlannedFile[]): Promise<PulledFile[]> {
     const results: PulledFile[] = new Array<PulledFile>(files.length);
     let failure: { error: unknown } | undefined;
+    let ownFailures = 0;
     if (this.options.progress) trackPlan(this.options.progress, files);
     await Promise.all(
       files.map(async (file, index) => {
@@ -556,6 +562,10 @@ class Transfer {
           this.options.progress?.finish(key, results[index].status === 'pulled' ? 'done' : 'present');
         } catch (error) {
           this.options.progress?.finish(key, 'failed');
+          if (!this.signal.aborted && this.options.onFileError?.(file, error)) {
+            ownFailures++;
+            return;
+          }
           // The first failure stops the others; their temp files go with them.
           if (!failure) {
             failure = { error };
@@ -568,7 +578,9 @@ class Transfer {
       await this.directories.removeEmpty();
       throw failure.error;
     }
-    return results;
+    // Files that failed on their own (onFileError) have no result, and leave no empty directory.
+    if (ownFailures > 0) await this.directories.removeEmpty();
+    return results.filter((result) => result !== undefined);
   }
 }
 
@@ -585,7 +597,7 @@ function label(file: PlannedFile): string {
   return name === file.artifact ? artifact : `${artifact}/${name}`;
 }
 
-/** Pulls every planned file into the output directory; fails as a whole on the first error. */
+/** Pulls every planned file into the output directory; fails as a whole on the first error not filed by onFileError. */
 export async function transferAll(files: PlannedFile[], options: TransferOptions): Promise<PulledFile[]> {
   const stopValve = startMemoryValve();
   try {

@@ -2,6 +2,7 @@
  * Draws styled lines with ink on a TTY. Imported lazily: React and ink cost start-up time that
  * plain output (pipes, CI logs) should not pay.
  */
+import { sanitize } from './sanitize.js';
 import type { Line, Style } from './style.js';
 
 const colours: Partial<Record<Style, string>> = {
@@ -27,7 +28,7 @@ export async function renderLinesWithInk(lines: Line[]): Promise<void> {
             bold: segment.style === 'bold',
             dimColor: segment.style === 'dim',
           },
-          segment.text,
+          sanitize(segment.text),
         ),
       ),
     ),

@@ -1,4 +1,5 @@
 import type { ArtifactTree } from '../tree/model.js';
+import { sanitize } from './sanitize.js';
 
 /**
  * `-o name`: one artifact per line, the canonical reference by digest where there is one, for
@@ -11,5 +12,5 @@ export function treeNames(tree: ArtifactTree): string {
     const name = artifact.reference ?? artifact.location;
     if (name && !names.includes(name)) names.push(name);
   }
-  return names.map((name) => `${name}\n`).join('');
+  return names.map((name) => `${sanitize(name)}\n`).join('');
 }

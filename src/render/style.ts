@@ -2,6 +2,8 @@
  * Colour only on a TTY, never when NO_COLOR is set (https://no-color.org) or --no-color is given.
  * Styles are names, not escape codes, so the same styled lines feed the plain printer and ink.
  */
+import { sanitize } from './sanitize.js';
+
 export type Style = 'plain' | 'bold' | 'dim' | 'ok' | 'warn' | 'bad' | 'accent' | 'muted';
 
 export interface Segment {
@@ -29,12 +31,14 @@ const ansi: Record<Style, [string, string]> = {
   muted: ['\u001b[90m', '\u001b[39m'],
 };
 
+/** A line as text: each segment's text sanitised (it may come from a registry), then coloured. */
 export function lineToString(line: Line, colour: boolean): string {
   return line
     .map((segment) => {
-      if (!colour || !segment.style || segment.style === 'plain') return segment.text;
+      const text = sanitize(segment.text);
+      if (!colour || !segment.style || segment.style === 'plain') return text;
       const [open, close] = ansi[segment.style];
-      return `${open}${segment.text}${close}`;
+      return `${open}${text}${close}`;
     })
     .join('');
 }

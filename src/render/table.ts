@@ -4,6 +4,7 @@
  */
 import Table from 'cli-table3';
 import type { ArtifactNode, ArtifactTree } from '../tree/model.js';
+import { sanitize } from './sanitize.js';
 import { humanSize, shortDigest } from './units.js';
 
 export const TABLE_HEADERS = [
@@ -59,11 +60,12 @@ const borderless = {
 
 export function renderTable(headers: string[], rows: string[][]): string {
   const table = new Table({
-    head: headers,
+    head: headers.map(sanitize),
     chars: borderless,
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
   });
-  table.push(...rows);
+  // Cells come from registries and clusters: escaped before cli-table3 measures them.
+  table.push(...rows.map((cells) => cells.map(sanitize)));
   // cli-table3 pads the last column too; trailing blanks make diffs and golden files noisy.
   return (
     table

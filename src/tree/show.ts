@@ -7,6 +7,7 @@ import type { RunSource } from '../cluster/source.js';
 import type { PipelineRun, TaskRun } from '../cluster/types.js';
 import { CliError } from '../cli/errors.js';
 import { printTree, type PrintOptions } from '../render/index.js';
+import { sanitizeLines } from '../render/sanitize.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { ArtifactTree, Outcome, RunInfo } from './model.js';
 import {
@@ -167,7 +168,8 @@ export type Resolved = { kind: 'tree'; tree: ArtifactTree } | { kind: 'explanati
 export async function runShow(options: ShowOptions): Promise<number> {
   const resolved = await resolveRun(options);
   if (resolved.kind === 'explanation') {
-    process.stdout.write(resolved.text.endsWith('\n') ? resolved.text : `${resolved.text}\n`);
+    const text = sanitizeLines(resolved.text); // ConfigMap values are the cluster's
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return ExitCode.ok;
   }
   await printTree(resolved.tree, options.print);
@@ -333,7 +335,7 @@ export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>)
     names,
   });
   if (options.explainConfig) return { kind: 'explanation', text: formatStorageConfigExplanation(config) };
-  for (const warning of config.warnings) process.stderr.write(`Warning: ${warning.message}\n`);
+  for (const warning of config.warnings) process.stderr.write(`Warning: ${sanitizeLines(warning.message)}\n`);
 
   const repository = options.repository ?? config.settings.ociRepository ?? undefined;
   const rootTag = pipelineRun

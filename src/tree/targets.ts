@@ -3,6 +3,7 @@
  * client per registry host (connections, auth and the request bound are per registry).
  */
 import { CliError } from '../cli/errors.js';
+import { sanitize } from '../render/sanitize.js';
 import type { RegistryClient } from '../oci/remote/client.js';
 import type { ReadOnlyTarget } from '../oci/target.js';
 import { TargetStore, type StoreTarget } from './store.js';
@@ -54,7 +55,9 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
         ...(options.caFile ? { caFile: options.caFile } : {}),
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),
         credentials,
-        ...(options.debug ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
+        ...(options.debug
+          ? { debug: (line: string) => process.stderr.write(`debug: ${sanitize(line)}\n`) }
+          : {}),
       });
       clients.set(registry, client);
     }
