@@ -3,6 +3,7 @@
  * aligned lines). Pure: built from the plan and the outcome of each file.
  */
 import { relative } from 'node:path';
+import { alignColumns } from '../render/columns.js';
 import { sanitize } from '../render/sanitize.js';
 import { humanSize, shortDigest } from '../render/units.js';
 import type { PullProblem } from './problems.js';
@@ -84,17 +85,6 @@ function shownPath(path: string, cwd: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }
 
-function pad(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
 /** The human summary: one line per file and per skipped artifact, then a total. */
 export function formatReportText(report: PullReport, cwd: string): string {
   const rows: string[][] = [];
@@ -112,7 +102,10 @@ export function formatReportText(report: PullReport, cwd: string): string {
     ]);
   }
   // Names, titles and reasons come from registries and clusters: escaped before they are padded.
-  const lines = pad(rows.map((cells) => cells.map(sanitize)));
+  const lines = alignColumns(
+    rows.map((cells) => cells.map(sanitize)),
+    '  ',
+  );
   for (const skipped of report.skipped)
     lines.push(`skipped  ${sanitize(label(skipped))}: ${sanitize(skipped.reason)}`);
   for (const failed of report.failed)

@@ -36,6 +36,7 @@ import { isErrnoCode, lstatOrUndefined } from './filesystem.js';
 import { checkOutside, commitOutside, extractArchive, type ExtractResult } from './extract.js';
 import type { ExtractLimits } from './limits.js';
 import { startMemoryValve } from './memory.js';
+import { BlobSpool } from './spool.js';
 import { readMarker, writeMarker, type PullMarker } from './marker.js';
 import type { PlannedFile } from './plan.js';
 import { ProgressCounter, type ProgressTracker } from './progress.js';
@@ -600,10 +601,15 @@ function label(file: PlannedFile): string {
 /** Pulls every planned file into the output directory; fails as a whole on the first error not filed by onFileError. */
 export async function transferAll(files: PlannedFile[], options: TransferOptions): Promise<PulledFile[]> {
   const stopValve = startMemoryValve();
+  // A blob several files name is fetched once (spool.ts).
+  const spool = BlobSpool.forPlan(files);
   try {
-    return await new Transfer(options).run(files);
+    return await new Transfer(
+      spool ? { ...options, targetFor: spool.wrap(options.targetFor) } : options,
+    ).run(files);
   } finally {
     stopValve();
+    await spool?.close();
   }
 }
 
