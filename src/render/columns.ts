@@ -7,7 +7,7 @@
 /** Wide (two-column) ranges of East Asian scripts and emoji, as terminals draw them. */
 const WIDE =
   /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
-const ZERO_WIDTH = /[\p{Mn}\p{Me}\u200b-\u200d\ufe00-\ufe0f]/u;
+const ZERO_WIDTH = /^(?:\p{Mn}|\p{Me}|[\u200b-\u200d]|\ufe0f|\ufe0e)$/u;
 
 /** Columns a string takes on a terminal (text already sanitised: no control characters). */
 export function displayWidth(text: string): number {
