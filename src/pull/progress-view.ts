@@ -61,7 +61,8 @@ function view(snapshot: ProgressSnapshot, color: boolean): ReactElement {
 }
 
 export interface ProgressView {
-  stop(): Promise<void>;
+  /** Draws the last frame and lets go of the terminal; `clear` wipes the frame instead. */
+  stop(options?: { clear?: boolean }): Promise<void>;
 }
 
 export function startProgressView(tracker: ProgressTracker, options: { color: boolean }): ProgressView {
@@ -72,9 +73,10 @@ export function startProgressView(tracker: ProgressTracker, options: { color: bo
   });
   const timer = setInterval(() => instance.rerender(view(tracker.snapshot(), options.color)), 150);
   return {
-    async stop() {
+    async stop(how = {}) {
       clearInterval(timer);
-      instance.rerender(view(tracker.snapshot(), options.color));
+      if (how.clear) instance.clear();
+      else instance.rerender(view(tracker.snapshot(), options.color));
       instance.unmount();
       await instance.waitUntilExit();
     },

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { CliError } from '../cli/errors.js';
 import { ExitCode, type ExitCodeName } from '../cli/exit-codes.js';
 import { escapeJsonText, sanitize } from '../render/sanitize.js';
+import { colourEnabled, liveTerminal } from '../render/style.js';
 import type { ArtifactTree } from '../tree/model.js';
 import type { ShowOptions } from '../tree/show.js';
 import type { RegistryOptions } from '../tree/targets.js';
@@ -186,8 +187,10 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => controller.abort(new Interrupted(`interrupted by ${signal}`));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: ink's signal-exit re-raises a signal when it sees no other listener left,
+  // and a once-listener is gone by then, so on a TTY the process died by the signal (issue 12).
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const transfer = {
     targetFor,
     limits: options.limits,
@@ -226,19 +229,21 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
     }
 
     const output = resolve(io.cwd, options.output);
-    const showProgress = !options.quiet && io.stderr.isTTY === true && plan.files.length > 0;
+    // Live progress only where cursor movement works: a TTY, and not TERM=dumb.
+    const showProgress = !options.quiet && liveTerminal(io.stderr) && plan.files.length > 0;
     const progress = showProgress ? new ProgressTracker() : undefined;
     if (progress) trackPlan(progress, plan.files);
     const view = progress
       ? (await import('./progress-view.js')).startProgressView(progress, {
-          color: !options.noColor && !process.env['NO_COLOR'],
+          color: colourEnabled(io.stderr, options.noColor),
         })
       : undefined;
     let files: PulledFile[];
     try {
       files = await transferAll(plan.files, { ...transfer, output, ...(progress ? { progress } : {}) });
     } finally {
-      await view?.stop();
+      // Interrupted, the last frame is wiped: the Interrupted line is all that stays.
+      await view?.stop({ clear: controller.signal.aborted });
     }
     // Nothing pulled and something refused: the refusal is the outcome, with its own exit code.
     if (files.length === 0 && firstFailure !== undefined) throw firstFailure;

@@ -37,6 +37,7 @@ import { checkOutside, commitOutside, extractArchive, type ExtractResult } from 
 import type { ExtractLimits } from './limits.js';
 import { startMemoryValve } from './memory.js';
 import { BlobSpool } from './spool.js';
+import { partialInfix, removeStalePartials } from './stale.js';
 import { readMarker, writeMarker, type PullMarker } from './marker.js';
 import type { PlannedFile } from './plan.js';
 import { ProgressCounter, type ProgressTracker } from './progress.js';
@@ -254,14 +255,16 @@ function brokeOff(error: unknown): boolean {
   return code === 'UNREACHABLE' || code === 'TIMEOUT';
 }
 
-function partialName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tkn-partial-${randomBytes(6).toString('hex')}`);
+function partialName(path: string, kind: 'partial' | 'old' = 'partial'): string {
+  return join(dirname(path), `.${basename(path)}${partialInfix(kind)}${randomBytes(6).toString('hex')}`);
 }
 
 class Transfer {
   private readonly directories = new Directories();
   private readonly limiters = new Map<string, Limiter>();
   private readonly controller = new AbortController();
+  /** Directories already swept of stale partial files. */
+  private readonly swept = new Map<string, Promise<void>>();
 
   constructor(private readonly options: TransferOptions) {
     options.signal?.addEventListener('abort', () => this.controller.abort(options.signal?.reason), {
@@ -328,6 +331,17 @@ class Transfer {
    * With --allow-path-traversal, as mkdir -p.
    */
   private async prepareParent(file: PlannedFile, parent: string): Promise<void> {
+    await this.ensureParent(file, parent);
+    // What a killed pull left here goes, once per directory (stale.ts).
+    let swept = this.swept.get(parent);
+    if (!swept) {
+      swept = removeStalePartials(parent).then(() => undefined);
+      this.swept.set(parent, swept);
+    }
+    await swept;
+  }
+
+  private async ensureParent(file: PlannedFile, parent: string): Promise<void> {
     const { output } = this.options;
     if (this.options.allowPathTraversal) {
       await this.directories.ensure(parent);
@@ -437,9 +451,9 @@ class Transfer {
     }
     if (before.kind === 'foreign') throw notOurs(target, before.what);
     this.options.progress?.start(key);
-    const staging = await mkdtemp(join(parent, `.${basename(target)}.tkn-partial-`));
+    const staging = await mkdtemp(join(parent, `.${basename(target)}${partialInfix('partial')}`));
     const outside = this.options.allowPathTraversal
-      ? await mkdtemp(join(parent, `.${basename(target)}.tkn-outside-`))
+      ? await mkdtemp(join(parent, `.${basename(target)}${partialInfix('outside')}`))
       : undefined;
     const archive = file.archive;
     const source = `archive ${file.digest}${file.reference ? ` of ${file.reference}` : ''}`;
@@ -525,7 +539,7 @@ class Transfer {
       await rename(staging, target);
       return { undo: () => rename(target, staging), done: async () => undefined };
     }
-    const old = partialName(target).replace('.tkn-partial-', '.tkn-old-');
+    const old = partialName(target, 'old');
     await rename(target, old);
     try {
       await rename(staging, target);

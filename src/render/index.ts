@@ -29,13 +29,9 @@ export async function printTree(tree: ArtifactTree, options: PrintOptions = {}):
       stdout.write(treeTable(tree));
       return;
     case 'tree': {
+      // Plain lines, coloured on a TTY: static output goes through no redraw loop (ink redrew a
+      // tree taller than the window twice and cut long lines), so it reads the same everywhere.
       const lines = treeLines(tree, options);
-      // ink only where a person is watching with colour on; plain, stable text everywhere else.
-      if (stdout.isTTY && colourEnabled(stdout, options.noColor)) {
-        const { renderLinesWithInk } = await import('./ink-lines.js');
-        await renderLinesWithInk(lines);
-        return;
-      }
       stdout.write(linesToString(lines, colourEnabled(stdout, options.noColor)));
       return;
     }

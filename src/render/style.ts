@@ -17,7 +17,15 @@ export function colourEnabled(stream: { isTTY?: boolean }, noColorFlag = false):
   const noColor = process.env['NO_COLOR'];
   if (noColor !== undefined && noColor !== '') return false;
   if (process.env['FORCE_COLOR'] && process.env['FORCE_COLOR'] !== '0') return true;
-  return stream.isTTY === true;
+  return liveTerminal(stream);
+}
+
+/**
+ * A terminal that takes control sequences (colour, cursor movement for live progress): a TTY
+ * whose TERM is not `dumb` (Emacs shells, some CI consoles), which gets plain text only.
+ */
+export function liveTerminal(stream: { isTTY?: boolean }): boolean {
+  return stream.isTTY === true && process.env['TERM'] !== 'dumb';
 }
 
 const ansi: Record<Style, [string, string]> = {

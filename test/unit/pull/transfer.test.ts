@@ -664,6 +664,25 @@ describe('at scale and in part', () => {
   });
 });
 
+describe('partial files of an earlier pull', () => {
+  it('removes what a killed pull left, and keeps what a running one is writing', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number; // exited: its PID is free
+    const dir = join(output, 'test/junit');
+    await mkdir(join(dir, `.coverage.tkn-partial-${dead}-abc123`, 'deep'), { recursive: true });
+    await writeFile(join(dir, `.coverage.tkn-partial-${dead}-abc123`, 'deep', 'half'), 'x'.repeat(1000));
+    await writeFile(join(dir, `.junit.xml.tkn-partial-${dead}-0a1b2c3d4e5f`), 'half a download');
+    await writeFile(join(dir, '.junit.xml.tkn-partial-0a1b2c3d4e5f'), 'an earlier version, no PID');
+    await mkdir(join(dir, `.old.tkn-old-${dead}-0a1b2c`));
+    const live = `.other.tkn-partial-${process.ppid}-0a1b2c3d4e5f`; // the parent runs: not ours to remove
+    await writeFile(join(dir, live), 'still being written');
+    await writeFile(join(dir, 'unrelated.tkn-partial-notours'), 'no leading dot: not a pull name');
+    const junit = { ...target.add(Buffer.from('<testsuite/>')), title: 'junit.xml' };
+    await transferAll(plan([artifact('junit', [junit])]), options());
+    expect((await readdir(dir)).sort()).toEqual([live, 'junit.xml', 'unrelated.tkn-partial-notours'].sort());
+  });
+});
+
 describe('transferToStdout', () => {
   it('copies the verified content to stdout', async () => {
     const file = { ...target.add(Buffer.from('["image@sha256:…"]')), title: 'images' };
