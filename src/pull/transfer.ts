@@ -618,9 +618,9 @@ export async function transferAll(files: PlannedFile[], options: TransferOptions
   // A blob several files name is fetched once (spool.ts).
   const spool = BlobSpool.forPlan(files);
   try {
-    return await new Transfer(
-      spool ? { ...options, targetFor: spool.wrap(options.targetFor) } : options,
-    ).run(files);
+    return await new Transfer(spool ? { ...options, targetFor: spool.wrap(options.targetFor) } : options).run(
+      files,
+    );
   } finally {
     stopValve();
     await spool?.close();
