@@ -4,7 +4,7 @@
  * network failure.
  */
 
-import { hasUnsafeCharacters } from '../render/sanitize.js';
+import { hasUnsafeCharacters, sanitize } from '../render/sanitize.js';
 
 /**
  * Content that cannot be written safely: an archive entry or a layer title that would land
@@ -25,7 +25,7 @@ export class UnsafeArchiveError extends Error {
     super(
       entry === undefined
         ? `refusing ${source}: ${reason}`
-        : `refusing ${source}: entry ${JSON.stringify(entry)} ${reason}`,
+        : `refusing ${source}: entry "${sanitize(entry)}" ${reason}`,
     );
     this.source = source;
     this.entry = entry;
