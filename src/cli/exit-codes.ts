@@ -19,7 +19,7 @@ export const ExitCode = {
   unreachable: 6,
   /** Content did not match its digest or size, or an archive was hostile. */
   integrity: 7,
-  /** The registry lacks what the operation needs (deletion disabled, no referrers support). */
+  /** The registry lacks what the operation needs (deletion disabled, no referrers support), or answers beyond a cap (LimitError). */
   unsupported: 8,
   /** pull: some artifacts were pulled, others refused or broken (the report lists which and why). */
   partial: 9,
