@@ -131,6 +131,7 @@ devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.
         caFile: flags['ca-file'],
         registryConfig: flags['registry-config'],
         debug: flags.debug,
+        maxNodes: flags['max-nodes'],
       },
       configMapName: flags['config-map'],
       tektonNamespace: flags['tekton-namespace'],

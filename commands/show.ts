@@ -83,6 +83,7 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
         registryConfig: flags['registry-config'],
         concurrency: flags.concurrency,
         debug: flags.debug,
+        maxNodes: flags['max-nodes'],
       },
       filters: { tasks: flags.task ?? [], artifactTypes: flags['artifact-type'] ?? [] },
       explainConfig: flags['explain-config'],

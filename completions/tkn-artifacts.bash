@@ -49,14 +49,14 @@ _tkn_artifacts_runs() {
 _tkn_artifacts_value() {
   local command=$1 prev=$2 cur=$3
   case "$command:$prev" in
-    pull:--artifact|pull:--artifact-ref|pull:--artifact-type|pull:--concurrency|pull:--config-map|pull:--insecure|pull:--max-ratio|pull:--max-size|pull:--plain-http|pull:--repository|pull:--task) COMPREPLY=(); return 0 ;;
+    pull:--artifact|pull:--artifact-ref|pull:--artifact-type|pull:--concurrency|pull:--config-map|pull:--insecure|pull:--max-nodes|pull:--max-ratio|pull:--max-size|pull:--plain-http|pull:--repository|pull:--task) COMPREPLY=(); return 0 ;;
     pull:--ca-file|pull:--from-file|pull:--kubeconfig|pull:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     pull:--context|pull:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
     pull:--format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
     pull:--namespace|pull:-n|pull:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
     pull:--oci-layout|pull:--output|pull:-o) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
     pull:--pipelinerun) COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur")); return 0 ;;
-    show:--artifact-type|show:--concurrency|show:--config-map|show:--depth|show:--insecure|show:--plain-http|show:--repository|show:--task) COMPREPLY=(); return 0 ;;
+    show:--artifact-type|show:--concurrency|show:--config-map|show:--depth|show:--insecure|show:--max-nodes|show:--plain-http|show:--repository|show:--task) COMPREPLY=(); return 0 ;;
     show:--ca-file|show:--from-file|show:--kubeconfig|show:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     show:--context|show:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
     show:--namespace|show:-n|show:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
@@ -110,8 +110,8 @@ _tkn_artifacts() {
   if [[ "$cur" == -* ]]; then
     case "$command" in
       completion) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
-      pull) COMPREPLY=($(compgen -W "--allow-path-traversal --artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --context --debug --format --from-file --help --inputs --insecure --kubeconfig --max-ratio --max-size --namespace --no-color --oci-layout --output --pipelinerun --plain-http --quiet --raw --registry-config --repository --task --tekton-namespace -T -c -n -o -q" -- "$cur")) ;;
-      show) COMPREPLY=($(compgen -W "--artifact-type --ca-file --concurrency --config-map --context --debug --depth --explain-config --from-file --full-digests --help --insecure --kubeconfig --namespace --no-color --oci-layout --output --pipelinerun --plain-http --registry-config --repository --strict --task --tekton-namespace -c -n -o" -- "$cur")) ;;
+      pull) COMPREPLY=($(compgen -W "--allow-path-traversal --artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --context --debug --format --from-file --help --inputs --insecure --kubeconfig --max-nodes --max-ratio --max-size --namespace --no-color --oci-layout --output --pipelinerun --plain-http --quiet --raw --registry-config --repository --task --tekton-namespace -T -c -n -o -q" -- "$cur")) ;;
+      show) COMPREPLY=($(compgen -W "--artifact-type --ca-file --concurrency --config-map --context --debug --depth --explain-config --from-file --full-digests --help --insecure --kubeconfig --max-nodes --namespace --no-color --oci-layout --output --pipelinerun --plain-http --registry-config --repository --strict --task --tekton-namespace -c -n -o" -- "$cur")) ;;
       validate) COMPREPLY=($(compgen -W "--cluster-config --config-map --context --defaults --export-config --fail-on --from-cluster --help --ignore-rule --kubeconfig --namespace --no-color --output --tekton-namespace -c -n -o" -- "$cur")) ;;
     esac
     return

@@ -43,6 +43,7 @@ const byName: Record<string, ExitCodeName> = {
   // A cap of src/oci/limits.ts (listing too long, answer too large): what the registry offers is
   // beyond what we accept. Its DeadlineError keeps the TIMEOUT code (unreachable).
   LimitError: 'unsupported',
+  WalkLimitError: 'unsupported',
 };
 
 const byOciCode: Record<string, ExitCodeName> = {

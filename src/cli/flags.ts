@@ -53,6 +53,11 @@ export const registryFlags = {
     max: 64,
     helpGroup: 'REGISTRY',
   }),
+  'max-nodes': Flags.integer({
+    description: 'stop the referrers walk past this many nodes (default 100000): the tree holds every one',
+    min: 1,
+    helpGroup: 'REGISTRY',
+  }),
 };
 
 export const outputFlags = {

@@ -249,6 +249,7 @@ export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>)
       classify,
       parseLocation,
       filters: options.filters,
+      ...(options.registry.maxNodes !== undefined ? { maxNodes: options.registry.maxNodes } : {}),
     });
     return { kind: 'tree', tree };
   }
@@ -363,6 +364,7 @@ export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>)
     classify,
     parseLocation,
     filters: options.filters,
+    ...(options.registry.maxNodes !== undefined ? { maxNodes: options.registry.maxNodes } : {}),
   });
   return { kind: 'tree', tree };
 }

@@ -17,6 +17,8 @@ export interface RegistryOptions {
   registryConfig?: string | undefined;
   concurrency?: number | undefined;
   debug?: boolean | undefined;
+  /** Referrer nodes one resolution walks at most (src/tree/limits.ts). */
+  maxNodes?: number | undefined;
 }
 
 export async function openStore(options: RegistryOptions): Promise<TargetStore> {
