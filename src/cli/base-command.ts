@@ -1,5 +1,5 @@
 import { Command } from '@oclif/core';
-import { sanitizeLines } from '../render/sanitize.js';
+import { sanitizeLines } from '../text/sanitize.js';
 import { toCliError } from './errors.js';
 
 /**

@@ -42,7 +42,7 @@ type TarHeader = Omit<TarEntry['header'], 'type' | 'pax'> & {
   pax?: Record<string, string> | null;
 };
 import { CliError } from '../cli/errors.js';
-import { humanSize } from '../render/units.js';
+import { humanSize } from '../units/sizes.js';
 import { UnsafeArchiveError } from './errors.js';
 import { isErrnoCode, lstatOrUndefined } from './filesystem.js';
 import { expansionBudget, type ExtractLimits } from './limits.js';

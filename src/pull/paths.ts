@@ -8,7 +8,7 @@
  * did not mean.
  */
 
-import { unsafeNameProblem } from '../render/sanitize.js';
+import { unsafeNameProblem } from '../text/sanitize.js';
 
 /** Names pull keeps for itself inside an extracted directory. */
 export const MARKER_FILE = '.tkn-artifacts.json';

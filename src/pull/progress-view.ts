@@ -5,8 +5,8 @@
  */
 import { createElement, type ReactElement } from 'react';
 import { Box, Text, render } from 'ink';
-import { sanitize } from '../render/sanitize.js';
-import { humanSize } from '../render/units.js';
+import { sanitize } from '../text/sanitize.js';
+import { humanSize } from '../units/sizes.js';
 import type { ProgressSnapshot, ProgressTracker } from './progress.js';
 
 /** Lines of finished files kept on screen: the rest are counted in the header. */

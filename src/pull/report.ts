@@ -4,8 +4,9 @@
  */
 import { relative } from 'node:path';
 import { alignColumns } from '../render/columns.js';
-import { sanitize } from '../render/sanitize.js';
-import { humanSize, shortDigest } from '../render/units.js';
+import { sanitize } from '../text/sanitize.js';
+import { humanSize } from '../units/sizes.js';
+import { shortDigest } from '../render/digest.js';
 import type { PullProblem } from './problems.js';
 import type { SkippedArtifact } from './select.js';
 

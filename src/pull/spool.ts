@@ -14,9 +14,12 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PlannedFile } from './plan.js';
-import type { BlobTarget } from './transfer.js';
 
-type Descriptor = Parameters<BlobTarget['fetch']>[0];
+/** What the spool needs of a target: transfer.ts's BlobTarget (not imported: transfer imports this). */
+type Descriptor = { mediaType: string; digest: string; size: number };
+interface BlobTarget {
+  fetch(descriptor: Descriptor, options?: { signal?: AbortSignal }): Promise<Readable>;
+}
 
 export class BlobSpool {
   private readonly downloads = new Map<string, Promise<string>>();

@@ -1,4 +1,4 @@
-import { escapeJsonText, hasUnsafeCharacters } from './sanitize.js';
+import { escapeJsonText, hasUnsafeCharacters } from '../text/sanitize.js';
 
 /**
  * JSON and YAML documents for scripts: the versioned schema of docs/output-schema.md. The data

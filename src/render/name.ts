@@ -1,5 +1,5 @@
 import type { ArtifactTree } from '../tree/model.js';
-import { sanitize } from './sanitize.js';
+import { sanitize } from '../text/sanitize.js';
 
 /**
  * `-o name`: one artifact per line, the canonical reference by digest where there is one, for

@@ -2,7 +2,8 @@
  * Colour only on a TTY, never when NO_COLOR is set (https://no-color.org) or --no-color is given.
  * Styles are names, not escape codes, so the same styled lines feed the plain printer and ink.
  */
-import { sanitize } from './sanitize.js';
+import { sanitize } from '../text/sanitize.js';
+import { colourWanted } from '../cli/io.js';
 
 export type Style = 'plain' | 'bold' | 'dim' | 'ok' | 'warn' | 'bad' | 'accent' | 'muted';
 
@@ -13,19 +14,7 @@ export interface Segment {
 export type Line = Segment[];
 
 export function colourEnabled(stream: { isTTY?: boolean }, noColorFlag = false): boolean {
-  if (noColorFlag) return false;
-  const noColor = process.env['NO_COLOR'];
-  if (noColor !== undefined && noColor !== '') return false;
-  if (process.env['FORCE_COLOR'] && process.env['FORCE_COLOR'] !== '0') return true;
-  return liveTerminal(stream);
-}
-
-/**
- * A terminal that takes control sequences (colour, cursor movement for live progress): a TTY
- * whose TERM is not `dumb` (Emacs shells, some CI consoles), which gets plain text only.
- */
-export function liveTerminal(stream: { isTTY?: boolean }): boolean {
-  return stream.isTTY === true && process.env['TERM'] !== 'dumb';
+  return colourWanted(stream.isTTY === true, noColorFlag);
 }
 
 const ansi: Record<Style, [string, string]> = {

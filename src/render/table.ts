@@ -4,8 +4,9 @@
  */
 import type { ArtifactNode, ArtifactTree } from '../tree/model.js';
 import { alignColumns } from './columns.js';
-import { sanitize } from './sanitize.js';
-import { humanSize, shortDigest } from './units.js';
+import { sanitize } from '../text/sanitize.js';
+import { humanSize } from '../units/sizes.js';
+import { shortDigest } from './digest.js';
 
 export const TABLE_HEADERS = [
   'TASK',

@@ -6,18 +6,21 @@
  * OCI client's (src/oci/limits.ts).
  */
 
+import { CliError } from '../cli/errors.js';
+
 /** Referrer nodes one resolution walks at most (`--max-nodes`). */
 export const DEFAULT_MAX_NODES = 100_000;
 
-export class WalkLimitError extends Error {
-  override name = 'WalkLimitError';
-  readonly code = 'LIMIT_EXCEEDED';
-  readonly hint: string;
+export class WalkLimitError extends CliError {
   constructor(
     readonly max: number,
     where: string,
   ) {
-    super(`the referrers walk of ${where} passed ${max} nodes (--max-nodes), so it stopped`);
-    this.hint = `Raise the cap with --max-nodes N if the run really has that many referrers; --depth does not bound the walk, only what is shown.`;
+    super(
+      `the referrers walk of ${where} passed ${max} nodes (--max-nodes), so it stopped`,
+      'unsupported',
+      'Raise the cap with --max-nodes N if the run really has that many referrers.',
+    );
+    this.name = 'WalkLimitError';
   }
 }

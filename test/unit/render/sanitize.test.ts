@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderDocument } from '../../../src/render/document.js';
-import { escapeJsonText, sanitize, sanitizeLines, unsafeNameProblem } from '../../../src/render/sanitize.js';
+import { escapeJsonText, sanitize, sanitizeLines, unsafeNameProblem } from '../../../src/text/sanitize.js';
 import { lineToString } from '../../../src/render/style.js';
 import { HOSTILE, RAW_CONTROL, withoutOwnColour } from '../../support/hostile.js';
 
