@@ -7,6 +7,7 @@ import {
   clusterOptions,
   debugFlag,
   registryFlags,
+  walkFlags,
   registryOptions,
   storageConfigFlags,
 } from '../src/cli/flags.js';
@@ -46,6 +47,7 @@ unified diff. Exit 0 when equal, 1 when different, other codes as the README say
   static override flags = {
     ...clusterFlags,
     ...registryFlags,
+    ...walkFlags,
     ...debugFlag,
     'from-file-a': Flags.string({
       description: 'read RUN_A from this file (overrides --from-file)',

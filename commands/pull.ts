@@ -8,6 +8,7 @@ import {
   clusterOptions,
   debugFlag,
   registryFlags,
+  walkFlags,
   registryOptions,
   runArgs,
   storageConfigFlags,
@@ -41,6 +42,7 @@ devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.
   static override flags = {
     ...clusterFlags,
     ...registryFlags,
+    ...walkFlags,
     ...debugFlag,
     // pull's -o is the destination (as oras pull -o), not show's output format: it has --format.
     output: Flags.string({

@@ -8,6 +8,7 @@ import {
   debugFlag,
   outputFlags,
   registryFlags,
+  walkFlags,
   registryOptions,
   runArgs,
   storageConfigFlags,
@@ -38,6 +39,7 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
   static override flags = {
     ...clusterFlags,
     ...registryFlags,
+    ...walkFlags,
     ...outputFlags,
     ...debugFlag,
     pipelinerun: Flags.string({

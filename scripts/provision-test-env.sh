@@ -108,12 +108,15 @@ apt_install() { # package...
     { tail -n 40 "$LOGS/apt-install.log" >&2; die "apt-get install $* failed"; }
 }
 
-# ---- Debian packages: distribution 2.8 and htpasswd ------------------------------------
+# ---- Debian packages: distribution 2.8, htpasswd, tmux, time ----------------------------
 t0=$(now)
 status="system"
 pkgs=()
 [[ -x /usr/bin/docker-registry ]] || pkgs+=("$DISTRIBUTION_PACKAGE")
 command -v htpasswd >/dev/null 2>&1 || pkgs+=("$HTPASSWD_PACKAGE")
+# A real pseudo-terminal for the terminal tests, and peak RSS for the memory tests.
+command -v tmux >/dev/null 2>&1 || pkgs+=(tmux)
+[[ -x /usr/bin/time ]] || pkgs+=(time)
 if ((${#pkgs[@]})); then
   apt_install "${pkgs[@]}"
   status="installed in $(($(now) - t0))s"

@@ -1,4 +1,5 @@
 import { Command } from '@oclif/core';
+import { sanitizeLines } from '../text/sanitize.js';
 import { toCliError } from './errors.js';
 
 /**
@@ -12,15 +13,18 @@ export abstract class BaseCommand extends Command {
     // oclif's own parse errors (unknown flag, missing argument) are usage errors.
     if (error.oclif?.exit !== undefined && error.name !== 'CliError') {
       const message = error.message.replace(/\n*See more help with --help\s*$/, '');
-      process.stderr.write(`Error: ${message}\nSee '${this.config.bin} ${this.id ?? ''} --help'.\n`);
+      process.stderr.write(
+        `Error: ${sanitizeLines(message)}\nSee '${this.config.bin} ${this.id ?? ''} --help'.\n`,
+      );
       process.exitCode = 2;
       return;
     }
     const cli = toCliError(error);
-    process.stderr.write(`Error: ${cli.message}\n`);
-    if (cli.hint) process.stderr.write(`Hint: ${cli.hint}\n`);
+    // Messages quote registries and clusters (names, error bodies): never raw to the terminal.
+    process.stderr.write(`Error: ${sanitizeLines(cli.message)}\n`);
+    if (cli.hint) process.stderr.write(`Hint: ${sanitizeLines(cli.hint)}\n`);
     if (cli.exit === 'internal' && process.env['TKN_ARTIFACTS_DEBUG'] && error.stack) {
-      process.stderr.write(`${error.stack}\n`);
+      process.stderr.write(`${sanitizeLines(error.stack)}\n`);
     }
     process.exitCode = cli.exitCode;
   }

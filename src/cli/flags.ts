@@ -55,6 +55,15 @@ export const registryFlags = {
   }),
 };
 
+/** For the commands that resolve one run's tree (gc's inventory is bounded per listing instead). */
+export const walkFlags = {
+  'max-nodes': Flags.integer({
+    description: 'stop the referrers walk past this many nodes (default 100000): the tree holds every one',
+    min: 1,
+    helpGroup: 'REGISTRY',
+  }),
+};
+
 export const outputFlags = {
   output: Flags.string({
     char: 'o',
@@ -111,6 +120,7 @@ export function registryOptions(flags: {
   'registry-config'?: string | undefined;
   concurrency?: number | undefined;
   debug?: boolean | undefined;
+  'max-nodes'?: number | undefined;
 }): {
   ociLayout: string | undefined;
   plainHttp: string[];
@@ -119,6 +129,7 @@ export function registryOptions(flags: {
   registryConfig: string | undefined;
   concurrency: number | undefined;
   debug: boolean | undefined;
+  maxNodes: number | undefined;
 } {
   return {
     ociLayout: flags['oci-layout'],
@@ -128,5 +139,6 @@ export function registryOptions(flags: {
     registryConfig: flags['registry-config'],
     concurrency: flags.concurrency,
     debug: flags.debug,
+    maxNodes: flags['max-nodes'],
   };
 }

@@ -42,5 +42,13 @@ export function colourWanted(
   const noColor = env['NO_COLOR'];
   if (noColor !== undefined && noColor !== '') return false;
   if (env['FORCE_COLOR'] && env['FORCE_COLOR'] !== '0') return true;
-  return isTTY;
+  return liveTerminal(isTTY, env);
+}
+
+/**
+ * A terminal that takes control sequences (colour, cursor movement for live progress): a TTY
+ * whose TERM is not `dumb` (Emacs shells, some CI consoles), which gets plain text only.
+ */
+export function liveTerminal(isTTY: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  return isTTY && env['TERM'] !== 'dumb';
 }

@@ -15,14 +15,26 @@ type NewRef = Omit<ArtifactRef, 'producers' | 'paths' | 'owner'>;
 class Collector {
   readonly refs: ArtifactRef[] = [];
   readonly warnings: FormatWarning[] = [];
+  /** Refs by artifactKey, computed once per ref: a search of refs per add was quadratic. */
+  private readonly byKey = new Map<string, ArtifactRef>();
   constructor(readonly owner: RefOwner) {}
 
   add(ref: NewRef): void {
     const full: ArtifactRef = { ...ref, producers: [ref.producer], paths: [ref.path], owner: this.owner };
     const key = artifactKey(full);
-    const existing = key ? this.refs.find((r) => artifactKey(r) === key) : undefined;
-    if (existing) mergeInto(existing, full);
-    else this.refs.push(full);
+    const existing = key ? this.byKey.get(key) : undefined;
+    if (existing) {
+      mergeInto(existing, full);
+      // A merge can give the ref a location it lacked, and so a new identity.
+      const now = artifactKey(existing);
+      if (now !== key) {
+        this.byKey.delete(key as string);
+        if (now) this.byKey.set(now, existing);
+      }
+    } else {
+      this.refs.push(full);
+      if (key) this.byKey.set(key, full);
+    }
   }
 
   warn(path: string, message: string, producer?: Producer, value?: unknown): void {
@@ -739,7 +751,10 @@ export function extractRunArtifacts(
   for (const t of perTask) {
     for (const r of t.refs) {
       const k = artifactKey({ ...r, direction: 'output' });
-      if (k) byKey.set(k, [...(byKey.get(k) ?? []), r]);
+      if (!k) continue;
+      const same = byKey.get(k);
+      if (same) same.push(r);
+      else byKey.set(k, [r]);
     }
   }
   const all: ArtifactRef[] = perTask.flatMap((t) => t.refs);

@@ -3,6 +3,7 @@
  * scripts can tell "hostile or broken content" from a network failure.
  */
 import { CliError } from '../cli/errors.js';
+import { hasUnsafeCharacters, sanitize } from '../text/sanitize.js';
 
 /**
  * Content that cannot be written safely: an archive entry or a layer title that would land
@@ -21,9 +22,12 @@ export class UnsafeArchiveError extends CliError {
     super(
       entry === undefined
         ? `refusing ${source}: ${reason}`
-        : `refusing ${source}: entry ${JSON.stringify(entry)} ${reason}`,
+        : `refusing ${source}: entry "${sanitize(entry)}" ${reason}`,
       'integrity',
       hint ??
+        (entry !== undefined && hasUnsafeCharacters(entry)
+          ? 'Nothing of it was written. Names holding control or bidirectional characters are refused whatever the flags (a terminal would act on them); fix the name where it is produced.'
+          : undefined) ??
         'Nothing of it was written. If you trust the producer of this content, --allow-path-traversal lifts the path checks (devices and hard links out stay refused).',
     );
     this.name = 'UnsafeArchiveError';

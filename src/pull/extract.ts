@@ -35,6 +35,12 @@ import tar, { type Extract as TarExtract } from 'tar-stream';
 
 /** One entry of the archive being read (tar-stream does not export the type by name). */
 export type TarEntry = TarExtract extends AsyncIterable<infer T> ? T : never;
+/** What tar-stream's header holds beyond its typings: the data's offset, PAX records, a null type. */
+type TarHeader = Omit<TarEntry['header'], 'type' | 'pax'> & {
+  type: TarEntry['header']['type'] | null;
+  byteOffset?: number;
+  pax?: Record<string, string> | null;
+};
 import { CliError } from '../cli/errors.js';
 import { humanSize } from '../units/sizes.js';
 import { UnsafeArchiveError } from './errors.js';
@@ -42,12 +48,23 @@ import { isErrnoCode, lstatOrUndefined } from './filesystem.js';
 import { expansionBudget, type ExtractLimits } from './limits.js';
 import {
   MARKER_FILE,
+  alwaysRefused,
   checkEntryPath,
   checkHardlinkTarget,
   checkSymlinkTarget,
   joinSegments,
 } from './paths.js';
 import type { ExtractedFile, ExtractedLink } from './report.js';
+import {
+  SparseError,
+  TarTap,
+  endedProperly,
+  entryEnd,
+  sparseLayoutOf,
+  typeflagAt,
+  writeSparseFile,
+  type SparseLayout,
+} from './tar-sparse.js';
 
 export interface ExtractOptions {
   /** An empty directory to extract into (a fresh staging directory). */
@@ -135,7 +152,13 @@ function errnoCode(error: unknown): string | undefined {
  * it is called, which happens when the archive breaks off while the previous entry's directories
  * are made.
  */
-async function writeEntryFile(entry: TarEntry, path: string): Promise<{ size: number; digest: string }> {
+async function writeEntryFile(
+  entry: TarEntry,
+  path: string,
+  sparse?: SparseLayout,
+): Promise<{ size: number; digest: string }> {
+  if (sparse)
+    return writeSparseFile(entry, path, fileMode(entry.header.mode), sparse, entry.header.size ?? 0);
   // 'wx': O_CREAT|O_EXCL never follows a link planted at the final component.
   const out = createWriteStream(path, { flags: 'wx', mode: fileMode(entry.header.mode) });
   const hash = createHash('sha256');
@@ -202,11 +225,18 @@ class EntryWriter {
   private readonly symlinks: { segments: string[]; target: string; name: string }[] = [];
   private readonly directories: { path: string; mode: number }[] = [];
   private readonly prefix: string[];
+  /** Where the last entry's data ends in the tar stream (the end-of-archive blocks follow). */
+  lastEnd = 0;
+  /** Bytes of holes in the sparse files written: they count against the expansion budget. */
+  private holes = 0;
+  /** The current entry's sparse layout, when it is a sparse file. */
+  private sparse: SparseLayout | undefined;
 
   constructor(
     private readonly options: ExtractOptions,
     private readonly guard: ExpansionGuard,
     private readonly budget: { bytes: number; by: 'ratio' | 'size' },
+    private readonly tap: TarTap,
   ) {
     this.prefix = options.prefix ? options.prefix.split('/').filter((part) => part !== '') : [];
   }
@@ -226,7 +256,22 @@ class EntryWriter {
   }
 
   async write(entry: TarEntry): Promise<void> {
-    const name = entry.header.name;
+    const header = entry.header as TarHeader;
+    if (header.byteOffset !== undefined) this.lastEnd = entryEnd(header.byteOffset, header.size ?? 0);
+    try {
+      this.sparse = sparseLayoutOf(header, this.tap);
+    } catch (error) {
+      if (!(error instanceof SparseError)) throw error;
+      throw new UnsafeArchiveError(
+        this.options.source,
+        header.name,
+        error.message,
+        'Nothing of it was written. Pull with --raw to keep the archive as it is, and extract it with GNU tar.',
+      );
+    }
+    // The file's own name (PAX sparse entries are stored as GNUSparseFile.NNN/<name>).
+    if (this.sparse?.name !== undefined) header.name = this.sparse.name;
+    const name = header.name;
     try {
       await this.writeEntry(entry);
     } catch (error) {
@@ -241,8 +286,18 @@ class EntryWriter {
   private async writeEntry(entry: TarEntry): Promise<void> {
     const header = entry.header;
     const name = header.name;
-    const type = header.type ?? 'file';
     this.entries++;
+    const raw = header as TarHeader;
+    // tar-stream names no type it does not know (null): a GNU sparse file is read above; any
+    // other (volume label, multi-volume part, dump directory) is refused, never taken as a file.
+    if (raw.type === null && !this.sparse) {
+      const flag = raw.byteOffset !== undefined ? typeflagAt(this.tap, raw.byteOffset) : undefined;
+      throw this.refuse(
+        name,
+        `has an entry type pull does not extract${flag !== undefined ? ` (typeflag ${JSON.stringify(flag)})` : ''}`,
+      );
+    }
+    const type = header.type ?? 'file';
     if (DEVICE_TYPES.has(type))
       throw new UnsafeArchiveError(
         this.options.source,
@@ -255,8 +310,7 @@ class EntryWriter {
 
     const checked = checkEntryPath(name);
     if (!checked.ok) {
-      if (!this.options.allowPathTraversal || name === '' || name.includes('\0'))
-        throw this.refuse(name, checked.reason);
+      if (!this.options.allowPathTraversal || alwaysRefused(name)) throw this.refuse(name, checked.reason);
       await this.writeOutside(entry, type);
       return;
     }
@@ -327,13 +381,24 @@ class EntryWriter {
     await this.writeFile(entry, name, path, relative);
   }
 
+  /** Refuses by the header, before the bytes arrive, when the entry alone cannot fit. */
+  private checkBudget(entry: TarEntry, name: string): void {
+    const stored = entry.header.size ?? 0;
+    if (this.guard.count + stored > this.budget.bytes)
+      throw expansionError(this.options, this.budget, name, this.guard.count + stored);
+    // A sparse file lands as its real size: its holes count against --max-size (not the ratio:
+    // holes are what makes a sparse archive small, and they take no disk).
+    const holes = this.sparse ? Math.max(0, this.sparse.realSize - stored) : 0;
+    const apparent = this.guard.count + this.holes + stored + holes;
+    if (holes > 0 && apparent > this.options.limits.maxSize)
+      throw expansionError(this.options, { bytes: this.options.limits.maxSize, by: 'size' }, name, apparent);
+    this.holes += holes;
+  }
+
   private async writeFile(entry: TarEntry, name: string, path: string, relative: string): Promise<void> {
-    const size = entry.header.size ?? 0;
-    // Refuse by the header, before the bytes arrive, when the entry alone cannot fit.
-    if (this.guard.count + size > this.budget.bytes)
-      throw expansionError(this.options, this.budget, name, this.guard.count + size);
+    this.checkBudget(entry, name);
     await this.clearSlot(name, path, relative);
-    this.contents.set(relative, await writeEntryFile(entry, path));
+    this.contents.set(relative, await writeEntryFile(entry, path, this.sparse));
     this.files++;
     const mtime = entry.header.mtime;
     if (mtime instanceof Date && !Number.isNaN(mtime.getTime())) await utimes(path, mtime, mtime);
@@ -451,11 +516,9 @@ class EntryWriter {
     } else if (type === 'link') {
       throw this.refuse(name, 'is a hard link outside the destination: never extracted');
     } else {
-      const size = entry.header.size ?? 0;
-      if (this.guard.count + size > this.budget.bytes)
-        throw expansionError(this.options, this.budget, name, this.guard.count + size);
+      this.checkBudget(entry, name);
       const from = join(outsideStaging, String(this.outside.length));
-      await writeEntryFile(entry, from);
+      await writeEntryFile(entry, from, this.sparse);
       this.files++;
       this.outside.push({ kind: 'file', from, to });
     }
@@ -511,9 +574,20 @@ function drained(stream: PassThrough): Promise<void> {
   });
 }
 
+/** The error an entry's stream gets when the parser under it fails or is destroyed. */
+function isStreamTeardown(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    !(error instanceof UnsafeArchiveError) &&
+    /premature close|destroyed|unexpected end/i.test(error.message)
+  );
+}
+
 /** A parser or gunzip failure: the bytes are not the archive the media type promised. */
 function formatError(source: string, error: unknown, hint: string): UnsafeArchiveError {
-  const what = error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  // tar-stream's words for an archive cut inside an entry (or its header).
+  const what = /unexpected end of data/i.test(message) ? 'it is truncated: it ends inside an entry' : message;
   return new UnsafeArchiveError(source, undefined, `is not a valid archive: ${what}`, hint);
 }
 
@@ -525,6 +599,8 @@ export interface TarReadOptions {
   guard: ExpansionGuard;
   /** What to do about bytes that are no archive, for the format error's hint. */
   formatHint: string;
+  /** A stage that watches the raw tar bytes (pull's sparse-map and truncation reader). */
+  tap?: TarTap;
   signal?: AbortSignal;
   onBytes?: (bytes: number) => void;
 }
@@ -549,7 +625,13 @@ export async function readTarEntries(
 
   let chainError: unknown;
   let entryError: unknown;
-  const chain = pipeline([feed, ...stages, options.guard, extract]).catch((error: unknown) => {
+  const chain = pipeline([
+    feed,
+    ...stages,
+    options.guard,
+    ...(options.tap ? [options.tap] : []),
+    extract,
+  ]).catch((error: unknown) => {
     chainError ??= error;
   });
   const entries = (async () => {
@@ -589,7 +671,10 @@ export async function readTarEntries(
   await chain;
   await entries;
   if (inputError !== undefined) throw inputError;
-  if (entryError !== undefined) throw entryError;
+  // An entry's stream torn down because the parser failed says less than the parser's own error;
+  // any other entry error (a refusal, a cap, a write failure) is the cause and wins.
+  if (entryError !== undefined && (chainError === undefined || !isStreamTeardown(entryError)))
+    throw entryError;
   if (chainError !== undefined)
     throw chainError instanceof UnsafeArchiveError
       ? chainError
@@ -606,19 +691,29 @@ export async function extractArchive(input: Readable, options: ExtractOptions): 
   const guard = new ExpansionGuard(budget.bytes, (count) =>
     expansionError(options, budget, undefined, count),
   );
-  const writer = new EntryWriter(options, guard, budget);
+  const tap = new TarTap();
+  const writer = new EntryWriter(options, guard, budget, tap);
   await readTarEntries(
     input,
     {
       archive: options.archive,
       source: options.source,
       guard,
+      tap,
       formatHint: 'Nothing of it was written. Pull it with --raw to keep the blob as it is and look inside.',
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onBytes ? { onBytes: options.onBytes } : {}),
     },
     (entry) => writer.write(entry),
   );
+  // The blob is whole and verified: an archive that stops without its end blocks was cut when made.
+  if (writer.entries > 0 && !endedProperly(tap, writer.lastEnd))
+    throw new UnsafeArchiveError(
+      options.source,
+      undefined,
+      'is truncated: it stops after an entry without the end-of-archive blocks (cut after a header or between entries)',
+      'Nothing of it was written. The producer pushed an incomplete archive; --raw keeps the blob as it is.',
+    );
   await writer.finish();
   return {
     entries: writer.entries,

@@ -8,6 +8,8 @@
  * did not mean.
  */
 
+import { unsafeNameProblem } from '../text/sanitize.js';
+
 /** Names pull keeps for itself inside an extracted directory. */
 export const MARKER_FILE = '.tkn-artifacts.json';
 
@@ -41,7 +43,8 @@ function basicProblem(name: string): string | undefined {
   if (name === '') return 'is empty';
   if (name.includes('\0')) return 'contains a NUL byte';
   if (name.startsWith('/')) return 'is an absolute path';
-  return undefined;
+  // A terminal acts on these when the name is listed (ls, shell completion): never on disk.
+  return unsafeNameProblem(name);
 }
 
 /** An archive entry or a layer title: a relative path that stays inside the root. */
@@ -49,6 +52,11 @@ export function checkEntryPath(name: string): PathCheck {
   const problem = basicProblem(name);
   if (problem) return { ok: false, reason: problem };
   return resolveSegments([], name);
+}
+
+/** Names refused even for a trusted producer (--allow-path-traversal lifts only the path checks). */
+export function alwaysRefused(name: string): boolean {
+  return name === '' || name.includes('\0') || unsafeNameProblem(name) !== undefined;
 }
 
 /**
@@ -86,6 +94,8 @@ export function checkSegmentName(name: string): string | undefined {
   if (name === '.' || name === '..') return `is ${JSON.stringify(name)}`;
   if (name.includes('/')) return "contains '/'";
   if (name.includes('\0')) return 'contains a NUL byte';
+  const unsafe = unsafeNameProblem(name);
+  if (unsafe) return unsafe;
   if (Buffer.byteLength(name) > MAX_SEGMENT_BYTES) return `is longer than ${MAX_SEGMENT_BYTES} bytes`;
   return undefined;
 }

@@ -15,7 +15,15 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ArtifactNode, FileEntry } from '../tree/model.js';
 import { UnsafeArchiveError } from './errors.js';
-import { MARKER_FILE, checkEntryPath, checkSegmentName, isWithin, joinSegments } from './paths.js';
+import {
+  MARKER_FILE,
+  alwaysRefused,
+  checkEntryPath,
+  checkSegmentName,
+  isWithin,
+  joinSegments,
+} from './paths.js';
+import { isArtifactProblem, problemOf, type PullProblem } from './problems.js';
 import type { Candidate, SkippedArtifact } from './select.js';
 
 export interface PlanOptions {
@@ -60,6 +68,9 @@ export interface PlannedFile {
 export interface Plan {
   files: PlannedFile[];
   skipped: SkippedArtifact[];
+  /** Artifacts refused while planning (a name that cannot be a path): nothing of them is fetched. */
+  failed: PullProblem[];
+  firstError?: unknown;
 }
 
 /** Konflux trusted artifacts and the StepActions push tar.gz blobs and hand out `oci:<repo>@<blob>`. */
@@ -124,7 +135,7 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
         `${what} name of ${where}`,
         name,
         `${problem}: it cannot be a directory name`,
-        'Names come from the TaskRun status or the registry; nothing was written. Pull it alone with --artifact-ref into a directory of your choice.',
+        'Names come from the TaskRun status or the registry, and pull writes no directory under a name it refuses (whatever the flags); nothing of this artifact was written. Fix the name where it is produced.',
       );
   }
   const artifactDir = task === undefined ? node.name : `${task}/${node.name}`;
@@ -135,7 +146,7 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
     usable: node.usable,
     artifactDir,
   };
-  const plan: Plan = { files: [], skipped: [] };
+  const plan: Plan = { files: [], skipped: [], failed: [] };
 
   if (node.state === 'inline') {
     const bytes = Buffer.from(node.inline ?? '', 'utf8');
@@ -205,7 +216,7 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
           `is ${MARKER_FILE}, the name pull keeps for its marker file`,
         );
       path = check.segments.length === 0 ? artifactDir : `${artifactDir}/${joinSegments(check.segments)}`;
-    } else if (options.allowPathTraversal && !name.includes('\0') && name !== '') {
+    } else if (options.allowPathTraversal && !alwaysRefused(name)) {
       // Trusted producer: the title is taken as written, relative to the artifact's directory.
       path = name.startsWith('/') ? posix.normalize(name) : posix.normalize(`${artifactDir}/${name}`);
     } else {
@@ -250,11 +261,30 @@ function checkOverlaps(files: PlannedFile[], where: string): void {
   }
 }
 
-/** Plans every selected artifact; the first unsafe name refuses the whole pull. */
+/** Plans every selected artifact; an unsafe name refuses its artifact, not the others. */
 export function planPull(candidates: Candidate[], options: PlanOptions): Plan {
-  const plan: Plan = { files: [], skipped: [] };
+  const plan: Plan = { files: [], skipped: [], failed: [] };
   for (const candidate of candidates) {
-    const one = planArtifact(candidate, options);
+    let one: Plan;
+    try {
+      one = planArtifact(candidate, options);
+    } catch (error) {
+      if (!isArtifactProblem(error)) throw error;
+      const { task, node } = candidate;
+      plan.failed.push(
+        problemOf(
+          {
+            ...(task !== undefined ? { task } : {}),
+            artifact: node.name,
+            ...(node.reference !== undefined ? { reference: node.reference } : {}),
+          },
+          error,
+        ),
+      );
+      // The first refusal's error, for a pull that has nothing else to do (it is thrown whole).
+      plan.firstError ??= error;
+      continue;
+    }
     plan.files.push(...one.files);
     plan.skipped.push(...one.skipped);
   }

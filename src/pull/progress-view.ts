@@ -5,6 +5,7 @@
  */
 import { createElement, type ReactElement } from 'react';
 import { Box, Text, render } from 'ink';
+import { sanitize } from '../text/sanitize.js';
 import { humanSize } from '../units/sizes.js';
 import type { ProgressSnapshot, ProgressTracker } from './progress.js';
 
@@ -40,7 +41,7 @@ function view(snapshot: ProgressSnapshot, color: boolean): ReactElement {
         Text,
         { key: `f-${file.label}`, wrap: 'truncate-end' },
         createElement(Text, { color: c(colour) }, `  ${mark} `),
-        `${file.label}  ${file.state === 'present' ? 'already present' : humanSize(file.total)}`,
+        `${sanitize(file.label)}  ${file.state === 'present' ? 'already present' : humanSize(file.total)}`,
       ),
     );
   }
@@ -52,7 +53,7 @@ function view(snapshot: ProgressSnapshot, color: boolean): ReactElement {
         Text,
         { key: `a-${file.label}`, wrap: 'truncate-end' },
         createElement(Text, { color: c('cyan') }, '  ↓ '),
-        `${file.label}  ${bar(file.done, file.total, 12)} ${humanSize(file.done)} / ${humanSize(file.total)}  ${humanSize(speed)}/s`,
+        `${sanitize(file.label)}  ${bar(file.done, file.total, 12)} ${humanSize(file.done)} / ${humanSize(file.total)}  ${humanSize(speed)}/s`,
       ),
     );
   }
@@ -60,7 +61,8 @@ function view(snapshot: ProgressSnapshot, color: boolean): ReactElement {
 }
 
 export interface ProgressView {
-  stop(): Promise<void>;
+  /** Draws the last frame and lets go of the terminal; `clear` wipes the frame instead. */
+  stop(options?: { clear?: boolean }): Promise<void>;
 }
 
 export function startProgressView(tracker: ProgressTracker, options: { color: boolean }): ProgressView {
@@ -71,9 +73,10 @@ export function startProgressView(tracker: ProgressTracker, options: { color: bo
   });
   const timer = setInterval(() => instance.rerender(view(tracker.snapshot(), options.color)), 150);
   return {
-    async stop() {
+    async stop(how = {}) {
       clearInterval(timer);
-      instance.rerender(view(tracker.snapshot(), options.color));
+      if (how.clear) instance.clear();
+      else instance.rerender(view(tracker.snapshot(), options.color));
       instance.unmount();
       await instance.waitUntilExit();
     },

@@ -3,8 +3,11 @@
  * aligned lines). Pure: built from the plan and the outcome of each file.
  */
 import { relative } from 'node:path';
+import { alignColumns } from '../render/columns.js';
+import { sanitize } from '../text/sanitize.js';
 import { humanSize } from '../units/sizes.js';
 import { shortDigest } from '../render/digest.js';
+import type { PullProblem } from './problems.js';
 import type { SkippedArtifact } from './select.js';
 
 export const PULL_API_VERSION = 'tkn-artifacts.tekton.dev/v1alpha1';
@@ -58,11 +61,15 @@ export interface PullReport {
   output: string;
   files: PulledFile[];
   skipped: SkippedArtifact[];
+  /** Artifacts (or layers of them) refused or broken; the others were pulled, and pull exits 9. */
+  failed: PullProblem[];
   summary: {
     pulled: number;
     /** Files already present with the right digest. */
     present: number;
     skipped: number;
+    /** Entries of `failed`. */
+    failed: number;
     /** Bytes downloaded. */
     bytes: number;
     seconds: number;
@@ -77,17 +84,6 @@ function shownPath(path: string, cwd: string): string {
   if (path === '-') return '-';
   const rel = relative(cwd, path);
   return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
-}
-
-function pad(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 /** The human summary: one line per file and per skipped artifact, then a total. */
@@ -106,15 +102,25 @@ export function formatReportText(report: PullReport, cwd: string): string {
       shortDigest(file.digest) + (file.usable ? '' : '  (task did not succeed)'),
     ]);
   }
-  const lines = pad(rows);
-  for (const skipped of report.skipped) lines.push(`skipped  ${label(skipped)}: ${skipped.reason}`);
-  const { pulled, present, skipped, bytes, seconds } = report.summary;
-  const where = report.output === '-' ? 'stdout' : shownPath(report.output, cwd);
+  // Names, titles and reasons come from registries and clusters: escaped before they are padded.
+  const lines = alignColumns(
+    rows.map((cells) => cells.map(sanitize)),
+    '  ',
+  );
+  for (const skipped of report.skipped)
+    lines.push(`skipped  ${sanitize(label(skipped))}: ${sanitize(skipped.reason)}`);
+  for (const failed of report.failed)
+    lines.push(
+      `failed   ${sanitize(label(failed))}${failed.title ? ` (${sanitize(failed.title)})` : ''}: ${sanitize(failed.reason)}`,
+    );
+  const { pulled, present, skipped, failed, bytes, seconds } = report.summary;
+  const where = report.output === '-' ? 'stdout' : sanitize(shownPath(report.output, cwd));
   const parts = [
     `Pulled ${pulled} file${pulled === 1 ? '' : 's'} (${humanSize(bytes)}) to ${where} in ${seconds.toFixed(1)} s`,
   ];
   if (present > 0) parts.push(`${present} already present`);
   if (skipped > 0) parts.push(`${skipped} skipped`);
+  if (failed > 0) parts.push(`${failed} failed`);
   lines.push(parts.join('; '));
   return `${lines.join('\n')}\n`;
 }

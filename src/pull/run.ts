@@ -7,17 +7,20 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { CliError } from '../cli/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import type { CommandIo } from '../cli/io.js';
+import { liveTerminal, type CommandIo } from '../cli/io.js';
+import { escapeJsonText, sanitize, sanitizeLines } from '../text/sanitize.js';
 import type { ArtifactTree } from '../tree/model.js';
 import type { Reach } from '../tree/resolve.js';
 import type { RunOptions } from '../tree/run.js';
 import type { RegistryOptions } from '../tree/targets.js';
 import type { ExtractLimits } from './limits.js';
 import { planPull } from './plan.js';
+import { isArtifactProblem, problemOf, type PullProblem } from './problems.js';
 import { ProgressTracker } from './progress.js';
 import { PULL_API_VERSION, formatReportText, type PullReport, type PulledFile } from './report.js';
 import { selectArtifacts, type Selection } from './select.js';
 import { trackPlan, transferAll, transferToStdout, type BlobTarget } from './transfer.js';
+import type { PlannedFile } from './plan.js';
 
 export interface PullOptions {
   run?: string;
@@ -147,7 +150,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
         configMapName: options.configMapName,
         tektonNamespace: options.tektonNamespace,
         reach,
-        warn: (message) => io.stderr.write(`${message}\n`),
+        warn: (message) => io.stderr.write(`${sanitizeLines(message)}\n`),
       });
       if (resolved.kind !== 'tree')
         throw new Error('resolveRun explained the configuration instead of resolving');
@@ -182,18 +185,30 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
     allowPathTraversal: options.allowPathTraversal,
   });
   const skipped = [...selection.skipped, ...plan.skipped];
+  // One artifact's refused content is its own problem: the rest is pulled, and pull exits 9.
+  const failed: PullProblem[] = [...plan.failed];
+  let firstFailure = plan.firstError;
+  if (plan.files.length === 0 && firstFailure !== undefined) throw firstFailure;
   const targetFor = (repository: string): BlobTarget => store.targetOf(repository);
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => controller.abort(new Interrupted(`interrupted by ${signal}`));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: ink's signal-exit re-raises a signal when it sees no other listener left,
+  // and a once-listener is gone by then, so on a TTY the process died by the signal (issue 12).
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const transfer = {
     targetFor,
     limits: options.limits,
     allowPathTraversal: options.allowPathTraversal,
     concurrency,
     signal: controller.signal,
+    onFileError: (file: PlannedFile, error: unknown) => {
+      if (!isArtifactProblem(error)) return false;
+      failed.push(problemOf(file, error));
+      firstFailure ??= error;
+      return true;
+    },
   };
   try {
     if (options.output === '-') {
@@ -212,14 +227,17 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
           'narrow it with --artifact NAME (or TASK/NAME), or pull into a directory with -o DIR',
         );
       if (!options.quiet)
-        for (const s of skipped) io.stderr.write(`skipped ${artifactLabel(s)}: ${s.reason}\n`);
-      await transferToStdout(only, { ...transfer, stdout: io.stdout, tmpdir: tmpdir() });
+        for (const s of skipped)
+          io.stderr.write(`skipped ${sanitize(artifactLabel(s))}: ${sanitize(s.reason)}\n`);
+      const { onFileError: _alone, ...single } = transfer; // the one file failing is the pull failing
+      await transferToStdout(only, { ...single, stdout: io.stdout, tmpdir: tmpdir() });
       return ExitCode.ok;
     }
 
     const cwd = options.cwd ?? process.cwd();
     const output = resolve(cwd, options.output);
-    const showProgress = !options.quiet && io.stderrIsTTY && plan.files.length > 0;
+    // Live progress only where cursor movement works: a TTY, and not TERM=dumb.
+    const showProgress = !options.quiet && liveTerminal(io.stderrIsTTY) && plan.files.length > 0;
     const progress = showProgress ? new ProgressTracker() : undefined;
     if (progress) trackPlan(progress, plan.files);
     const view = progress
@@ -231,8 +249,11 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
     try {
       files = await transferAll(plan.files, { ...transfer, output, ...(progress ? { progress } : {}) });
     } finally {
-      await view?.stop();
+      // Interrupted, the last frame is wiped: the Interrupted line is all that stays.
+      await view?.stop({ clear: controller.signal.aborted });
     }
+    // Nothing pulled and something refused: the refusal is the outcome, with its own exit code.
+    if (files.length === 0 && firstFailure !== undefined) throw firstFailure;
     const report: PullReport = {
       apiVersion: PULL_API_VERSION,
       kind: 'PullReport',
@@ -240,16 +261,27 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
       output,
       files,
       skipped,
+      failed,
       summary: {
         pulled: files.filter((f) => f.status === 'pulled').length,
         present: files.filter((f) => f.status === 'skipped').length,
         skipped: skipped.length,
+        failed: failed.length,
         bytes: files.filter((f) => f.status === 'pulled').reduce((sum, f) => sum + f.size, 0),
         seconds: (Date.now() - started) / 1000,
       },
     };
-    if (options.format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (options.format === 'json') io.stdout.write(`${escapeJsonText(JSON.stringify(report, null, 2))}\n`);
     else if (!options.quiet) io.stdout.write(formatReportText(report, cwd));
+    if (failed.length > 0) {
+      // On stderr too, where errors go even with -q; the hint names nothing that would refuse again.
+      io.stderr.write(
+        `Error: ${failed.length} of the selected artifacts could not be pulled (the others were):\n${failed
+          .map((f) => `  ${sanitize(artifactLabel(f))}: ${sanitize(f.reason)}\n`)
+          .join('')}`,
+      );
+      return ExitCode.partial;
+    }
     return ExitCode.ok;
   } catch (error) {
     if (controller.signal.reason instanceof Interrupted) {

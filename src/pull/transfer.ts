@@ -36,6 +36,8 @@ import { isErrnoCode, lstatOrUndefined } from './filesystem.js';
 import { checkOutside, commitOutside, extractArchive, type ExtractResult } from './extract.js';
 import type { ExtractLimits } from './limits.js';
 import { startMemoryValve } from './memory.js';
+import { BlobSpool } from './spool.js';
+import { partialInfix, removeStalePartials } from './stale.js';
 import { readMarker, writeMarker, type PullMarker } from './marker.js';
 import type { PlannedFile } from './plan.js';
 import { ProgressCounter, type ProgressTracker } from './progress.js';
@@ -63,6 +65,11 @@ export interface TransferOptions {
   attempts?: number;
   /** First wait before a retry, doubled each time (default 500 ms). */
   retryDelayMs?: number;
+  /**
+   * Told of a file that failed; returning true files the failure as that file's own (the others
+   * go on), false stops the whole transfer with it. Without it, the first failure stops all.
+   */
+  onFileError?: (file: PlannedFile, error: unknown) => boolean;
 }
 
 /** What is wrong with a directory on the way to a file below the output directory. */
@@ -248,14 +255,16 @@ function brokeOff(error: unknown): boolean {
   return code === 'UNREACHABLE' || code === 'TIMEOUT';
 }
 
-function partialName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tkn-partial-${randomBytes(6).toString('hex')}`);
+function partialName(path: string, kind: 'partial' | 'old' = 'partial'): string {
+  return join(dirname(path), `.${basename(path)}${partialInfix(kind)}${randomBytes(6).toString('hex')}`);
 }
 
 class Transfer {
   private readonly directories = new Directories();
   private readonly limiters = new Map<string, Limiter>();
   private readonly controller = new AbortController();
+  /** Directories already swept of stale partial files. */
+  private readonly swept = new Map<string, Promise<void>>();
 
   constructor(private readonly options: TransferOptions) {
     options.signal?.addEventListener('abort', () => this.controller.abort(options.signal?.reason), {
@@ -322,6 +331,17 @@ class Transfer {
    * With --allow-path-traversal, as mkdir -p.
    */
   private async prepareParent(file: PlannedFile, parent: string): Promise<void> {
+    await this.ensureParent(file, parent);
+    // What a killed pull left here goes, once per directory (stale.ts).
+    let swept = this.swept.get(parent);
+    if (!swept) {
+      swept = removeStalePartials(parent).then(() => undefined);
+      this.swept.set(parent, swept);
+    }
+    await swept;
+  }
+
+  private async ensureParent(file: PlannedFile, parent: string): Promise<void> {
     const { output } = this.options;
     if (this.options.allowPathTraversal) {
       await this.directories.ensure(parent);
@@ -431,9 +451,9 @@ class Transfer {
     }
     if (before.kind === 'foreign') throw notOurs(target, before.what);
     this.options.progress?.start(key);
-    const staging = await mkdtemp(join(parent, `.${basename(target)}.tkn-partial-`));
+    const staging = await mkdtemp(join(parent, `.${basename(target)}${partialInfix('partial')}`));
     const outside = this.options.allowPathTraversal
-      ? await mkdtemp(join(parent, `.${basename(target)}.tkn-outside-`))
+      ? await mkdtemp(join(parent, `.${basename(target)}${partialInfix('outside')}`))
       : undefined;
     const archive = file.archive;
     const source = `archive ${file.digest}${file.reference ? ` of ${file.reference}` : ''}`;
@@ -519,7 +539,7 @@ class Transfer {
       await rename(staging, target);
       return { undo: () => rename(target, staging), done: async () => undefined };
     }
-    const old = partialName(target).replace('.tkn-partial-', '.tkn-old-');
+    const old = partialName(target, 'old');
     await rename(target, old);
     try {
       await rename(staging, target);
@@ -539,6 +559,7 @@ class Transfer {
   async run(files: PlannedFile[]): Promise<PulledFile[]> {
     const results: PulledFile[] = new Array<PulledFile>(files.length);
     let failure: { error: unknown } | undefined;
+    let ownFailures = 0;
     if (this.options.progress) trackPlan(this.options.progress, files);
     await Promise.all(
       files.map(async (file, index) => {
@@ -556,6 +577,10 @@ class Transfer {
           this.options.progress?.finish(key, results[index].status === 'pulled' ? 'done' : 'present');
         } catch (error) {
           this.options.progress?.finish(key, 'failed');
+          if (!this.signal.aborted && this.options.onFileError?.(file, error)) {
+            ownFailures++;
+            return;
+          }
           // The first failure stops the others; their temp files go with them.
           if (!failure) {
             failure = { error };
@@ -568,7 +593,9 @@ class Transfer {
       await this.directories.removeEmpty();
       throw failure.error;
     }
-    return results;
+    // Files that failed on their own (onFileError) have no result, and leave no empty directory.
+    if (ownFailures > 0) await this.directories.removeEmpty();
+    return results.filter((result) => result !== undefined);
   }
 }
 
@@ -585,13 +612,18 @@ function label(file: PlannedFile): string {
   return name === file.artifact ? artifact : `${artifact}/${name}`;
 }
 
-/** Pulls every planned file into the output directory; fails as a whole on the first error. */
+/** Pulls every planned file into the output directory; fails as a whole on the first error not filed by onFileError. */
 export async function transferAll(files: PlannedFile[], options: TransferOptions): Promise<PulledFile[]> {
   const stopValve = startMemoryValve();
+  // A blob several files name is fetched once (spool.ts).
+  const spool = BlobSpool.forPlan(files);
   try {
-    return await new Transfer(options).run(files);
+    return await new Transfer(spool ? { ...options, targetFor: spool.wrap(options.targetFor) } : options).run(
+      files,
+    );
   } finally {
     stopValve();
+    await spool?.close();
   }
 }
 

@@ -28,13 +28,9 @@ export async function printTree(tree: ArtifactTree, options: PrintOptions, io: C
       stdout.write(treeTable(tree));
       return;
     case 'tree': {
+      // Plain lines, coloured on a TTY: static output goes through no redraw loop (ink redrew a
+      // tree taller than the window twice and cut long lines), so it reads the same everywhere.
       const lines = treeLines(tree, options);
-      // ink only where a person is watching with colour on; plain, stable text everywhere else.
-      if (io.isTTY && io.color) {
-        const { renderLinesWithInk } = await import('./ink-lines.js');
-        await renderLinesWithInk(lines);
-        return;
-      }
       stdout.write(linesToString(lines, io.color));
       return;
     }

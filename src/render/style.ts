@@ -2,6 +2,7 @@
  * Styled lines. Whether to colour is decided once, in src/cli/io.ts (a TTY, no NO_COLOR, no
  * --no-color). Styles are names, not escape codes, so the same lines feed the plain printer and ink.
  */
+import { sanitize } from '../text/sanitize.js';
 
 export type Style = 'plain' | 'bold' | 'dim' | 'ok' | 'warn' | 'bad' | 'accent' | 'muted';
 
@@ -22,12 +23,14 @@ const ansi: Record<Style, [string, string]> = {
   muted: ['\u001b[90m', '\u001b[39m'],
 };
 
+/** A line as text: each segment's text sanitised (it may come from a registry), then coloured. */
 export function lineToString(line: Line, colour: boolean): string {
   return line
     .map((segment) => {
-      if (!colour || !segment.style || segment.style === 'plain') return segment.text;
+      const text = sanitize(segment.text);
+      if (!colour || !segment.style || segment.style === 'plain') return text;
       const [open, close] = ansi[segment.style];
-      return `${open}${segment.text}${close}`;
+      return `${open}${text}${close}`;
     })
     .join('');
 }

@@ -1,9 +1,10 @@
 /**
  * The table view: one row per artifact, kubectl-style (no borders, upper-case headers, columns
- * aligned), drawn with cli-table3 so wide cells stay aligned.
+ * aligned by display width, so wide characters stay aligned).
  */
-import Table from 'cli-table3';
 import type { ArtifactNode, ArtifactTree } from '../tree/model.js';
+import { alignColumns } from './columns.js';
+import { sanitize } from '../text/sanitize.js';
 import { humanSize } from '../units/sizes.js';
 import { shortDigest } from './digest.js';
 
@@ -31,39 +32,9 @@ function tableRows(tree: ArtifactTree): string[][] {
   return rows;
 }
 
-const borderless = {
-  top: '',
-  'top-mid': '',
-  'top-left': '',
-  'top-right': '',
-  bottom: '',
-  'bottom-mid': '',
-  'bottom-left': '',
-  'bottom-right': '',
-  left: '',
-  'left-mid': '',
-  mid: '',
-  'mid-mid': '',
-  right: '',
-  'right-mid': '',
-  middle: '   ',
-};
-
 export function renderTable(headers: string[], rows: string[][]): string {
-  const table = new Table({
-    head: headers,
-    chars: borderless,
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
-  });
-  table.push(...rows);
-  // cli-table3 pads the last column too; trailing blanks make diffs and golden files noisy.
-  return (
-    table
-      .toString()
-      .split('\n')
-      .map((line) => line.trimEnd())
-      .join('\n') + '\n'
-  );
+  // Cells come from registries and clusters: escaped before they are measured.
+  return `${alignColumns([headers, ...rows].map((cells) => cells.map(sanitize))).join('\n')}\n`;
 }
 
 export function treeTable(tree: ArtifactTree): string {

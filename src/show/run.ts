@@ -9,6 +9,7 @@ import { printTree, type PrintOptions } from '../render/index.js';
 import type { ArtifactNode, ArtifactTree, ReferrerNode } from '../tree/model.js';
 import { FULL_REACH, type Reach } from '../tree/resolve.js';
 import { resolveRun, type RunOptions } from '../tree/run.js';
+import { sanitizeLines } from '../text/sanitize.js';
 
 export interface ShowOptions extends RunOptions {
   strict?: boolean;
@@ -57,10 +58,12 @@ export async function runShow(options: ShowOptions, io: CommandIo): Promise<numb
   const resolved = await resolveRun({
     ...options,
     reach: reachForDepth(options.depth),
-    warn: (message) => io.stderr.write(`${message}\n`),
+    // Warnings and the configuration quote the cluster's ConfigMaps: never raw to the terminal.
+    warn: (message) => io.stderr.write(`${sanitizeLines(message)}\n`),
   });
   if (resolved.kind === 'explanation') {
-    io.stdout.write(resolved.text.endsWith('\n') ? resolved.text : `${resolved.text}\n`);
+    const text = sanitizeLines(resolved.text);
+    io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     return ExitCode.ok;
   }
   await printTree(trimTree(resolved.tree, options.depth), options.print, io);

@@ -31,6 +31,7 @@ import {
   type Manifest,
 } from '../oci/types.js';
 import { errorMessage, type ContentStore } from './ports.js';
+import { DEFAULT_MAX_NODES, WalkLimitError } from './limits.js';
 
 /** One artifact or result as a TaskRun status reported it (src/formats finds these). */
 export interface ReportedArtifact {
@@ -126,6 +127,8 @@ export interface ResolveInput {
    * artifacts to the image it built, and an image can be built by many runs).
    */
   isForeign?: (descriptor: Descriptor) => boolean;
+  /** Referrer nodes walked at most (limits.ts); past it resolution fails with WalkLimitError. */
+  maxNodes?: number;
 }
 
 function reachOf(state: Resolution): Reach {
@@ -177,7 +180,21 @@ class Resolution {
   /** Subjects seen on reported artifacts: the way to a root when its tag is unknown. */
   readonly subjects: { repository: string; subject: Descriptor; from: string }[] = [];
   referrersMode: StorageInfo['referrers'];
+  /** Referrer nodes walked so far, against input.maxNodes. */
+  private nodes = 0;
   constructor(readonly input: ResolveInput) {}
+
+  /** Counts referrers about to be walked; throws WalkLimitError past the cap. */
+  walk(count: number, where: string): void {
+    this.nodes += count;
+    const max = this.input.maxNodes ?? DEFAULT_MAX_NODES;
+    if (this.nodes > max) throw new WalkLimitError(max, where);
+  }
+}
+
+/** A swallowed failure is one node's problem; the walk's cap is the whole resolution's. */
+function rethrowCap(error: unknown): void {
+  if (error instanceof WalkLimitError) throw error;
 }
 
 async function walkReferrers(
@@ -201,38 +218,41 @@ async function walkReferrers(
     });
     return [];
   }
+  const walked = descriptors.filter(
+    (descriptor) => !visited.has(descriptor.digest) && !state.input.isForeign?.(descriptor),
+  );
+  state.walk(walked.length, store.referenceOf(repository, subject.digest));
   return Promise.all(
-    descriptors
-      .filter((descriptor) => !visited.has(descriptor.digest) && !state.input.isForeign?.(descriptor))
-      .map(async (descriptor): Promise<ReferrerNode> => {
-        // A registry can craft A → B → A; each path remembers where it has been.
-        const path = new Set(visited).add(descriptor.digest);
-        const node: ReferrerNode = {
-          digest: descriptor.digest,
-          mediaType: descriptor.mediaType,
-          artifactType: descriptor.artifactType ?? '',
-          size: descriptor.size,
-          kind: 'artifact',
-          files: [],
-          referrers: [],
-        };
-        if (descriptor.annotations && Object.keys(descriptor.annotations).length > 0)
-          node.annotations = descriptor.annotations;
-        try {
-          const fetched = await store.fetchManifest(repository, descriptor.digest);
-          const classified = classify(fetched.manifest, fetched.descriptor);
-          node.kind = classified.kind;
-          node.artifactType = artifactTypeOf(fetched) ?? node.artifactType;
-          node.files = classified.files;
-          if (fetched.manifest.annotations && Object.keys(fetched.manifest.annotations).length > 0) {
-            node.annotations = fetched.manifest.annotations;
-          }
-          node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
-        } catch (error) {
-          failNode(node, typedFailure(error));
+    walked.map(async (descriptor): Promise<ReferrerNode> => {
+      // A registry can craft A → B → A; each path remembers where it has been.
+      const path = new Set(visited).add(descriptor.digest);
+      const node: ReferrerNode = {
+        digest: descriptor.digest,
+        mediaType: descriptor.mediaType,
+        artifactType: descriptor.artifactType ?? '',
+        size: descriptor.size,
+        kind: 'artifact',
+        files: [],
+        referrers: [],
+      };
+      if (descriptor.annotations && Object.keys(descriptor.annotations).length > 0)
+        node.annotations = descriptor.annotations;
+      try {
+        const fetched = await store.fetchManifest(repository, descriptor.digest);
+        const classified = classify(fetched.manifest, fetched.descriptor);
+        node.kind = classified.kind;
+        node.artifactType = artifactTypeOf(fetched) ?? node.artifactType;
+        node.files = classified.files;
+        if (fetched.manifest.annotations && Object.keys(fetched.manifest.annotations).length > 0) {
+          node.annotations = fetched.manifest.annotations;
         }
-        return node;
-      }),
+        node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
+      } catch (error) {
+        rethrowCap(error);
+        failNode(node, typedFailure(error));
+      }
+      return node;
+    }),
   );
 }
 
@@ -397,6 +417,7 @@ async function resolveReported(
     );
     return node;
   } catch (error) {
+    rethrowCap(error);
     if (isNotFound(error)) {
       node.state = 'dangling';
       const message = `${location.repository} has no ${digest ? `manifest ${digest}` : `tag ${location.tag ?? 'latest'}`}`;
@@ -504,6 +525,7 @@ async function registryArtifacts(
       });
       return;
     }
+    state.walk(referrers.length, store.referenceOf(found.repository, subject.digest));
     await Promise.all(
       referrers.map(async (descriptor) => {
         if (visited.has(descriptor.digest)) return;

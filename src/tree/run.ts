@@ -237,6 +237,7 @@ export async function resolveRun(options: RunOptions): Promise<Resolved> {
       classify,
       parseLocation,
       filters: options.filters,
+      ...(options.registry.maxNodes !== undefined ? { maxNodes: options.registry.maxNodes } : {}),
       ...(options.reach ? { reach: options.reach } : {}),
     });
     return { kind: 'tree', tree };
@@ -352,6 +353,7 @@ export async function resolveRun(options: RunOptions): Promise<Resolved> {
     classify,
     parseLocation,
     filters: options.filters,
+    ...(options.registry.maxNodes !== undefined ? { maxNodes: options.registry.maxNodes } : {}),
     ...(options.reach ? { reach: options.reach } : {}),
   });
   return { kind: 'tree', tree };

@@ -3,6 +3,7 @@
  * src/oci's Registries pool (one client per host: connections, auth and the request bound).
  */
 import { CliError } from '../cli/errors.js';
+import { sanitize } from '../text/sanitize.js';
 import { errorMessage } from './ports.js';
 import { TargetStore } from './store.js';
 
@@ -15,6 +16,8 @@ export interface RegistryOptions {
   registryConfig?: string | undefined;
   concurrency?: number | undefined;
   debug?: boolean | undefined;
+  /** Referrer nodes one resolution walks at most (src/tree/limits.ts). */
+  maxNodes?: number | undefined;
 }
 
 export async function openStore(options: RegistryOptions): Promise<TargetStore> {
@@ -43,7 +46,7 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
     hosts,
     ...(options.caFile ? { caFile: options.caFile } : {}),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-    ...(options.debug ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
+    ...(options.debug ? { debug: (line: string) => process.stderr.write(`debug: ${sanitize(line)}\n`) } : {}),
   });
   return new TargetStore({ targetFor: (repository) => registries.repository(repository) });
 }

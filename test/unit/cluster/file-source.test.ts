@@ -169,3 +169,26 @@ describe('FileSource', () => {
     expect(src.defaultNamespace).toBe('default');
   });
 });
+
+describe('FileSource: kubectl -o json exports', () => {
+  it('reads a JSON export as JSON, to the same objects as the YAML export', async () => {
+    const { bigRunExport } = await import('../../support/big-run.js');
+    const { parse } = await import('yaml');
+    const yamlText = bigRunExport({ outputs: 3, resultBytes: 10 });
+    const fromYaml = await FileSource.fromText(yamlText, 'run.yaml');
+    const fromJson = await FileSource.fromText(`\n  ${JSON.stringify(parse(yamlText), null, 2)}`, 'run.json');
+    expect(fromJson.counts()).toEqual({ PipelineRun: 1, TaskRun: 1 });
+    expect(await fromJson.getTaskRun('ci', 'big-run-task')).toEqual(
+      await fromYaml.getTaskRun('ci', 'big-run-task'),
+    );
+    expect(await fromJson.getPipelineRun('ci', 'big-run')).toEqual(
+      await fromYaml.getPipelineRun('ci', 'big-run'),
+    );
+  });
+
+  it('falls back to the YAML reader for text that only looks like JSON, with its positions', async () => {
+    await expect(FileSource.fromText('{"kind": "List", "items": [}', 'broken.json')).rejects.toThrow(
+      /invalid YAML/,
+    );
+  });
+});

@@ -239,7 +239,8 @@ describe('limits and report text', () => {
         },
       ],
       skipped: [],
-      summary: { pulled: 1, present: 0, skipped: 0, bytes: 2048, seconds: 0.25 },
+      failed: [],
+      summary: { pulled: 1, present: 0, skipped: 0, failed: 0, bytes: 2048, seconds: 0.25 },
     };
     expect(formatReportText(report, '/w')).toBe(
       `pulled  t/a  out/t/a/a  2 KiB  sha256:aaaaaaaaaaaa\nPulled 1 file (2 KiB) to out in 0.3 s\n`,

@@ -612,6 +612,77 @@ describe('archives', () => {
   });
 });
 
+describe('at scale and in part', () => {
+  it('fetches a blob once however many layers name it, and writes every one of them', async () => {
+    const shared = target.add(Buffer.from('the same bytes in every layer\n'));
+    const layers = Array.from({ length: 40 }, (_, i) => ({ ...shared, title: `copy-${i}.txt` }));
+    const other = { ...target.add(Buffer.from('another blob')), title: 'other.txt' };
+    const files = plan([
+      artifact('many', [...layers, other]),
+      artifact('again', [{ ...shared, title: 'x' }]),
+    ]);
+    const pulled = await transferAll(files, options());
+    expect(pulled).toHaveLength(42);
+    expect(target.fetches).toBe(2); // the shared blob once, the other once
+    for (let i = 0; i < 40; i++)
+      expect(await readFile(join(output, `test/many/copy-${i}.txt`), 'utf8')).toBe(
+        'the same bytes in every layer\n',
+      );
+    expect(await readFile(join(output, 'test/again/x'), 'utf8')).toBe('the same bytes in every layer\n');
+    // The spool is gone with the pull.
+    expect((await readdir(tmpdir())).filter((name) => name.startsWith('tkn-artifacts-blobs-'))).toEqual([]);
+  });
+
+  it('files a refused archive as its own failure, pulls the rest, and leaves nothing of the refused one', async () => {
+    const bad: FileEntry = {
+      ...target.add(
+        await tgzOf([
+          { name: 'fine.txt', content: 'fine' },
+          { name: '../../escape.txt', content: 'gotcha' },
+        ]),
+      ),
+      title: 'coverage',
+      mediaType: 'application/vnd.tekton.artifact.tar+gzip',
+      archive: 'tar+gzip',
+    };
+    const good = { ...target.add(Buffer.from('<testsuite/>')), title: 'junit.xml' };
+    const failed: { artifact: string; error: unknown }[] = [];
+    const pulled = await transferAll(
+      plan([artifact('coverage', [bad]), artifact('junit', [good])]),
+      options({
+        onFileError: (file, error) => {
+          failed.push({ artifact: file.artifact, error });
+          return error instanceof UnsafeArchiveError;
+        },
+      }),
+    );
+    expect(pulled.map((f) => f.artifact)).toEqual(['junit']);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.artifact).toBe('coverage');
+    expect(String(failed[0]?.error)).toContain('../../escape.txt');
+    expect(await tree(output)).toEqual(['test', 'test/junit', 'test/junit/junit.xml']);
+  });
+});
+
+describe('partial files of an earlier pull', () => {
+  it('removes what a killed pull left, and keeps what a running one is writing', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number; // exited: its PID is free
+    const dir = join(output, 'test/junit');
+    await mkdir(join(dir, `.coverage.tkn-partial-${dead}-abc123`, 'deep'), { recursive: true });
+    await writeFile(join(dir, `.coverage.tkn-partial-${dead}-abc123`, 'deep', 'half'), 'x'.repeat(1000));
+    await writeFile(join(dir, `.junit.xml.tkn-partial-${dead}-0a1b2c3d4e5f`), 'half a download');
+    await writeFile(join(dir, '.junit.xml.tkn-partial-0a1b2c3d4e5f'), 'an earlier version, no PID');
+    await mkdir(join(dir, `.old.tkn-old-${dead}-0a1b2c`));
+    const live = `.other.tkn-partial-${process.ppid}-0a1b2c3d4e5f`; // the parent runs: not ours to remove
+    await writeFile(join(dir, live), 'still being written');
+    await writeFile(join(dir, 'unrelated.tkn-partial-notours'), 'no leading dot: not a pull name');
+    const junit = { ...target.add(Buffer.from('<testsuite/>')), title: 'junit.xml' };
+    await transferAll(plan([artifact('junit', [junit])]), options());
+    expect((await readdir(dir)).sort()).toEqual([live, 'junit.xml', 'unrelated.tkn-partial-notours'].sort());
+  });
+});
+
 describe('transferToStdout', () => {
   it('copies the verified content to stdout', async () => {
     const file = { ...target.add(Buffer.from('["image@sha256:…"]')), title: 'images' };

@@ -476,3 +476,45 @@ describe('resolveTree', () => {
     ]);
   });
 });
+
+describe('resolveTree: the cap on nodes per walk', () => {
+  /** An artifact with `wide` referrers, each with `deep` referrers of its own. */
+  function fanOut(wide: number, deep: number): { store: MemoryStore; taskRuns: TaskRunView[] } {
+    const store = new MemoryStore();
+    const root = artifactManifest(store, 'subject', 'pr-a');
+    for (let i = 0; i < wide; i++) {
+      const child = artifactManifest(store, `sig-${i}`, 'pr-a', root, `sig ${i}`);
+      for (let j = 0; j < deep; j++) artifactManifest(store, `sig-${i}-${j}`, 'pr-a', child, `sig ${i} ${j}`);
+    }
+    const taskRuns: TaskRunView[] = [
+      {
+        name: 'pr-a',
+        outcome: 'Succeeded',
+        warnings: [],
+        reported: [reported('subject', { location: `reg.test/r@${root.digest}` })],
+      },
+    ];
+    return { store, taskRuns };
+  }
+
+  it('walks up to the cap, counting every level', async () => {
+    const { store, taskRuns } = fanOut(10, 2); // 10 + 20 nodes
+    const tree = await resolveTree(input(store, taskRuns, { maxNodes: 30 }));
+    const node = tree.taskRuns[0]!.artifacts[0]!;
+    expect(node.referrers).toHaveLength(10);
+    expect(node.referrers.flatMap((r) => r.referrers)).toHaveLength(20);
+  });
+
+  it('stops past it with an error naming the cap and its flag (exit 8), not a node error', async () => {
+    const { toCliError } = await import('../../../src/cli/errors.js');
+    const { store, taskRuns } = fanOut(10, 2);
+    const error = await resolveTree(input(store, taskRuns, { maxNodes: 29 })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/passed 29 nodes \(--max-nodes\)/);
+    expect(toCliError(error).exitCode).toBe(8);
+    expect(toCliError(error).hint).toContain('--max-nodes');
+  });
+});
