@@ -8,14 +8,11 @@ export default class Pull extends BaseCommand {
   static override summary =
     "Download a run's results and artifacts, verified, into a directory (or one to stdout)";
 
-  static override description = `RUN is what show accepts: a PipelineRun name (or pipelinerun/NAME, taskrun/NAME), or an OCI
-reference to a run's root artifact. --artifact-ref pulls one artifact by reference instead; a
-Konflux URI (oci:<repo>@sha256:<blob>) given as RUN is taken that way too.
-
-Files land in DIR/<task>/<artifact>/: single files under their title, archives (tar+gzip,
-Konflux trusted artifacts) extracted unless --raw. Every blob is verified against its digest
-before it takes its final name; extraction refuses paths and links that leave the destination,
-devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.`;
+  // One line per paragraph: oclif wraps them to the terminal.
+  static override description = [
+    "RUN is what show accepts: a PipelineRun name (or pipelinerun/NAME, taskrun/NAME), or an OCI reference to a run's root artifact. --artifact-ref pulls one artifact by reference instead; a Konflux URI (oci:<repo>@sha256:<blob>) given as RUN is taken that way too.",
+    'Files land in DIR/<task>/<artifact>/: single files under their title, archives (tar+gzip, Konflux trusted artifacts) extracted unless --raw. Every blob is verified against its digest before it takes its final name; extraction refuses paths and links that leave the destination, devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.',
+  ].join('\n\n');
 
   static override examples = [
     '<%= config.bin %> pull build-app-x7k2 -o out',

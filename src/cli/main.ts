@@ -39,15 +39,26 @@ if (argv[0] === '__complete') {
     `tkn-artifacts ${packageJson().version} (node ${process.version}, ${process.platform}-${process.arch})\n`,
   );
 } else {
-  const { run, handle } = await import('@oclif/core');
-  const pjson = packageJson();
-  // Help and usage lines then read the way the user typed us.
-  pjson.oclif.bin = displayName();
-  try {
-    // stdout writes are synchronous on Linux pipes and files, so there is nothing to flush.
-    // Only the fields we read are typed here; the rest of package.json passes through as oclif reads it.
-    await run(argv, { root, pjson: pjson as unknown as Interfaces.PJSON });
-  } catch (error) {
-    await handle(error as Error);
+  const [{ normalizeArgv, unknownCommandMessage }, { COMMANDS }] = await Promise.all([
+    import('./argv.js'),
+    import('../../commands/index.js'),
+  ]);
+  const names = Object.keys(COMMANDS).filter((name) => !name.startsWith('_'));
+  const normalized = normalizeArgv(argv, names);
+  if (normalized.kind === 'unknown-command') {
+    process.stderr.write(unknownCommandMessage(normalized.command, normalized.suggestions, displayName()));
+    process.exitCode = 2;
+  } else {
+    const { run, handle } = await import('@oclif/core');
+    const pjson = packageJson();
+    // Help and usage lines then read the way the user typed us.
+    pjson.oclif.bin = displayName();
+    try {
+      // stdout writes are synchronous on Linux pipes and files, so there is nothing to flush.
+      // Only the fields we read are typed here; the rest of package.json passes through as oclif reads it.
+      await run(normalized.argv, { root, pjson: pjson as unknown as Interfaces.PJSON });
+    } catch (error) {
+      await handle(error as Error);
+    }
   }
 }

@@ -75,6 +75,23 @@ export function validatePullOptions(options: PullOptions): void {
   if (options.output === '') throw usage('-o needs a directory (or - for stdout)');
 }
 
+/** Output format names kubectl users type after -o; pull's -o is a directory, so these are likely slips. */
+const FORMAT_WORDS: Record<string, string> = {
+  json: 'JSON',
+  yaml: 'JSON',
+  yml: 'JSON',
+  table: 'text',
+  text: 'text',
+  wide: 'text',
+  name: 'text',
+  tree: 'text',
+};
+
+/** The kind of summary a format-like -o value probably asked for, if it looks like one. */
+export function outputLooksLikeFormat(output: string): string | undefined {
+  return Object.hasOwn(FORMAT_WORDS, output) ? FORMAT_WORDS[output] : undefined;
+}
+
 /** The exit code for a named artifact that cannot be pulled. */
 function refusalExit(skipped: SkippedArtifact): ExitCodeName {
   if (skipped.state === 'dangling') return 'notFound';
@@ -125,6 +142,11 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
       options = { ...options, artifactRef: options.run, run: undefined };
   }
   validatePullOptions(options);
+  const formatWord = outputLooksLikeFormat(options.output);
+  if (formatWord)
+    io.stderr.write(
+      `Warning: -o ${options.output} writes into a directory named ${JSON.stringify(options.output)}: pull's -o is the destination (as oras pull -o); for a ${formatWord} summary use --format json\n`,
+    );
   const { openStore } = await import('../tree/targets.js');
   // The registry client's bound must leave room for our blobs besides manifest requests.
   const registry: RegistryOptions = {

@@ -34,7 +34,7 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
     { RegistryClient },
     { RemoteRepository },
     { defaultCredentialStores, dockerConfigStore },
-    { parseReference },
+    { parseReference, hostMatches, isLoopback, EVERY_HOST },
   ] = await Promise.all([
     import('../oci/remote/client.js'),
     import('../oci/remote/repository.js'),
@@ -48,9 +48,31 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
   const clientFor = (registry: string): RegistryClient => {
     let client = clients.get(registry);
     if (!client) {
+      const plainHttp = hostMatches(options.plainHttp, registry);
+      const insecure = hostMatches(options.insecure, registry);
+      // A bare flag reaches every registry; say so when one is not on this machine.
+      if (!isLoopback(registry)) {
+        const bare = [
+          ...(plainHttp &&
+          !hostMatches(
+            options.plainHttp.filter((p) => p !== EVERY_HOST),
+            registry,
+          )
+            ? [`--plain-http: ${registry} is reached over plain HTTP`]
+            : []),
+          ...(insecure &&
+          !hostMatches(
+            options.insecure.filter((p) => p !== EVERY_HOST),
+            registry,
+          )
+            ? [`--insecure: ${registry}'s TLS certificate is not verified`]
+            : []),
+        ];
+        for (const line of bare) process.stderr.write(`Warning: ${line} (name the host to limit it)\n`);
+      }
       client = new RegistryClient(registry, {
-        ...(options.plainHttp.includes(registry) ? { plainHttp: true } : {}),
-        ...(options.insecure.includes(registry) ? { insecure: true } : {}),
+        ...(plainHttp ? { plainHttp: true } : {}),
+        ...(insecure ? { insecure: true } : {}),
         ...(options.caFile ? { caFile: options.caFile } : {}),
         ...(options.concurrency ? { concurrency: options.concurrency } : {}),
         credentials,

@@ -208,7 +208,7 @@ interface NetErrorInfo {
   retryable: boolean;
 }
 
-function classifyNetworkError(err: unknown, plainHttp: boolean): NetErrorInfo {
+function classifyNetworkError(err: unknown, plainHttp: boolean, registry: string): NetErrorInfo {
   const codes: string[] = [];
   const messages: string[] = [];
   let e: unknown = err;
@@ -230,8 +230,8 @@ function classifyNetworkError(err: unknown, plainHttp: boolean): NetErrorInfo {
     return {
       code: 'TLS',
       hint: plainHttp
-        ? 'The registry expects TLS; drop --plain-http.'
-        : 'Trust the registry’s CA with --ca-file, or (for a test registry only) use --insecure; if it speaks plain HTTP, use --plain-http.',
+        ? `The registry expects TLS; drop --plain-http ${registry}.`
+        : `Trust the registry’s CA with --ca-file CA.pem, or (for a test registry only) add --insecure ${registry}; if it speaks plain HTTP, add --plain-http ${registry}.`,
       retryable: false,
     };
   }
@@ -252,8 +252,8 @@ function classifyNetworkError(err: unknown, plainHttp: boolean): NetErrorInfo {
     return {
       code: 'PROTOCOL',
       hint: plainHttp
-        ? 'The server did not answer HTTP; if it speaks HTTPS, drop --plain-http.'
-        : 'The server did not answer valid HTTP.',
+        ? `The server did not answer HTTP; if it speaks HTTPS, drop --plain-http ${registry}.`
+        : `The server did not answer valid HTTP; if it speaks plain HTTP, add --plain-http ${registry}.`,
       retryable: false,
     };
   }
@@ -477,7 +477,7 @@ export class RegistryClient {
           signal: signal ?? null,
         });
       } catch (err) {
-        const info = classifyNetworkError(err, request.url.protocol === 'http:');
+        const info = classifyNetworkError(err, request.url.protocol === 'http:', request.url.host);
         const delay = info.retryable
           ? retryDelay({ retries, elapsedMs: Date.now() - started }, this.retryPolicy, this.options.random)
           : undefined;
@@ -556,7 +556,7 @@ export class RegistryClient {
         if (err instanceof OciError) throw err;
         const info: NetErrorInfo = req.signal?.aborted
           ? { code: 'ABORTED', hint: 'The operation was cancelled.', retryable: false }
-          : classifyNetworkError(err, this.plainHttp);
+          : classifyNetworkError(err, this.plainHttp, this.registry);
         if (canRetry && info.retryable) {
           const delay = retryDelay(
             { retries, elapsedMs: Date.now() - started },
