@@ -53,6 +53,15 @@ if (argv[0] === '__complete') {
     const pjson = packageJson();
     // Help and usage lines then read the way the user typed us.
     pjson.oclif.bin = displayName();
+    // Ctrl-C or SIGTERM: 130, as the README promises, for every command. A command with its own
+    // handler (pull cleans up first) answers it itself; otherwise there is nothing to undo.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        if (process.listenerCount(signal) > 1) return;
+        process.stderr.write(`Interrupted by ${signal}.\n`);
+        process.exit(130);
+      });
+    }
     try {
       // stdout writes are synchronous on Linux pipes and files, so there is nothing to flush.
       // Only the fields we read are typed here; the rest of package.json passes through as oclif reads it.

@@ -41,6 +41,7 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
     import('../oci/auth/credentials.js'),
     import('../oci/reference.js'),
   ]);
+  if (options.registryConfig) await checkRegistryConfig(options.registryConfig);
   const credentials = options.registryConfig
     ? [dockerConfigStore(options.registryConfig)]
     : defaultCredentialStores();
@@ -92,4 +93,34 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
       return target as StoreTarget;
     },
   });
+}
+
+/**
+ * A --registry-config the user named must exist and be JSON: read lazily (on the first 401), a
+ * missing or broken file would be silently ignored or surface as an internal error mid-run.
+ */
+async function checkRegistryConfig(file: string): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      code === 'ENOENT'
+        ? `--registry-config ${file} does not exist`
+        : `cannot read --registry-config ${file}: ${(error as Error).message}`,
+      'usage',
+      'pass a Docker config.json (as docker login or oras login writes it), or leave the flag out to use the default lookup',
+    );
+  }
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new CliError(
+      `--registry-config ${file} is not JSON: ${(error as Error).message}`,
+      'usage',
+      'it should look like {"auths": {"registry.example.com": {"auth": "…"}}}',
+    );
+  }
 }
