@@ -15,7 +15,11 @@ import { testEnv, type TestEnv } from '../env/context.js';
 import { cliPath, runCli, type CliResult } from '../support/cli.js';
 import { pushScenario, writeRunExport, type Scenario } from '../support/scenario.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
-import { startDistribution, startServer, startTokenIssuer, type Distribution } from './oci/servers.js';
+import { findBinaries } from '../env/services/binaries.js';
+import { startDistribution } from '../env/services/distribution.js';
+import type { RegistryService } from '../env/services/registry.js';
+import { startTokenIssuer } from '../env/services/token-auth.js';
+import { startServer } from '../support/http-server.js';
 import { startFaultyProxy, type FaultyProxy } from './pull/proxy.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -328,7 +332,7 @@ describe.each(['olareg', 'distribution'] as const)('exit codes against %s', (reg
 });
 
 describe('exit codes of registries that refuse', () => {
-  let token: { registry: Distribution; stop(): Promise<void> } | undefined;
+  let token: { registry: RegistryService; stop(): Promise<void> } | undefined;
   afterAll(async () => token?.stop());
 
   for (const command of ['show', 'pull'] as const) {
@@ -344,10 +348,10 @@ describe('exit codes of registries that refuse', () => {
       if (!token) {
         const dir = join(work, 'token');
         const issuer = await startTokenIssuer(join(dir, 'issuer'), { bob: 'builder' });
-        const registry = await startDistribution(
-          dir,
-          `auth:\n  token:\n    realm: ${issuer.server.url}/token\n    service: ${issuer.service}\n    issuer: ${issuer.issuer}\n    rootcertbundle: ${issuer.certFile}\n`,
-        );
+        const registry = await startDistribution(env.runDir, findBinaries(), {
+          name: 'exit-codes-token-registry',
+          extraConfig: `auth:\n  token:\n    realm: ${issuer.server.url}/token\n    service: ${issuer.service}\n    issuer: ${issuer.issuer}\n    rootcertbundle: ${issuer.certFile}\n`,
+        });
         token = {
           registry,
           stop: async () => {
