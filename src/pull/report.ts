@@ -32,8 +32,11 @@ export interface PulledFile {
   size: number;
   mediaType: string;
   title?: string;
-  /** `pulled`: fetched now; `skipped`: already there with the same digest (nothing fetched). */
-  status: 'pulled' | 'skipped';
+  /**
+   * `pulled`: fetched now; `present`: already there with the same digest (nothing fetched). Not
+   * `skipped`, which in `skipped[]` and `summary.skipped` means "not pulled".
+   */
+  status: 'pulled' | 'present';
   reason?: string;
   /** Set when the layer was an archive and was extracted. */
   extracted?: {
@@ -107,12 +110,18 @@ export function formatReportText(report: PullReport, cwd: string): string {
   }
   const lines = pad(rows);
   for (const skipped of report.skipped) lines.push(`skipped  ${label(skipped)}: ${skipped.reason}`);
-  const { pulled, present, skipped, bytes, seconds } = report.summary;
+  const { present, skipped, bytes, seconds } = report.summary;
   const where = report.output === '-' ? 'stdout' : shownPath(report.output, cwd);
+  // Files, as a person counts them: an extracted archive counts what it held, not one blob.
+  const count = (status: PulledFile['status']) =>
+    report.files
+      .filter((file) => file.status === status)
+      .reduce((sum, file) => sum + (file.extracted ? file.extracted.files : 1), 0);
+  const pulledFiles = count('pulled');
   const parts = [
-    `Pulled ${pulled} file${pulled === 1 ? '' : 's'} (${humanSize(bytes)}) to ${where} in ${seconds.toFixed(1)} s`,
+    `Pulled ${pulledFiles} file${pulledFiles === 1 ? '' : 's'} (${humanSize(bytes)}) to ${where} in ${seconds.toFixed(1)} s`,
   ];
-  if (present > 0) parts.push(`${present} already present`);
+  if (present > 0) parts.push(`${count('present')} already present`);
   if (skipped > 0) parts.push(`${skipped} skipped`);
   lines.push(parts.join('; '));
   return `${lines.join('\n')}\n`;

@@ -256,7 +256,7 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
       skipped,
       summary: {
         pulled: files.filter((f) => f.status === 'pulled').length,
-        present: files.filter((f) => f.status === 'skipped').length,
+        present: files.filter((f) => f.status === 'present').length,
         skipped: skipped.length,
         bytes: files.filter((f) => f.status === 'pulled').reduce((sum, f) => sum + f.size, 0),
         seconds: (Date.now() - started) / 1000,

@@ -350,7 +350,7 @@ class Transfer {
   private pulled(
     file: PlannedFile,
     path: string,
-    status: 'pulled' | 'skipped',
+    status: 'pulled' | 'present',
     extracted?: PulledFile['extracted'],
   ): PulledFile {
     return {
@@ -363,7 +363,7 @@ class Transfer {
       mediaType: file.mediaType,
       ...(file.title !== undefined ? { title: file.title } : {}),
       status,
-      ...(status === 'skipped' ? { reason: 'already present with the same digest' } : {}),
+      ...(status === 'present' ? { reason: 'already present with the same digest' } : {}),
       ...(extracted ? { extracted } : {}),
       usable: file.usable,
     };
@@ -380,7 +380,7 @@ class Transfer {
         'usage',
         'Remove it, or pull into another directory with -o.',
       );
-    if (await isFilePresent(path, file.digest, file.size)) return this.pulled(file, path, 'skipped');
+    if (await isFilePresent(path, file.digest, file.size)) return this.pulled(file, path, 'present');
     this.options.progress?.start(key);
     const temporary = partialName(path);
     try {
@@ -421,7 +421,7 @@ class Transfer {
     const before = await extractedState(target, file.digest);
     if (before.kind === 'current') {
       const { marker } = before;
-      return this.pulled(file, target, 'skipped', {
+      return this.pulled(file, target, 'present', {
         format: marker.archive.format,
         entries: marker.entries,
         files: marker.files,

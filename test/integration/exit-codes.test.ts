@@ -168,14 +168,22 @@ describe.each(['olareg', 'distribution'] as const)('exit codes against %s', (reg
         expect(result.stderr).toContain('not-json.json');
       });
     }
-    it('pull: a plain file in the way that pull did not write', async () => {
+    it('pull: a file or a directory in the way that pull did not write', async () => {
       proxy.mode = { kind: 'pass' };
-      const dest = join(dir, 'in-the-way');
-      await mkdir(join(dest, 'test', 'junit'), { recursive: true });
-      await writeFile(join(dest, 'test', 'junit', 'junit'), "mine, not pull's\n");
-      const result = await tkn(['pull', ...runArgs(), '--artifact', 'test/junit', '-o', dest]);
+      // A plain file where pull needs a directory.
+      const fileInWay = join(dir, 'file-in-the-way');
+      await mkdir(fileInWay, { recursive: true });
+      await writeFile(join(fileInWay, 'test'), "mine, not pull's\n");
+      const result = await tkn(['pull', ...runArgs(), '--artifact', 'test/junit', '-o', fileInWay]);
       expectExit(result, ExitCode.usage);
-      expect(await readFile(join(dest, 'test', 'junit', 'junit'), 'utf8')).toBe("mine, not pull's\n");
+      expect(await readFile(join(fileInWay, 'test'), 'utf8')).toBe("mine, not pull's\n");
+      // A directory of someone else's where an archive would be extracted.
+      const dirInWay = join(dir, 'dir-in-the-way');
+      await mkdir(join(dirInWay, 'test', 'coverage'), { recursive: true });
+      await writeFile(join(dirInWay, 'test', 'coverage', 'notes.txt'), 'mine\n');
+      const extract = await tkn(['pull', ...runArgs(), '--artifact', 'test/coverage', '-o', dirInWay]);
+      expectExit(extract, ExitCode.usage);
+      expect(await readFile(join(dirInWay, 'test', 'coverage', 'notes.txt'), 'utf8')).toBe('mine\n');
     });
   });
 
