@@ -3,6 +3,8 @@
  * aligned lines). Pure: built from the plan and the outcome of each file.
  */
 import { relative } from 'node:path';
+import { unusableBecause } from '../render/outcome.js';
+import type { Outcome } from '../tree/model.js';
 import { humanSize, shortDigest } from '../render/units.js';
 import type { SkippedArtifact } from './select.js';
 
@@ -49,6 +51,8 @@ export interface PulledFile {
   };
   /** The producing TaskRun succeeded (false: pulled anyway, from a failed or unknown task). */
   usable: boolean;
+  /** The producing TaskRun's outcome; absent when none is known (unreported content, registry-only views). */
+  outcome?: Outcome;
 }
 
 export interface PullReport {
@@ -105,7 +109,7 @@ export function formatReportText(report: PullReport, cwd: string): string {
       label(file),
       path,
       size,
-      shortDigest(file.digest) + (file.usable ? '' : '  (task did not succeed)'),
+      shortDigest(file.digest) + (file.usable ? '' : `  (${unusableBecause(file.outcome)})`),
     ]);
   }
   const lines = pad(rows);

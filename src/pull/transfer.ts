@@ -366,6 +366,7 @@ class Transfer {
       ...(status === 'present' ? { reason: 'already present with the same digest' } : {}),
       ...(extracted ? { extracted } : {}),
       usable: file.usable,
+      ...(file.outcome !== undefined ? { outcome: file.outcome } : {}),
     };
   }
 
