@@ -4,7 +4,7 @@
 // answer, a proxy in the way, a kubeconfig we cannot read here) is left to the real request.
 import { connect } from 'node:net';
 import { UnreachableError } from './errors.js';
-import { isRecord } from './types.js';
+import { isRecord } from '../json/guards.js';
 
 /** Connection errors that a request through client-node could only repeat, more slowly. */
 const DEFINITE: Record<string, (code: string) => { reason: string; hint?: string }> = {

@@ -5,7 +5,8 @@
 import { relative } from 'node:path';
 import { unusableBecause } from '../render/outcome.js';
 import type { Outcome } from '../tree/model.js';
-import { humanSize, shortDigest } from '../render/units.js';
+import { humanSize } from '../units/sizes.js';
+import { shortDigest } from '../render/digest.js';
 import type { SkippedArtifact } from './select.js';
 
 export const PULL_API_VERSION = 'tkn-artifacts.tekton.dev/v1alpha1';

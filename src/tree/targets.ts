@@ -1,11 +1,10 @@
 /**
- * Opens the store the CLI reads from: an OCI image layout (--oci-layout), or registries, one
- * client per registry host (connections, auth and the request bound are per registry).
+ * Opens the store the CLI reads from: an OCI image layout (--oci-layout), or registries through
+ * src/oci's Registries pool (one client per host: connections, auth and the request bound).
  */
 import { CliError } from '../cli/errors.js';
-import type { RegistryClient } from '../oci/remote/client.js';
-import type { ReadOnlyTarget } from '../oci/target.js';
-import { TargetStore, type StoreTarget } from './store.js';
+import { errorMessage } from './ports.js';
+import { TargetStore } from './store.js';
 
 /** The registry flags every command shares (src/cli/flags.ts). */
 export interface RegistryOptions {
@@ -23,76 +22,53 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
     const { OciLayout } = await import('../oci/layout.js');
     const layout = await OciLayout.open(options.ociLayout).catch((error: unknown) => {
       throw new CliError(
-        `cannot read the OCI layout ${options.ociLayout}: ${(error as Error).message}`,
+        `cannot read the OCI layout ${options.ociLayout}: ${errorMessage(error)}`,
         'usage',
         'pass a directory that holds oci-layout and index.json (oras push --oci-layout writes one)',
       );
     });
-    return new TargetStore({ targetFor: () => layout as unknown as StoreTarget, layout: options.ociLayout });
+    return new TargetStore({ targetFor: () => layout, layout: options.ociLayout });
   }
   const [
-    { RegistryClient },
-    { RemoteRepository },
+    { Registries },
     { defaultCredentialStores, dockerConfigStore },
-    { parseReference, hostMatches, isLoopback, EVERY_HOST },
+    { hostMatches, isLoopback, EVERY_HOST },
   ] = await Promise.all([
-    import('../oci/remote/client.js'),
-    import('../oci/remote/repository.js'),
+    import('../oci/remote/registries.js'),
     import('../oci/auth/credentials.js'),
     import('../oci/reference.js'),
   ]);
   if (options.registryConfig) await checkRegistryConfig(options.registryConfig);
-  const credentials = options.registryConfig
-    ? [dockerConfigStore(options.registryConfig)]
-    : defaultCredentialStores();
-  const clients = new Map<string, RegistryClient>();
-  const clientFor = (registry: string): RegistryClient => {
-    let client = clients.get(registry);
-    if (!client) {
+  const registries = new Registries({
+    credentials: options.registryConfig
+      ? [dockerConfigStore(options.registryConfig)]
+      : defaultCredentialStores(),
+    hosts: (registry) => {
       const plainHttp = hostMatches(options.plainHttp, registry);
       const insecure = hostMatches(options.insecure, registry);
-      // A bare flag reaches every registry; say so when one is not on this machine.
+      // A bare flag reaches every registry; say so for one that is not on this machine.
+      const named = (patterns: string[]) =>
+        hostMatches(
+          patterns.filter((pattern) => pattern !== EVERY_HOST),
+          registry,
+        );
       if (!isLoopback(registry)) {
-        const bare = [
-          ...(plainHttp &&
-          !hostMatches(
-            options.plainHttp.filter((p) => p !== EVERY_HOST),
-            registry,
-          )
-            ? [`--plain-http: ${registry} is reached over plain HTTP`]
-            : []),
-          ...(insecure &&
-          !hostMatches(
-            options.insecure.filter((p) => p !== EVERY_HOST),
-            registry,
-          )
-            ? [`--insecure: ${registry}'s TLS certificate is not verified`]
-            : []),
-        ];
-        for (const line of bare) process.stderr.write(`Warning: ${line} (name the host to limit it)\n`);
+        if (plainHttp && !named(options.plainHttp))
+          process.stderr.write(
+            `Warning: --plain-http: ${registry} is reached over plain HTTP (name the host to limit it)\n`,
+          );
+        if (insecure && !named(options.insecure))
+          process.stderr.write(
+            `Warning: --insecure: ${registry}'s TLS certificate is not verified (name the host to limit it)\n`,
+          );
       }
-      client = new RegistryClient(registry, {
-        ...(plainHttp ? { plainHttp: true } : {}),
-        ...(insecure ? { insecure: true } : {}),
-        ...(options.caFile ? { caFile: options.caFile } : {}),
-        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-        credentials,
-        ...(options.debug ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
-      });
-      clients.set(registry, client);
-    }
-    return client;
-  };
-  return new TargetStore({
-    targetFor: (repository: string): StoreTarget => {
-      const reference = parseReference(repository);
-      const target: ReadOnlyTarget = new RemoteRepository(
-        clientFor(reference.registry),
-        reference.repository,
-      );
-      return target as StoreTarget;
+      return { ...(plainHttp ? { plainHttp: true } : {}), ...(insecure ? { insecure: true } : {}) };
     },
+    ...(options.caFile ? { caFile: options.caFile } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.debug ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
   });
+  return new TargetStore({ targetFor: (repository) => registries.repository(repository) });
 }
 
 /**

@@ -26,6 +26,8 @@ export interface FaultyProxy {
   mode: ProxyMode;
   /** Blob GETs seen, per digest. */
   blobGets: Map<string, number>;
+  /** Every request passed on, as `METHOD /path` (query dropped), in order. */
+  requests: string[];
   /** Resolves once `count` blob downloads have stalled (mode `stall`) since the last reset. */
   stalled(count: number): Promise<void>;
   resetStalls(): void;
@@ -51,6 +53,7 @@ export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
     host: '',
     mode: { kind: 'pass' },
     blobGets: new Map(),
+    requests: [],
     stalled: (count) =>
       stalls >= count ? Promise.resolve() : new Promise((wake) => stallWaiters.push({ count, wake })),
     resetStalls: () => {
@@ -60,6 +63,7 @@ export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
   };
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
+    state.requests.push(`${req.method ?? '?'} ${path}`);
     const blob = req.method === 'GET' ? BLOB_GET.exec(path)?.[1] : undefined;
     const manifest = req.method === 'GET' ? MANIFEST_GET.exec(path)?.[1] : undefined;
     const digest = blob;

@@ -6,7 +6,8 @@ import { colourEnabled, linesToString } from '../../../src/render/style.js';
 import { renderTable, treeTable } from '../../../src/render/table.js';
 import { unusableBecause } from '../../../src/render/outcome.js';
 import { treeLines } from '../../../src/render/tree.js';
-import { humanSize, shortDigest } from '../../../src/render/units.js';
+import { humanSize } from '../../../src/units/sizes.js';
+import { shortDigest } from '../../../src/render/digest.js';
 import { sampleTree } from './sample-tree.js';
 
 describe('units', () => {
