@@ -9,10 +9,6 @@ import { EVERY_HOST } from '../oci/reference.js';
 /** Flags that take a host, or stand alone for every host (oras's `--plain-http`, `--insecure`). */
 const HOST_FLAGS = new Set(['--plain-http', '--insecure']);
 
-/** What the user asked for: words for oclif, or a misspelt command to answer with suggestions. */
-export type Normalized =
-  { kind: 'run'; argv: string[] } | { kind: 'unknown-command'; command: string; suggestions: string[] };
-
 /**
  * Looks like a registry host (`host[:port]`, `[::1]:5000`), not a run name or a reference: a dot, a
  * port or `localhost`, and no path. A word after a bare flag is taken as its host only then.
@@ -27,16 +23,12 @@ export function looksLikeHost(word: string): boolean {
  * Rewrites cobra habits into what oclif understands:
  * - `help` and `help CMD` become `--help` and `CMD --help`;
  * - `-h` anywhere before `--` becomes `--help`;
- * - `--plain-http` / `--insecure` without a host become `--plain-http=*` / `--insecure=*`;
- * - a first word that is no command (nor a flag) is reported with the closest command names.
+ * - `--plain-http` / `--insecure` without a host become `--plain-http=*` / `--insecure=*`.
+ * A misspelt command is left to oclif, whose "not found" main.ts answers with suggestCommands.
  */
-export function normalizeArgv(argv: string[], commands: readonly string[]): Normalized {
+export function normalizeArgv(argv: string[]): string[] {
   let words = [...argv];
   if (words[0] === 'help') words = words.length > 1 ? [...words.slice(1), '--help'] : ['--help'];
-  const first = words[0];
-  if (first !== undefined && !first.startsWith('-') && !commands.includes(first)) {
-    return { kind: 'unknown-command', command: first, suggestions: suggestCommands(first, commands) };
-  }
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as string;
@@ -60,7 +52,7 @@ export function normalizeArgv(argv: string[], commands: readonly string[]): Norm
     }
     out.push(word);
   }
-  return { kind: 'run', argv: out };
+  return out;
 }
 
 /** Commands within edit distance 2 of the typed word (cobra's default), or having it as a prefix. */
