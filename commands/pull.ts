@@ -61,6 +61,10 @@ export default class Pull extends BaseCommand {
       multiple: true,
     }),
     inputs: Flags.boolean({ description: 'also pull the inputs tasks report (by default only outputs)' }),
+    'allow-partial': Flags.boolean({
+      description:
+        'exit 0 when parts of the run could not be read (unreachable, denied, corrupt); the report lists them',
+    }),
     raw: Flags.boolean({ description: 'keep archives as they are instead of extracting them' }),
     'allow-path-traversal': Flags.boolean({
       char: 'T',
@@ -145,6 +149,7 @@ export default class Pull extends BaseCommand {
         allowPathTraversal: flags['allow-path-traversal'],
         limits: { maxRatio: flags['max-ratio'], maxSize },
         quiet: flags.quiet,
+        allowPartial: flags['allow-partial'],
       },
       processIo({ noColor: flags['no-color'] }),
     );

@@ -58,6 +58,10 @@ export default class Show extends BaseCommand {
       description: "namespace of Tekton's cluster-wide configuration",
       default: 'tekton-pipelines',
     }),
+    'allow-partial': Flags.boolean({
+      description:
+        'exit 0 when parts of the run could not be read (unreachable, denied, corrupt); stderr still lists them',
+    }),
     strict: Flags.boolean({
       description: 'exit 1 when the tree has problems (dangling, unreported or conflicting artifacts)',
     }),
@@ -92,6 +96,7 @@ export default class Show extends BaseCommand {
         configMapName: flags['config-map'],
         tektonNamespace: flags['tekton-namespace'],
         strict: flags.strict,
+        allowPartial: flags['allow-partial'],
         depth: flags.depth,
         print: {
           format: flags.output as 'tree' | 'table' | 'json' | 'yaml' | 'name' | undefined,

@@ -9,6 +9,7 @@ import { CliError } from '../cli/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { CommandIo } from '../cli/io.js';
 import type { ArtifactTree } from '../tree/model.js';
+import { decidingFailure, describeMissing, missingFrom, type Missing } from '../tree/partial.js';
 import type { Reach } from '../tree/resolve.js';
 import type { RunOptions } from '../tree/run.js';
 import type { RegistryOptions } from '../tree/targets.js';
@@ -21,6 +22,8 @@ import { trackPlan, transferAll, transferToStdout, type BlobTarget } from './tra
 
 export interface PullOptions {
   run?: string;
+  /** Exit 0 when parts of the run could not be read; the report lists them as skipped all the same. */
+  allowPartial?: boolean;
   pipelineRun?: string;
   repository?: string;
   /** One artifact by OCI reference or `oci:` URI, instead of a run. */
@@ -95,6 +98,23 @@ const FORMAT_WORDS: Record<string, string> = {
 /** The kind of summary a format-like -o value probably asked for, if it looks like one. */
 export function outputLooksLikeFormat(output: string): string | undefined {
   return Object.hasOwn(FORMAT_WORDS, output) ? FORMAT_WORDS[output] : undefined;
+}
+
+/** Exit for what could not be read: its kind, unless the user accepts a partial result. */
+function partialExit(missing: Missing[], allowPartial: boolean, io: CommandIo): number {
+  const deciding = decidingFailure(missing);
+  if (!deciding) return ExitCode.ok;
+  const lines = describeMissing(missing).join('\n');
+  if (allowPartial) {
+    io.stderr.write(
+      `Warning: partial pull (--allow-partial): ${missing.length} could not be read:\n${lines}\n`,
+    );
+    return ExitCode.ok;
+  }
+  io.stderr.write(
+    `Error: ${missing.length} part${missing.length === 1 ? '' : 's'} of the run could not be read, so the pull is incomplete:\n${lines}\nHint: --allow-partial accepts a partial pull\n`,
+  );
+  return ExitCode[deciding.kind];
 }
 
 function artifactLabel(entry: { task?: string; artifact: string }): string {
@@ -217,6 +237,12 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
     concurrency,
     signal: controller.signal,
   };
+  // A whole-run pull asks for every output of the run: what could not be read is missing from it
+  // (an artifact named with --artifact is refused above instead).
+  const missing =
+    tree && options.select.artifacts.length === 0
+      ? missingFrom(tree).filter((m) => !m.input || options.select.inputs)
+      : [];
   try {
     if (options.output === '-') {
       const [only, ...more] = plan.files;
@@ -236,7 +262,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
       if (!options.quiet)
         for (const s of skipped) io.stderr.write(`skipped ${artifactLabel(s)}: ${s.reason}\n`);
       await transferToStdout(only, { ...transfer, stdout: io.stdout, tmpdir: tmpdir() });
-      return ExitCode.ok;
+      return partialExit(missing, options.allowPartial === true, io);
     }
 
     const cwd = options.cwd ?? process.cwd();
@@ -272,7 +298,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
     };
     if (options.format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (!options.quiet) io.stdout.write(formatReportText(report, cwd));
-    return ExitCode.ok;
+    return partialExit(missing, options.allowPartial === true, io);
   } catch (error) {
     if (controller.signal.reason instanceof Interrupted) {
       io.stderr.write(`Interrupted: the pull stopped; nothing partial was kept.\n`);

@@ -278,6 +278,26 @@ describe.each(['olareg', 'distribution'] as const)('exit codes against %s', (reg
     }
   });
 
+  describe('0 with --allow-partial: the user accepts what could be read', () => {
+    for (const command of ['show', 'pull'] as const) {
+      it(`${command} --allow-partial says what is missing`, async () => {
+        const result = await tkn([
+          command,
+          unreachable.pipelineRun,
+          '-n',
+          namespace,
+          '--from-file',
+          unreachableExport,
+          '--allow-partial',
+          ...(command === 'pull' ? ['-o', join(dir, 'partial')] : []),
+        ]);
+        expectExit(result, ExitCode.ok);
+        expect(result.stderr).toMatch(/partial .*could not be read/);
+        expect(result.stderr).toContain('ECONNREFUSED');
+      });
+    }
+  });
+
   describe('7 integrity', () => {
     it('show: manifests that do not match their digest', async () => {
       proxy.mode = { kind: 'flip', target: 'manifests' };
