@@ -113,8 +113,8 @@ _tkn_artifacts() {
   if [[ "$cur" == -* ]]; then
     case "$command" in
       completion) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
-      pull) COMPREPLY=($(compgen -W "--allow-path-traversal --artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --context --debug --format --from-file --help --inputs --insecure --kubeconfig --max-ratio --max-size --namespace --no-color --oci-layout --output --pipelinerun --plain-http --quiet --raw --registry-config --repository --task --tekton-namespace -T -c -n -o -q" -- "$cur")) ;;
-      show) COMPREPLY=($(compgen -W "--artifact-type --ca-file --concurrency --config-map --context --debug --depth --explain-config --from-file --full-digests --help --insecure --kubeconfig --namespace --no-color --oci-layout --output --pipelinerun --plain-http --registry-config --repository --strict --task --tekton-namespace -c -n -o" -- "$cur")) ;;
+      pull) COMPREPLY=($(compgen -W "--allow-partial --allow-path-traversal --artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --context --debug --format --from-file --help --inputs --insecure --kubeconfig --max-ratio --max-size --namespace --no-color --oci-layout --output --pipelinerun --plain-http --quiet --raw --registry-config --repository --task --tekton-namespace -T -c -n -o -q" -- "$cur")) ;;
+      show) COMPREPLY=($(compgen -W "--allow-partial --artifact-type --ca-file --concurrency --config-map --context --debug --depth --explain-config --from-file --full-digests --help --insecure --kubeconfig --namespace --no-color --oci-layout --output --pipelinerun --plain-http --registry-config --repository --strict --task --tekton-namespace -c -n -o" -- "$cur")) ;;
       validate) COMPREPLY=($(compgen -W "--cluster-config --config-map --context --defaults --export-config --fail-on --from-cluster --help --ignore-rule --kubeconfig --namespace --no-color --output --tekton-namespace -c -n -o" -- "$cur")) ;;
     esac
     return
