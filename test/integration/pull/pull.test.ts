@@ -200,11 +200,11 @@ describe.each(['olareg', 'distribution'] as const)('pull from %s', (registryName
     const report = JSON.parse(result.stdout) as PullReport;
     expect(Object.fromEntries(report.files.map((f) => [`${f.task}/${f.artifact}`, f.status]))).toEqual({
       'clone/SOURCE_ARTIFACT': 'pulled',
-      'build/images': 'skipped',
-      'test/junit': 'skipped',
+      'build/images': 'present',
+      'test/junit': 'present',
       'test/coverage': 'pulled',
-      'test/logs': 'skipped',
-      'report/summary': 'skipped',
+      'test/logs': 'present',
+      'report/summary': 'present',
     });
     expect(await snapshot(dest)).toEqual(expected);
   });
