@@ -6,9 +6,10 @@ import { processIo } from '../src/cli/io.js';
 export default class Completion extends BaseCommand {
   static override summary = 'Print the shell completion script (bash or zsh)';
 
-  static override description = `Written from the commands' own flags, so it always matches this version.
-Load it in the current shell with source <(tkn-artifacts completion bash), or save it where your
-shell loads completions from (/etc/bash_completion.d/, or a file sourced from ~/.zshrc).`;
+  // One line per paragraph: oclif wraps them to the terminal.
+  static override description = [
+    "Written from the commands' own flags, so it always matches this version. Load it in the current shell with source <(tkn-artifacts completion bash), or save it where your shell loads completions from (/etc/bash_completion.d/, or a file sourced from ~/.zshrc).",
+  ].join('\n\n');
 
   static override examples = [
     'source <(<%= config.bin %> completion bash)',

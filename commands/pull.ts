@@ -18,14 +18,11 @@ export default class Pull extends BaseCommand {
   static override summary =
     "Download a run's results and artifacts, verified, into a directory (or one to stdout)";
 
-  static override description = `RUN is what show accepts: a PipelineRun name (or pipelinerun/NAME, taskrun/NAME), or an OCI
-reference to a run's root artifact. --artifact-ref pulls one artifact by reference instead; a
-Konflux URI (oci:<repo>@sha256:<blob>) given as RUN is taken that way too.
-
-Files land in DIR/<task>/<artifact>/: single files under their title, archives (tar+gzip,
-Konflux trusted artifacts) extracted unless --raw. Every blob is verified against its digest
-before it takes its final name; extraction refuses paths and links that leave the destination,
-devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.`;
+  // One line per paragraph: oclif wraps them to the terminal.
+  static override description = [
+    "RUN is what show accepts: a PipelineRun name (or pipelinerun/NAME, taskrun/NAME), or an OCI reference to a run's root artifact. --artifact-ref pulls one artifact by reference instead; a Konflux URI (oci:<repo>@sha256:<blob>) given as RUN is taken that way too.",
+    'Files land in DIR/<task>/<artifact>/: single files under their title, archives (tar+gzip, Konflux trusted artifacts) extracted unless --raw. Every blob is verified against its digest before it takes its final name; extraction refuses paths and links that leave the destination, devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.',
+  ].join('\n\n');
 
   static override examples = [
     '<%= config.bin %> pull build-app-x7k2 -o out',
@@ -74,6 +71,10 @@ devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.
       multiple: true,
     }),
     inputs: Flags.boolean({ description: 'also pull the inputs tasks report (by default only outputs)' }),
+    'allow-partial': Flags.boolean({
+      description:
+        'exit 0 when parts of the run could not be read (unreachable, denied, corrupt); the report lists them',
+    }),
     raw: Flags.boolean({ description: 'keep archives as they are instead of extracting them' }),
     'allow-path-traversal': Flags.boolean({
       char: 'T',
@@ -138,6 +139,7 @@ devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.
         allowPathTraversal: flags['allow-path-traversal'],
         limits: { maxRatio: flags['max-ratio'], maxSize },
         quiet: flags.quiet,
+        allowPartial: flags['allow-partial'],
       },
       processIo({ noColor: flags['no-color'] }),
     );

@@ -18,10 +18,10 @@ export default class Show extends BaseCommand {
   static override summary =
     "Show a run's results and artifacts: where each is stored, whether it is intact, which task made it";
 
-  static override description = `RUN is a PipelineRun name (or pipelinerun/NAME, taskrun/NAME) in the current namespace, or
-an OCI reference to a run's root artifact (so a run can be inspected after it was pruned).
-Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml\` export, and
---oci-layout reads an OCI image layout directory in place of the registries.`;
+  // One line per paragraph: oclif wraps them to the terminal.
+  static override description = [
+    "RUN is a PipelineRun name (or pipelinerun/NAME, taskrun/NAME) in the current namespace, or an OCI reference to a run's root artifact (so a run can be inspected after it was pruned). Without a cluster, --from-file reads a \\`kubectl get pipelinerun,taskrun -o yaml\\` export, and --oci-layout reads an OCI image layout directory in place of the registries.",
+  ].join('\n\n');
 
   static override examples = [
     '<%= config.bin %> show build-app-run-x7k2',
@@ -62,6 +62,10 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
       description: 'print each effective storage setting and the level it came from, then exit',
     }),
     ...storageConfigFlags,
+    'allow-partial': Flags.boolean({
+      description:
+        'exit 0 when parts of the run could not be read (unreachable, denied, corrupt); stderr still lists them',
+    }),
     strict: Flags.boolean({
       description: 'exit 1 when the tree has problems (dangling, unreported or conflicting artifacts)',
     }),
@@ -83,6 +87,7 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
         configMapName: flags['config-map'],
         tektonNamespace: flags['tekton-namespace'],
         strict: flags.strict,
+        allowPartial: flags['allow-partial'],
         depth: flags.depth,
         print: {
           format: flags.output as 'tree' | 'table' | 'json' | 'yaml' | 'name' | undefined,

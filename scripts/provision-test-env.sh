@@ -15,6 +15,8 @@ set -euo pipefail
 OLAREG_VERSION=v0.2.1      # github.com/olareg/olareg: OCI 1.1 registry with the referrers API
 ORAS_VERSION=v1.3.3        # oras.land/oras
 REGCTL_VERSION=v0.11.7     # github.com/regclient/regclient
+COSIGN_VERSION=v2.6.1      # github.com/sigstore/cosign/v2: tag-stored .sig/.att/.sbom and OCI 1.1 referrers
+CRANE_VERSION=v0.22.1      # github.com/google/go-containerregistry (crane): images and indexes
 KUBERNETES_VERSION=v1.34.4 # k8s.io/kubernetes, see test/env/kube/go.mod (kept in sync there)
 ETCD_VERSION=v3.6.4        # go.etcd.io/etcd/server/v3, the version kubernetes pins (go.mod)
 DISTRIBUTION_PACKAGE=docker-registry # Debian's CNCF distribution 2.8 (/usr/bin/docker-registry)
@@ -140,6 +142,8 @@ report "htpasswd" "$(dpkg-query -W -f '${Version}' "$HTPASSWD_PACKAGE" 2>/dev/nu
 go_tool_build olareg github.com/olareg/olareg/cmd/olareg "$OLAREG_VERSION"
 go_tool_build oras oras.land/oras/cmd/oras "$ORAS_VERSION"
 go_tool_build regctl github.com/regclient/regclient/cmd/regctl "$REGCTL_VERSION"
+go_tool_build cosign github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN_VERSION"
+go_tool_build crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
 
 # ---- etcd and kube-apiserver from the wrapper module test/env/kube ----------------------
 [[ -f "$KUBE_MODULE_DIR/go.mod" && -f "$KUBE_MODULE_DIR/go.sum" ]] ||
@@ -206,10 +210,13 @@ v_olareg="$("$BIN/olareg" version 2>&1 | first_match 'v[0-9]+\.[0-9]+\.[0-9]+[^ 
 v_oras="$("$BIN/oras" version 2>&1 | first_match '[0-9]+\.[0-9]+\.[0-9]+[^ ]*')"
 v_regctl="$("$BIN/regctl" version --format '{{.VCSTag}}' 2>/dev/null || true)"
 [[ -n "$v_regctl" ]] || v_regctl="$("$BIN/regctl" version 2>&1 | first_match 'v[0-9]+\.[0-9]+\.[0-9]+')"
+v_cosign="$("$BIN/cosign" version --json 2>/dev/null | first_match 'v[0-9]+\.[0-9]+\.[0-9]+[^ "]*')"
+v_crane="$("$BIN/crane" version 2>&1 | first_match '[0-9]+\.[0-9]+\.[0-9]+[^ ]*')"
 v_kube="$("$BIN/kube-apiserver" --version 2>&1 | first_match 'v[0-9]+\.[0-9]+\.[0-9]+[^ ]*')"
 v_etcd="$("$BIN/etcd" --version 2>&1 | first_match '[0-9]+\.[0-9]+\.[0-9]+' )"
 v_dist="$DISTRIBUTION_REPORTED"
-for pair in "olareg:$v_olareg" "oras:$v_oras" "regctl:$v_regctl" "kube-apiserver:$v_kube" \
+for pair in "olareg:$v_olareg" "oras:$v_oras" "regctl:$v_regctl" "cosign:$v_cosign" "crane:$v_crane" \
+  "kube-apiserver:$v_kube" \
   "etcd:$v_etcd" "distribution:$v_dist"; do
   [[ -n "${pair#*:}" ]] || die "could not read the version that ${pair%%:*} reports about itself"
 done
@@ -219,6 +226,8 @@ cat >"$CACHE/versions.json.tmp" <<EOF
   "distribution": "$(json_escape "$v_dist")",
   "oras": "$(json_escape "$v_oras")",
   "regctl": "$(json_escape "$v_regctl")",
+  "cosign": "$(json_escape "$v_cosign")",
+  "crane": "$(json_escape "$v_crane")",
   "kube-apiserver": "$(json_escape "$v_kube")",
   "etcd": "$(json_escape "$v_etcd")"
 }

@@ -71,10 +71,7 @@ const CLUSTER_KINDS: Record<ClusterErrorCode, ErrorKind> = {
 /** The kind of any thrown value: typed errors by their code, anything else is internal. */
 export function errorKind(error: unknown): ErrorKind {
   if (error instanceof CliError)
-    return error.exit === 'ok' ||
-      error.exit === 'findings' ||
-      error.exit === 'interrupted' ||
-      error.exit === 'partial'
+    return error.exit === 'ok' || error.exit === 'findings' || error.exit === 'interrupted'
       ? 'internal'
       : error.exit;
   if (error instanceof OciError) return OCI_KINDS[error.code];

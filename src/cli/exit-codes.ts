@@ -21,8 +21,6 @@ export const ExitCode = {
   integrity: 7,
   /** The registry lacks what the operation needs (deletion disabled, no referrers support), or answers beyond a cap (LimitError). */
   unsupported: 8,
-  /** pull: some artifacts were pulled, others refused or broken (the report lists which and why). */
-  partial: 9,
   /** Anything else: a bug or an unexpected failure. */
   internal: 70,
   /** Stopped by SIGINT or SIGTERM (128 + 2, as shells report Ctrl-C); pull keeps nothing partial. */
@@ -32,4 +30,4 @@ export const ExitCode = {
 export type ExitCodeName = keyof typeof ExitCode;
 
 /** What went wrong, as the exit code says it: the kinds a typed error (and a tree node's error) has. */
-export type ErrorKind = Exclude<ExitCodeName, 'ok' | 'findings' | 'interrupted' | 'partial'>;
+export type ErrorKind = Exclude<ExitCodeName, 'ok' | 'findings' | 'interrupted'>;

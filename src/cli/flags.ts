@@ -28,12 +28,14 @@ export const registryFlags = {
     helpGroup: 'OFFLINE',
   }),
   'plain-http': Flags.string({
-    description: 'registry host to reach over plain HTTP (repeatable)',
+    description:
+      'reach this registry host (with or without its port) over plain HTTP; bare: every registry (repeatable)',
     multiple: true,
     helpGroup: 'REGISTRY',
   }),
   insecure: Flags.string({
-    description: 'registry host whose TLS certificate is not verified (repeatable)',
+    description:
+      'do not verify the TLS certificate of this registry host (with or without its port); bare: every registry (repeatable)',
     multiple: true,
     helpGroup: 'REGISTRY',
   }),

@@ -40,15 +40,35 @@ if (argv[0] === '__complete') {
     `tkn-artifacts ${packageJson().version} (node ${process.version}, ${process.platform}-${process.arch})\n`,
   );
 } else {
+  const { normalizeArgv, unknownCommandMessage, suggestCommands } = await import('./argv.js');
+  const words = normalizeArgv(argv);
   const { run, handle } = await import('@oclif/core');
   const pjson = packageJson();
   // Help and usage lines then read the way the user typed us.
   pjson.oclif.bin = displayName();
+  // Ctrl-C or SIGTERM: 130, as the README promises, for every command. A command with its own
+  // handler (pull cleans up first) answers it itself; otherwise there is nothing to undo.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) > 1) return;
+      process.stderr.write(`Interrupted by ${signal}.\n`);
+      process.exit(130);
+    });
+  }
   try {
     // stdout writes are synchronous on Linux pipes and files, so there is nothing to flush.
     // Only the fields we read are typed here; the rest of package.json passes through as oclif reads it.
-    await run(argv, { root, pjson: pjson as unknown as Interfaces.PJSON });
+    await run(words, { root, pjson: pjson as unknown as Interfaces.PJSON });
   } catch (error) {
-    await handle(error as Error);
+    // oclif's "command X not found": answered as cobra answers it, with the closest commands.
+    const missing = /^command (\S+) not found/i.exec((error as Error).message)?.[1];
+    if (missing !== undefined) {
+      const { loadCommands } = await import('./completion.js');
+      const names = (await loadCommands(root)).map((c) => c.id).filter((id) => !id.startsWith('_'));
+      process.stderr.write(unknownCommandMessage(missing, suggestCommands(missing, names), displayName()));
+      process.exitCode = 2;
+    } else {
+      await handle(error as Error);
+    }
   }
 }

@@ -173,8 +173,16 @@ export async function loadKubeconfig(
   };
 }
 
-/** Connects (lazily: no request is made until the first read). */
+/** Connects: a TCP probe of the API server, then no request until the first read. */
 export async function connectCluster(options: ClusterOptions = {}): Promise<ClusterSource> {
+  // One TCP connect first: a refused connection is reported before client-node takes seconds to load.
+  const { apiServerToProbe, probeApiServer } = await import('./probe.js');
+  const server = await apiServerToProbe({
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    env: options.env ?? process.env,
+  });
+  if (server) await probeApiServer(server);
   const loaded = await loadKubeconfig(options);
   return new ClusterSource(loaded, options.requestTimeoutMs ?? 30_000);
 }

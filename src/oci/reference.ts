@@ -267,3 +267,35 @@ export function isLocalhost(registry: string): boolean {
     : registry.split(':')[0];
   return host === 'localhost';
 }
+
+/** The value a bare `--plain-http` or `--insecure` stands for: every registry the command reaches. */
+export const EVERY_HOST = '*';
+
+/** The host part of `host[:port]` or `[v6]:port`, lower-cased. */
+function hostPart(registry: string): string {
+  const host = registry.startsWith('[')
+    ? registry.slice(0, registry.indexOf(']') + 1)
+    : (registry.split(':')[0] ?? registry);
+  return host.toLowerCase();
+}
+
+/** Whether a registry is on this machine (localhost, 127.0.0.0/8, [::1]): no one else can listen there. */
+export function isLoopback(registry: string): boolean {
+  const host = hostPart(registry);
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Whether a `--plain-http`/`--insecure` value names this registry: `*` names every registry, a
+ * value with a port names that host and port, a value without one names the host on any port.
+ */
+export function hostMatches(patterns: readonly string[], registry: string): boolean {
+  const wanted = registry.toLowerCase();
+  return patterns.some((pattern) => {
+    const p = pattern.trim().toLowerCase();
+    if (p === EVERY_HOST) return true;
+    if (p === wanted) return true;
+    const hasPort = p.startsWith('[') ? /\]:\d+$/.test(p) : p.includes(':');
+    return !hasPort && hostPart(wanted) === p;
+  });
+}

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { ArtifactNode, FileEntry } from '../tree/model.js';
+import type { ArtifactNode, FileEntry, Outcome } from '../tree/model.js';
 import { UnsafeArchiveError } from './errors.js';
 import {
   MARKER_FILE,
@@ -43,6 +43,8 @@ export interface PlannedFile {
   /** The artifact's reference (`repository@digest`), for messages and the report. */
   reference?: string;
   usable: boolean;
+  /** The producing TaskRun's outcome, when one is known. */
+  outcome?: Outcome;
   source: PlannedSource;
   digest: string;
   size: number;
@@ -144,6 +146,7 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
     artifact: node.name,
     ...(node.reference !== undefined ? { reference: node.reference } : {}),
     usable: node.usable,
+    ...(candidate.outcome !== undefined ? { outcome: candidate.outcome } : {}),
     artifactDir,
   };
   const plan: Plan = { files: [], skipped: [], failed: [] };

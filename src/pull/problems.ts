@@ -1,8 +1,8 @@
 /**
  * One artifact's content refused (a hostile or broken archive, a name that cannot be a file name,
  * a blob that does not match its digest) is that artifact's problem: the rest of the run is
- * still pulled, the report lists what failed and why, and the exit code says the pull was
- * partial. Failures that are not the content's (network, permissions, interruption) still stop
+ * still pulled, the report lists what failed and why, and the pull exits with the failure's
+ * code (7) unless --allow-partial accepts it. Failures that are not the content's (network, permissions, interruption) still stop
  * the whole pull.
  */
 import { toCliError } from '../cli/errors.js';

@@ -5,6 +5,8 @@
 import { relative } from 'node:path';
 import { alignColumns } from '../render/columns.js';
 import { sanitize } from '../text/sanitize.js';
+import { unusableBecause } from '../render/outcome.js';
+import type { Outcome } from '../tree/model.js';
 import { humanSize } from '../units/sizes.js';
 import { shortDigest } from '../render/digest.js';
 import type { PullProblem } from './problems.js';
@@ -36,8 +38,11 @@ export interface PulledFile {
   size: number;
   mediaType: string;
   title?: string;
-  /** `pulled`: fetched now; `skipped`: already there with the same digest (nothing fetched). */
-  status: 'pulled' | 'skipped';
+  /**
+   * `pulled`: fetched now; `present`: already there with the same digest (nothing fetched). Not
+   * `skipped`, which in `skipped[]` and `summary.skipped` means "not pulled".
+   */
+  status: 'pulled' | 'present';
   reason?: string;
   /** Set when the layer was an archive and was extracted. */
   extracted?: {
@@ -50,6 +55,8 @@ export interface PulledFile {
   };
   /** The producing TaskRun succeeded (false: pulled anyway, from a failed or unknown task). */
   usable: boolean;
+  /** The producing TaskRun's outcome; absent when none is known (unreported content, registry-only views). */
+  outcome?: Outcome;
 }
 
 export interface PullReport {
@@ -99,7 +106,7 @@ export function formatReportText(report: PullReport, cwd: string): string {
       label(file),
       path,
       size,
-      shortDigest(file.digest) + (file.usable ? '' : '  (task did not succeed)'),
+      shortDigest(file.digest) + (file.usable ? '' : `  (${unusableBecause(file.outcome)})`),
     ]);
   }
   // Names, titles and reasons come from registries and clusters: escaped before they are padded.
@@ -113,12 +120,18 @@ export function formatReportText(report: PullReport, cwd: string): string {
     lines.push(
       `failed   ${sanitize(label(failed))}${failed.title ? ` (${sanitize(failed.title)})` : ''}: ${sanitize(failed.reason)}`,
     );
-  const { pulled, present, skipped, failed, bytes, seconds } = report.summary;
+  const { present, skipped, failed, bytes, seconds } = report.summary;
   const where = report.output === '-' ? 'stdout' : sanitize(shownPath(report.output, cwd));
+  // Files, as a person counts them: an extracted archive counts what it held, not one blob.
+  const count = (status: PulledFile['status']) =>
+    report.files
+      .filter((file) => file.status === status)
+      .reduce((sum, file) => sum + (file.extracted ? file.extracted.files : 1), 0);
+  const pulledFiles = count('pulled');
   const parts = [
-    `Pulled ${pulled} file${pulled === 1 ? '' : 's'} (${humanSize(bytes)}) to ${where} in ${seconds.toFixed(1)} s`,
+    `Pulled ${pulledFiles} file${pulledFiles === 1 ? '' : 's'} (${humanSize(bytes)}) to ${where} in ${seconds.toFixed(1)} s`,
   ];
-  if (present > 0) parts.push(`${present} already present`);
+  if (present > 0) parts.push(`${count('present')} already present`);
   if (skipped > 0) parts.push(`${skipped} skipped`);
   if (failed > 0) parts.push(`${failed} failed`);
   lines.push(parts.join('; '));

@@ -10,6 +10,7 @@ import { ExitCode } from '../cli/exit-codes.js';
 import { liveTerminal, type CommandIo } from '../cli/io.js';
 import { escapeJsonText, sanitize, sanitizeLines } from '../text/sanitize.js';
 import type { ArtifactTree } from '../tree/model.js';
+import { decidingFailure, describeMissing, missingFrom, type Missing } from '../tree/partial.js';
 import type { Reach } from '../tree/resolve.js';
 import type { RunOptions } from '../tree/run.js';
 import type { RegistryOptions } from '../tree/targets.js';
@@ -24,6 +25,8 @@ import type { PlannedFile } from './plan.js';
 
 export interface PullOptions {
   run?: string;
+  /** Exit 0 when parts of the run could not be read; the report lists them as skipped all the same. */
+  allowPartial?: boolean;
   pipelineRun?: string;
   repository?: string;
   /** One artifact by OCI reference or `oci:` URI, instead of a run. */
@@ -83,6 +86,53 @@ export function validatePullOptions(options: PullOptions): void {
   if (options.output === '') throw usage('-o needs a directory (or - for stdout)');
 }
 
+/** Output format names kubectl users type after -o; pull's -o is a directory, so these are likely slips. */
+const FORMAT_WORDS: Record<string, string> = {
+  json: 'JSON',
+  yaml: 'JSON',
+  yml: 'JSON',
+  table: 'text',
+  text: 'text',
+  wide: 'text',
+  name: 'text',
+  tree: 'text',
+};
+
+/** The kind of summary a format-like -o value probably asked for, if it looks like one. */
+function outputLooksLikeFormat(output: string): string | undefined {
+  return Object.hasOwn(FORMAT_WORDS, output) ? FORMAT_WORDS[output] : undefined;
+}
+
+/** An artifact refused while the rest was pulled, as the rest of what is missing. */
+function missingOf(problem: PullProblem): Missing {
+  const kind =
+    problem.exit === 'ok' || problem.exit === 'findings' || problem.exit === 'interrupted'
+      ? 'internal'
+      : problem.exit;
+  return { what: `${artifactLabel(problem)}: ${problem.reason}`, failure: { kind } };
+}
+
+/**
+ * Exit for what could not be read or was refused: the kind of the failure to act on first
+ * (integrity before forbidden before unreachable …), unless the user accepts a partial result.
+ * Everything else was pulled all the same; the report lists both.
+ */
+function partialExit(missing: Missing[], allowPartial: boolean, io: CommandIo): number {
+  const deciding = decidingFailure(missing);
+  if (!deciding) return ExitCode.ok;
+  const lines = describeMissing(missing).join('\n');
+  if (allowPartial) {
+    io.stderr.write(
+      `Warning: partial pull (--allow-partial): ${missing.length} could not be read or were refused:\n${lines}\n`,
+    );
+    return ExitCode.ok;
+  }
+  io.stderr.write(
+    `Error: the pull is incomplete: ${missing.length} part${missing.length === 1 ? '' : 's'} of the run could not be read or ${missing.length === 1 ? 'was' : 'were'} refused (everything else was pulled):\n${lines}\nHint: --allow-partial accepts a partial pull\n`,
+  );
+  return ExitCode[deciding.kind];
+}
+
 function artifactLabel(entry: { task?: string; artifact: string }): string {
   return entry.task === undefined ? entry.artifact : `${entry.task}/${entry.artifact}`;
 }
@@ -123,6 +173,11 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
       options = { ...options, artifactRef: options.run, run: undefined };
   }
   validatePullOptions(options);
+  const formatWord = outputLooksLikeFormat(options.output);
+  if (formatWord)
+    io.stderr.write(
+      `Warning: -o ${options.output} writes into a directory named ${JSON.stringify(options.output)}: pull's -o is the destination (as oras pull -o); for a ${formatWord} summary use --format json\n`,
+    );
   const { openStore } = await import('../tree/targets.js');
   // One meaning of --concurrency: requests in flight per registry, blobs included.
   const concurrency = options.registry.concurrency ?? PULL_CONCURRENCY;
@@ -185,7 +240,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
     allowPathTraversal: options.allowPathTraversal,
   });
   const skipped = [...selection.skipped, ...plan.skipped];
-  // One artifact's refused content is its own problem: the rest is pulled, and pull exits 9.
+  // One artifact's refused content is its own problem: the rest is pulled, and pull exits 7.
   const failed: PullProblem[] = [...plan.failed];
   let firstFailure = plan.firstError;
   if (plan.files.length === 0 && firstFailure !== undefined) throw firstFailure;
@@ -210,6 +265,12 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
       return true;
     },
   };
+  // A whole-run pull asks for every output of the run: what could not be read is missing from it
+  // (an artifact named with --artifact is refused above instead).
+  const missing =
+    tree && options.select.artifacts.length === 0
+      ? missingFrom(tree).filter((m) => !m.input || options.select.inputs)
+      : [];
   try {
     if (options.output === '-') {
       const [only, ...more] = plan.files;
@@ -231,7 +292,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
           io.stderr.write(`skipped ${sanitize(artifactLabel(s))}: ${sanitize(s.reason)}\n`);
       const { onFileError: _alone, ...single } = transfer; // the one file failing is the pull failing
       await transferToStdout(only, { ...single, stdout: io.stdout, tmpdir: tmpdir() });
-      return ExitCode.ok;
+      return partialExit(missing, options.allowPartial === true, io);
     }
 
     const cwd = options.cwd ?? process.cwd();
@@ -264,7 +325,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
       failed,
       summary: {
         pulled: files.filter((f) => f.status === 'pulled').length,
-        present: files.filter((f) => f.status === 'skipped').length,
+        present: files.filter((f) => f.status === 'present').length,
         skipped: skipped.length,
         failed: failed.length,
         bytes: files.filter((f) => f.status === 'pulled').reduce((sum, f) => sum + f.size, 0),
@@ -273,16 +334,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
     };
     if (options.format === 'json') io.stdout.write(`${escapeJsonText(JSON.stringify(report, null, 2))}\n`);
     else if (!options.quiet) io.stdout.write(formatReportText(report, cwd));
-    if (failed.length > 0) {
-      // On stderr too, where errors go even with -q; the hint names nothing that would refuse again.
-      io.stderr.write(
-        `Error: ${failed.length} of the selected artifacts could not be pulled (the others were):\n${failed
-          .map((f) => `  ${sanitize(artifactLabel(f))}: ${sanitize(f.reason)}\n`)
-          .join('')}`,
-      );
-      return ExitCode.partial;
-    }
-    return ExitCode.ok;
+    return partialExit([...missing, ...failed.map(missingOf)], options.allowPartial === true, io);
   } catch (error) {
     if (controller.signal.reason instanceof Interrupted) {
       io.stderr.write(`Interrupted: the pull stopped; nothing partial was kept.\n`);

@@ -4,7 +4,7 @@
  */
 import type { ErrorKind } from '../cli/exit-codes.js';
 import { namesArtifact } from '../tree/resolve.js';
-import type { ArtifactNode, ArtifactTree, TaskRunNode } from '../tree/model.js';
+import type { ArtifactNode, ArtifactTree, Outcome, TaskRunNode } from '../tree/model.js';
 
 export interface SelectOptions {
   /** Pipeline task or TaskRun names (the tree is filtered already, except registry-only runs). */
@@ -21,6 +21,8 @@ export interface Candidate {
   task?: string;
   taskRun?: string;
   node: ArtifactNode;
+  /** The producing TaskRun's outcome; undefined for content no TaskRun reported. */
+  outcome?: Outcome;
   /** Asked for by name: failing to pull it is an error, not a note. */
   named: boolean;
 }
@@ -86,7 +88,7 @@ export function unpullableReason(node: ArtifactNode): string | undefined {
 }
 
 export function selectArtifacts(tree: ArtifactTree, options: SelectOptions): Selection {
-  const entries: { task: string; taskRun?: string; node: ArtifactNode }[] = [];
+  const entries: { task: string; taskRun?: string; outcome?: Outcome; node: ArtifactNode }[] = [];
   for (const taskRun of tree.taskRuns) {
     // A run read from the registry alone has TaskRuns the tree did not filter.
     if (
@@ -96,7 +98,7 @@ export function selectArtifacts(tree: ArtifactTree, options: SelectOptions): Sel
     )
       continue;
     for (const node of taskRun.artifacts)
-      entries.push({ task: taskDirectory(taskRun), taskRun: taskRun.name, node });
+      entries.push({ task: taskDirectory(taskRun), taskRun: taskRun.name, outcome: taskRun.outcome, node });
   }
   if (options.tasks.length === 0)
     for (const node of tree.unreported) entries.push({ task: UNREPORTED_DIR, node });
@@ -105,13 +107,13 @@ export function selectArtifacts(tree: ArtifactTree, options: SelectOptions): Sel
 
 /** Selection over (task, artifact) pairs; shared by run pulls and single-artifact pulls. */
 export function selectFrom(
-  entries: { task?: string; taskRun?: string; node: ArtifactNode }[],
+  entries: { task?: string; taskRun?: string; outcome?: Outcome; node: ArtifactNode }[],
   options: Pick<SelectOptions, 'artifacts' | 'inputs'>,
 ): Selection {
   const result: Selection = { selected: [], skipped: [], refused: [], unmatched: [] };
   const used = new Set<string>();
   const seen = new Map<string, ArtifactNode>();
-  for (const { task, taskRun, node } of entries) {
+  for (const { task, taskRun, outcome, node } of entries) {
     const named = options.artifacts.filter((value) => namesArtifact(value, task, taskRun, node.name));
     named.forEach((value) => used.add(value));
     if (options.artifacts.length > 0 && named.length === 0) continue;
@@ -157,6 +159,7 @@ export function selectFrom(
     const candidate: Candidate = { node, named: named.length > 0 };
     if (task !== undefined) candidate.task = task;
     if (taskRun !== undefined) candidate.taskRun = taskRun;
+    if (outcome !== undefined) candidate.outcome = outcome;
     result.selected.push(candidate);
   }
   result.unmatched = options.artifacts.filter((value) => !used.has(value));

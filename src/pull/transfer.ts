@@ -370,7 +370,7 @@ class Transfer {
   private pulled(
     file: PlannedFile,
     path: string,
-    status: 'pulled' | 'skipped',
+    status: 'pulled' | 'present',
     extracted?: PulledFile['extracted'],
   ): PulledFile {
     return {
@@ -383,9 +383,10 @@ class Transfer {
       mediaType: file.mediaType,
       ...(file.title !== undefined ? { title: file.title } : {}),
       status,
-      ...(status === 'skipped' ? { reason: 'already present with the same digest' } : {}),
+      ...(status === 'present' ? { reason: 'already present with the same digest' } : {}),
       ...(extracted ? { extracted } : {}),
       usable: file.usable,
+      ...(file.outcome !== undefined ? { outcome: file.outcome } : {}),
     };
   }
 
@@ -400,7 +401,7 @@ class Transfer {
         'usage',
         'Remove it, or pull into another directory with -o.',
       );
-    if (await isFilePresent(path, file.digest, file.size)) return this.pulled(file, path, 'skipped');
+    if (await isFilePresent(path, file.digest, file.size)) return this.pulled(file, path, 'present');
     this.options.progress?.start(key);
     const temporary = partialName(path);
     try {
@@ -441,7 +442,7 @@ class Transfer {
     const before = await extractedState(target, file.digest);
     if (before.kind === 'current') {
       const { marker } = before;
-      return this.pulled(file, target, 'skipped', {
+      return this.pulled(file, target, 'present', {
         format: marker.archive.format,
         entries: marker.entries,
         files: marker.files,

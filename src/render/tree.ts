@@ -12,6 +12,7 @@ import type {
   TaskRunNode,
 } from '../tree/model.js';
 import type { Line, Segment, Style } from './style.js';
+import { unusableBecause } from './outcome.js';
 import { humanSize } from '../units/sizes.js';
 import { shortDigest } from './digest.js';
 
@@ -79,19 +80,19 @@ function referrerNode(referrer: ReferrerNode, level: number, options: TreeOption
   return { label, children };
 }
 
-function stateSegments(artifact: ArtifactNode): Segment[] {
+function stateSegments(artifact: ArtifactNode, outcome: Outcome | undefined): Segment[] {
   switch (artifact.state) {
     case 'present':
       return [
         {
-          text: artifact.usable ? '✔ usable' : '✔ present (task did not succeed)',
+          text: artifact.usable ? '✔ usable' : `✔ present (${unusableBecause(outcome)})`,
           style: artifact.usable ? 'ok' : 'warn',
         },
       ];
     case 'inline':
       return [
         {
-          text: artifact.usable ? '✔ inline' : 'inline (task did not succeed)',
+          text: artifact.usable ? '✔ inline' : `inline (${unusableBecause(outcome)})`,
           style: artifact.usable ? 'ok' : 'warn',
         },
       ];
@@ -108,12 +109,13 @@ function withinDepth(level: number, options: TreeOptions): boolean {
   return options.depth === undefined || level <= options.depth;
 }
 
-function artifactNode(artifact: ArtifactNode, level: number, options: TreeOptions): Node {
+/** `outcome`: the producing TaskRun's, or undefined for content no TaskRun reported. */
+function artifactNode(artifact: ArtifactNode, level: number, options: TreeOptions, outcome?: Outcome): Node {
   const label: Segment[] = [{ text: artifact.name, style: 'bold' }];
   if (artifact.direction === 'input') label.push({ text: ' (input)', style: 'muted' });
   if (artifact.buildOutput) label.push({ text: ' [build output]', style: 'accent' });
   label.push({ text: '  ' });
-  label.push(...stateSegments(artifact));
+  label.push(...stateSegments(artifact, outcome));
   if (artifact.size !== undefined) label.push({ text: `  ${humanSize(artifact.size)}` });
   const where = artifact.reference ?? artifact.location;
   if (where) label.push({ text: `  ${referenceText(where, options)}`, style: 'muted' });
@@ -150,7 +152,9 @@ function taskRunNode(taskRun: TaskRunNode, options: TreeOptions): Node {
   if (taskRun.pipelineTask) label.push({ text: ` (${taskRun.name})`, style: 'muted' });
   label.push({ text: '  ' }, ...outcomeSegments(taskRun.outcome, taskRun.reason));
   if (taskRun.artifacts.length === 0) label.push({ text: '  no results or artifacts', style: 'muted' });
-  const children = withinDepth(2, options) ? taskRun.artifacts.map((a) => artifactNode(a, 2, options)) : [];
+  const children = withinDepth(2, options)
+    ? taskRun.artifacts.map((a) => artifactNode(a, 2, options, taskRun.outcome))
+    : [];
   return { label, children };
 }
 

@@ -8,11 +8,14 @@ import { ExitCode } from '../cli/exit-codes.js';
 import { printTree, type PrintOptions } from '../render/index.js';
 import type { ArtifactNode, ArtifactTree, ReferrerNode } from '../tree/model.js';
 import { FULL_REACH, type Reach } from '../tree/resolve.js';
+import { decidingFailure, describeMissing, missingFrom } from '../tree/partial.js';
 import { resolveRun, type RunOptions } from '../tree/run.js';
 import { sanitizeLines } from '../text/sanitize.js';
 
 export interface ShowOptions extends RunOptions {
   strict?: boolean;
+  /** Exit 0 (or 1 with --strict) when something could not be read; stderr still says what. */
+  allowPartial?: boolean;
   /** Levels below the run: 1 TaskRuns, 2 artifacts, 3 their files and referrers, 4 referrers of those… */
   depth?: number | undefined;
   print: Omit<PrintOptions, 'depth'>;
@@ -67,5 +70,21 @@ export async function runShow(options: ShowOptions, io: CommandIo): Promise<numb
     return ExitCode.ok;
   }
   await printTree(trimTree(resolved.tree, options.depth), options.print, io);
+  // What could not be read decides the exit code: a partial tree is not a success to a script.
+  const missing = missingFrom(resolved.tree);
+  const deciding = decidingFailure(missing);
+  if (deciding) {
+    const lines = describeMissing(missing);
+    if (options.allowPartial) {
+      io.stderr.write(
+        `Warning: partial result (--allow-partial): ${missing.length} could not be read:\n${lines.join('\n')}\n`,
+      );
+    } else {
+      io.stderr.write(
+        `Error: ${missing.length} part${missing.length === 1 ? '' : 's'} of the run could not be read:\n${lines.join('\n')}\nHint: --allow-partial accepts a partial result\n`,
+      );
+      return ExitCode[deciding.kind];
+    }
+  }
   return options.strict && resolved.tree.problems.length > 0 ? ExitCode.findings : ExitCode.ok;
 }

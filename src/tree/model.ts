@@ -118,6 +118,8 @@ export type ProblemKind =
 export interface Problem {
   kind: ProblemKind;
   message: string;
+  /** For a fetch-error: what kind of failure (as exit codes name it) and the module's code. */
+  failure?: Failure;
   taskRun?: string;
   artifact?: string;
   reference?: string;

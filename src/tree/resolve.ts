@@ -10,6 +10,7 @@ import {
   TREE_API_VERSION,
   type ArtifactNode,
   type ArtifactTree,
+  type Failure,
   type FileEntry,
   type Outcome,
   type PlatformNode,
@@ -20,6 +21,12 @@ import {
   type TaskRunNode,
 } from './model.js';
 import { failNode, typedFailure } from '../cli/errors.js';
+
+/** A thrown value as a problem's typed failure (kind and code, without the message). */
+function failureOf(error: unknown): Failure {
+  const { kind, code } = typedFailure(error);
+  return code ? { kind, code } : { kind };
+}
 import { isNotFound } from '../oci/errors.js';
 import {
   EMPTY_JSON,
@@ -215,6 +222,7 @@ async function walkReferrers(
       kind: 'fetch-error',
       reference: store.referenceOf(repository, subject.digest),
       message: `listing referrers failed: ${errorMessage(error)}`,
+      failure: failureOf(error),
     });
     return [];
   }
@@ -477,6 +485,7 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
           kind: 'fetch-error',
           reference: `${attempt.repository}:${attempt.reference}`,
           message: `looking for the run's root artifact failed: ${errorMessage(error)}`,
+          failure: failureOf(error),
         });
       }
     }
@@ -522,6 +531,7 @@ async function registryArtifacts(
       state.problems.push({
         kind: 'fetch-error',
         message: `listing referrers of ${subject.digest} failed: ${errorMessage(error)}`,
+        failure: failureOf(error),
       });
       return;
     }
@@ -548,6 +558,7 @@ async function registryArtifacts(
             kind: 'fetch-error',
             reference: store.referenceOf(found.repository, descriptor.digest),
             message: errorMessage(error),
+            failure: failureOf(error),
           });
           return;
         }

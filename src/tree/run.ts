@@ -151,7 +151,11 @@ async function locationParser(): Promise<(location: string) => Location | undefi
   const { parseReference, repositoryName, referenceForm } = await import('../oci/reference.js');
   return (location) => {
     // Only OCI references resolve in a registry; purls, git and https URLs are shown as reported.
-    if (/^(pkg|git|https?|s3|gs|file):/i.test(location) && referenceForm(location) === 'plain')
+    // A URL of any scheme (`git+https://` as Chains' *_ARTIFACT_INPUTS carry it, `s3://`, …) too.
+    if (
+      (/^(pkg|git|https?|s3|gs|file):/i.test(location) || /^[a-z][a-z0-9+.-]*:\/\//i.test(location)) &&
+      referenceForm(location) === 'plain'
+    )
       return undefined;
     const reference = parseReference(location);
     const out: Location = { repository: repositoryName(reference) };
@@ -183,9 +187,8 @@ export async function resolveRun(options: RunOptions): Promise<Resolved> {
   const registryOnly = target.kind === 'Artifact' || (options.pipelineRun !== undefined && !options.run);
 
   const [classify, parseLocation] = await Promise.all([classifier(), locationParser()]);
-  const store = await openStore(options.registry);
-
   if (registryOnly) {
+    const store = await openStore(options.registry);
     let root: Location;
     let name: string;
     if (target.kind === 'Artifact') {
@@ -319,6 +322,8 @@ export async function resolveRun(options: RunOptions): Promise<Resolved> {
     }
   }
 
+  checkTaskFilter(options.filters.tasks, taskRuns);
+
   const config = await loadStorageConfig(source, {
     namespace,
     ...(pipelineRun ? { pipelineRun } : {}),
@@ -328,6 +333,15 @@ export async function resolveRun(options: RunOptions): Promise<Resolved> {
   for (const warning of config.warnings) options.warn?.(`Warning: ${warning.message}`);
 
   const repository = options.repository ?? config.settings.ociRepository ?? undefined;
+  // The storage configuration's `insecure: "true"` is what the controller connects with: the
+  // repository's registry is reached the same way here (the flags add to it, never take away).
+  const configured = config.settings.ociRepository ? parseLocation(config.settings.ociRepository) : undefined;
+  const configuredRegistry = configured ? configured.repository.split('/')[0] : undefined;
+  const store = await openStore(
+    config.settings.insecure && configuredRegistry
+      ? { ...options.registry, insecure: [...options.registry.insecure, configuredRegistry] }
+      : options.registry,
+  );
   const rootTag = pipelineRun
     ? expandTagPattern(ROOT_TAG_PATTERN, { namespace, pipelinerun: pipelineRun.metadata.name })
     : undefined;
@@ -357,4 +371,21 @@ export async function resolveRun(options: RunOptions): Promise<Resolved> {
     ...(options.reach ? { reach: options.reach } : {}),
   });
   return { kind: 'tree', tree };
+}
+
+/**
+ * --task names what the user expects to be there: a name that matches no TaskRun is an error, as
+ * --artifact's is, not an empty answer a script would take for "no artifacts".
+ */
+function checkTaskFilter(tasks: string[], taskRuns: TaskRunView[]): void {
+  const unmatched = tasks.filter(
+    (task) => !taskRuns.some((taskRun) => taskRun.pipelineTask === task || taskRun.name === task),
+  );
+  if (unmatched.length === 0) return;
+  const names = [...new Set(taskRuns.map((taskRun) => taskRun.pipelineTask ?? taskRun.name))];
+  throw new CliError(
+    `no task matches ${unmatched.map((task) => JSON.stringify(task)).join(', ')}`,
+    'notFound',
+    names.length > 0 ? `the run has: ${names.join(', ')}` : 'the run has no TaskRuns',
+  );
 }

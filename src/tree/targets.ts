@@ -32,21 +32,74 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
     });
     return new TargetStore({ targetFor: () => layout, layout: options.ociLayout });
   }
-  const [{ Registries }, { defaultCredentialStores, dockerConfigStore }] = await Promise.all([
+  const [
+    { Registries },
+    { defaultCredentialStores, dockerConfigStore },
+    { hostMatches, isLoopback, EVERY_HOST },
+  ] = await Promise.all([
     import('../oci/remote/registries.js'),
     import('../oci/auth/credentials.js'),
+    import('../oci/reference.js'),
   ]);
-  const hosts: Record<string, { plainHttp?: boolean; insecure?: boolean }> = {};
-  for (const host of options.plainHttp) hosts[host] = { ...hosts[host], plainHttp: true };
-  for (const host of options.insecure) hosts[host] = { ...hosts[host], insecure: true };
+  if (options.registryConfig) await checkRegistryConfig(options.registryConfig);
   const registries = new Registries({
     credentials: options.registryConfig
       ? [dockerConfigStore(options.registryConfig)]
       : defaultCredentialStores(),
-    hosts,
+    hosts: (registry) => {
+      const plainHttp = hostMatches(options.plainHttp, registry);
+      const insecure = hostMatches(options.insecure, registry);
+      // A bare flag reaches every registry; say so for one that is not on this machine.
+      const named = (patterns: string[]) =>
+        hostMatches(
+          patterns.filter((pattern) => pattern !== EVERY_HOST),
+          registry,
+        );
+      if (!isLoopback(registry)) {
+        if (plainHttp && !named(options.plainHttp))
+          process.stderr.write(
+            `Warning: --plain-http: ${registry} is reached over plain HTTP (name the host to limit it)\n`,
+          );
+        if (insecure && !named(options.insecure))
+          process.stderr.write(
+            `Warning: --insecure: ${registry}'s TLS certificate is not verified (name the host to limit it)\n`,
+          );
+      }
+      return { ...(plainHttp ? { plainHttp: true } : {}), ...(insecure ? { insecure: true } : {}) };
+    },
     ...(options.caFile ? { caFile: options.caFile } : {}),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.debug ? { debug: (line: string) => process.stderr.write(`debug: ${sanitize(line)}\n`) } : {}),
   });
   return new TargetStore({ targetFor: (repository) => registries.repository(repository) });
+}
+
+/**
+ * A --registry-config the user named must exist and be JSON: read lazily (on the first 401), a
+ * missing or broken file would be silently ignored or surface as an internal error mid-run.
+ */
+async function checkRegistryConfig(file: string): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      code === 'ENOENT'
+        ? `--registry-config ${file} does not exist`
+        : `cannot read --registry-config ${file}: ${(error as Error).message}`,
+      'usage',
+      'pass a Docker config.json (as docker login or oras login writes it), or leave the flag out to use the default lookup',
+    );
+  }
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new CliError(
+      `--registry-config ${file} is not JSON: ${(error as Error).message}`,
+      'usage',
+      'it should look like {"auths": {"registry.example.com": {"auth": "…"}}}',
+    );
+  }
 }

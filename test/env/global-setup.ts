@@ -115,11 +115,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
       'kube-apiserver': kube.version,
       oras: (await runTool(bins.oras, ['version'])).match(/Version:\s*(\S+)/)?.[1] ?? 'unknown',
       regctl: (await runTool(bins.regctl, ['version', '--format', '{{.VCSTag}}'])).trim(),
+      cosign: (JSON.parse(await runTool(bins.cosign, ['version', '--json'])) as { gitVersion: string })
+        .gitVersion,
+      crane: (await runTool(bins.crane, ['version'])).trim(),
     };
 
     env = {
       runDir,
-      bin: { oras: bins.oras, regctl: bins.regctl, kubectl: bins.kubectl },
+      bin: {
+        oras: bins.oras,
+        regctl: bins.regctl,
+        kubectl: bins.kubectl,
+        cosign: bins.cosign,
+        crane: bins.crane,
+      },
       registries: {
         olareg: { host: olareg.host, plainHttp: true, name: 'olareg', referrersApi: true },
         distribution: { host: distribution.host, plainHttp: true, name: 'distribution', referrersApi: false },
@@ -176,7 +185,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     line('distribution (basic auth, user alice)', distributionBasic.version, distributionBasic.host);
     line('etcd', etcd.version, etcd.clientUrl);
     line('kube-apiserver', kube.version, kube.server);
-    console.log(`test env: tools oras ${versions.oras}, regctl ${versions.regctl}; run dir ${runDir}`);
+    console.log(
+      `test env: tools oras ${versions.oras}, regctl ${versions.regctl}, cosign ${versions.cosign}, crane ${versions.crane}; run dir ${runDir}`,
+    );
   } catch (e) {
     await stopAll(services);
     console.error(`test env: start failed; logs kept in ${path.join(runDir, 'logs')}`);

@@ -175,7 +175,7 @@ export class Authenticator {
             signal: signal ?? null,
           });
         } catch (err) {
-          const info = classifyNetworkError(err, request.url.protocol === 'http:');
+          const info = classifyNetworkError(err, request.url.protocol === 'http:', request.url.host);
           const error = new OciError(
             info.code,
             `cannot reach the token service ${origin} for ${this.registry}`,

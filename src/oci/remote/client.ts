@@ -259,7 +259,7 @@ export class RegistryClient {
     } catch (err) {
       release();
       if (err instanceof OciError) return { error: err, retryable: false, reason: err.code };
-      const info = req.signal?.aborted ? CANCELLED : classifyNetworkError(err, this.plainHttp);
+      const info = req.signal?.aborted ? CANCELLED : classifyNetworkError(err, this.plainHttp, this.registry);
       return { error: this.networkError(req, info, err), retryable: info.retryable, reason: info.code };
     }
     const value = { res, release };

@@ -15,7 +15,8 @@ export const CANCELLED: NetErrorInfo = {
   retryable: false,
 };
 
-export function classifyNetworkError(err: unknown, plainHttp: boolean): NetErrorInfo {
+/** `host` (host[:port]) goes into the hints, so they print the exact flag to add or drop. */
+export function classifyNetworkError(err: unknown, plainHttp: boolean, host: string): NetErrorInfo {
   const codes: string[] = [];
   const messages: string[] = [];
   let e: unknown = err;
@@ -36,8 +37,8 @@ export function classifyNetworkError(err: unknown, plainHttp: boolean): NetError
     return {
       code: 'TLS',
       hint: plainHttp
-        ? 'The registry expects TLS; drop --plain-http.'
-        : 'Trust the registry’s CA with --ca-file, or (for a test registry only) use --insecure; if it speaks plain HTTP, use --plain-http.',
+        ? `The registry expects TLS; drop --plain-http ${host}.`
+        : `Trust the registry’s CA with --ca-file CA.pem, or (for a test registry only) add --insecure ${host}; if it speaks plain HTTP, add --plain-http ${host}.`,
       retryable: false,
     };
   }
@@ -58,8 +59,8 @@ export function classifyNetworkError(err: unknown, plainHttp: boolean): NetError
     return {
       code: 'PROTOCOL',
       hint: plainHttp
-        ? 'The server did not answer HTTP; if it speaks HTTPS, drop --plain-http.'
-        : 'The server did not answer valid HTTP.',
+        ? `The server did not answer HTTP; if it speaks HTTPS, drop --plain-http ${host}.`
+        : `The server did not answer valid HTTP; if it speaks plain HTTP, add --plain-http ${host}.`,
       retryable: false,
     };
   }

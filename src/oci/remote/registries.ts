@@ -8,8 +8,11 @@ import { RemoteRepository, type RepositoryOptions } from './repository.js';
 export interface RegistriesOptions extends Omit<RegistryOptions, 'credentials'> {
   /** Credential stores, in lookup order (see defaultCredentialStores). */
   credentials?: CredentialStore[];
-  /** Per-registry overrides, keyed by host[:port] as references spell it. */
-  hosts?: Record<string, RegistryOptions>;
+  /**
+   * Per-registry overrides, keyed by host[:port] as references spell it, or a function asked once
+   * per registry (for flags that match a host with or without its port, or every host).
+   */
+  hosts?: Record<string, RegistryOptions> | ((registry: string) => RegistryOptions);
   /** Options for every RemoteRepository opened through this pool. */
   repository?: RepositoryOptions;
 }
@@ -24,7 +27,9 @@ export class Registries {
     let c = this.clients.get(registry);
     if (!c) {
       const { hosts: _hosts, repository: _repository, ...defaults } = this.options;
-      c = new RegistryClient(registry, { ...defaults, ...this.options.hosts?.[registry] });
+      const hosts = this.options.hosts;
+      const own = typeof hosts === 'function' ? hosts(registry) : hosts?.[registry];
+      c = new RegistryClient(registry, { ...defaults, ...own });
       this.clients.set(registry, c);
     }
     return c;

@@ -20,6 +20,10 @@ export interface Binaries {
   olareg: string;
   oras: string;
   regctl: string;
+  /** Writes cosign's tag-stored .sig/.att/.sbom and OCI 1.1 referrer signatures. */
+  cosign: string;
+  /** Writes images and indexes, a producer independent of oras. */
+  crane: string;
   etcd: string;
   kubeApiserver: string;
   /** Only a client: the completion tests run it as users do. */
@@ -35,6 +39,8 @@ export function findBinaries(): Binaries {
     olareg: path.join(bin, 'olareg'),
     oras: path.join(bin, 'oras'),
     regctl: path.join(bin, 'regctl'),
+    cosign: path.join(bin, 'cosign'),
+    crane: path.join(bin, 'crane'),
     etcd: path.join(bin, 'etcd'),
     kubeApiserver: path.join(bin, 'kube-apiserver'),
     kubectl: path.join(bin, 'kubectl'),

@@ -6,7 +6,7 @@
  * come from an in-process server (no real registry can be made to say such things). Nothing may
  * reach output raw: human output shows the characters escaped, JSON and YAML keep the data whole,
  * and pull writes no file or directory with such a name (the artifacts that need one are failed,
- * the rest pulled, exit 9).
+ * the rest pulled, exit 7).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -231,10 +231,10 @@ describe('pull', () => {
       },
     );
 
-  it('pulls what it can, fails each artifact a hostile name would make a path of, exit 9, no such path on disk', async () => {
+  it('pulls what it can, fails each artifact a hostile name would make a path of, exit 7, no such path on disk', async () => {
     const dest = join(work, 'pulled');
     const result = await pull(dest);
-    expect(result.code, result.stderr).toBe(9);
+    expect(result.code, result.stderr).toBe(7);
     expectClean(result);
     // Every failed artifact named, escaped, and why.
     expect(result.stdout).toMatch(
@@ -242,7 +242,9 @@ describe('pull', () => {
     );
     expect(result.stdout).toMatch(/failed +clean\/titled: .*notes\\x1b\]0;pwned\\x07\.txt.*\\x1b/);
     expect(result.stdout).toMatch(/failed +build\\x1b\[2J\\r\/good2: /);
-    expect(result.stderr).toMatch(/^Error: 3 of the selected artifacts could not be pulled/m);
+    expect(result.stderr).toMatch(
+      /^Error: the pull is incomplete: 3 parts of the run could not be read or were refused/m,
+    );
     // What could be pulled was.
     expect(await readFile(join(dest, 'clean/good/fine.txt'), 'utf8')).toBe('fine\n');
     expect(await readFile(join(dest, 'clean/note/note'), 'utf8')).toBe(names.inline);
@@ -266,7 +268,7 @@ describe('pull', () => {
       { env: { TERM: 'xterm-256color', KUBECONFIG: '/nonexistent' }, width: 100, height: 30 },
     );
     try {
-      expect(await run.exited()).toEqual({ code: 9, signal: null });
+      expect(await run.exited()).toEqual({ code: 7, signal: null });
       let raw = '';
       for (let i = 0; i < 100 && !raw.includes('3 failed'); i++) {
         raw = await run.raw();
@@ -284,7 +286,7 @@ describe('pull', () => {
 
   it('--format json reports the failures with the names as they are', async () => {
     const result = await pull(join(work, 'pulled-json'), ['--format', 'json']);
-    expect(result.code, result.stderr).toBe(9);
+    expect(result.code, result.stderr).toBe(7);
     expectClean(result);
     const report = JSON.parse(result.stdout) as {
       failed: { task?: string; artifact: string; exit: string; reason: string }[];

@@ -13,10 +13,13 @@ export type ProxyMode =
   | { kind: 'pass' }
   /** Close the socket after `after` bytes of a blob body; only the first `times` downloads of each blob if set. */
   | { kind: 'cut'; after: number; times?: number }
-  /** Send the blob with one byte flipped in its middle (same length, wrong digest). */
-  | { kind: 'flip' }
-  /** Send `after` bytes of a blob body, then nothing more, keeping the connection open. */
-  | { kind: 'stall'; after: number };
+  /** Send the blob (or manifest fetched by digest) with one byte flipped in its middle (same length, wrong digest). */
+  | { kind: 'flip'; target?: Target }
+  /** Send `after` bytes of a blob (or manifest) body, then nothing more, keeping the connection open. */
+  | { kind: 'stall'; after: number; target?: Target };
+
+/** What a fault applies to: blob downloads (the default), or manifests fetched by digest. */
+export type Target = 'blobs' | 'manifests';
 
 export interface FaultyProxy {
   host: string;
@@ -32,6 +35,7 @@ export interface FaultyProxy {
 }
 
 const BLOB_GET = /^\/v2\/.+\/blobs\/(sha256:[0-9a-f]{64})$/;
+const MANIFEST_GET = /^\/v2\/.+\/manifests\/(sha256:[0-9a-f]{64})$/;
 
 export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
   const [upstreamHost, upstreamPort] = upstream.split(':') as [string, string];
@@ -60,8 +64,9 @@ export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     state.requests.push(`${req.method ?? '?'} ${path}`);
-    const match = req.method === 'GET' ? BLOB_GET.exec(path) : null;
-    const digest = match?.[1];
+    const blob = req.method === 'GET' ? BLOB_GET.exec(path)?.[1] : undefined;
+    const manifest = req.method === 'GET' ? MANIFEST_GET.exec(path)?.[1] : undefined;
+    const digest = blob;
     let seen = 0;
     if (digest) {
       seen = (state.blobGets.get(digest) ?? 0) + 1;
@@ -77,8 +82,11 @@ export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
       },
       (upstreamResponse) => {
         const mode = state.mode;
+        const target: Target =
+          mode.kind === 'flip' || mode.kind === 'stall' ? (mode.target ?? 'blobs') : 'blobs';
+        const aimed = target === 'blobs' ? blob !== undefined : manifest !== undefined;
         const faulty =
-          digest !== undefined &&
+          aimed &&
           upstreamResponse.statusCode === 200 &&
           (mode.kind === 'flip' ||
             mode.kind === 'stall' ||

@@ -186,7 +186,7 @@ describe.each(['olareg', 'distribution'] as const)('pull from %s', (registryName
     const result = await tkn(['pull', ...runArgs(), '-o', dest, '--format', 'json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as PullReport;
-    expect(report.files.map((f) => f.status)).toEqual(Array(6).fill('skipped'));
+    expect(report.files.map((f) => f.status)).toEqual(Array(6).fill('present'));
     expect(report.summary).toMatchObject({ pulled: 0, present: 6, bytes: 0 });
     expect(await snapshot(dest)).toEqual(expected);
   });
@@ -200,11 +200,11 @@ describe.each(['olareg', 'distribution'] as const)('pull from %s', (registryName
     const report = JSON.parse(result.stdout) as PullReport;
     expect(Object.fromEntries(report.files.map((f) => [`${f.task}/${f.artifact}`, f.status]))).toEqual({
       'clone/SOURCE_ARTIFACT': 'pulled',
-      'build/images': 'skipped',
-      'test/junit': 'skipped',
+      'build/images': 'present',
+      'test/junit': 'present',
       'test/coverage': 'pulled',
-      'test/logs': 'skipped',
-      'report/summary': 'skipped',
+      'test/logs': 'present',
+      'report/summary': 'present',
     });
     expect(await snapshot(dest)).toEqual(expected);
   });
@@ -727,6 +727,6 @@ describe.each(['olareg', 'distribution'] as const)('artifacts oras pushes itself
       );
     }
     const again = JSON.parse((await tkn(args)).stdout) as PullReport;
-    expect(again.files.map((f) => f.status)).toEqual(Array(files.length).fill('skipped'));
+    expect(again.files.map((f) => f.status)).toEqual(Array(files.length).fill('present'));
   });
 });

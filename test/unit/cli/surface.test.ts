@@ -57,7 +57,6 @@ describe('CLI surface', () => {
         "notConfigured": 5,
         "notFound": 3,
         "ok": 0,
-        "partial": 9,
         "unreachable": 6,
         "unsupported": 8,
         "usage": 2,

@@ -295,13 +295,16 @@ describe('ClusterSource', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const src = await connectCluster({
+    // Refused at connect time, by the probe, before client-node is loaded (kubectl is that quick).
+    const err = await connectCluster({
       kubeconfig: kubeconfig('refused', `http://127.0.0.1:${port}`),
       env: {},
-    });
-    const err = await src.getPipelineRun('ns', 'p1').catch((e: unknown) => e);
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnreachableError);
     expect((err as UnreachableError).reason).toBe('connection refused (ECONNREFUSED)');
+    expect((err as Error).message).toBe(
+      `cannot reach the Kubernetes API server http://127.0.0.1:${port}: connection refused (ECONNREFUSED)`,
+    );
   });
 
   it('ConfigMaps: plain objects, absent is undefined, 403 is ForbiddenError', async () => {

@@ -98,6 +98,8 @@ describe('TLS', () => {
     const e = await failure(fetchVia(tlsRegistry.host, 'r', {}));
     expect(e.code).toBe('TLS');
     expect(e.hint).toMatch(/--ca-file/);
+    // The exact flag to add, host and port included, as the user would paste it.
+    expect(e.hint).toContain(`--insecure ${tlsRegistry.host}`);
   });
 
   it('trusts an extra CA from caFile', async () => {
@@ -114,7 +116,7 @@ describe('TLS', () => {
   it('explains HTTPS spoken to a plain-HTTP server and the reverse', async () => {
     const toPlain = await failure(fetchVia(plain.host, 'r', { plainHttp: false }));
     expect(toPlain.code).toBe('TLS');
-    expect(toPlain.hint).toMatch(/--plain-http/);
+    expect(toPlain.hint).toContain(`--plain-http ${plain.host}`);
     const toTls = await failure(fetchVia(tlsRegistry.host, 'r', { plainHttp: true }));
     expect(['PROTOCOL', 'UNREACHABLE', 'UNAVAILABLE']).toContain(toTls.code);
   });

@@ -198,7 +198,7 @@ describe('raw files', () => {
     expect(target.fetches).toBe(1);
 
     const second = await transferAll(files, options());
-    expect(second.map((f) => f.status)).toEqual(['skipped', 'skipped']);
+    expect(second.map((f) => f.status)).toEqual(['present', 'present']);
     expect(second[0]?.reason).toMatch(/already present/);
     expect(target.fetches).toBe(1);
   });
@@ -407,7 +407,7 @@ describe('archives', () => {
     });
 
     const [second] = await transferAll(files, options());
-    expect(second).toMatchObject({ status: 'skipped', extracted: { files: 2 } });
+    expect(second).toMatchObject({ status: 'present', extracted: { files: 2 } });
     expect(target.fetches).toBe(1);
   });
 
@@ -472,7 +472,7 @@ describe('archives', () => {
       // A file someone added is not ours: it neither spoils the tree nor is removed.
       await writeFile(join(dir(), 'notes.txt'), 'mine');
       const second = await pullIt(file);
-      expect(second).toMatchObject({ status: 'skipped', extracted: { contents } });
+      expect(second).toMatchObject({ status: 'present', extracted: { contents } });
       expect(target.fetches).toBe(1);
       expect(await readFile(join(dir(), 'notes.txt'), 'utf8')).toBe('mine');
     });

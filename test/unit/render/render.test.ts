@@ -5,6 +5,7 @@ import { treeNames } from '../../../src/render/name.js';
 import { colourWanted } from '../../../src/cli/io.js';
 import { linesToString } from '../../../src/render/style.js';
 import { renderTable, treeTable } from '../../../src/render/table.js';
+import { unusableBecause } from '../../../src/render/outcome.js';
 import { treeLines } from '../../../src/render/tree.js';
 import { humanSize } from '../../../src/units/sizes.js';
 import { shortDigest } from '../../../src/render/digest.js';
@@ -44,6 +45,21 @@ describe('tree printer', () => {
     expect(text).toContain('1 problem:');
     expect(text).toContain('  dangling test/junit: the registry has no manifest');
     expect(text).not.toContain('\u001b[');
+  });
+
+  it('names the outcome only when it is known: unreported content is "task outcome unknown"', () => {
+    const tree = sampleTree();
+    const [junit] = tree.taskRuns[1]?.artifacts ?? [];
+    if (!junit) throw new Error('the sample has a test/junit artifact');
+    tree.taskRuns[1]?.artifacts.push({ ...junit, name: 'logs', state: 'present', usable: false });
+    tree.unreported.push({ ...junit, name: 'stray', state: 'present', usable: false });
+    const text = linesToString(treeLines(tree), false);
+    expect(text).toMatch(/logs {2}✔ present \(task failed\)/);
+    expect(text).toMatch(/stray {2}✔ present \(task outcome unknown\)/);
+    expect(text).not.toContain('did not succeed');
+    expect(unusableBecause('Running')).toBe('task still running');
+    expect(unusableBecause('Cancelled')).toBe('task cancelled');
+    expect(unusableBecause('Unknown')).toBe('task outcome unknown');
   });
 
   it('stops at --depth', () => {
