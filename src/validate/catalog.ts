@@ -3,7 +3,7 @@
 
 import type { Severity } from './types.js';
 
-export type RuleCategory = 'input' | 'storage' | 'results' | 'bindings' | 'flags';
+export type RuleCategory = 'input' | 'storage' | 'results' | 'bindings' | 'flags' | 'admission' | 'references';
 
 export interface RuleMeta {
   id: string;
@@ -188,6 +188,81 @@ export const RULES: readonly RuleMeta[] = [
     category: 'bindings',
     summary: 'More than one artifact output is marked buildOutput (TEP-0164) or subject (TEP-0192).',
     help: 'Mark only the primary output; the others become its referrers.',
+  },
+  {
+    id: 'TA501',
+    name: 'unknown-field',
+    severity: 'error',
+    category: 'admission',
+    summary:
+      "A field the target Tekton release's API does not have: its webhook decodes strictly (DisallowUnknownFields) and rejects the resource.",
+    help: 'Remove the field or move it where the API has it (the hint names the place, or the closest field name).',
+  },
+  {
+    id: 'TA502',
+    name: 'wrong-type',
+    severity: 'error',
+    category: 'admission',
+    summary: 'A value of the wrong JSON type for its field (steps: hello, params: 5, metadata as a string): decoding fails.',
+    help: 'Write the value as the type the message names (a list, a mapping, a string, an integer…).',
+  },
+  {
+    id: 'TA503',
+    name: 'missing-field',
+    severity: 'error',
+    category: 'admission',
+    summary: "A field Tekton's validation requires is missing (a Task without steps, a step without image, a pipeline result without value…).",
+    help: 'Add the field the message names.',
+  },
+  {
+    id: 'TA504',
+    name: 'invalid-value',
+    severity: 'error',
+    category: 'admission',
+    summary: 'A value outside the set Tekton accepts (param and result types, onError, when operators, an enum default outside its enum).',
+    help: 'Use one of the values the message lists.',
+  },
+  {
+    id: 'TA505',
+    name: 'conflicting-fields',
+    severity: 'error',
+    category: 'admission',
+    summary: 'Fields Tekton does not accept together (a step with ref and image, taskRef and taskSpec, onError: continue with retries…).',
+    help: 'Keep one of the fields the message names.',
+  },
+  {
+    id: 'TA506',
+    name: 'removed-from-release',
+    severity: 'error',
+    category: 'admission',
+    summary: 'A kind or field the target release no longer accepts (ClusterTask, taskRef.kind ClusterTask, PipelineResources, bundle), or one the cluster disables (disable-inline-spec).',
+    help: 'Use the replacement the hint names (the cluster or bundles resolver, workspaces…).',
+  },
+  {
+    id: 'TA507',
+    name: 'proposed-artifact-api',
+    severity: 'error',
+    category: 'admission',
+    summary:
+      'A field of the proposed artifact API (TEP-0164/0192/0193: spec.artifacts, maxSize, type: external, from: bindings) against a cluster that does not serve it: the webhook rejects it as unknown.',
+    help: 'Remove the field, or check against a cluster that serves the proposed API (detected from its CRD schema, or --artifact-api served).',
+  },
+  {
+    id: 'TA508',
+    name: 'unknown-reference',
+    severity: 'error',
+    category: 'references',
+    summary:
+      'A $(params.*), $(results.*), $(steps.*), $(tasks.*), $(context.*) or $(workspaces.*) reference to something that is not declared.',
+    help: 'Fix the name (the hint names the closest declared one) or declare it.',
+  },
+  {
+    id: 'TA509',
+    name: 'invalid-cel',
+    severity: 'error',
+    category: 'admission',
+    summary: "A `when` CEL expression that does not compile as Tekton's webhook compiles it (no variables declared; Tekton's $(…) must be quoted).",
+    help: "Fix the expression; quote Tekton variables: '$(params.branch)' == 'main'.",
   },
   {
     id: 'TA401',

@@ -7,6 +7,8 @@ import { namespaceOf, storageFor, storageState, type ConfigSnapshot } from './co
 import { CLUSTER_TASK_NOTE, extractResources, isRecord, type Resource } from './resources.js';
 import { checkPipelineBindings, checkTaskArtifactLists, type ProducerInfo } from './rules/bindings.js';
 import { checkFlags } from './rules/flags.js';
+import { admissionFlags, checkAdmission } from './tekton/admission.js';
+import { resolveTarget, type TektonTarget } from './tekton/release.js';
 import { checkResults, resultLimits } from './rules/results.js';
 import { checkDeclarations, checkStorageNeeds, storageNeeds } from './rules/storage.js';
 import {
@@ -52,6 +54,16 @@ export interface EngineResult {
 export interface EngineOptions {
   /** Rule ids to leave out (--ignore-rule). */
   ignore?: ReadonlySet<string>;
+  /** The Tekton release to check against; default: the data's release, proposed API absent. */
+  target?: TektonTarget;
+}
+
+export function defaultTarget(snapshot?: ConfigSnapshot): TektonTarget {
+  return resolveTarget({
+    ...(snapshot?.tektonVersion ? { cluster: snapshot.tektonVersion } : {}),
+    ...(snapshot?.tektonVersionUnknown ? { clusterUnknown: snapshot.tektonVersionUnknown } : {}),
+    artifactApi: { served: false, source: 'no cluster said it serves it' },
+  });
 }
 
 type Keyed = RawFinding & { key: string };
@@ -73,10 +85,13 @@ export function validateFiles(
   const keyOf = (ns: string, kind: string, name: string): string =>
     kind === 'ClusterTask' ? `/${kind}/${name}` : `${ns}/${kind}/${name}`;
   const notes: string[] = [];
+  const target = options.target ?? defaultTarget(snapshot);
+  const served = target.artifactApi.served;
+  const flagsView = admissionFlags(snapshot, target.data);
   for (const r of resources) {
     const key = keyOf(namespaceOf(snapshot, r), r.kind, r.name);
     if (!index.has(key)) index.set(key, r);
-    if (r.kind === 'ClusterTask') {
+    if (r.kind === 'ClusterTask' && target.data.roots[r.version]?.ClusterTask) {
       const pos = locate(r.source, r.base, 'value');
       notes.push(
         `${r.source.file}:${pos.line}:${pos.column}: ClusterTask "${r.name}" is checked as a Task in namespace "${namespaceOf(snapshot, r)}" (-n); ${CLUSTER_TASK_NOTE}`,
@@ -169,15 +184,20 @@ export function validateFiles(
     note(resolved, ns, resource);
     const plain = storageFor(snapshot, ns);
 
+    raw.push(...checkAdmission(resource, target, flagsView));
     for (const view of taskSpecs(resource)) {
-      raw.push(...checkDeclarations(view));
-      raw.push(...checkTaskArtifactLists(view));
-      raw.push(...needsUnder([view], resolved, ns).map(({ key: _key, ...f }) => f));
-      raw.push(...checkResults(view, limits));
+      // The TEP rules apply where the proposed artifact API is served; elsewhere its fields are
+      // TA507 errors, and storage settings cannot matter to them.
+      if (served) {
+        raw.push(...checkDeclarations(view));
+        raw.push(...checkTaskArtifactLists(view));
+        raw.push(...needsUnder([view], resolved, ns).map(({ key: _key, ...f }) => f));
+      }
+      raw.push(...checkResults(view, limits, served));
     }
 
     const state = storageState(resolved, ns);
-    for (const p of pipelineSpecs(resource)) {
+    for (const p of served ? pipelineSpecs(resource) : []) {
       const producer = (task: PipelineTaskView): ProducerInfo | undefined => {
         const embedded = embeddedTaskSpec(task);
         if (embedded) {
@@ -209,7 +229,7 @@ export function validateFiles(
       }
     }
 
-    if (resource.kind === 'PipelineRun' && pipeline) {
+    if (served && resource.kind === 'PipelineRun' && pipeline) {
       const base = storageFor(snapshot, ns, { pipeline });
       const via = `PipelineRun ${JSON.stringify(resource.name)} runs Pipeline ${JSON.stringify(pipeline.name)}`;
       const views = [
@@ -219,7 +239,7 @@ export function validateFiles(
       raw.push(...delta(views, resolved, base, ns, ['spec', 'pipelineRef', 'name'], via));
     }
 
-    raw.push(...checkFlags(resource, snapshot));
+    raw.push(...checkFlags(resource, snapshot, served));
 
     for (const r of raw) {
       const meta = ruleMeta(r.ruleId);

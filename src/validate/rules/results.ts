@@ -78,9 +78,15 @@ function sized(r: ResultDecl): r is ResultDecl & { name: string; size: { bytes: 
   return r.name !== undefined && r.size?.bytes !== undefined && r.type !== 'external';
 }
 
-export function checkResults(view: TaskSpecView, limits: ResultLimits): RawFinding[] {
+/**
+ * @param proposed whether the proposed artifact API is served: where it is not, a `maxSize`
+ * field is itself an error (TA507) and declares nothing; our annotation still does.
+ */
+export function checkResults(view: TaskSpecView, limits: ResultLimits, proposed = true): RawFinding[] {
   const out: RawFinding[] = [];
-  const results = resultDecls(view);
+  const results = resultDecls(view).map((r) =>
+    proposed || r.size?.via === undefined || r.size.via.startsWith('tkn-artifacts') ? r : { ...r, size: undefined },
+  );
   const declared = results.filter(sized);
 
   for (const r of declared) {
