@@ -3,7 +3,8 @@
 
 import type { Severity } from './types.js';
 
-export type RuleCategory = 'input' | 'storage' | 'results' | 'bindings' | 'flags' | 'admission' | 'references';
+export type RuleCategory =
+  'input' | 'storage' | 'results' | 'bindings' | 'flags' | 'admission' | 'references';
 
 export interface RuleMeta {
   id: string;
@@ -203,7 +204,8 @@ export const RULES: readonly RuleMeta[] = [
     name: 'wrong-type',
     severity: 'error',
     category: 'admission',
-    summary: 'A value of the wrong JSON type for its field (steps: hello, params: 5, metadata as a string): decoding fails.',
+    summary:
+      'A value of the wrong JSON type for its field (steps: hello, params: 5, metadata as a string): decoding fails.',
     help: 'Write the value as the type the message names (a list, a mapping, a string, an integer…).',
   },
   {
@@ -211,7 +213,8 @@ export const RULES: readonly RuleMeta[] = [
     name: 'missing-field',
     severity: 'error',
     category: 'admission',
-    summary: "A field Tekton's validation requires is missing (a Task without steps, a step without image, a pipeline result without value…).",
+    summary:
+      "A field Tekton's validation requires is missing (a Task without steps, a step without image, a pipeline result without value…).",
     help: 'Add the field the message names.',
   },
   {
@@ -219,7 +222,8 @@ export const RULES: readonly RuleMeta[] = [
     name: 'invalid-value',
     severity: 'error',
     category: 'admission',
-    summary: 'A value outside the set Tekton accepts (param and result types, onError, when operators, an enum default outside its enum).',
+    summary:
+      'A value outside the set Tekton accepts (param and result types, onError, when operators, an enum default outside its enum).',
     help: 'Use one of the values the message lists.',
   },
   {
@@ -227,7 +231,8 @@ export const RULES: readonly RuleMeta[] = [
     name: 'conflicting-fields',
     severity: 'error',
     category: 'admission',
-    summary: 'Fields Tekton does not accept together (a step with ref and image, taskRef and taskSpec, onError: continue with retries…).',
+    summary:
+      'Fields Tekton does not accept together (a step with ref and image, taskRef and taskSpec, onError: continue with retries…).',
     help: 'Keep one of the fields the message names.',
   },
   {
@@ -235,7 +240,8 @@ export const RULES: readonly RuleMeta[] = [
     name: 'removed-from-release',
     severity: 'error',
     category: 'admission',
-    summary: 'A kind or field the target release no longer accepts (ClusterTask, taskRef.kind ClusterTask, PipelineResources, bundle), or one the cluster disables (disable-inline-spec).',
+    summary:
+      'A kind or field the target release no longer accepts (ClusterTask, taskRef.kind ClusterTask, PipelineResources, bundle), or one the cluster disables (disable-inline-spec).',
     help: 'Use the replacement the hint names (the cluster or bundles resolver, workspaces…).',
   },
   {
@@ -261,7 +267,8 @@ export const RULES: readonly RuleMeta[] = [
     name: 'invalid-cel',
     severity: 'error',
     category: 'admission',
-    summary: "A `when` CEL expression that does not compile as Tekton's webhook compiles it (no variables declared; Tekton's $(…) must be quoted).",
+    summary:
+      "A `when` CEL expression that does not compile as Tekton's webhook compiles it (no variables declared; Tekton's $(…) must be quoted).",
     help: "Fix the expression; quote Tekton variables: '$(params.branch)' == 'main'.",
   },
   {

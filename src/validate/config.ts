@@ -56,7 +56,13 @@ export interface SnapshotParts {
  * Tekton lower-cases these values when it reads the ConfigMap (pkg/apis/config/feature_flags.go,
  * strings.ToLower), so `enable-api-fields: Alpha` is alpha.
  */
-const LOWER_CASED_FLAGS = ['enable-api-fields', 'results-from', 'coschedule', 'enforce-nonfalsifiability', 'trusted-resources-verification-no-match-policy'];
+const LOWER_CASED_FLAGS = [
+  'enable-api-fields',
+  'results-from',
+  'coschedule',
+  'enforce-nonfalsifiability',
+  'trusted-resources-verification-no-match-policy',
+];
 
 function lowerCased(cm: ConfigMap | undefined): ConfigMap | undefined {
   if (!cm?.data) return cm;

@@ -49,6 +49,8 @@ export interface EngineResult {
   configWarnings: string[];
   /** Notes about the inputs that are not findings (a ClusterTask checked as a Task). */
   notes: string[];
+  /** The Tekton release the verdict is for. */
+  target: TektonTarget;
 }
 
 export interface EngineOptions {
@@ -279,5 +281,6 @@ export function validateFiles(
     storage: [...summaries.values()],
     configWarnings: [...configWarnings],
     notes,
+    target,
   };
 }

@@ -85,7 +85,9 @@ function sized(r: ResultDecl): r is ResultDecl & { name: string; size: { bytes: 
 export function checkResults(view: TaskSpecView, limits: ResultLimits, proposed = true): RawFinding[] {
   const out: RawFinding[] = [];
   const results = resultDecls(view).map((r) =>
-    proposed || r.size?.via === undefined || r.size.via.startsWith('tkn-artifacts') ? r : { ...r, size: undefined },
+    proposed || r.size?.via === undefined || r.size.via.startsWith('tkn-artifacts')
+      ? r
+      : { ...r, size: undefined },
   );
   const declared = results.filter(sized);
 

@@ -122,17 +122,26 @@ export function checkAdmission(
           });
         }
       }
+      // Several checks may gate one field (validateRef and validateBetaFields both gate
+      // taskRef.resolver): one finding per field.
+      const gated = new Set<string>();
       for (const g of gates) {
-        if (!ownerMatches(g, owner, value) || !gateApplies(g, owner, value)) continue;
+        if (gated.has(g.field) || !ownerMatches(g, owner, value) || !gateApplies(g, owner, value)) continue;
         const f = gateFinding(g, path, owner, flags, release);
-        if (f) out.push(f);
+        if (f) {
+          gated.add(g.field);
+          out.push(f);
+        }
       }
       for (const g of disallowed) {
         if (g.owner !== owner || !nonEmpty(field(value, g.field))) continue;
         const f = disallowedFinding(g, owner, path, flags, release);
         if (f) out.push(f);
       }
-      RULES[owner]?.(value, path, { out, api, version, release, target, flags });
+      const c = { out, api, version, release, target, flags };
+      RULES[owner]?.(value, path, c);
+      // EmbeddedTask inlines TaskSpec: its checks apply to a pipeline task's taskSpec too.
+      if (owner === 'EmbeddedTask') RULES.TaskSpec?.(value, path, c);
     },
   };
   out.push(...checkShapeAt(resource.value, `${version}.${root}`, [], ctx));
@@ -205,7 +214,8 @@ function disallowedFinding(
 ): RawFinding | undefined {
   const at: Path = [...path, g.field];
   if (g.function.includes('InlineSpec')) {
-    const token = owner === 'PipelineTask' ? 'pipeline' : owner === 'PipelineRunSpec' ? 'pipelinerun' : 'taskrun';
+    const token =
+      owner === 'PipelineTask' ? 'pipeline' : owner === 'PipelineRunSpec' ? 'pipelinerun' : 'taskrun';
     if (!flags.disableInlineSpec.includes(token)) return undefined;
     return {
       ruleId: 'TA506',
@@ -233,7 +243,11 @@ function disallowedFinding(
 
 /** v1 has no resources fields at all: PipelineResources were removed (v0.50). */
 function removedResources(f: RawFinding): RawFinding {
-  if (f.path.at(-1) !== 'resources' || !/\((TaskSpec|PipelineSpec|PipelineTask|TaskRunSpec|PipelineRunSpec)\)/.test(f.message)) return f;
+  if (
+    f.path.at(-1) !== 'resources' ||
+    !/\((TaskSpec|PipelineSpec|PipelineTask|TaskRunSpec|PipelineRunSpec)\)/.test(f.message)
+  )
+    return f;
   return {
     ...f,
     ruleId: 'TA506',
@@ -259,7 +273,9 @@ function movedHint(api: TektonApiData, resource: Resource, owner: string, key: s
 
 /** Where under a root type a field of that name is (shortest path, a few levels deep). */
 export function findField(api: TektonApiData, rootType: string, name: string): string | undefined {
-  const queue: Array<{ type: string; path: string; depth: number }> = [{ type: rootType, path: '', depth: 0 }];
+  const queue: Array<{ type: string; path: string; depth: number }> = [
+    { type: rootType, path: '', depth: 0 },
+  ];
   const seen = new Set<string>();
   while (queue.length > 0) {
     const { type, path, depth } = queue.shift() as { type: string; path: string; depth: number };
@@ -307,7 +323,13 @@ function missingField(c: RuleContext, path: Path, what: string, where: string, h
 }
 
 function conflict(c: RuleContext, path: Path, message: string, source: string, hint: string): void {
-  c.out.push({ ruleId: 'TA505', path, at: 'key', message: `${message}: ${c.release} rejects it (${source})`, hint });
+  c.out.push({
+    ruleId: 'TA505',
+    path,
+    at: 'key',
+    message: `${message}: ${c.release} rejects it (${source})`,
+    hint,
+  });
 }
 
 function badValue(c: RuleContext, path: Path, message: string, hint: string): void {
@@ -340,7 +362,16 @@ function checkEnum(
   );
 }
 
-const STEP_REF_EXCLUSIVE = ['image', 'command', 'args', 'script', 'workingDir', 'env', 'volumeMounts', 'results'];
+const STEP_REF_EXCLUSIVE = [
+  'image',
+  'command',
+  'args',
+  'script',
+  'workingDir',
+  'env',
+  'volumeMounts',
+  'results',
+];
 
 const RULES: Record<string, StructRule> = {
   TaskSpec(v, path, c) {
@@ -359,32 +390,78 @@ const RULES: Record<string, StructRule> = {
     if (v.ref !== undefined && v.ref !== null) {
       for (const f of STEP_REF_EXCLUSIVE) {
         if (nonEmpty(v[f]))
-          conflict(c, [...path, f], `a step with ref (a StepAction) also sets ${f}`, `Step.Validate, ${file}: "${f} cannot be used with Ref"`, `remove ${f}: the StepAction provides it; pass values through params`);
+          conflict(
+            c,
+            [...path, f],
+            `a step with ref (a StepAction) also sets ${f}`,
+            `Step.Validate, ${file}: "${f} cannot be used with Ref"`,
+            `remove ${f}: the StepAction provides it; pass values through params`,
+          );
       }
     } else {
       if (nonEmpty(v.params))
-        conflict(c, [...path, 'params'], 'a step without ref sets params', `Step.Validate, ${file}: "params cannot be used without Ref"`, 'params are for StepActions (ref); use env or $(params.*) of the Task');
+        conflict(
+          c,
+          [...path, 'params'],
+          'a step without ref sets params',
+          `Step.Validate, ${file}: "params cannot be used without Ref"`,
+          'params are for StepActions (ref); use env or $(params.*) of the Task',
+        );
       if (!nonEmpty(v.image) && c.version === 'v1')
-        missingField(c, path, 'a step without image (and without ref)', `Step.Validate, ${file}`, 'give the step an image, or a ref to a StepAction');
+        missingField(
+          c,
+          path,
+          'a step without image (and without ref)',
+          `Step.Validate, ${file}`,
+          'give the step an image, or a ref to a StepAction',
+        );
       if (!nonEmpty(v.image) && c.version === 'v1beta1')
-        missingField(c, path, 'a step without image (and without ref)', `validateStep, pkg/apis/pipeline/v1beta1/task_validation.go`, 'give the step an image, or a ref to a StepAction');
+        missingField(
+          c,
+          path,
+          'a step without image (and without ref)',
+          `validateStep, pkg/apis/pipeline/v1beta1/task_validation.go`,
+          'give the step an image, or a ref to a StepAction',
+        );
     }
     checkEnum(c, v.onError, 'OnErrorType', [...path, 'onError'], 'step onError');
   },
   Sidecar(v, path, c) {
     if (!nonEmpty(v.image))
-      missingField(c, path, 'a sidecar without image', `Sidecar.Validate, pkg/apis/pipeline/${c.version}/container_validation.go`, 'give the sidecar an image');
+      missingField(
+        c,
+        path,
+        'a sidecar without image',
+        `Sidecar.Validate, pkg/apis/pipeline/${c.version}/container_validation.go`,
+        'give the sidecar an image',
+      );
   },
   ParamSpec(v, path, c) {
     if (!nonEmpty(v.name))
-      missingField(c, path, 'a parameter without name', `ParamSpecs validation, pkg/apis/pipeline/${c.version}/param_types.go`, 'give every parameter a name');
+      missingField(
+        c,
+        path,
+        'a parameter without name',
+        `ParamSpecs validation, pkg/apis/pipeline/${c.version}/param_types.go`,
+        'give every parameter a name',
+      );
     checkEnum(c, v.type, 'ParamType', [...path, 'type'], `parameter ${q(v.name)} type`);
     const allowed = Array.isArray(v.enum) ? v.enum.filter((e): e is string => typeof e === 'string') : [];
     if (allowed.length > 0) {
       if (v.type !== undefined && v.type !== 'string')
-        badValue(c, [...path, 'type'], `parameter ${q(v.name)} has an enum but type ${q(v.type)}: ${c.release} allows enum only on string parameters (validateParamEnums, pkg/apis/pipeline/${c.version}/param_types.go)`, 'make it type: string, or drop the enum');
+        badValue(
+          c,
+          [...path, 'type'],
+          `parameter ${q(v.name)} has an enum but type ${q(v.type)}: ${c.release} allows enum only on string parameters (validateParamEnums, pkg/apis/pipeline/${c.version}/param_types.go)`,
+          'make it type: string, or drop the enum',
+        );
       if (typeof v.default === 'string' && v.default !== '' && !allowed.includes(v.default))
-        badValue(c, [...path, 'default'], `parameter ${q(v.name)} defaults to ${q(v.default)}, which is not in its enum ${JSON.stringify(allowed)}: ${c.release} rejects it (validateParamEnums, pkg/apis/pipeline/${c.version}/param_types.go)`, `make the default one of ${allowed.join(', ')}, or add it to the enum`);
+        badValue(
+          c,
+          [...path, 'default'],
+          `parameter ${q(v.name)} defaults to ${q(v.default)}, which is not in its enum ${JSON.stringify(allowed)}: ${c.release} rejects it (validateParamEnums, pkg/apis/pipeline/${c.version}/param_types.go)`,
+          `make the default one of ${allowed.join(', ')}, or add it to the enum`,
+        );
     }
   },
   TaskResult(v, path, c) {
@@ -395,27 +472,78 @@ const RULES: Record<string, StructRule> = {
   },
   PipelineResult(v, path, c) {
     if (!nonEmpty(v.name))
-      missingField(c, path, 'a pipeline result without name', `validatePipelineResults, pkg/apis/pipeline/${c.version}/pipeline_validation.go`, 'give it a name');
+      missingField(
+        c,
+        path,
+        'a pipeline result without name',
+        `validatePipelineResults, pkg/apis/pipeline/${c.version}/pipeline_validation.go`,
+        'give it a name',
+      );
     if (v.value === undefined || v.value === null || v.value === '')
-      missingField(c, path, `pipeline result ${q(v.name)} has no value`, `validatePipelineResults, pkg/apis/pipeline/${c.version}/pipeline_validation.go: "expected pipeline results to be task result expressions but no expressions were found"`, 'set value: $(tasks.<task>.results.<result>)');
+      missingField(
+        c,
+        path,
+        `pipeline result ${q(v.name)} has no value`,
+        `validatePipelineResults, pkg/apis/pipeline/${c.version}/pipeline_validation.go: "expected pipeline results to be task result expressions but no expressions were found"`,
+        'set value: $(tasks.<task>.results.<result>)',
+      );
     checkEnum(c, v.type, 'ResultsType', [...path, 'type'], `pipeline result ${q(v.name)} type`);
   },
   PipelineSpec(v, path, c) {
     if (Object.keys(v).length === 0)
-      missingField(c, path, 'an empty Pipeline spec', `PipelineSpec.Validate, pkg/apis/pipeline/${c.version}/pipeline_validation.go: "expected at least one, got none"`, 'add tasks');
+      missingField(
+        c,
+        path,
+        'an empty Pipeline spec',
+        `PipelineSpec.Validate, pkg/apis/pipeline/${c.version}/pipeline_validation.go: "expected at least one, got none"`,
+        'add tasks',
+      );
   },
   PipelineTask(v, path, c) {
     const file = `pkg/apis/pipeline/${c.version}/pipeline_validation.go`;
-    if (!nonEmpty(v.name)) missingField(c, path, 'a pipeline task without name', `ValidatePipelineTasks, ${file}`, 'give every pipeline task a unique name');
-    const refs = ['taskRef', 'taskSpec', 'pipelineRef', 'pipelineSpec'].filter((f) => v[f] !== undefined && v[f] !== null);
+    if (!nonEmpty(v.name))
+      missingField(
+        c,
+        path,
+        'a pipeline task without name',
+        `ValidatePipelineTasks, ${file}`,
+        'give every pipeline task a unique name',
+      );
+    const refs = ['taskRef', 'taskSpec', 'pipelineRef', 'pipelineSpec'].filter(
+      (f) => v[f] !== undefined && v[f] !== null,
+    );
     if (refs.length === 0)
-      missingField(c, path, `pipeline task ${q(v.name)} has none of taskRef, taskSpec`, `PipelineTask.validateRefOrSpec, ${file}`, 'reference a Task (taskRef) or embed one (taskSpec)');
+      missingField(
+        c,
+        path,
+        `pipeline task ${q(v.name)} has none of taskRef, taskSpec`,
+        `PipelineTask.validateRefOrSpec, ${file}`,
+        'reference a Task (taskRef) or embed one (taskSpec)',
+      );
     else if (refs.length > 1)
-      conflict(c, [...path, refs[1] ?? ''], `pipeline task ${q(v.name)} sets ${refs.join(' and ')}`, `PipelineTask.validateRefOrSpec, ${file}: expected exactly one`, `keep only one of ${refs.join(', ')}`);
+      conflict(
+        c,
+        [...path, refs[1] ?? ''],
+        `pipeline task ${q(v.name)} sets ${refs.join(' and ')}`,
+        `PipelineTask.validateRefOrSpec, ${file}: expected exactly one`,
+        `keep only one of ${refs.join(', ')}`,
+      );
     const onError = v.onError;
-    checkEnum(c, onError, 'PipelineTaskOnErrorType', [...path, 'onError'], `pipeline task ${q(v.name)} onError`);
+    checkEnum(
+      c,
+      onError,
+      'PipelineTaskOnErrorType',
+      [...path, 'onError'],
+      `pipeline task ${q(v.name)} onError`,
+    );
     if (onError === 'continue' && typeof v.retries === 'number' && v.retries > 0)
-      conflict(c, [...path, 'retries'], `pipeline task ${q(v.name)} sets onError: continue and retries: ${v.retries}`, `PipelineTask.ValidateOnError, ${file}: "PipelineTask OnError cannot be set to \\"continue\\" when Retries is greater than 0"`, 'drop retries, or use onError: stopAndFail');
+      conflict(
+        c,
+        [...path, 'retries'],
+        `pipeline task ${q(v.name)} sets onError: continue and retries: ${v.retries}`,
+        `PipelineTask.ValidateOnError, ${file}: "PipelineTask OnError cannot be set to \\"continue\\" when Retries is greater than 0"`,
+        'drop retries, or use onError: stopAndFail',
+      );
   },
   TaskRef(v, path, c) {
     const kind = v.kind;
@@ -442,39 +570,74 @@ const RULES: Record<string, StructRule> = {
     refRule(v, path, c, 'pipelineRef');
   },
   PipelineRunSpec(v, path, c) {
-    oneOf(c, v, path, ['pipelineRef', 'pipelineSpec'], `PipelineRunSpec.Validate, pkg/apis/pipeline/${c.version}/pipelinerun_validation.go`);
+    oneOf(
+      c,
+      v,
+      path,
+      ['pipelineRef', 'pipelineSpec'],
+      `PipelineRunSpec.Validate, pkg/apis/pipeline/${c.version}/pipelinerun_validation.go`,
+    );
   },
   TaskRunSpec(v, path, c) {
-    oneOf(c, v, path, ['taskRef', 'taskSpec'], `TaskRunSpec.Validate, pkg/apis/pipeline/${c.version}/taskrun_validation.go`);
+    oneOf(
+      c,
+      v,
+      path,
+      ['taskRef', 'taskSpec'],
+      `TaskRunSpec.Validate, pkg/apis/pipeline/${c.version}/taskrun_validation.go`,
+    );
   },
   WhenExpression(v, path, c) {
     const file = `pkg/apis/pipeline/${c.version}/when_validation.go`;
     if (typeof v.cel === 'string' && v.cel !== '') {
       if (nonEmpty(v.input) || nonEmpty(v.operator) || nonEmpty(v.values))
-        conflict(c, [...path, 'cel'], 'a when expression sets cel together with input/operator/values', `validateWhenExpressionFields, ${file}`, 'use either cel or input/operator/values');
+        conflict(
+          c,
+          [...path, 'cel'],
+          'a when expression sets cel together with input/operator/values',
+          `validateWhenExpressionFields, ${file}`,
+          'use either cel or input/operator/values',
+        );
       const problem = checkCel(v.cel);
       if (problem)
         c.out.push({
           ruleId: 'TA509',
           path: [...path, 'cel'],
           message: `when cel ${shown(v.cel)} is not a valid CEL expression (${problem}): ${c.release} compiles it at admission and rejects the resource (${file})`,
-          hint: 'fix the expression; string literals go in quotes, e.g. "\'$(params.branch)\' == \'main\'"',
+          hint: "fix the expression; string literals go in quotes, e.g. \"'$(params.branch)' == 'main'\"",
         });
       return;
     }
     const op = v.operator;
     if (typeof op === 'string' && op !== 'in' && op !== 'notin')
-      badValue(c, [...path, 'operator'], `when operator ${q(op)} is not in or notin: ${c.release} rejects it (${file})`, 'use operator: in or operator: notin');
+      badValue(
+        c,
+        [...path, 'operator'],
+        `when operator ${q(op)} is not in or notin: ${c.release} rejects it (${file})`,
+        'use operator: in or operator: notin',
+      );
     if (v.operator === undefined || v.operator === '')
       missingField(c, path, 'a when expression without operator', file, 'set operator: in (or notin)');
     if (!nonEmpty(v.values))
-      missingField(c, path, 'a when expression without values', `${file}: "expecting non-empty values field"`, 'give it at least one value');
+      missingField(
+        c,
+        path,
+        'a when expression without values',
+        `${file}: "expecting non-empty values field"`,
+        'give it at least one value',
+      );
   },
 };
 
 function resultRule(v: Record<string, unknown>, path: Path, c: RuleContext): void {
   if (!nonEmpty(v.name))
-    missingField(c, path, 'a result without name', `pkg/apis/pipeline/${c.version}/result_validation.go`, 'give every result a name');
+    missingField(
+      c,
+      path,
+      'a result without name',
+      `pkg/apis/pipeline/${c.version}/result_validation.go`,
+      'give every result a name',
+    );
   checkEnum(c, v.type, 'ResultsType', [...path, 'type'], `result ${q(v.name)} type`, (t) =>
     t === 'external'
       ? c.target.artifactApi.served
@@ -491,15 +654,41 @@ function resultRule(v: Record<string, unknown>, path: Path, c: RuleContext): voi
 
 function refRule(v: Record<string, unknown>, path: Path, c: RuleContext, what: string): void {
   if (!nonEmpty(v.name) && !nonEmpty(v.resolver) && v.apiVersion === undefined && !nonEmpty(v.bundle))
-    missingField(c, path, `${what} without name or resolver`, `validateRef, pkg/apis/pipeline/${c.version}/container_validation.go`, 'name the Task, or use a resolver');
+    missingField(
+      c,
+      path,
+      `${what} without name or resolver`,
+      `validateRef, pkg/apis/pipeline/${c.version}/container_validation.go`,
+      'name the Task, or use a resolver',
+    );
   if (nonEmpty(v.name) && nonEmpty(v.resolver))
-    conflict(c, [...path, 'resolver'], `${what} sets both name and resolver`, `validateRef, pkg/apis/pipeline/${c.version}/container_validation.go`, 'use name for a Task in the namespace, or resolver with params');
+    conflict(
+      c,
+      [...path, 'resolver'],
+      `${what} sets both name and resolver`,
+      `validateRef, pkg/apis/pipeline/${c.version}/container_validation.go`,
+      'use name for a Task in the namespace, or resolver with params',
+    );
 }
 
-function oneOf(c: RuleContext, v: Record<string, unknown>, path: Path, fields: string[], source: string): void {
+function oneOf(
+  c: RuleContext,
+  v: Record<string, unknown>,
+  path: Path,
+  fields: string[],
+  source: string,
+): void {
   const set = fields.filter((f) => v[f] !== undefined && v[f] !== null);
-  if (set.length === 0) missingField(c, path, `none of ${fields.join(', ')}`, source, `set one of ${fields.join(', ')}`);
-  else if (set.length > 1) conflict(c, [...path, set[1] ?? ''], `both ${set.join(' and ')}`, source, `keep one of ${fields.join(', ')}`);
+  if (set.length === 0)
+    missingField(c, path, `none of ${fields.join(', ')}`, source, `set one of ${fields.join(', ')}`);
+  else if (set.length > 1)
+    conflict(
+      c,
+      [...path, set[1] ?? ''],
+      `both ${set.join(' and ')}`,
+      source,
+      `keep one of ${fields.join(', ')}`,
+    );
 }
 
 /** A value for messages (re-exported for the references rule). */

@@ -7,7 +7,19 @@
 import { check, parse, type ASTNode } from '@marcbachmann/cel-js';
 
 /** Identifiers cel-go's standard environment declares: the type names. */
-const DECLARED = new Set(['int', 'uint', 'double', 'string', 'bytes', 'bool', 'list', 'map', 'type', 'null_type', 'dyn']);
+const DECLARED = new Set([
+  'int',
+  'uint',
+  'double',
+  'string',
+  'bytes',
+  'bool',
+  'list',
+  'map',
+  'type',
+  'null_type',
+  'dyn',
+]);
 /** Macros whose first argument binds a variable in the second (all, exists, map…). */
 const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 
@@ -30,7 +42,9 @@ function firstLine(message: string): string {
 }
 
 function isNode(v: unknown): v is ASTNode {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { op?: unknown }).op === 'string';
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { op?: unknown }).op === 'string'
+  );
 }
 
 function undeclared(node: unknown, bound: ReadonlySet<string>): string | undefined {

@@ -7,6 +7,8 @@
 /** Go struct → JSON field → what the field is, for messages. */
 export const PROPOSED_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   TaskSpec: { artifacts: 'artifact declarations, TEP-0164/0192' },
+  // A pipeline task's taskSpec: a TaskSpec inlined into EmbeddedTask.
+  EmbeddedTask: { artifacts: 'artifact declarations, TEP-0164/0192' },
   PipelineSpec: { artifacts: 'pipeline artifact inputs and outputs, TEP-0192' },
   PipelineTask: { artifacts: 'artifact `from:` bindings, TEP-0192' },
   PipelineRunSpec: { artifacts: 'artifacts passed to a PipelineRun, TEP-0192' },

@@ -73,7 +73,7 @@ export function resolveTarget(inputs: TargetInputs, data: TektonApiData = TEKTON
     versionSource = inputs.cluster.source;
   } else {
     version = data.release;
-    versionSource = `the release validate's Tekton API data was generated from (${inputs.clusterUnknown ?? 'the cluster\'s version is unknown'}; name it with --tekton-version)`;
+    versionSource = `validate's Tekton API data, since ${inputs.clusterUnknown ?? "the cluster's version is unknown"}; name one with --tekton-version`;
   }
   if (version !== data.release) {
     const c = compareVersions(version, data.release);

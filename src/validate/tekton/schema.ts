@@ -175,7 +175,10 @@ export function checkShapeAt(value: unknown, type: string, path: Path, ctx: Shap
 
 function wrong(out: RawFinding[], ctx: ShapeContext, path: Path, value: unknown, type: string): void {
   const expected = describeType(ctx.api, type);
-  const shown = typeof value === 'string' ? ` (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})` : '';
+  const shown =
+    typeof value === 'string'
+      ? ` (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`
+      : '';
   out.push({
     ruleId: 'TA502',
     path,
@@ -184,7 +187,14 @@ function wrong(out: RawFinding[], ctx: ShapeContext, path: Path, value: unknown,
   });
 }
 
-function walk(value: unknown, type: string, path: Path, ctx: ShapeContext, out: RawFinding[], depth: number): void {
+function walk(
+  value: unknown,
+  type: string,
+  path: Path,
+  ctx: ShapeContext,
+  out: RawFinding[],
+  depth: number,
+): void {
   // null decodes to the zero value of any type.
   if (value === null || value === undefined || type === 'any' || depth > 64) return;
   const { api } = ctx;
@@ -250,7 +260,8 @@ function walk(value: unknown, type: string, path: Path, ctx: ShapeContext, out: 
         message: `unknown field "${key}" in ${pathText(path) || 'the resource'} (${owner}): ${ctx.release}'s webhook decodes strictly and rejects it`,
         hint: near
           ? `did you mean "${near}"?`
-          : moved ?? `remove it, or move it where ${owner} has it; the fields of ${owner} are ${[...index.exact.keys()].slice(0, 12).join(', ')}${index.exact.size > 12 ? ', …' : ''}`,
+          : (moved ??
+            `remove it, or move it where ${owner} has it; the fields of ${owner} are ${[...index.exact.keys()].slice(0, 12).join(', ')}${index.exact.size > 12 ? ', …' : ''}`),
       });
       continue;
     }
