@@ -8,6 +8,7 @@ import { CLUSTER_TASK_NOTE, extractResources, isRecord, type Resource } from './
 import { checkPipelineBindings, checkTaskArtifactLists, type ProducerInfo } from './rules/bindings.js';
 import { checkFlags } from './rules/flags.js';
 import { admissionFlags, checkAdmission } from './tekton/admission.js';
+import { checkReferences } from './tekton/references.js';
 import { resolveTarget, type TektonTarget } from './tekton/release.js';
 import { checkResults, resultLimits } from './rules/results.js';
 import { checkDeclarations, checkStorageNeeds, storageNeeds } from './rules/storage.js';
@@ -187,6 +188,23 @@ export function validateFiles(
     const plain = storageFor(snapshot, ns);
 
     raw.push(...checkAdmission(resource, target, flagsView));
+    raw.push(
+      ...checkReferences(resource, target.label, {
+        resultsOf: (task) => {
+          const v = task.value;
+          // A custom task's spec (apiVersion and kind) declares no Tekton results.
+          if (isRecord(v.taskSpec) && str(v.taskSpec.apiVersion)) return undefined;
+          const own = isRecord(v.taskSpec) ? v.taskSpec : isRecord(v.pipelineSpec) ? v.pipelineSpec : undefined;
+          const spec = own ?? (referenced(ns, task)?.value.spec as Record<string, unknown> | undefined);
+          if (!spec) return undefined;
+          return new Set(
+            (Array.isArray(spec.results) ? spec.results : [])
+              .map((r: unknown) => (isRecord(r) ? str(r.name) : undefined))
+              .filter((n): n is string => n !== undefined),
+          );
+        },
+      }),
+    );
     for (const view of taskSpecs(resource)) {
       // The TEP rules apply where the proposed artifact API is served; elsewhere its fields are
       // TA507 errors, and storage settings cannot matter to them.
