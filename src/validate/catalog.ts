@@ -95,7 +95,8 @@ export const RULES: readonly RuleMeta[] = [
     name: 'result-too-large',
     severity: 'error',
     category: 'results',
-    summary: "A result's declared size exceeds what the cluster's result transport can carry.",
+    summary:
+      "A result's declared size exceeds what the cluster's result transport can carry: with termination messages, min(4096, 12288 / the Pod's containers, init containers included) bytes per container, less Tekton's framing.",
     help: 'Store the content as an artifact with external storage, switch to results-from: sidecar-logs with a larger max-result-size, or make the result smaller.',
   },
   {
@@ -104,7 +105,7 @@ export const RULES: readonly RuleMeta[] = [
     severity: 'error',
     category: 'results',
     summary:
-      'Results written by one step add up to more than the 4096-byte termination message of a container.',
+      "Results written by one step add up to more than its container's termination message keeps (min(4096, 12288 / the Pod's containers)).",
     help: 'Write the results from different steps, shrink them, or use results-from: sidecar-logs.',
   },
   {
@@ -113,7 +114,7 @@ export const RULES: readonly RuleMeta[] = [
     severity: 'error',
     category: 'results',
     summary:
-      "A Task's results add up to more than a TaskRun can hold (12288 bytes of termination messages; 1.5 MiB with sidecar logs).",
+      "With results-from: sidecar-logs, a Task's results add up to more than the 1.5 MiB a TaskRun object can hold.",
     help: 'Move large content to artifacts with external storage, or use results-from: sidecar-logs.',
   },
   {

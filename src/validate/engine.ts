@@ -10,7 +10,7 @@ import { checkFlags } from './rules/flags.js';
 import { admissionFlags, checkAdmission } from './tekton/admission.js';
 import { checkReferences } from './tekton/references.js';
 import { resolveTarget, type TektonTarget } from './tekton/release.js';
-import { checkResults, resultLimits } from './rules/results.js';
+import { checkResults } from './rules/results.js';
 import { checkDeclarations, checkStorageNeeds, storageNeeds } from './rules/storage.js';
 import {
   artifactDecls,
@@ -107,7 +107,6 @@ export function validateFiles(
     name: string,
   ): Resource | undefined => index.get(keyOf(ns, kind, name));
 
-  const limits = resultLimits(snapshot);
   const summaries = new Map<string, StorageSummary>();
   const configWarnings = new Set<string>();
   const note = (resolved: ResolvedStorageConfig, ns: string, resource?: Resource): void => {
@@ -194,7 +193,11 @@ export function validateFiles(
           const v = task.value;
           // A custom task's spec (apiVersion and kind) declares no Tekton results.
           if (isRecord(v.taskSpec) && str(v.taskSpec.apiVersion)) return undefined;
-          const own = isRecord(v.taskSpec) ? v.taskSpec : isRecord(v.pipelineSpec) ? v.pipelineSpec : undefined;
+          const own = isRecord(v.taskSpec)
+            ? v.taskSpec
+            : isRecord(v.pipelineSpec)
+              ? v.pipelineSpec
+              : undefined;
           const spec = own ?? (referenced(ns, task)?.value.spec as Record<string, unknown> | undefined);
           if (!spec) return undefined;
           return new Set(
@@ -213,7 +216,7 @@ export function validateFiles(
         raw.push(...checkTaskArtifactLists(view));
         raw.push(...needsUnder([view], resolved, ns).map(({ key: _key, ...f }) => f));
       }
-      raw.push(...checkResults(view, limits, served));
+      raw.push(...checkResults(view, snapshot, served));
     }
 
     const state = storageState(resolved, ns);

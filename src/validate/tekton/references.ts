@@ -7,7 +7,16 @@
 // Task referenced by name) are warnings: the webhook accepts them, the run fails. Pure.
 
 import { isRecord, type Resource } from '../resources.js';
-import { list, pipelineSpecs, stepStrings, steps, str, taskSpecs, type PipelineSpecView, type TaskSpecView } from '../spec.js';
+import {
+  list,
+  pipelineSpecs,
+  stepStrings,
+  steps,
+  str,
+  taskSpecs,
+  type PipelineSpecView,
+  type TaskSpecView,
+} from '../spec.js';
 import type { Path, RawFinding } from '../types.js';
 import { suggest } from './schema.js';
 
@@ -80,11 +89,17 @@ function names(entries: unknown): Set<string> {
 /** The strings of a step Tekton substitutes, with the image and name ValidateUsage also reads. */
 function stepTexts(step: ReturnType<typeof steps>[number]): Array<{ text: string; path: Path }> {
   const out = stepStrings(step);
-  if (typeof step.value.image === 'string') out.push({ text: step.value.image, path: [...step.path, 'image'] });
+  if (typeof step.value.image === 'string')
+    out.push({ text: step.value.image, path: [...step.path, 'image'] });
   return out;
 }
 
-function checkTask(view: TaskSpecView, extraParams: ReadonlySet<string> | undefined, release: string, out: RawFinding[]): void {
+function checkTask(
+  view: TaskSpecView,
+  extraParams: ReadonlySet<string> | undefined,
+  release: string,
+  out: RawFinding[],
+): void {
   const params = extraParams ? new Set([...names(view.spec.params), ...extraParams]) : undefined;
   const results = names(view.spec.results);
   const workspaces = names(view.spec.workspaces);
@@ -99,31 +114,80 @@ function checkTask(view: TaskSpecView, extraParams: ReadonlySet<string> | undefi
         const [head, ...rest] = ref.expr.split('.');
         const name = rest.join('.');
         if (head === 'params' && params && name && !declared(name, params)) {
-          unknown(out, ref, 'parameter', name, params, `${release} rejects ${view.label} (ValidateUsageOfDeclaredParameters, ${file})`);
+          unknown(
+            out,
+            ref,
+            'parameter',
+            name,
+            params,
+            `${release} rejects ${view.label} (ValidateUsageOfDeclaredParameters, ${file})`,
+          );
         } else if (head === 'results' && field === 'script' && rest.at(-1) === 'path') {
           const r = rest.slice(0, -1).join('.');
           if (r && !results.has(r))
-            unknown(out, ref, 'result', r, results, `${release} rejects ${view.label} (validateTaskResultsVariables, ${file})`);
-        } else if (head === 'step' && rest[0] === 'results' && rest.at(-1) === 'path' && field === 'script' && stepResults.size > 0) {
+            unknown(
+              out,
+              ref,
+              'result',
+              r,
+              results,
+              `${release} rejects ${view.label} (validateTaskResultsVariables, ${file})`,
+            );
+        } else if (
+          head === 'step' &&
+          rest[0] === 'results' &&
+          rest.at(-1) === 'path' &&
+          field === 'script' &&
+          stepResults.size > 0
+        ) {
           const r = rest.slice(1, -1).join('.');
           if (r && !stepResults.has(r))
-            unknown(out, ref, 'step result', r, stepResults, `${release} rejects ${view.label} (ValidateStepResultsVariables, ${file})`);
+            unknown(
+              out,
+              ref,
+              'step result',
+              r,
+              stepResults,
+              `${release} rejects ${view.label} (ValidateStepResultsVariables, ${file})`,
+            );
         } else if (head === 'steps' && rest[1] === 'results') {
           const s = rest[0] ?? '';
           if (!stepNames.has(s)) {
-            unknown(out, ref, 'step', s, stepNames, `${release} rejects ${view.label} (validateStepResultReference, pkg/apis/pipeline/v1/container_validation.go)`);
+            unknown(
+              out,
+              ref,
+              'step',
+              s,
+              stepNames,
+              `${release} rejects ${view.label} (validateStepResultReference, pkg/apis/pipeline/v1/container_validation.go)`,
+            );
           } else {
             const producer = stepList.find((x) => x.name === s);
             const declaredResults = names(producer?.value.results);
             const r = rest[2] ?? '';
             if (producer && producer.value.ref === undefined && r && !declaredResults.has(r))
-              unknown(out, ref, `result of step "${s}"`, r, declaredResults, 'the step does not declare it, so the reference stays unresolved at run time', 'warning');
+              unknown(
+                out,
+                ref,
+                `result of step "${s}"`,
+                r,
+                declaredResults,
+                'the step does not declare it, so the reference stays unresolved at run time',
+                'warning',
+              );
           }
         } else if (head === 'context' && (rest[0] === 'taskRun' || rest[0] === 'task')) {
           const allowed = rest[0] === 'taskRun' ? TASK_RUN_CONTEXT : TASK_CONTEXT;
           const key = rest.slice(1).join('.');
           if (!allowed.has(key))
-            unknown(out, ref, `context.${rest[0]} variable`, key, allowed, `${release} rejects ${view.label} (validateTaskContextVariables, ${file})`);
+            unknown(
+              out,
+              ref,
+              `context.${rest[0]} variable`,
+              key,
+              allowed,
+              `${release} rejects ${view.label} (validateTaskContextVariables, ${file})`,
+            );
         }
       }
     }
@@ -151,8 +215,11 @@ function pipelineTaskTexts(task: PipelineSpecView['tasks'][number]): Array<{ tex
       const v = p.value;
       const at: Path = [...base, i, 'value'];
       if (typeof v === 'string') out.push({ text: v, path: at });
-      else if (Array.isArray(v)) v.forEach((x, j) => typeof x === 'string' && out.push({ text: x, path: [...at, j] }));
-      else if (isRecord(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out.push({ text: x, path: [...at, k] });
+      else if (Array.isArray(v))
+        v.forEach((x, j) => typeof x === 'string' && out.push({ text: x, path: [...at, j] }));
+      else if (isRecord(v))
+        for (const [k, x] of Object.entries(v))
+          if (typeof x === 'string') out.push({ text: x, path: [...at, k] });
     });
   };
   values(task.value.params, [...task.path, 'params']);
@@ -166,8 +233,11 @@ function pipelineTaskTexts(task: PipelineSpecView['tasks'][number]): Array<{ tex
   list(task.value.when).forEach((w, i) => {
     if (!isRecord(w)) return;
     const base: Path = [...task.path, 'when', i];
-    for (const f of ['input', 'cel'] as const) if (typeof w[f] === 'string') out.push({ text: w[f], path: [...base, f] });
-    list(w.values).forEach((x, j) => typeof x === 'string' && out.push({ text: x, path: [...base, 'values', j] }));
+    for (const f of ['input', 'cel'] as const)
+      if (typeof w[f] === 'string') out.push({ text: w[f], path: [...base, f] });
+    list(w.values).forEach(
+      (x, j) => typeof x === 'string' && out.push({ text: x, path: [...base, 'values', j] }),
+    );
   });
   return out;
 }
@@ -203,7 +273,15 @@ function checkPipeline(
     const r = rest[2] ?? '';
     const declaredResults = context.resultsOf(byName.get(t) as PipelineSpecView['tasks'][number]);
     if (declaredResults && r && !declaredResults.has(r))
-      unknown(out, ref, `result of pipeline task "${t}"`, r, declaredResults, `its Task does not declare it: the webhook accepts ${p.label}, but the run fails (InvalidTaskResultReference)`, 'warning');
+      unknown(
+        out,
+        ref,
+        `result of pipeline task "${t}"`,
+        r,
+        declaredResults,
+        `its Task does not declare it: the webhook accepts ${p.label}, but the run fails (InvalidTaskResultReference)`,
+        'warning',
+      );
   };
 
   for (const task of p.tasks) {
@@ -212,16 +290,41 @@ function checkPipeline(
         const [head, ...rest] = ref.expr.split('.');
         const name = rest.join('.');
         if (head === 'params' && standalone && name && !declared(name, params)) {
-          unknown(out, ref, 'pipeline parameter', name, params, `${release} rejects ${p.label} (validatePipelineParameterUsage, ${file})`);
+          unknown(
+            out,
+            ref,
+            'pipeline parameter',
+            name,
+            params,
+            `${release} rejects ${p.label} (validatePipelineParameterUsage, ${file})`,
+          );
         } else if (head === 'tasks') {
           taskRef(ref, rest, `validateGraph and validateResultRefs, ${file}`);
-        } else if (head === 'context' && (rest[0] === 'pipelineRun' || rest[0] === 'pipeline' || rest[0] === 'pipelineTask')) {
-          const allowed = rest[0] === 'pipelineRun' ? PIPELINE_RUN_CONTEXT : rest[0] === 'pipeline' ? PIPELINE_CONTEXT : PIPELINE_TASK_CONTEXT;
+        } else if (
+          head === 'context' &&
+          (rest[0] === 'pipelineRun' || rest[0] === 'pipeline' || rest[0] === 'pipelineTask')
+        ) {
+          const allowed =
+            rest[0] === 'pipelineRun'
+              ? PIPELINE_RUN_CONTEXT
+              : rest[0] === 'pipeline'
+                ? PIPELINE_CONTEXT
+                : PIPELINE_TASK_CONTEXT;
           const key = rest.slice(1).join('.');
           // Tekton's validatePipelineContextVariables keeps only the last task's values (a bug
           // in its loop), so only there is an unknown one rejected at admission.
           if (!allowed.has(key))
-            unknown(out, ref, `context.${rest[0]} variable`, key, allowed, task === last ? `${release} rejects ${p.label} (validatePipelineContextVariables, ${file})` : 'Tekton leaves it unsubstituted', task === last ? undefined : 'warning');
+            unknown(
+              out,
+              ref,
+              `context.${rest[0]} variable`,
+              key,
+              allowed,
+              task === last
+                ? `${release} rejects ${p.label} (validatePipelineContextVariables, ${file})`
+                : 'Tekton leaves it unsubstituted',
+              task === last ? undefined : 'warning',
+            );
         }
       }
     }
@@ -243,18 +346,30 @@ function checkPipeline(
   list(p.spec.results).forEach((r, i) => {
     if (!isRecord(r)) return;
     const path: Path = [...p.path, 'results', i, 'value'];
-    const values = typeof r.value === 'string' ? [r.value] : Array.isArray(r.value) ? r.value : isRecord(r.value) ? Object.values(r.value) : [];
+    const values =
+      typeof r.value === 'string'
+        ? [r.value]
+        : Array.isArray(r.value)
+          ? r.value
+          : isRecord(r.value)
+            ? Object.values(r.value)
+            : [];
     for (const v of values) {
       if (typeof v !== 'string') continue;
       for (const ref of references(v, path)) {
         const [head, ...rest] = ref.expr.split('.');
-        if (head === 'tasks' || head === 'finally') taskRef(ref, rest, `validatePipelineResults: "referencing a nonexistent task", ${file}`);
+        if (head === 'tasks' || head === 'finally')
+          taskRef(ref, rest, `validatePipelineResults: "referencing a nonexistent task", ${file}`);
       }
     }
   });
 }
 
-export function checkReferences(resource: Resource, release: string, context: ReferenceContext): RawFinding[] {
+export function checkReferences(
+  resource: Resource,
+  release: string,
+  context: ReferenceContext,
+): RawFinding[] {
   const out: RawFinding[] = [];
   const pipelines = pipelineSpecs(resource);
   const standalonePipeline = resource.kind === 'Pipeline';

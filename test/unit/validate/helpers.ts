@@ -29,7 +29,10 @@ export function targetOf(file: string, snapshot?: ConfigSnapshot): TektonTarget 
   return resolveTarget({
     ...(version ? { flag: version } : {}),
     ...(snapshot?.tektonVersion ? { cluster: snapshot.tektonVersion } : {}),
-    artifactApi: { served, source: served ? 'the fixture says it is served' : 'the fixture does not serve it' },
+    artifactApi: {
+      served,
+      source: served ? 'the fixture says it is served' : 'the fixture does not serve it',
+    },
   });
 }
 
