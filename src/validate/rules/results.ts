@@ -215,26 +215,15 @@ export function checkResults(view: TaskSpecView, snapshot: ConfigSnapshot, propo
   // With termination messages the per-container budget above already bounds the Pod's total
   // (containers × budget ≤ 12288); the TaskRun limit matters for sidecar logs.
   if (declared.length > 1 && limits.mode === 'sidecar-logs') {
-    const stepCount = Math.max(1, steps(view).length);
-    const total =
-      limits.mode === 'termination-message'
-        ? declared.reduce((sum, r) => sum + r.size.bytes + entryFraming(r.name), STEP_FRAMING * stepCount)
-        : declared.reduce((sum, r) => sum + r.size.bytes, 0);
+    const total = declared.reduce((sum, r) => sum + r.size.bytes, 0);
     if (total > limits.perTaskRun) {
-      const what =
-        limits.mode === 'termination-message'
-          ? `the ${TERMINATION_MESSAGE_PER_TASKRUN} bytes of termination messages a TaskRun's Pod can return`
-          : `the ${formatBytes(OBJECT_SIZE_LIMIT)} a TaskRun object can hold`;
       out.push({
         ruleId: 'TA203',
         ...severity,
         path: [...view.path, 'results'],
         at: 'key',
-        message: `${view.label} declares results totalling ${formatBytes(total)}${limits.mode === 'termination-message' ? " with Tekton's framing" : ''}, over ${what}`,
-        hint:
-          limits.mode === 'termination-message'
-            ? `${store.replace('the content', 'the largest results')}, or use results-from: sidecar-logs`
-            : store.replace('the content', 'the largest results'),
+        message: `${view.label} declares results totalling ${formatBytes(total)}, over the ${formatBytes(OBJECT_SIZE_LIMIT)} a TaskRun object can hold (results-from: sidecar-logs stores them in the TaskRun)`,
+        hint: store.replace('the content', 'the largest results'),
       });
     }
   }

@@ -76,7 +76,7 @@ const FAILS: Record<string, Expect[]> = {
   TA502: [
     ['steps: hello', 'hello'],
     ['params: 5', '5'],
-    ['retries: "3"', '"3"'],
+    ["retries: '3'", "'3'"],
     ['metadata: build', 'build'],
   ],
   TA503: [
