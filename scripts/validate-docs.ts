@@ -36,7 +36,11 @@ const CATEGORIES: Array<[RuleCategory, string, string]> = [
     'Artifact storage (proposed API)',
     'These rules check the proposed TEP-0164/0192 fields, and run only where the cluster serves them (its tasks.tekton.dev CRD schema declares them, or `--artifact-api served`); elsewhere those fields are TA507 errors.',
   ],
-  ['bindings', 'Artifact declarations and bindings (proposed API)', 'As for artifact storage: only where the proposed API is served.'],
+  [
+    'bindings',
+    'Artifact declarations and bindings (proposed API)',
+    'As for artifact storage: only where the proposed API is served.',
+  ],
 ];
 
 async function snapshotOf(config: string): Promise<ConfigSnapshot> {
@@ -101,7 +105,8 @@ async function main(): Promise<void> {
     '| id | name | severity | what it finds |',
     '| --- | --- | --- | --- |',
     ...RULES.map(
-      (r) => `| [${r.id}](#${`${r.id}-${r.name}`.toLowerCase()}) | \`${r.name}\` | ${r.severity} | ${r.summary.replace(/\|/g, '\\|')} |`,
+      (r) =>
+        `| [${r.id}](#${`${r.id}-${r.name}`.toLowerCase()}) | \`${r.name}\` | ${r.severity} | ${r.summary.replace(/\|/g, '\\|')} |`,
     ),
     '',
   ];
@@ -109,7 +114,16 @@ async function main(): Promise<void> {
     parts.push(`### ${title}`, '');
     if (intro) parts.push(intro, '');
     for (const r of RULES.filter((x) => x.category === category)) {
-      parts.push(`#### ${r.id} ${r.name}`, '', `**${r.severity}.** ${r.summary}`, '', `Fix: ${r.help}`, '', `Source: ${r.source}`, '');
+      parts.push(
+        `#### ${r.id} ${r.name}`,
+        '',
+        `**${r.severity}.** ${r.summary}`,
+        '',
+        `Fix: ${r.help}`,
+        '',
+        `Source: ${r.source}`,
+        '',
+      );
       parts.push(await example(`rules/${r.id}.fail.yaml`), '', await example(`rules/${r.id}.pass.yaml`), '');
     }
   }

@@ -64,7 +64,10 @@ type Gate struct {
 	Condition string `json:"condition"`
 	// The Go function the check is in.
 	Function string `json:"function"`
-	Source   string `json:"source"`
+	// Every if condition around the check, outermost first (a flag test such as
+	// DisableInlineSpec may sit around the field test).
+	Enclosing []string `json:"enclosing"`
+	Source    string   `json:"source"`
 }
 
 type FeatureFlag struct {
@@ -619,6 +622,12 @@ func gates(pk *pkg, structs map[string]Struct, named map[string]Named) []Gate {
 				g.Version = pk.name
 				g.Source = rel(call.Pos())
 				g.Function = funcName(fd)
+				g.Enclosing = []string{}
+				for _, n := range stack {
+					if ifs, ok := n.(*ast.IfStmt); ok {
+						g.Enclosing = append(g.Enclosing, exprText(ifs.Cond))
+					}
+				}
 				// The innermost enclosing if whose condition names a field of a Tekton type.
 				for i := len(stack) - 1; i >= 0; i-- {
 					ifs, ok := stack[i].(*ast.IfStmt)
@@ -678,7 +687,12 @@ func gates(pk *pkg, structs map[string]Struct, named map[string]Named) []Gate {
 				if !ok || !strings.Contains(exprText(sel.X), "FeatureFlags") {
 					return true
 				}
-				g := Gate{Version: pk.name, Kind: "flag", Feature: sel.Sel.Name, Source: rel(ifs.Pos()), Function: funcName(fd)}
+				g := Gate{Version: pk.name, Kind: "flag", Feature: sel.Sel.Name, Source: rel(ifs.Pos()), Function: funcName(fd), Enclosing: []string{}}
+				for _, n := range stack[:len(stack)-1] {
+					if outer, ok := n.(*ast.IfStmt); ok {
+						g.Enclosing = append(g.Enclosing, exprText(outer.Cond))
+					}
+				}
 				for i := len(stack) - 2; i >= 0; i-- {
 					outer, ok := stack[i].(*ast.IfStmt)
 					if !ok {

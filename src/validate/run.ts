@@ -93,8 +93,8 @@ function checkUsage(o: ValidateOptions): void {
 }
 
 /**
- * Templates are not resources until rendered: Helm chart templates, and files whose YAML errors
- * come with {{ }} or {% %} outside strings. They leave the run with a note, not a TA001.
+ * Templates are not resources until rendered: Helm chart templates, and files with {{ }} or
+ * {% %} outside strings. They leave the run with a note, not a TA001.
  */
 function dropTemplates(files: ParsedFile[], texts: readonly InputText[], notes: string[]): ParsedFile[] {
   const byFile = new Map(texts.map((t) => [t.file, t.text]));
@@ -102,7 +102,7 @@ function dropTemplates(files: ParsedFile[], texts: readonly InputText[], notes: 
   const kept = files.filter((f) => {
     const text = byFile.get(f.file) ?? '';
     const helm = f.file !== 'stdin' && isHelmTemplate(f.file, existsSync);
-    if (helm || (f.errors.length > 0 && hasTemplateSyntax(text))) {
+    if (helm || hasTemplateSyntax(text)) {
       skipped.push(`${f.file}${helm ? ' (Helm chart template)' : ''}`);
       return false;
     }

@@ -101,7 +101,7 @@ export function checkAdmission(
     // them matters.
     skip: (owner, name) =>
       proposedField(owner, name) !== undefined ||
-      disallowed.some((g) => g.owner === owner && g.field === name && !g.function.includes('InlineSpec')),
+      disallowed.some((g) => g.owner === owner && g.field === name && !inlineSpecGate(g)),
     unknownHint: (owner, key) => movedHint(api, resource, owner, key),
     visit: (owner, value, path) => {
       if (custom.has(value)) return;
@@ -205,6 +205,11 @@ function gateFinding(
   return undefined;
 }
 
+/** A field disallowed only when the cluster's disable-inline-spec names its kind. */
+function inlineSpecGate(g: ApiGate): boolean {
+  return g.enclosing.some((c) => c.includes('DisableInlineSpec')) || g.function.includes('InlineSpec');
+}
+
 function disallowedFinding(
   g: ApiGate,
   owner: string,
@@ -213,9 +218,11 @@ function disallowedFinding(
   release: string,
 ): RawFinding | undefined {
   const at: Path = [...path, g.field];
-  if (g.function.includes('InlineSpec')) {
+  if (inlineSpecGate(g)) {
+    // The kind the condition tests for: slices.Contains(…DisableInlineSpec, ","), "pipelinerun").
     const token =
-      owner === 'PipelineTask' ? 'pipeline' : owner === 'PipelineRunSpec' ? 'pipelinerun' : 'taskrun';
+      g.enclosing.map((c) => /DisableInlineSpec[^"]*"[^"]*"\)\s*,\s*"([a-z]+)"/.exec(c)?.[1]).find(Boolean) ??
+      (owner === 'PipelineTask' ? 'pipeline' : owner === 'PipelineRunSpec' ? 'pipelinerun' : 'taskrun');
     if (!flags.disableInlineSpec.includes(token)) return undefined;
     return {
       ruleId: 'TA506',

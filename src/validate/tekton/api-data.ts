@@ -5097,6 +5097,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resolver params',
       condition: '',
       function: 'validateRef',
+      enclosing: ['refParams != nil'],
       source: 'pkg/apis/pipeline/v1/container_validation.go:50',
     },
     {
@@ -5107,6 +5108,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resolver',
       condition: 'any type with field resolver',
       function: 'validateRef',
+      enclosing: ['refResolver != ""'],
       source: 'pkg/apis/pipeline/v1/container_validation.go:60',
     },
     {
@@ -5117,6 +5119,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'windows script support',
       condition: 's.Script != ""',
       function: 'Step.Validate',
+      enclosing: ['s.Script != ""', 'strings.HasPrefix(cleaned, "#!win")'],
       source: 'pkg/apis/pipeline/v1/container_validation.go:224',
     },
     {
@@ -5127,6 +5130,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'step stdout stream support',
       condition: 's.StdoutConfig != nil',
       function: 'Step.Validate',
+      enclosing: ['s.StdoutConfig != nil'],
       source: 'pkg/apis/pipeline/v1/container_validation.go:231',
     },
     {
@@ -5137,6 +5141,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'step stderr stream support',
       condition: 's.StderrConfig != nil',
       function: 'Step.Validate',
+      enclosing: ['s.StderrConfig != nil'],
       source: 'pkg/apis/pipeline/v1/container_validation.go:236',
     },
     {
@@ -5147,6 +5152,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'taskref.resolver',
       condition: 'pt.TaskRef.Resolver != ""',
       function: 'PipelineTask.validateBetaFields',
+      enclosing: ['pt.TaskRef != nil', 'pt.TaskRef.Resolver != ""'],
       source: 'pkg/apis/pipeline/v1/pipeline_validation.go:126',
     },
     {
@@ -5157,6 +5163,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'taskref.params',
       condition: 'len(pt.TaskRef.Params) \u003e 0',
       function: 'PipelineTask.validateBetaFields',
+      enclosing: ['pt.TaskRef != nil', 'len(pt.TaskRef.Params) \u003e 0'],
       source: 'pkg/apis/pipeline/v1/pipeline_validation.go:129',
     },
     {
@@ -5167,6 +5174,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'OnError',
       condition: 'pt.OnError != "" \u0026\u0026 !isParamRefs(string(pt.OnError))',
       function: 'PipelineTask.ValidateOnError',
+      enclosing: ['pt.OnError != "" \u0026\u0026 !isParamRefs(string(pt.OnError))'],
       source: 'pkg/apis/pipeline/v1/pipeline_validation.go:220',
     },
     {
@@ -5177,6 +5185,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'matrix',
       condition: 'receiver PipelineTask field matrix',
       function: 'PipelineTask.validateMatrix',
+      enclosing: ['pt.IsMatrixed()'],
       source: 'pkg/apis/pipeline/v1/pipeline_validation.go:235',
     },
     {
@@ -5187,6 +5196,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'pipelineRef',
       condition: 'pt.PipelineRef != nil',
       function: 'PipelineTask.validateRefOrSpec',
+      enclosing: ['pt.PipelineRef != nil'],
       source: 'pkg/apis/pipeline/v1/pipeline_validation.go:319',
     },
     {
@@ -5197,6 +5207,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'pipelineSpec',
       condition: 'pt.PipelineSpec != nil',
       function: 'PipelineTask.validateRefOrSpec',
+      enclosing: ['pt.PipelineSpec != nil'],
       source: 'pkg/apis/pipeline/v1/pipeline_validation.go:323',
     },
     {
@@ -5207,6 +5218,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'stepSpecs',
       condition: 'trs.StepSpecs != nil',
       function: 'validateTaskRunSpec',
+      enclosing: ['trs.StepSpecs != nil'],
       source: 'pkg/apis/pipeline/v1/pipelinerun_validation.go:339',
     },
     {
@@ -5217,6 +5229,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'sidecarSpecs',
       condition: 'trs.SidecarSpecs != nil',
       function: 'validateTaskRunSpec',
+      enclosing: ['trs.SidecarSpecs != nil'],
       source: 'pkg/apis/pipeline/v1/pipelinerun_validation.go:343',
     },
     {
@@ -5227,6 +5240,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'computeResources',
       condition: 'trs.ComputeResources != nil',
       function: 'validateTaskRunSpec',
+      enclosing: ['trs.ComputeResources != nil'],
       source: 'pkg/apis/pipeline/v1/pipelinerun_validation.go:347',
     },
     {
@@ -5237,6 +5251,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'step workspaces',
       condition: 'len(step.Workspaces) != 0',
       function: 'validateWorkspaceUsages',
+      enclosing: ['len(step.Workspaces) != 0'],
       source: 'pkg/apis/pipeline/v1/task_validation.go:179',
     },
     {
@@ -5247,6 +5262,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'sidecar workspaces',
       condition: 'len(sidecar.Workspaces) != 0',
       function: 'validateWorkspaceUsages',
+      enclosing: ['len(sidecar.Workspaces) != 0'],
       source: 'pkg/apis/pipeline/v1/task_validation.go:190',
     },
     {
@@ -5257,6 +5273,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'debug',
       condition: 'ts.Debug != nil',
       function: 'TaskRunSpec.Validate',
+      enclosing: ['ts.Debug != nil'],
       source: 'pkg/apis/pipeline/v1/taskrun_validation.go:88',
     },
     {
@@ -5267,6 +5284,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'stepSpecs',
       condition: 'ts.StepSpecs != nil',
       function: 'TaskRunSpec.Validate',
+      enclosing: ['ts.StepSpecs != nil'],
       source: 'pkg/apis/pipeline/v1/taskrun_validation.go:92',
     },
     {
@@ -5277,6 +5295,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'sidecarSpecs',
       condition: 'ts.SidecarSpecs != nil',
       function: 'TaskRunSpec.Validate',
+      enclosing: ['ts.SidecarSpecs != nil'],
       source: 'pkg/apis/pipeline/v1/taskrun_validation.go:96',
     },
     {
@@ -5287,6 +5306,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'computeResources',
       condition: 'ts.ComputeResources != nil',
       function: 'TaskRunSpec.Validate',
+      enclosing: ['ts.ComputeResources != nil'],
       source: 'pkg/apis/pipeline/v1/taskrun_validation.go:100',
     },
     {
@@ -5297,6 +5317,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'EnableConciseResolverSyntax',
       condition: '',
       function: 'validateRef',
+      enclosing: ['err == nil'],
       source: 'pkg/apis/pipeline/v1/container_validation.go:77',
     },
     {
@@ -5307,6 +5328,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'EnableArtifacts',
       condition: '',
       function: 'validateArtifactsReferencesInStep',
+      enclosing: [],
       source: 'pkg/apis/pipeline/v1/container_validation.go:263',
     },
     {
@@ -5317,6 +5339,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'EnableParamEnum',
       condition: 'len(p.Enum) == 0',
       function: 'ParamSpecs.validateParamEnums',
+      enclosing: [],
       source: 'pkg/apis/pipeline/v1/param_types.go:161',
     },
     {
@@ -5327,6 +5350,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'EnableCELInWhenExpression',
       condition: 'we.CEL != ""',
       function: 'WhenExpression.validateWhenExpressionFields',
+      enclosing: ['we.CEL != ""'],
       source: 'pkg/apis/pipeline/v1/when_validation.go:50',
     },
     {
@@ -5337,6 +5361,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resolver params',
       condition: '',
       function: 'validateRef',
+      enclosing: ['refParams != nil'],
       source: 'pkg/apis/pipeline/v1beta1/container_validation.go:35',
     },
     {
@@ -5347,6 +5372,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resolver',
       condition: 'any type with field resolver',
       function: 'validateRef',
+      enclosing: ['refResolver != ""'],
       source: 'pkg/apis/pipeline/v1beta1/container_validation.go:45',
     },
     {
@@ -5357,6 +5383,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'taskref.resolver',
       condition: 'pt.TaskRef.Resolver != ""',
       function: 'PipelineTask.validateBetaFields',
+      enclosing: ['pt.TaskRef != nil', 'pt.TaskRef.Resolver != ""'],
       source: 'pkg/apis/pipeline/v1beta1/pipeline_validation.go:127',
     },
     {
@@ -5367,6 +5394,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'taskref.params',
       condition: 'len(pt.TaskRef.Params) \u003e 0',
       function: 'PipelineTask.validateBetaFields',
+      enclosing: ['pt.TaskRef != nil', 'len(pt.TaskRef.Params) \u003e 0'],
       source: 'pkg/apis/pipeline/v1beta1/pipeline_validation.go:130',
     },
     {
@@ -5377,6 +5405,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'OnError',
       condition: 'pt.OnError != "" \u0026\u0026 !isParamRefs(string(pt.OnError))',
       function: 'PipelineTask.ValidateOnError',
+      enclosing: ['pt.OnError != "" \u0026\u0026 !isParamRefs(string(pt.OnError))'],
       source: 'pkg/apis/pipeline/v1beta1/pipeline_validation.go:225',
     },
     {
@@ -5387,6 +5416,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'matrix',
       condition: 'receiver PipelineTask field matrix',
       function: 'PipelineTask.validateMatrix',
+      enclosing: ['pt.IsMatrixed()'],
       source: 'pkg/apis/pipeline/v1beta1/pipeline_validation.go:258',
     },
     {
@@ -5397,6 +5427,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'pipelineRef',
       condition: 'pt.PipelineRef != nil',
       function: 'PipelineTask.validateRefOrSpec',
+      enclosing: ['pt.PipelineRef != nil'],
       source: 'pkg/apis/pipeline/v1beta1/pipeline_validation.go:324',
     },
     {
@@ -5407,6 +5438,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'pipelineSpec',
       condition: 'pt.PipelineSpec != nil',
       function: 'PipelineTask.validateRefOrSpec',
+      enclosing: ['pt.PipelineSpec != nil'],
       source: 'pkg/apis/pipeline/v1beta1/pipeline_validation.go:328',
     },
     {
@@ -5417,6 +5449,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resolver params',
       condition: 'ref.Params != nil',
       function: 'PipelineRef.Validate',
+      enclosing: ['ref.Params != nil'],
       source: 'pkg/apis/pipeline/v1beta1/pipelineref_validation.go:41',
     },
     {
@@ -5427,6 +5460,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resolver',
       condition: 'ref.Resolver != ""',
       function: 'PipelineRef.Validate',
+      enclosing: ['ref.Resolver != ""'],
       source: 'pkg/apis/pipeline/v1beta1/pipelineref_validation.go:51',
     },
     {
@@ -5437,6 +5471,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'stepOverrides',
       condition: 'trs.StepOverrides != nil',
       function: 'validateTaskRunSpec',
+      enclosing: ['trs.StepOverrides != nil'],
       source: 'pkg/apis/pipeline/v1beta1/pipelinerun_validation.go:388',
     },
     {
@@ -5447,6 +5482,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'sidecarOverrides',
       condition: 'trs.SidecarOverrides != nil',
       function: 'validateTaskRunSpec',
+      enclosing: ['trs.SidecarOverrides != nil'],
       source: 'pkg/apis/pipeline/v1beta1/pipelinerun_validation.go:392',
     },
     {
@@ -5457,6 +5493,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'computeResources',
       condition: 'trs.ComputeResources != nil',
       function: 'validateTaskRunSpec',
+      enclosing: ['trs.ComputeResources != nil'],
       source: 'pkg/apis/pipeline/v1beta1/pipelinerun_validation.go:396',
     },
     {
@@ -5467,6 +5504,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'windows script support',
       condition: 'ss.Script != ""',
       function: 'StepActionSpec.Validate',
+      enclosing: ['ss.Script != ""', 'strings.HasPrefix(cleaned, "#!win")'],
       source: 'pkg/apis/pipeline/v1beta1/stepaction_validation.go:64',
     },
     {
@@ -5477,6 +5515,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'step workspaces',
       condition: 'len(step.Workspaces) != 0',
       function: 'validateWorkspaceUsages',
+      enclosing: ['len(step.Workspaces) != 0'],
       source: 'pkg/apis/pipeline/v1beta1/task_validation.go:205',
     },
     {
@@ -5487,6 +5526,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'sidecar workspaces',
       condition: 'len(sidecar.Workspaces) != 0',
       function: 'validateWorkspaceUsages',
+      enclosing: ['len(sidecar.Workspaces) != 0'],
       source: 'pkg/apis/pipeline/v1beta1/task_validation.go:216',
     },
     {
@@ -5497,6 +5537,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'windows script support',
       condition: 's.Script != ""',
       function: 'validateStep',
+      enclosing: ['s.Script != ""', 'strings.HasPrefix(cleaned, "#!win")'],
       source: 'pkg/apis/pipeline/v1beta1/task_validation.go:460',
     },
     {
@@ -5507,6 +5548,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'step stdout stream support',
       condition: 's.StdoutConfig != nil',
       function: 'validateStep',
+      enclosing: ['s.StdoutConfig != nil'],
       source: 'pkg/apis/pipeline/v1beta1/task_validation.go:467',
     },
     {
@@ -5517,6 +5559,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'step stderr stream support',
       condition: 's.StderrConfig != nil',
       function: 'validateStep',
+      enclosing: ['s.StderrConfig != nil'],
       source: 'pkg/apis/pipeline/v1beta1/task_validation.go:472',
     },
     {
@@ -5527,6 +5570,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resolver params',
       condition: 'ref.Params != nil',
       function: 'TaskRef.Validate',
+      enclosing: ['ref.Params != nil'],
       source: 'pkg/apis/pipeline/v1beta1/taskref_validation.go:41',
     },
     {
@@ -5537,6 +5581,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resolver',
       condition: 'ref.Resolver != ""',
       function: 'TaskRef.Validate',
+      enclosing: ['ref.Resolver != ""'],
       source: 'pkg/apis/pipeline/v1beta1/taskref_validation.go:51',
     },
     {
@@ -5547,6 +5592,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'debug',
       condition: 'ts.Debug != nil',
       function: 'TaskRunSpec.Validate',
+      enclosing: ['ts.Debug != nil'],
       source: 'pkg/apis/pipeline/v1beta1/taskrun_validation.go:88',
     },
     {
@@ -5557,6 +5603,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'stepOverrides',
       condition: 'ts.StepOverrides != nil',
       function: 'TaskRunSpec.Validate',
+      enclosing: ['ts.StepOverrides != nil'],
       source: 'pkg/apis/pipeline/v1beta1/taskrun_validation.go:92',
     },
     {
@@ -5567,6 +5614,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'sidecarOverrides',
       condition: 'ts.SidecarOverrides != nil',
       function: 'TaskRunSpec.Validate',
+      enclosing: ['ts.SidecarOverrides != nil'],
       source: 'pkg/apis/pipeline/v1beta1/taskrun_validation.go:96',
     },
     {
@@ -5577,6 +5625,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'computeResources',
       condition: 'ts.ComputeResources != nil',
       function: 'TaskRunSpec.Validate',
+      enclosing: ['ts.ComputeResources != nil'],
       source: 'pkg/apis/pipeline/v1beta1/taskrun_validation.go:100',
     },
     {
@@ -5587,6 +5636,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'EnableConciseResolverSyntax',
       condition: '',
       function: 'validateRef',
+      enclosing: ['err == nil'],
       source: 'pkg/apis/pipeline/v1beta1/container_validation.go:62',
     },
     {
@@ -5597,6 +5647,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'EnableParamEnum',
       condition: 'len(p.Enum) == 0',
       function: 'ParamSpecs.validateParamEnums',
+      enclosing: [],
       source: 'pkg/apis/pipeline/v1beta1/param_types.go:150',
     },
     {
@@ -5607,6 +5658,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'EnableConciseResolverSyntax',
       condition: 'ref.Name != ""',
       function: 'PipelineRef.Validate',
+      enclosing: ['err == nil'],
       source: 'pkg/apis/pipeline/v1beta1/pipelineref_validation.go:68',
     },
     {
@@ -5617,6 +5669,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'EnableArtifacts',
       condition: '',
       function: 'validateArtifactsReferencesInStep',
+      enclosing: [],
       source: 'pkg/apis/pipeline/v1beta1/task_validation.go:487',
     },
     {
@@ -5627,6 +5680,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'EnableConciseResolverSyntax',
       condition: 'ref.Name != ""',
       function: 'TaskRef.Validate',
+      enclosing: ['err == nil'],
       source: 'pkg/apis/pipeline/v1beta1/taskref_validation.go:68',
     },
     {
@@ -5637,6 +5691,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'EnableCELInWhenExpression',
       condition: 'we.CEL != ""',
       function: 'WhenExpression.validateWhenExpressionFields',
+      enclosing: ['we.CEL != ""'],
       source: 'pkg/apis/pipeline/v1beta1/when_validation.go:50',
     },
   ],
@@ -5996,6 +6051,10 @@ export const TEKTON_API: TektonApiData = {
       feature: 'taskSpec',
       condition: 'pt.TaskSpec != nil',
       function: 'PipelineTask.validateEnabledInlineSpec',
+      enclosing: [
+        'pt.TaskSpec != nil',
+        'slices.Contains(strings.Split( config.FromContextOrDefaults(ctx).FeatureFlags.DisableInlineSpec, ","), "pipeline")',
+      ],
       source: 'pkg/apis/pipeline/v1/pipeline_validation.go:296',
     },
     {
@@ -6006,6 +6065,10 @@ export const TEKTON_API: TektonApiData = {
       feature: 'pipelineSpec',
       condition: 'pt.PipelineSpec != nil',
       function: 'PipelineTask.validateEnabledInlineSpec',
+      enclosing: [
+        'pt.PipelineSpec != nil',
+        'slices.Contains(strings.Split( config.FromContextOrDefaults(ctx).FeatureFlags.DisableInlineSpec, ","), "pipeline")',
+      ],
       source: 'pkg/apis/pipeline/v1/pipeline_validation.go:302',
     },
     {
@@ -6016,6 +6079,10 @@ export const TEKTON_API: TektonApiData = {
       feature: 'pipelineSpec',
       condition: 'ps.PipelineSpec != nil',
       function: 'PipelineRunSpec.Validate',
+      enclosing: [
+        'ps.PipelineSpec != nil',
+        'slices.Contains(strings.Split( config.FromContextOrDefaults(ctx).FeatureFlags.DisableInlineSpec, ","), "pipelinerun")',
+      ],
       source: 'pkg/apis/pipeline/v1/pipelinerun_validation.go:79',
     },
     {
@@ -6026,6 +6093,10 @@ export const TEKTON_API: TektonApiData = {
       feature: 'taskSpec',
       condition: 'ts.TaskSpec != nil',
       function: 'TaskRunSpec.Validate',
+      enclosing: [
+        'ts.TaskSpec != nil',
+        'slices.Contains(strings.Split( config.FromContextOrDefaults(ctx).FeatureFlags.DisableInlineSpec, ","), "taskrun")',
+      ],
       source: 'pkg/apis/pipeline/v1/taskrun_validation.go:77',
     },
     {
@@ -6036,6 +6107,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resources',
       condition: 'len(ps.Resources) \u003e 0',
       function: 'PipelineSpec.Validate',
+      enclosing: ['len(ps.Resources) \u003e 0'],
       source: 'pkg/apis/pipeline/v1beta1/pipeline_validation.go:78',
     },
     {
@@ -6046,6 +6118,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resources',
       condition: 'pt.Resources != nil',
       function: 'PipelineTask.Validate',
+      enclosing: ['pt.Resources != nil'],
       source: 'pkg/apis/pipeline/v1beta1/pipeline_validation.go:195',
     },
     {
@@ -6056,6 +6129,10 @@ export const TEKTON_API: TektonApiData = {
       feature: 'taskSpec',
       condition: 'pt.TaskSpec != nil',
       function: 'PipelineTask.validateEnabledInlineSpec',
+      enclosing: [
+        'pt.TaskSpec != nil',
+        'slices.Contains(strings.Split( config.FromContextOrDefaults(ctx).FeatureFlags.DisableInlineSpec, ","), "pipeline")',
+      ],
       source: 'pkg/apis/pipeline/v1beta1/pipeline_validation.go:242',
     },
     {
@@ -6066,6 +6143,10 @@ export const TEKTON_API: TektonApiData = {
       feature: 'pipelineSpec',
       condition: 'pt.PipelineSpec != nil',
       function: 'PipelineTask.validateEnabledInlineSpec',
+      enclosing: [
+        'pt.PipelineSpec != nil',
+        'slices.Contains(strings.Split( config.FromContextOrDefaults(ctx).FeatureFlags.DisableInlineSpec, ","), "pipeline")',
+      ],
       source: 'pkg/apis/pipeline/v1beta1/pipeline_validation.go:248',
     },
     {
@@ -6076,6 +6157,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'bundle',
       condition: 'apis.IsInCreate(ctx) \u0026\u0026 ref.Bundle != ""',
       function: 'PipelineRef.Validate',
+      enclosing: ['apis.IsInCreate(ctx) \u0026\u0026 ref.Bundle != ""'],
       source: 'pkg/apis/pipeline/v1beta1/pipelineref_validation.go:36',
     },
     {
@@ -6086,6 +6168,10 @@ export const TEKTON_API: TektonApiData = {
       feature: 'pipelineSpec',
       condition: 'ps.PipelineSpec != nil',
       function: 'PipelineRunSpec.Validate',
+      enclosing: [
+        'ps.PipelineSpec != nil',
+        'slices.Contains(strings.Split( config.FromContextOrDefaults(ctx).FeatureFlags.DisableInlineSpec, ","), "pipelinerun")',
+      ],
       source: 'pkg/apis/pipeline/v1beta1/pipelinerun_validation.go:84',
     },
     {
@@ -6096,6 +6182,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resources',
       condition: 'ps.Resources != nil',
       function: 'PipelineRunSpec.Validate',
+      enclosing: ['ps.Resources != nil'],
       source: 'pkg/apis/pipeline/v1beta1/pipelinerun_validation.go:146',
     },
     {
@@ -6106,6 +6193,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resources',
       condition: 'ts.Resources != nil',
       function: 'TaskSpec.Validate',
+      enclosing: ['ts.Resources != nil'],
       source: 'pkg/apis/pipeline/v1beta1/task_validation.go:105',
     },
     {
@@ -6116,6 +6204,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'bundle',
       condition: 'apis.IsInCreate(ctx) \u0026\u0026 ref.Bundle != ""',
       function: 'TaskRef.Validate',
+      enclosing: ['apis.IsInCreate(ctx) \u0026\u0026 ref.Bundle != ""'],
       source: 'pkg/apis/pipeline/v1beta1/taskref_validation.go:36',
     },
     {
@@ -6126,6 +6215,10 @@ export const TEKTON_API: TektonApiData = {
       feature: 'taskSpec',
       condition: 'ts.TaskSpec != nil',
       function: 'TaskRunSpec.Validate',
+      enclosing: [
+        'ts.TaskSpec != nil',
+        'slices.Contains(strings.Split( config.FromContextOrDefaults(ctx).FeatureFlags.DisableInlineSpec, ","), "taskrun")',
+      ],
       source: 'pkg/apis/pipeline/v1beta1/taskrun_validation.go:77',
     },
     {
@@ -6136,6 +6229,7 @@ export const TEKTON_API: TektonApiData = {
       feature: 'resources',
       condition: 'ts.Resources != nil',
       function: 'TaskRunSpec.Validate',
+      enclosing: ['ts.Resources != nil'],
       source: 'pkg/apis/pipeline/v1beta1/taskrun_validation.go:124',
     },
   ],

@@ -41,6 +41,8 @@ export interface ApiGate {
   feature: string;
   condition: string;
   function: string;
+  /** Every if condition around the check, outermost first. */
+  enclosing: string[];
   source: string;
 }
 

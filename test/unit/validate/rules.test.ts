@@ -113,7 +113,7 @@ const FAILS: Record<string, Expect[]> = {
     ['$(params.revison)', '$(params'],
   ],
   TA509: [
-    ["- cel: \"'$(params.branch)' == \"", '"'],
+    ['- cel: "\'$(params.branch)\' == "', '"'],
     ["- cel: params.branch == 'main'", 'params'],
   ],
 };
