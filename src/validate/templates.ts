@@ -24,7 +24,7 @@ export function hasTemplateSyntax(text: string): boolean {
     if (body.startsWith('#')) continue;
     if (unquotedMarker(body)) return true;
     // `key: |`, `- >-`: the lines indented deeper are text.
-    if (/(?:^|[:\-]\s*)[|>][+-]?\d*\s*(?:#.*)?$/.test(body)) blockIndent = indent;
+    if (/(?:^|[:-]\s*)[|>][+-]?\d*\s*(?:#.*)?$/.test(body)) blockIndent = indent;
   }
   return false;
 }

@@ -2,7 +2,7 @@
 // The other gates (TA402–TA404: enable-api-fields and per-feature flags) come from Tekton's
 // validation code through the generated data (src/validate/tekton/admission.ts). Pure.
 
-import { describeFlag, rawFlag, type ConfigSnapshot } from '../config.js';
+import { describeFlag, type ConfigSnapshot } from '../config.js';
 import { isRecord, type Resource } from '../resources.js';
 import {
   artifactVariableUse,

@@ -97,7 +97,7 @@ metadata: {name: r}
 spec:
   taskRef: {name: t, bundle: registry.example.com/t:1}
 `;
-    for (const data of [{}, { 'enable-tekton-oci-bundles': 'true' }]) {
+    for (const data of [{}, { 'enable-tekton-oci-bundles': 'true' }] as Array<Record<string, string>>) {
       const f = check(text, data);
       expect(ids(f)).toEqual([['TA506', 5]]);
       expect(f[0]?.hint).not.toContain('enable-tekton-oci-bundles');
