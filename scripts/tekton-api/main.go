@@ -97,6 +97,8 @@ type Output struct {
 	Missing          []Missing                    `json:"missing"`
 	Disallowed       []Gate                       `json:"disallowed"`
 	APIFieldsDefault string                       `json:"apiFieldsDefault"`
+	// The k8s.io/api module core/v1 types were read from (k8s.io/api@v0.35.7), if any.
+	K8sAPI string `json:"k8sApi,omitempty"`
 }
 
 var primitives = map[string]string{
@@ -114,9 +116,10 @@ type pkg struct {
 }
 
 var (
-	src   string
-	fset  = token.NewFileSet()
-	known = map[string]string{ // import path suffix -> our package name
+	k8sDir string
+	src    string
+	fset   = token.NewFileSet()
+	known  = map[string]string{ // import path suffix -> our package name
 		"pkg/apis/pipeline/v1":      "v1",
 		"pkg/apis/pipeline/v1beta1": "v1beta1",
 		"pkg/apis/pipeline/pod":     "pod",
@@ -128,6 +131,7 @@ func main() {
 	release := flag.String("release", "", "release tag of the checkout")
 	commit := flag.String("commit", "", "commit of the checkout")
 	out := flag.String("out", "", "TypeScript module to write")
+	k8s := flag.String("k8s-api", "", "k8s.io/api module directory (the version tektoncd/pipeline's go.mod requires), to expand core/v1 types")
 	flag.Parse()
 	if src == "" || *release == "" || *commit == "" || *out == "" {
 		fmt.Fprintln(os.Stderr, "usage: tekton-api -src DIR -release TAG -commit SHA -out FILE")
@@ -137,6 +141,12 @@ func main() {
 		Release: *release, Commit: *commit, Generator: "scripts/tekton-api",
 		Roots:   map[string]map[string]string{},
 		Structs: map[string]map[string]Struct{}, Named: map[string]map[string]Named{},
+	}
+	if *k8s != "" {
+		k8sDir = *k8s
+		pk := loadAbs(filepath.Join(*k8s, "core", "v1"), "corev1")
+		o.Structs["corev1"], o.Named["corev1"] = types(pk)
+		o.K8sAPI = filepath.Base(*k8s)
 	}
 	for _, p := range []string{"v1", "v1beta1", "pod"} {
 		pk := load(filepath.Join("pkg/apis/pipeline", p), p)
@@ -192,20 +202,28 @@ func check(err error) {
 
 func rel(pos token.Pos) string {
 	p := fset.Position(pos)
-	r, _ := filepath.Rel(src, p.Filename)
+	base := src
+	if k8sDir != "" && strings.HasPrefix(p.Filename, k8sDir) {
+		base = filepath.Dir(k8sDir)
+	}
+	r, _ := filepath.Rel(base, p.Filename)
 	return fmt.Sprintf("%s:%d", filepath.ToSlash(r), p.Line)
 }
 
 func load(dir, name string) *pkg {
+	return loadAbs(filepath.Join(src, dir), name)
+}
+
+func loadAbs(dir, name string) *pkg {
 	pk := &pkg{name: name, dir: dir, files: map[string]*ast.File{}}
-	entries, err := os.ReadDir(filepath.Join(src, dir))
+	entries, err := os.ReadDir(dir)
 	check(err)
 	for _, e := range entries {
 		n := e.Name()
-		if !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || strings.HasPrefix(n, "zz_") || n == "openapi_generated.go" {
+		if !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || strings.HasPrefix(n, "zz_") || n == "openapi_generated.go" || strings.HasSuffix(n, ".pb.go") {
 			continue
 		}
-		f, err := parser.ParseFile(fset, filepath.Join(src, dir, n), nil, parser.ParseComments)
+		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.ParseComments)
 		check(err)
 		pk.files[n] = f
 	}
@@ -226,6 +244,9 @@ func imports(f *ast.File) map[string]string {
 			if strings.HasSuffix(path, "tektoncd/pipeline/"+suffix) {
 				m[alias] = ours
 			}
+		}
+		if path == "k8s.io/api/core/v1" && k8sDir != "" {
+			m[alias] = "corev1"
 		}
 		if m[alias] == "" {
 			m[alias] = "ext:" + alias

@@ -92,6 +92,7 @@ export function checkAdmission(
   const disallowed = api.disallowed.filter((g) => g.version === version);
   // A Task spec inside a custom task (taskSpec with apiVersion and kind) is not a Tekton Task.
   const custom = new Set<Record<string, unknown>>();
+  const templated = new Set<unknown>();
 
   const ctx: ShapeContext = {
     api,
@@ -138,7 +139,7 @@ export function checkAdmission(
         const f = disallowedFinding(g, owner, path, flags, release);
         if (f) out.push(f);
       }
-      const c = { out, api, version, release, target, flags };
+      const c = { out, api, version, release, target, flags, templated };
       RULES[owner]?.(value, path, c);
       // EmbeddedTask inlines TaskSpec: its checks apply to a pipeline task's taskSpec too.
       if (owner === 'EmbeddedTask') RULES.TaskSpec?.(value, path, c);
@@ -307,6 +308,8 @@ export function findField(api: TektonApiData, rootType: string, name: string): s
 
 interface RuleContext {
   out: RawFinding[];
+  /** Steps whose Task has a stepTemplate with an image (merged in before validation). */
+  templated: Set<unknown>;
   api: TektonApiData;
   version: string;
   release: string;
@@ -382,6 +385,10 @@ const STEP_REF_EXCLUSIVE = [
 
 const RULES: Record<string, StructRule> = {
   TaskSpec(v, path, c) {
+    // TaskSpec.Validate merges stepTemplate into the steps first: its image counts as theirs.
+    const template = v.stepTemplate;
+    if (isRecord(template) && nonEmpty(template.image))
+      for (const s of Array.isArray(v.steps) ? v.steps : []) c.templated.add(s);
     if (!nonEmpty(v.steps)) {
       missingField(
         c,
@@ -414,6 +421,16 @@ const RULES: Record<string, StructRule> = {
           `Step.Validate, ${file}: "params cannot be used without Ref"`,
           'params are for StepActions (ref); use env or $(params.*) of the Task',
         );
+      if (nonEmpty(v.script) && nonEmpty(v.command))
+        conflict(
+          c,
+          [...path, 'command'],
+          'a step sets both script and command',
+          `Step.Validate, ${file}: "script cannot be used with command"`,
+          'put the command in the script, or drop the script',
+        );
+      if (c.templated.has(v))
+        return checkEnum(c, v.onError, 'OnErrorType', [...path, 'onError'], 'step onError');
       if (!nonEmpty(v.image) && c.version === 'v1')
         missingField(
           c,
@@ -434,6 +451,14 @@ const RULES: Record<string, StructRule> = {
     checkEnum(c, v.onError, 'OnErrorType', [...path, 'onError'], 'step onError');
   },
   Sidecar(v, path, c) {
+    if (nonEmpty(v.script) && nonEmpty(v.command))
+      conflict(
+        c,
+        [...path, 'command'],
+        'a sidecar sets both script and command',
+        `Sidecar.Validate, pkg/apis/pipeline/${c.version}/container_validation.go: "script cannot be used with command"`,
+        'put the command in the script, or drop the script',
+      );
     if (!nonEmpty(v.image))
       missingField(
         c,
@@ -554,7 +579,10 @@ const RULES: Record<string, StructRule> = {
   },
   TaskRef(v, path, c) {
     const kind = v.kind;
-    if (typeof kind === 'string' && kind !== '' && v.apiVersion === undefined) {
+    // Only a pipeline task's taskRef is read as a custom task (PipelineTask.Validate); a
+    // TaskRun's is not checked for its kind.
+    const inPipeline = path.at(-3) === 'tasks' || path.at(-3) === 'finally';
+    if (inPipeline && typeof kind === 'string' && kind !== '' && v.apiVersion === undefined) {
       const known = enumValues(c, 'TaskKind') ?? ['Task'];
       if (!known.includes(kind)) {
         c.out.push({

@@ -23,6 +23,6422 @@ export const TEKTON_API: TektonApiData = {
     },
   },
   structs: {
+    corev1: {
+      AWSElasticBlockStoreVolumeSource: {
+        fields: [
+          {
+            name: 'volumeID',
+            go: 'VolumeID',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'partition',
+            go: 'Partition',
+            type: 'int',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1373',
+      },
+      Affinity: {
+        fields: [
+          {
+            name: 'nodeAffinity',
+            go: 'NodeAffinity',
+            type: 'corev1.NodeAffinity',
+          },
+          {
+            name: 'podAffinity',
+            go: 'PodAffinity',
+            type: 'corev1.PodAffinity',
+          },
+          {
+            name: 'podAntiAffinity',
+            go: 'PodAntiAffinity',
+            type: 'corev1.PodAntiAffinity',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3818',
+      },
+      AppArmorProfile: {
+        fields: [
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.AppArmorProfileType',
+          },
+          {
+            name: 'localhostProfile',
+            go: 'LocalhostProfile',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4963',
+      },
+      AttachedVolume: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'corev1.UniqueVolumeName',
+          },
+          {
+            name: 'devicePath',
+            go: 'DevicePath',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6777',
+      },
+      AvoidPods: {
+        fields: [
+          {
+            name: 'preferAvoidPods',
+            go: 'PreferAvoidPods',
+            type: '[]corev1.PreferAvoidPodsEntry',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6788',
+      },
+      AzureDiskVolumeSource: {
+        fields: [
+          {
+            name: 'diskName',
+            go: 'DiskName',
+            type: 'string',
+          },
+          {
+            name: 'diskURI',
+            go: 'DataDiskURI',
+            type: 'string',
+          },
+          {
+            name: 'cachingMode',
+            go: 'CachingMode',
+            type: 'corev1.AzureDataDiskCachingMode',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'kind',
+            go: 'Kind',
+            type: 'corev1.AzureDataDiskKind',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1692',
+      },
+      AzureFilePersistentVolumeSource: {
+        fields: [
+          {
+            name: 'secretName',
+            go: 'SecretName',
+            type: 'string',
+          },
+          {
+            name: 'shareName',
+            go: 'ShareName',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'secretNamespace',
+            go: 'SecretNamespace',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1633',
+      },
+      AzureFileVolumeSource: {
+        fields: [
+          {
+            name: 'secretName',
+            go: 'SecretName',
+            type: 'string',
+          },
+          {
+            name: 'shareName',
+            go: 'ShareName',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1621',
+      },
+      Binding: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'target',
+            go: 'Target',
+            type: 'corev1.ObjectReference',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7136',
+      },
+      CSIPersistentVolumeSource: {
+        fields: [
+          {
+            name: 'driver',
+            go: 'Driver',
+            type: 'string',
+          },
+          {
+            name: 'volumeHandle',
+            go: 'VolumeHandle',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'volumeAttributes',
+            go: 'VolumeAttributes',
+            type: 'map[string]string',
+          },
+          {
+            name: 'controllerPublishSecretRef',
+            go: 'ControllerPublishSecretRef',
+            type: 'corev1.SecretReference',
+          },
+          {
+            name: 'nodeStageSecretRef',
+            go: 'NodeStageSecretRef',
+            type: 'corev1.SecretReference',
+          },
+          {
+            name: 'nodePublishSecretRef',
+            go: 'NodePublishSecretRef',
+            type: 'corev1.SecretReference',
+          },
+          {
+            name: 'controllerExpandSecretRef',
+            go: 'ControllerExpandSecretRef',
+            type: 'corev1.SecretReference',
+          },
+          {
+            name: 'nodeExpandSecretRef',
+            go: 'NodeExpandSecretRef',
+            type: 'corev1.SecretReference',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2201',
+      },
+      CSIVolumeSource: {
+        fields: [
+          {
+            name: 'driver',
+            go: 'Driver',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'volumeAttributes',
+            go: 'VolumeAttributes',
+            type: 'map[string]string',
+          },
+          {
+            name: 'nodePublishSecretRef',
+            go: 'NodePublishSecretRef',
+            type: 'corev1.LocalObjectReference',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2267',
+      },
+      Capabilities: {
+        fields: [
+          {
+            name: 'add',
+            go: 'Add',
+            type: '[]corev1.Capability',
+          },
+          {
+            name: 'drop',
+            go: 'Drop',
+            type: '[]corev1.Capability',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2821',
+      },
+      CephFSPersistentVolumeSource: {
+        fields: [
+          {
+            name: 'monitors',
+            go: 'Monitors',
+            type: '[]string',
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+          {
+            name: 'user',
+            go: 'User',
+            type: 'string',
+          },
+          {
+            name: 'secretFile',
+            go: 'SecretFile',
+            type: 'string',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.SecretReference',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1189',
+      },
+      CephFSVolumeSource: {
+        fields: [
+          {
+            name: 'monitors',
+            go: 'Monitors',
+            type: '[]string',
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+          {
+            name: 'user',
+            go: 'User',
+            type: 'string',
+          },
+          {
+            name: 'secretFile',
+            go: 'SecretFile',
+            type: 'string',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.LocalObjectReference',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1148',
+      },
+      CinderPersistentVolumeSource: {
+        fields: [
+          {
+            name: 'volumeID',
+            go: 'VolumeID',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.SecretReference',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1125',
+      },
+      CinderVolumeSource: {
+        fields: [
+          {
+            name: 'volumeID',
+            go: 'VolumeID',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.LocalObjectReference',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1100',
+      },
+      ClientIPConfig: {
+        fields: [
+          {
+            name: 'timeoutSeconds',
+            go: 'TimeoutSeconds',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5703',
+      },
+      ClusterTrustBundleProjection: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'signerName',
+            go: 'SignerName',
+            type: 'string',
+          },
+          {
+            name: 'labelSelector',
+            go: 'LabelSelector',
+            type: 'ext:metav1.LabelSelector',
+          },
+          {
+            name: 'optional',
+            go: 'Optional',
+            type: 'bool',
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1952',
+      },
+      ComponentCondition: {
+        fields: [
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.ComponentConditionType',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.ConditionStatus',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+          {
+            name: 'error',
+            go: 'Error',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8073',
+      },
+      ComponentStatus: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'conditions',
+            go: 'Conditions',
+            type: '[]corev1.ComponentCondition',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8097',
+      },
+      ComponentStatusList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.ComponentStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8118',
+      },
+      ConfigMap: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'immutable',
+            go: 'Immutable',
+            type: 'bool',
+          },
+          {
+            name: 'data',
+            go: 'Data',
+            type: 'map[string]string',
+          },
+          {
+            name: 'binaryData',
+            go: 'BinaryData',
+            type: 'map[string]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8016',
+      },
+      ConfigMapEnvSource: {
+        fields: [
+          {
+            name: '',
+            go: 'corev1.LocalObjectReference',
+            type: 'corev1.LocalObjectReference',
+            inline: true,
+          },
+          {
+            name: 'optional',
+            go: 'Optional',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2605',
+      },
+      ConfigMapKeySelector: {
+        fields: [
+          {
+            name: '',
+            go: 'corev1.LocalObjectReference',
+            type: 'corev1.LocalObjectReference',
+            inline: true,
+          },
+          {
+            name: 'key',
+            go: 'Key',
+            type: 'string',
+          },
+          {
+            name: 'optional',
+            go: 'Optional',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2564',
+      },
+      ConfigMapList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.ConfigMap',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8053',
+      },
+      ConfigMapNodeConfigSource: {
+        fields: [
+          {
+            name: 'namespace',
+            go: 'Namespace',
+            type: 'string',
+          },
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'uid',
+            go: 'UID',
+            type: 'ext:types.UID',
+          },
+          {
+            name: 'resourceVersion',
+            go: 'ResourceVersion',
+            type: 'string',
+          },
+          {
+            name: 'kubeletConfigKey',
+            go: 'KubeletConfigKey',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6539',
+      },
+      ConfigMapProjection: {
+        fields: [
+          {
+            name: '',
+            go: 'corev1.LocalObjectReference',
+            type: 'corev1.LocalObjectReference',
+            inline: true,
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.KeyToPath',
+          },
+          {
+            name: 'optional',
+            go: 'Optional',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1908',
+      },
+      ConfigMapVolumeSource: {
+        fields: [
+          {
+            name: '',
+            go: 'corev1.LocalObjectReference',
+            type: 'corev1.LocalObjectReference',
+            inline: true,
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.KeyToPath',
+          },
+          {
+            name: 'defaultMode',
+            go: 'DefaultMode',
+            type: 'int',
+          },
+          {
+            name: 'optional',
+            go: 'Optional',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1871',
+      },
+      Container: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'image',
+            go: 'Image',
+            type: 'string',
+          },
+          {
+            name: 'command',
+            go: 'Command',
+            type: '[]string',
+          },
+          {
+            name: 'args',
+            go: 'Args',
+            type: '[]string',
+          },
+          {
+            name: 'workingDir',
+            go: 'WorkingDir',
+            type: 'string',
+          },
+          {
+            name: 'ports',
+            go: 'Ports',
+            type: '[]corev1.ContainerPort',
+          },
+          {
+            name: 'envFrom',
+            go: 'EnvFrom',
+            type: '[]corev1.EnvFromSource',
+          },
+          {
+            name: 'env',
+            go: 'Env',
+            type: '[]corev1.EnvVar',
+          },
+          {
+            name: 'resources',
+            go: 'Resources',
+            type: 'corev1.ResourceRequirements',
+          },
+          {
+            name: 'resizePolicy',
+            go: 'ResizePolicy',
+            type: '[]corev1.ContainerResizePolicy',
+          },
+          {
+            name: 'restartPolicy',
+            go: 'RestartPolicy',
+            type: 'corev1.ContainerRestartPolicy',
+          },
+          {
+            name: 'restartPolicyRules',
+            go: 'RestartPolicyRules',
+            type: '[]corev1.ContainerRestartRule',
+          },
+          {
+            name: 'volumeMounts',
+            go: 'VolumeMounts',
+            type: '[]corev1.VolumeMount',
+          },
+          {
+            name: 'volumeDevices',
+            go: 'VolumeDevices',
+            type: '[]corev1.VolumeDevice',
+          },
+          {
+            name: 'livenessProbe',
+            go: 'LivenessProbe',
+            type: 'corev1.Probe',
+          },
+          {
+            name: 'readinessProbe',
+            go: 'ReadinessProbe',
+            type: 'corev1.Probe',
+          },
+          {
+            name: 'startupProbe',
+            go: 'StartupProbe',
+            type: 'corev1.Probe',
+          },
+          {
+            name: 'lifecycle',
+            go: 'Lifecycle',
+            type: 'corev1.Lifecycle',
+          },
+          {
+            name: 'terminationMessagePath',
+            go: 'TerminationMessagePath',
+            type: 'string',
+          },
+          {
+            name: 'terminationMessagePolicy',
+            go: 'TerminationMessagePolicy',
+            type: 'corev1.TerminationMessagePolicy',
+          },
+          {
+            name: 'imagePullPolicy',
+            go: 'ImagePullPolicy',
+            type: 'corev1.PullPolicy',
+          },
+          {
+            name: 'securityContext',
+            go: 'SecurityContext',
+            type: 'corev1.SecurityContext',
+          },
+          {
+            name: 'stdin',
+            go: 'Stdin',
+            type: 'bool',
+          },
+          {
+            name: 'stdinOnce',
+            go: 'StdinOnce',
+            type: 'bool',
+          },
+          {
+            name: 'tty',
+            go: 'TTY',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2901',
+      },
+      ContainerExtendedResourceRequest: {
+        fields: [
+          {
+            name: 'containerName',
+            go: 'ContainerName',
+            type: 'string',
+          },
+          {
+            name: 'resourceName',
+            go: 'ResourceName',
+            type: 'string',
+          },
+          {
+            name: 'requestName',
+            go: 'RequestName',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4531',
+      },
+      ContainerImage: {
+        fields: [
+          {
+            name: 'names',
+            go: 'Names',
+            type: '[]string',
+          },
+          {
+            name: 'sizeBytes',
+            go: 'SizeBytes',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6820',
+      },
+      ContainerPort: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'hostPort',
+            go: 'HostPort',
+            type: 'int',
+          },
+          {
+            name: 'containerPort',
+            go: 'ContainerPort',
+            type: 'int',
+          },
+          {
+            name: 'protocol',
+            go: 'Protocol',
+            type: 'corev1.Protocol',
+          },
+          {
+            name: 'hostIP',
+            go: 'HostIP',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2344',
+      },
+      ContainerResizePolicy: {
+        fields: [
+          {
+            name: 'resourceName',
+            go: 'ResourceName',
+            type: 'corev1.ResourceName',
+          },
+          {
+            name: 'restartPolicy',
+            go: 'RestartPolicy',
+            type: 'corev1.ResourceResizeRestartPolicy',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2783',
+      },
+      ContainerRestartRule: {
+        fields: [
+          {
+            name: 'action',
+            go: 'Action',
+            type: 'corev1.ContainerRestartRuleAction',
+          },
+          {
+            name: 'exitCodes',
+            go: 'ExitCodes',
+            type: 'corev1.ContainerRestartRuleOnExitCodes',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3652',
+      },
+      ContainerRestartRuleOnExitCodes: {
+        fields: [
+          {
+            name: 'operator',
+            go: 'Operator',
+            type: 'corev1.ContainerRestartRuleOnExitCodesOperator',
+          },
+          {
+            name: 'values',
+            go: 'Values',
+            type: '[]int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3677',
+      },
+      ContainerState: {
+        fields: [
+          {
+            name: 'waiting',
+            go: 'Waiting',
+            type: 'corev1.ContainerStateWaiting',
+          },
+          {
+            name: 'running',
+            go: 'Running',
+            type: 'corev1.ContainerStateRunning',
+          },
+          {
+            name: 'terminated',
+            go: 'Terminated',
+            type: 'corev1.ContainerStateTerminated',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3300',
+      },
+      ContainerStateRunning: {
+        fields: [
+          {
+            name: 'startedAt',
+            go: 'StartedAt',
+            type: 'ext:metav1.Time',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3267',
+      },
+      ContainerStateTerminated: {
+        fields: [
+          {
+            name: 'exitCode',
+            go: 'ExitCode',
+            type: 'int',
+          },
+          {
+            name: 'signal',
+            go: 'Signal',
+            type: 'int',
+          },
+          {
+            name: 'reason',
+            go: 'Reason',
+            type: 'string',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+          {
+            name: 'startedAt',
+            go: 'StartedAt',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'finishedAt',
+            go: 'FinishedAt',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'containerID',
+            go: 'ContainerID',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3274',
+      },
+      ContainerStateWaiting: {
+        fields: [
+          {
+            name: 'reason',
+            go: 'Reason',
+            type: 'string',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3257',
+      },
+      ContainerStatus: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'state',
+            go: 'State',
+            type: 'corev1.ContainerState',
+          },
+          {
+            name: 'lastState',
+            go: 'LastTerminationState',
+            type: 'corev1.ContainerState',
+          },
+          {
+            name: 'ready',
+            go: 'Ready',
+            type: 'bool',
+          },
+          {
+            name: 'restartCount',
+            go: 'RestartCount',
+            type: 'int',
+          },
+          {
+            name: 'image',
+            go: 'Image',
+            type: 'string',
+          },
+          {
+            name: 'imageID',
+            go: 'ImageID',
+            type: 'string',
+          },
+          {
+            name: 'containerID',
+            go: 'ContainerID',
+            type: 'string',
+          },
+          {
+            name: 'started',
+            go: 'Started',
+            type: 'bool',
+          },
+          {
+            name: 'allocatedResources',
+            go: 'AllocatedResources',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'resources',
+            go: 'Resources',
+            type: 'corev1.ResourceRequirements',
+          },
+          {
+            name: 'volumeMounts',
+            go: 'VolumeMounts',
+            type: '[]corev1.VolumeMountStatus',
+          },
+          {
+            name: 'user',
+            go: 'User',
+            type: 'corev1.ContainerUser',
+          },
+          {
+            name: 'allocatedResourcesStatus',
+            go: 'AllocatedResourcesStatus',
+            type: '[]corev1.ResourceStatus',
+          },
+          {
+            name: 'stopSignal',
+            go: 'StopSignal',
+            type: 'corev1.Signal',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3313',
+      },
+      ContainerUser: {
+        fields: [
+          {
+            name: 'linux',
+            go: 'Linux',
+            type: 'corev1.LinuxContainerUser',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3454',
+      },
+      DaemonEndpoint: {
+        fields: [
+          {
+            name: 'Port',
+            go: 'Port',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6564',
+      },
+      DownwardAPIProjection: {
+        fields: [
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.DownwardAPIVolumeFile',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8176',
+      },
+      DownwardAPIVolumeFile: {
+        fields: [
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+          {
+            name: 'fieldRef',
+            go: 'FieldRef',
+            type: 'corev1.ObjectFieldSelector',
+          },
+          {
+            name: 'resourceFieldRef',
+            go: 'ResourceFieldRef',
+            type: 'corev1.ResourceFieldSelector',
+          },
+          {
+            name: 'mode',
+            go: 'Mode',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8153',
+      },
+      DownwardAPIVolumeSource: {
+        fields: [
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.DownwardAPIVolumeFile',
+          },
+          {
+            name: 'defaultMode',
+            go: 'DefaultMode',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8131',
+      },
+      EmptyDirVolumeSource: {
+        fields: [
+          {
+            name: 'medium',
+            go: 'Medium',
+            type: 'corev1.StorageMedium',
+          },
+          {
+            name: 'sizeLimit',
+            go: 'SizeLimit',
+            type: 'ext:resource.Quantity',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:942',
+      },
+      EndpointAddress: {
+        fields: [
+          {
+            name: 'ip',
+            go: 'IP',
+            type: 'string',
+          },
+          {
+            name: 'hostname',
+            go: 'Hostname',
+            type: 'string',
+          },
+          {
+            name: 'nodeName',
+            go: 'NodeName',
+            type: 'string',
+          },
+          {
+            name: 'targetRef',
+            go: 'TargetRef',
+            type: 'corev1.ObjectReference',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6412',
+      },
+      EndpointPort: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'port',
+            go: 'Port',
+            type: 'int',
+          },
+          {
+            name: 'protocol',
+            go: 'Protocol',
+            type: 'corev1.Protocol',
+          },
+          {
+            name: 'appProtocol',
+            go: 'AppProtocol',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6431',
+      },
+      EndpointSubset: {
+        fields: [
+          {
+            name: 'addresses',
+            go: 'Addresses',
+            type: '[]corev1.EndpointAddress',
+          },
+          {
+            name: 'notReadyAddresses',
+            go: 'NotReadyAddresses',
+            type: '[]corev1.EndpointAddress',
+          },
+          {
+            name: 'ports',
+            go: 'Ports',
+            type: '[]corev1.EndpointPort',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6391',
+      },
+      Endpoints: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'subsets',
+            go: 'Subsets',
+            type: '[]corev1.EndpointSubset',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6357',
+      },
+      EndpointsList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.Endpoints',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6472',
+      },
+      EnvFromSource: {
+        fields: [
+          {
+            name: 'prefix',
+            go: 'Prefix',
+            type: 'string',
+          },
+          {
+            name: 'configMapRef',
+            go: 'ConfigMapRef',
+            type: 'corev1.ConfigMapEnvSource',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.SecretEnvSource',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2587',
+      },
+      EnvVar: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'value',
+            go: 'Value',
+            type: 'string',
+          },
+          {
+            name: 'valueFrom',
+            go: 'ValueFrom',
+            type: 'corev1.EnvVarSource',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2465',
+      },
+      EnvVarSource: {
+        fields: [
+          {
+            name: 'fieldRef',
+            go: 'FieldRef',
+            type: 'corev1.ObjectFieldSelector',
+          },
+          {
+            name: 'resourceFieldRef',
+            go: 'ResourceFieldRef',
+            type: 'corev1.ResourceFieldSelector',
+          },
+          {
+            name: 'configMapKeyRef',
+            go: 'ConfigMapKeyRef',
+            type: 'corev1.ConfigMapKeySelector',
+          },
+          {
+            name: 'secretKeyRef',
+            go: 'SecretKeyRef',
+            type: 'corev1.SecretKeySelector',
+          },
+          {
+            name: 'fileKeyRef',
+            go: 'FileKeyRef',
+            type: 'corev1.FileKeySelector',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2489',
+      },
+      EphemeralContainer: {
+        fields: [
+          {
+            name: '',
+            go: 'corev1.EphemeralContainerCommon',
+            type: 'corev1.EphemeralContainerCommon',
+            inline: true,
+          },
+          {
+            name: 'targetContainerName',
+            go: 'TargetContainerName',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5231',
+      },
+      EphemeralContainerCommon: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'image',
+            go: 'Image',
+            type: 'string',
+          },
+          {
+            name: 'command',
+            go: 'Command',
+            type: '[]string',
+          },
+          {
+            name: 'args',
+            go: 'Args',
+            type: '[]string',
+          },
+          {
+            name: 'workingDir',
+            go: 'WorkingDir',
+            type: 'string',
+          },
+          {
+            name: 'ports',
+            go: 'Ports',
+            type: '[]corev1.ContainerPort',
+          },
+          {
+            name: 'envFrom',
+            go: 'EnvFrom',
+            type: '[]corev1.EnvFromSource',
+          },
+          {
+            name: 'env',
+            go: 'Env',
+            type: '[]corev1.EnvVar',
+          },
+          {
+            name: 'resources',
+            go: 'Resources',
+            type: 'corev1.ResourceRequirements',
+          },
+          {
+            name: 'resizePolicy',
+            go: 'ResizePolicy',
+            type: '[]corev1.ContainerResizePolicy',
+          },
+          {
+            name: 'restartPolicy',
+            go: 'RestartPolicy',
+            type: 'corev1.ContainerRestartPolicy',
+          },
+          {
+            name: 'restartPolicyRules',
+            go: 'RestartPolicyRules',
+            type: '[]corev1.ContainerRestartRule',
+          },
+          {
+            name: 'volumeMounts',
+            go: 'VolumeMounts',
+            type: '[]corev1.VolumeMount',
+          },
+          {
+            name: 'volumeDevices',
+            go: 'VolumeDevices',
+            type: '[]corev1.VolumeDevice',
+          },
+          {
+            name: 'livenessProbe',
+            go: 'LivenessProbe',
+            type: 'corev1.Probe',
+          },
+          {
+            name: 'readinessProbe',
+            go: 'ReadinessProbe',
+            type: 'corev1.Probe',
+          },
+          {
+            name: 'startupProbe',
+            go: 'StartupProbe',
+            type: 'corev1.Probe',
+          },
+          {
+            name: 'lifecycle',
+            go: 'Lifecycle',
+            type: 'corev1.Lifecycle',
+          },
+          {
+            name: 'terminationMessagePath',
+            go: 'TerminationMessagePath',
+            type: 'string',
+          },
+          {
+            name: 'terminationMessagePolicy',
+            go: 'TerminationMessagePolicy',
+            type: 'corev1.TerminationMessagePolicy',
+          },
+          {
+            name: 'imagePullPolicy',
+            go: 'ImagePullPolicy',
+            type: 'corev1.PullPolicy',
+          },
+          {
+            name: 'securityContext',
+            go: 'SecurityContext',
+            type: 'corev1.SecurityContext',
+          },
+          {
+            name: 'stdin',
+            go: 'Stdin',
+            type: 'bool',
+          },
+          {
+            name: 'stdinOnce',
+            go: 'StdinOnce',
+            type: 'bool',
+          },
+          {
+            name: 'tty',
+            go: 'TTY',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5058',
+      },
+      EphemeralVolumeSource: {
+        fields: [
+          {
+            name: 'volumeClaimTemplate',
+            go: 'VolumeClaimTemplate',
+            type: 'corev1.PersistentVolumeClaimTemplate',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2298',
+      },
+      Event: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'involvedObject',
+            go: 'InvolvedObject',
+            type: 'corev1.ObjectReference',
+          },
+          {
+            name: 'reason',
+            go: 'Reason',
+            type: 'string',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+          {
+            name: 'source',
+            go: 'Source',
+            type: 'corev1.EventSource',
+          },
+          {
+            name: 'firstTimestamp',
+            go: 'FirstTimestamp',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'lastTimestamp',
+            go: 'LastTimestamp',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'count',
+            go: 'Count',
+            type: 'int',
+          },
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'string',
+          },
+          {
+            name: 'eventTime',
+            go: 'EventTime',
+            type: 'ext:metav1.MicroTime',
+          },
+          {
+            name: 'series',
+            go: 'Series',
+            type: 'corev1.EventSeries',
+          },
+          {
+            name: 'action',
+            go: 'Action',
+            type: 'string',
+          },
+          {
+            name: 'related',
+            go: 'Related',
+            type: 'corev1.ObjectReference',
+          },
+          {
+            name: 'reportingComponent',
+            go: 'ReportingController',
+            type: 'string',
+          },
+          {
+            name: 'reportingInstance',
+            go: 'ReportingInstance',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7517',
+      },
+      EventList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.Event',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7597',
+      },
+      EventSeries: {
+        fields: [
+          {
+            name: 'count',
+            go: 'Count',
+            type: 'int',
+          },
+          {
+            name: 'lastObservedTime',
+            go: 'LastObservedTime',
+            type: 'ext:metav1.MicroTime',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7584',
+      },
+      EventSource: {
+        fields: [
+          {
+            name: 'component',
+            go: 'Component',
+            type: 'string',
+          },
+          {
+            name: 'host',
+            go: 'Host',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7490',
+      },
+      ExecAction: {
+        fields: [
+          {
+            name: 'command',
+            go: 'Command',
+            type: '[]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2695',
+      },
+      FCVolumeSource: {
+        fields: [
+          {
+            name: 'targetWWNs',
+            go: 'TargetWWNs',
+            type: '[]string',
+          },
+          {
+            name: 'lun',
+            go: 'Lun',
+            type: 'int',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'wwids',
+            go: 'WWIDs',
+            type: '[]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1595',
+      },
+      FileKeySelector: {
+        fields: [
+          {
+            name: 'volumeName',
+            go: 'VolumeName',
+            type: 'string',
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+          {
+            name: 'key',
+            go: 'Key',
+            type: 'string',
+          },
+          {
+            name: 'optional',
+            go: 'Optional',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2514',
+      },
+      FlexPersistentVolumeSource: {
+        fields: [
+          {
+            name: 'driver',
+            go: 'Driver',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.SecretReference',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'options',
+            go: 'Options',
+            type: 'map[string]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1317',
+      },
+      FlexVolumeSource: {
+        fields: [
+          {
+            name: 'driver',
+            go: 'Driver',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.LocalObjectReference',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'options',
+            go: 'Options',
+            type: 'map[string]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1343',
+      },
+      FlockerVolumeSource: {
+        fields: [
+          {
+            name: 'datasetName',
+            go: 'DatasetName',
+            type: 'string',
+          },
+          {
+            name: 'datasetUUID',
+            go: 'DatasetUUID',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1219',
+      },
+      GCEPersistentDiskVolumeSource: {
+        fields: [
+          {
+            name: 'pdName',
+            go: 'PDName',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'partition',
+            go: 'Partition',
+            type: 'int',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1258',
+      },
+      GRPCAction: {
+        fields: [
+          {
+            name: 'port',
+            go: 'Port',
+            type: 'int',
+          },
+          {
+            name: 'service',
+            go: 'Service',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2681',
+      },
+      GitRepoVolumeSource: {
+        fields: [
+          {
+            name: 'repository',
+            go: 'Repository',
+            type: 'string',
+          },
+          {
+            name: 'revision',
+            go: 'Revision',
+            type: 'string',
+          },
+          {
+            name: 'directory',
+            go: 'Directory',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1403',
+      },
+      GlusterfsPersistentVolumeSource: {
+        fields: [
+          {
+            name: 'endpoints',
+            go: 'EndpointsName',
+            type: 'string',
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'endpointsNamespace',
+            go: 'EndpointsNamespace',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:978',
+      },
+      GlusterfsVolumeSource: {
+        fields: [
+          {
+            name: 'endpoints',
+            go: 'EndpointsName',
+            type: 'string',
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:961',
+      },
+      HTTPGetAction: {
+        fields: [
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+          {
+            name: 'port',
+            go: 'Port',
+            type: 'ext:intstr.IntOrString',
+          },
+          {
+            name: 'host',
+            go: 'Host',
+            type: 'string',
+          },
+          {
+            name: 'scheme',
+            go: 'Scheme',
+            type: 'corev1.URIScheme',
+          },
+          {
+            name: 'httpHeaders',
+            go: 'HTTPHeaders',
+            type: '[]corev1.HTTPHeader',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2636',
+      },
+      HTTPHeader: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'value',
+            go: 'Value',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2627',
+      },
+      HostAlias: {
+        fields: [
+          {
+            name: 'ip',
+            go: 'IP',
+            type: 'string',
+          },
+          {
+            name: 'hostnames',
+            go: 'Hostnames',
+            type: '[]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4742',
+      },
+      HostIP: {
+        fields: [
+          {
+            name: 'ip',
+            go: 'IP',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5048',
+      },
+      HostPathVolumeSource: {
+        fields: [
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.HostPathType',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:928',
+      },
+      ISCSIPersistentVolumeSource: {
+        fields: [
+          {
+            name: 'targetPortal',
+            go: 'TargetPortal',
+            type: 'string',
+          },
+          {
+            name: 'iqn',
+            go: 'IQN',
+            type: 'string',
+          },
+          {
+            name: 'lun',
+            go: 'Lun',
+            type: 'int',
+          },
+          {
+            name: 'iscsiInterface',
+            go: 'ISCSIInterface',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'portals',
+            go: 'Portals',
+            type: '[]string',
+          },
+          {
+            name: 'chapAuthDiscovery',
+            go: 'DiscoveryCHAPAuth',
+            type: 'bool',
+          },
+          {
+            name: 'chapAuthSession',
+            go: 'SessionCHAPAuth',
+            type: 'bool',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.SecretReference',
+          },
+          {
+            name: 'initiatorName',
+            go: 'InitiatorName',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1547',
+      },
+      ISCSIVolumeSource: {
+        fields: [
+          {
+            name: 'targetPortal',
+            go: 'TargetPortal',
+            type: 'string',
+          },
+          {
+            name: 'iqn',
+            go: 'IQN',
+            type: 'string',
+          },
+          {
+            name: 'lun',
+            go: 'Lun',
+            type: 'int',
+          },
+          {
+            name: 'iscsiInterface',
+            go: 'ISCSIInterface',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'portals',
+            go: 'Portals',
+            type: '[]string',
+          },
+          {
+            name: 'chapAuthDiscovery',
+            go: 'DiscoveryCHAPAuth',
+            type: 'bool',
+          },
+          {
+            name: 'chapAuthSession',
+            go: 'SessionCHAPAuth',
+            type: 'bool',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.LocalObjectReference',
+          },
+          {
+            name: 'initiatorName',
+            go: 'InitiatorName',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1499',
+      },
+      ImageVolumeSource: {
+        fields: [
+          {
+            name: 'reference',
+            go: 'Reference',
+            type: 'string',
+          },
+          {
+            name: 'pullPolicy',
+            go: 'PullPolicy',
+            type: 'corev1.PullPolicy',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8437',
+      },
+      KeyToPath: {
+        fields: [
+          {
+            name: 'key',
+            go: 'Key',
+            type: 'string',
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+          {
+            name: 'mode',
+            go: 'Mode',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2167',
+      },
+      Lifecycle: {
+        fields: [
+          {
+            name: 'postStart',
+            go: 'PostStart',
+            type: 'corev1.LifecycleHandler',
+          },
+          {
+            name: 'preStop',
+            go: 'PreStop',
+            type: 'corev1.LifecycleHandler',
+          },
+          {
+            name: 'stopSignal',
+            go: 'StopSignal',
+            type: 'corev1.Signal',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3219',
+      },
+      LifecycleHandler: {
+        fields: [
+          {
+            name: 'exec',
+            go: 'Exec',
+            type: 'corev1.ExecAction',
+          },
+          {
+            name: 'httpGet',
+            go: 'HTTPGet',
+            type: 'corev1.HTTPGetAction',
+          },
+          {
+            name: 'tcpSocket',
+            go: 'TCPSocket',
+            type: 'corev1.TCPSocketAction',
+          },
+          {
+            name: 'sleep',
+            go: 'Sleep',
+            type: 'corev1.SleepAction',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3127',
+      },
+      LimitRange: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'spec',
+            go: 'Spec',
+            type: 'corev1.LimitRangeSpec',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7660',
+      },
+      LimitRangeItem: {
+        fields: [
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.LimitType',
+          },
+          {
+            name: 'max',
+            go: 'Max',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'min',
+            go: 'Min',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'default',
+            go: 'Default',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'defaultRequest',
+            go: 'DefaultRequest',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'maxLimitRequestRatio',
+            go: 'MaxLimitRequestRatio',
+            type: 'corev1.ResourceList',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7628',
+      },
+      LimitRangeList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.LimitRange',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7677',
+      },
+      LimitRangeSpec: {
+        fields: [
+          {
+            name: 'limits',
+            go: 'Limits',
+            type: '[]corev1.LimitRangeItem',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7649',
+      },
+      LinuxContainerUser: {
+        fields: [
+          {
+            name: 'uid',
+            go: 'UID',
+            type: 'int',
+          },
+          {
+            name: 'gid',
+            go: 'GID',
+            type: 'int',
+          },
+          {
+            name: 'supplementalGroups',
+            go: 'SupplementalGroups',
+            type: '[]int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3466',
+      },
+      LoadBalancerIngress: {
+        fields: [
+          {
+            name: 'ip',
+            go: 'IP',
+            type: 'string',
+          },
+          {
+            name: 'hostname',
+            go: 'Hostname',
+            type: 'string',
+          },
+          {
+            name: 'ipMode',
+            go: 'IPMode',
+            type: 'corev1.LoadBalancerIPMode',
+          },
+          {
+            name: 'ports',
+            go: 'Ports',
+            type: '[]corev1.PortStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5844',
+      },
+      LoadBalancerStatus: {
+        fields: [
+          {
+            name: 'ingress',
+            go: 'Ingress',
+            type: '[]corev1.LoadBalancerIngress',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5834',
+      },
+      LocalObjectReference: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7436',
+      },
+      LocalVolumeSource: {
+        fields: [
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2187',
+      },
+      ModifyVolumeStatus: {
+        fields: [
+          {
+            name: 'targetVolumeAttributesClassName',
+            go: 'TargetVolumeAttributesClassName',
+            type: 'string',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.PersistentVolumeClaimModifyVolumeStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:718',
+      },
+      NFSVolumeSource: {
+        fields: [
+          {
+            name: 'server',
+            go: 'Server',
+            type: 'string',
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1480',
+      },
+      Namespace: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'spec',
+            go: 'Spec',
+            type: 'corev1.NamespaceSpec',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.NamespaceStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7098',
+      },
+      NamespaceCondition: {
+        fields: [
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.NamespaceConditionType',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.ConditionStatus',
+          },
+          {
+            name: 'lastTransitionTime',
+            go: 'LastTransitionTime',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'reason',
+            go: 'Reason',
+            type: 'string',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7074',
+      },
+      NamespaceList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.Namespace',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7120',
+      },
+      NamespaceSpec: {
+        fields: [
+          {
+            name: 'finalizers',
+            go: 'Finalizers',
+            type: '[]corev1.FinalizerName',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7016',
+      },
+      NamespaceStatus: {
+        fields: [
+          {
+            name: 'phase',
+            go: 'Phase',
+            type: 'corev1.NamespacePhase',
+          },
+          {
+            name: 'conditions',
+            go: 'Conditions',
+            type: '[]corev1.NamespaceCondition',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7025',
+      },
+      Node: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'spec',
+            go: 'Spec',
+            type: 'corev1.NodeSpec',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.NodeStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6971',
+      },
+      NodeAddress: {
+        fields: [
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.NodeAddressType',
+          },
+          {
+            name: 'address',
+            go: 'Address',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6926',
+      },
+      NodeAffinity: {
+        fields: [
+          {
+            name: 'requiredDuringSchedulingIgnoredDuringExecution',
+            go: 'RequiredDuringSchedulingIgnoredDuringExecution',
+            type: 'corev1.NodeSelector',
+          },
+          {
+            name: 'preferredDuringSchedulingIgnoredDuringExecution',
+            go: 'PreferredDuringSchedulingIgnoredDuringExecution',
+            type: '[]corev1.PreferredSchedulingTerm',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3971',
+      },
+      NodeCondition: {
+        fields: [
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.NodeConditionType',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.ConditionStatus',
+          },
+          {
+            name: 'lastHeartbeatTime',
+            go: 'LastHeartbeatTime',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'lastTransitionTime',
+            go: 'LastTransitionTime',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'reason',
+            go: 'Reason',
+            type: 'string',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6862',
+      },
+      NodeConfigSource: {
+        fields: [
+          {
+            name: 'configMap',
+            go: 'ConfigMap',
+            type: 'corev1.ConfigMapNodeConfigSource',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6521',
+      },
+      NodeConfigStatus: {
+        fields: [
+          {
+            name: 'assigned',
+            go: 'Assigned',
+            type: 'corev1.NodeConfigSource',
+          },
+          {
+            name: 'active',
+            go: 'Active',
+            type: 'corev1.NodeConfigSource',
+          },
+          {
+            name: 'lastKnownGood',
+            go: 'LastKnownGood',
+            type: 'corev1.NodeConfigSource',
+          },
+          {
+            name: 'error',
+            go: 'Error',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6651',
+      },
+      NodeDaemonEndpoints: {
+        fields: [
+          {
+            name: 'kubeletEndpoint',
+            go: 'KubeletEndpoint',
+            type: 'corev1.DaemonEndpoint',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6576',
+      },
+      NodeFeatures: {
+        fields: [
+          {
+            name: 'supplementalGroupsPolicy',
+            go: 'SupplementalGroupsPolicy',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6607',
+      },
+      NodeList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.Node',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6995',
+      },
+      NodeProxyOptions: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7342',
+      },
+      NodeRuntimeHandler: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'features',
+            go: 'Features',
+            type: 'corev1.NodeRuntimeHandlerFeatures',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6594',
+      },
+      NodeRuntimeHandlerFeatures: {
+        fields: [
+          {
+            name: 'recursiveReadOnlyMounts',
+            go: 'RecursiveReadOnlyMounts',
+            type: 'bool',
+          },
+          {
+            name: 'userNamespaces',
+            go: 'UserNamespaces',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6583',
+      },
+      NodeSelector: {
+        fields: [
+          {
+            name: 'nodeSelectorTerms',
+            go: 'NodeSelectorTerms',
+            type: '[]corev1.NodeSelectorTerm',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3738',
+      },
+      NodeSelectorRequirement: {
+        fields: [
+          {
+            name: 'key',
+            go: 'Key',
+            type: 'string',
+          },
+          {
+            name: 'operator',
+            go: 'Operator',
+            type: 'corev1.NodeSelectorOperator',
+          },
+          {
+            name: 'values',
+            go: 'Values',
+            type: '[]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3761',
+      },
+      NodeSelectorTerm: {
+        fields: [
+          {
+            name: 'matchExpressions',
+            go: 'MatchExpressions',
+            type: '[]corev1.NodeSelectorRequirement',
+          },
+          {
+            name: 'matchFields',
+            go: 'MatchFields',
+            type: '[]corev1.NodeSelectorRequirement',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3748',
+      },
+      NodeSpec: {
+        fields: [
+          {
+            name: 'podCIDR',
+            go: 'PodCIDR',
+            type: 'string',
+          },
+          {
+            name: 'podCIDRs',
+            go: 'PodCIDRs',
+            type: '[]string',
+          },
+          {
+            name: 'providerID',
+            go: 'ProviderID',
+            type: 'string',
+          },
+          {
+            name: 'unschedulable',
+            go: 'Unschedulable',
+            type: 'bool',
+          },
+          {
+            name: 'taints',
+            go: 'Taints',
+            type: '[]corev1.Taint',
+          },
+          {
+            name: 'configSource',
+            go: 'ConfigSource',
+            type: 'corev1.NodeConfigSource',
+          },
+          {
+            name: 'externalID',
+            go: 'DoNotUseExternalID',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6484',
+      },
+      NodeStatus: {
+        fields: [
+          {
+            name: 'capacity',
+            go: 'Capacity',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'allocatable',
+            go: 'Allocatable',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'phase',
+            go: 'Phase',
+            type: 'corev1.NodePhase',
+          },
+          {
+            name: 'conditions',
+            go: 'Conditions',
+            type: '[]corev1.NodeCondition',
+          },
+          {
+            name: 'addresses',
+            go: 'Addresses',
+            type: '[]corev1.NodeAddress',
+          },
+          {
+            name: 'daemonEndpoints',
+            go: 'DaemonEndpoints',
+            type: 'corev1.NodeDaemonEndpoints',
+          },
+          {
+            name: 'nodeInfo',
+            go: 'NodeInfo',
+            type: 'corev1.NodeSystemInfo',
+          },
+          {
+            name: 'images',
+            go: 'Images',
+            type: '[]corev1.ContainerImage',
+          },
+          {
+            name: 'volumesInUse',
+            go: 'VolumesInUse',
+            type: '[]corev1.UniqueVolumeName',
+          },
+          {
+            name: 'volumesAttached',
+            go: 'VolumesAttached',
+            type: '[]corev1.AttachedVolume',
+          },
+          {
+            name: 'config',
+            go: 'Config',
+            type: 'corev1.NodeConfigStatus',
+          },
+          {
+            name: 'runtimeHandlers',
+            go: 'RuntimeHandlers',
+            type: '[]corev1.NodeRuntimeHandler',
+          },
+          {
+            name: 'features',
+            go: 'Features',
+            type: 'corev1.NodeFeatures',
+          },
+          {
+            name: 'declaredFeatures',
+            go: 'DeclaredFeatures',
+            type: '[]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6698',
+      },
+      NodeSwapStatus: {
+        fields: [
+          {
+            name: 'capacity',
+            go: 'Capacity',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6644',
+      },
+      NodeSystemInfo: {
+        fields: [
+          {
+            name: 'machineID',
+            go: 'MachineID',
+            type: 'string',
+          },
+          {
+            name: 'systemUUID',
+            go: 'SystemUUID',
+            type: 'string',
+          },
+          {
+            name: 'bootID',
+            go: 'BootID',
+            type: 'string',
+          },
+          {
+            name: 'kernelVersion',
+            go: 'KernelVersion',
+            type: 'string',
+          },
+          {
+            name: 'osImage',
+            go: 'OSImage',
+            type: 'string',
+          },
+          {
+            name: 'containerRuntimeVersion',
+            go: 'ContainerRuntimeVersion',
+            type: 'string',
+          },
+          {
+            name: 'kubeletVersion',
+            go: 'KubeletVersion',
+            type: 'string',
+          },
+          {
+            name: 'kubeProxyVersion',
+            go: 'KubeProxyVersion',
+            type: 'string',
+          },
+          {
+            name: 'operatingSystem',
+            go: 'OperatingSystem',
+            type: 'string',
+          },
+          {
+            name: 'architecture',
+            go: 'Architecture',
+            type: 'string',
+          },
+          {
+            name: 'swap',
+            go: 'Swap',
+            type: 'corev1.NodeSwapStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6614',
+      },
+      ObjectFieldSelector: {
+        fields: [
+          {
+            name: 'apiVersion',
+            go: 'APIVersion',
+            type: 'string',
+          },
+          {
+            name: 'fieldPath',
+            go: 'FieldPath',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2541',
+      },
+      ObjectReference: {
+        fields: [
+          {
+            name: 'kind',
+            go: 'Kind',
+            type: 'string',
+          },
+          {
+            name: 'namespace',
+            go: 'Namespace',
+            type: 'string',
+          },
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'uid',
+            go: 'UID',
+            type: 'ext:types.UID',
+          },
+          {
+            name: 'apiVersion',
+            go: 'APIVersion',
+            type: 'string',
+          },
+          {
+            name: 'resourceVersion',
+            go: 'ResourceVersion',
+            type: 'string',
+          },
+          {
+            name: 'fieldPath',
+            go: 'FieldPath',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7385',
+      },
+      PersistentVolume: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'spec',
+            go: 'Spec',
+            type: 'corev1.PersistentVolumeSpec',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.PersistentVolumeStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:366',
+      },
+      PersistentVolumeClaim: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'spec',
+            go: 'Spec',
+            type: 'corev1.PersistentVolumeClaimSpec',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.PersistentVolumeClaimStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:516',
+      },
+      PersistentVolumeClaimCondition: {
+        fields: [
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.PersistentVolumeClaimConditionType',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.ConditionStatus',
+          },
+          {
+            name: 'lastProbeTime',
+            go: 'LastProbeTime',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'lastTransitionTime',
+            go: 'LastTransitionTime',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'reason',
+            go: 'Reason',
+            type: 'string',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:735',
+      },
+      PersistentVolumeClaimList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.PersistentVolumeClaim',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:539',
+      },
+      PersistentVolumeClaimSpec: {
+        fields: [
+          {
+            name: 'accessModes',
+            go: 'AccessModes',
+            type: '[]corev1.PersistentVolumeAccessMode',
+          },
+          {
+            name: 'selector',
+            go: 'Selector',
+            type: 'ext:metav1.LabelSelector',
+          },
+          {
+            name: 'resources',
+            go: 'Resources',
+            type: 'corev1.VolumeResourceRequirements',
+          },
+          {
+            name: 'volumeName',
+            go: 'VolumeName',
+            type: 'string',
+          },
+          {
+            name: 'storageClassName',
+            go: 'StorageClassName',
+            type: 'string',
+          },
+          {
+            name: 'volumeMode',
+            go: 'VolumeMode',
+            type: 'corev1.PersistentVolumeMode',
+          },
+          {
+            name: 'dataSource',
+            go: 'DataSource',
+            type: 'corev1.TypedLocalObjectReference',
+          },
+          {
+            name: 'dataSourceRef',
+            go: 'DataSourceRef',
+            type: 'corev1.TypedObjectReference',
+          },
+          {
+            name: 'volumeAttributesClassName',
+            go: 'VolumeAttributesClassName',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:552',
+      },
+      PersistentVolumeClaimStatus: {
+        fields: [
+          {
+            name: 'phase',
+            go: 'Phase',
+            type: 'corev1.PersistentVolumeClaimPhase',
+          },
+          {
+            name: 'accessModes',
+            go: 'AccessModes',
+            type: '[]corev1.PersistentVolumeAccessMode',
+          },
+          {
+            name: 'capacity',
+            go: 'Capacity',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'conditions',
+            go: 'Conditions',
+            type: '[]corev1.PersistentVolumeClaimCondition',
+          },
+          {
+            name: 'allocatedResources',
+            go: 'AllocatedResources',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'allocatedResourceStatuses',
+            go: 'AllocatedResourceStatuses',
+            type: 'map[string]corev1.ClaimResourceStatus',
+          },
+          {
+            name: 'currentVolumeAttributesClassName',
+            go: 'CurrentVolumeAttributesClassName',
+            type: 'string',
+          },
+          {
+            name: 'modifyVolumeStatus',
+            go: 'ModifyVolumeStatus',
+            type: 'corev1.ModifyVolumeStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:760',
+      },
+      PersistentVolumeClaimTemplate: {
+        fields: [
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'spec',
+            go: 'Spec',
+            type: 'corev1.PersistentVolumeClaimSpec',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2328',
+      },
+      PersistentVolumeClaimVolumeSource: {
+        fields: [
+          {
+            name: 'claimName',
+            go: 'ClaimName',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:229',
+      },
+      PersistentVolumeList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.PersistentVolume',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:500',
+      },
+      PersistentVolumeSource: {
+        fields: [
+          {
+            name: 'gcePersistentDisk',
+            go: 'GCEPersistentDisk',
+            type: 'corev1.GCEPersistentDiskVolumeSource',
+          },
+          {
+            name: 'awsElasticBlockStore',
+            go: 'AWSElasticBlockStore',
+            type: 'corev1.AWSElasticBlockStoreVolumeSource',
+          },
+          {
+            name: 'hostPath',
+            go: 'HostPath',
+            type: 'corev1.HostPathVolumeSource',
+          },
+          {
+            name: 'glusterfs',
+            go: 'Glusterfs',
+            type: 'corev1.GlusterfsPersistentVolumeSource',
+          },
+          {
+            name: 'nfs',
+            go: 'NFS',
+            type: 'corev1.NFSVolumeSource',
+          },
+          {
+            name: 'rbd',
+            go: 'RBD',
+            type: 'corev1.RBDPersistentVolumeSource',
+          },
+          {
+            name: 'iscsi',
+            go: 'ISCSI',
+            type: 'corev1.ISCSIPersistentVolumeSource',
+          },
+          {
+            name: 'cinder',
+            go: 'Cinder',
+            type: 'corev1.CinderPersistentVolumeSource',
+          },
+          {
+            name: 'cephfs',
+            go: 'CephFS',
+            type: 'corev1.CephFSPersistentVolumeSource',
+          },
+          {
+            name: 'fc',
+            go: 'FC',
+            type: 'corev1.FCVolumeSource',
+          },
+          {
+            name: 'flocker',
+            go: 'Flocker',
+            type: 'corev1.FlockerVolumeSource',
+          },
+          {
+            name: 'flexVolume',
+            go: 'FlexVolume',
+            type: 'corev1.FlexPersistentVolumeSource',
+          },
+          {
+            name: 'azureFile',
+            go: 'AzureFile',
+            type: 'corev1.AzureFilePersistentVolumeSource',
+          },
+          {
+            name: 'vsphereVolume',
+            go: 'VsphereVolume',
+            type: 'corev1.VsphereVirtualDiskVolumeSource',
+          },
+          {
+            name: 'quobyte',
+            go: 'Quobyte',
+            type: 'corev1.QuobyteVolumeSource',
+          },
+          {
+            name: 'azureDisk',
+            go: 'AzureDisk',
+            type: 'corev1.AzureDiskVolumeSource',
+          },
+          {
+            name: 'photonPersistentDisk',
+            go: 'PhotonPersistentDisk',
+            type: 'corev1.PhotonPersistentDiskVolumeSource',
+          },
+          {
+            name: 'portworxVolume',
+            go: 'PortworxVolume',
+            type: 'corev1.PortworxVolumeSource',
+          },
+          {
+            name: 'scaleIO',
+            go: 'ScaleIO',
+            type: 'corev1.ScaleIOPersistentVolumeSource',
+          },
+          {
+            name: 'local',
+            go: 'Local',
+            type: 'corev1.LocalVolumeSource',
+          },
+          {
+            name: 'storageos',
+            go: 'StorageOS',
+            type: 'corev1.StorageOSPersistentVolumeSource',
+          },
+          {
+            name: 'csi',
+            go: 'CSI',
+            type: 'corev1.CSIPersistentVolumeSource',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:241',
+      },
+      PersistentVolumeSpec: {
+        fields: [
+          {
+            name: 'capacity',
+            go: 'Capacity',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: '',
+            go: 'corev1.PersistentVolumeSource',
+            type: 'corev1.PersistentVolumeSource',
+            inline: true,
+          },
+          {
+            name: 'accessModes',
+            go: 'AccessModes',
+            type: '[]corev1.PersistentVolumeAccessMode',
+          },
+          {
+            name: 'claimRef',
+            go: 'ClaimRef',
+            type: 'corev1.ObjectReference',
+          },
+          {
+            name: 'persistentVolumeReclaimPolicy',
+            go: 'PersistentVolumeReclaimPolicy',
+            type: 'corev1.PersistentVolumeReclaimPolicy',
+          },
+          {
+            name: 'storageClassName',
+            go: 'StorageClassName',
+            type: 'string',
+          },
+          {
+            name: 'mountOptions',
+            go: 'MountOptions',
+            type: '[]string',
+          },
+          {
+            name: 'volumeMode',
+            go: 'VolumeMode',
+            type: 'corev1.PersistentVolumeMode',
+          },
+          {
+            name: 'nodeAffinity',
+            go: 'NodeAffinity',
+            type: 'corev1.VolumeNodeAffinity',
+          },
+          {
+            name: 'volumeAttributesClassName',
+            go: 'VolumeAttributesClassName',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:388',
+      },
+      PersistentVolumeStatus: {
+        fields: [
+          {
+            name: 'phase',
+            go: 'Phase',
+            type: 'corev1.PersistentVolumePhase',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+          {
+            name: 'reason',
+            go: 'Reason',
+            type: 'string',
+          },
+          {
+            name: 'lastPhaseTransitionTime',
+            go: 'LastPhaseTransitionTime',
+            type: 'ext:metav1.Time',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:478',
+      },
+      PhotonPersistentDiskVolumeSource: {
+        fields: [
+          {
+            name: 'pdID',
+            go: 'PdID',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1666',
+      },
+      Pod: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'spec',
+            go: 'Spec',
+            type: 'corev1.PodSpec',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.PodStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5446',
+      },
+      PodAffinity: {
+        fields: [
+          {
+            name: 'requiredDuringSchedulingIgnoredDuringExecution',
+            go: 'RequiredDuringSchedulingIgnoredDuringExecution',
+            type: '[]corev1.PodAffinityTerm',
+          },
+          {
+            name: 'preferredDuringSchedulingIgnoredDuringExecution',
+            go: 'PreferredDuringSchedulingIgnoredDuringExecution',
+            type: '[]corev1.WeightedPodAffinityTerm',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3831',
+      },
+      PodAffinityTerm: {
+        fields: [
+          {
+            name: 'labelSelector',
+            go: 'LabelSelector',
+            type: 'ext:metav1.LabelSelector',
+          },
+          {
+            name: 'namespaces',
+            go: 'Namespaces',
+            type: '[]string',
+          },
+          {
+            name: 'topologyKey',
+            go: 'TopologyKey',
+            type: 'string',
+          },
+          {
+            name: 'namespaceSelector',
+            go: 'NamespaceSelector',
+            type: 'ext:metav1.LabelSelector',
+          },
+          {
+            name: 'matchLabelKeys',
+            go: 'MatchLabelKeys',
+            type: '[]string',
+          },
+          {
+            name: 'mismatchLabelKeys',
+            go: 'MismatchLabelKeys',
+            type: '[]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3919',
+      },
+      PodAntiAffinity: {
+        fields: [
+          {
+            name: 'requiredDuringSchedulingIgnoredDuringExecution',
+            go: 'RequiredDuringSchedulingIgnoredDuringExecution',
+            type: '[]corev1.PodAffinityTerm',
+          },
+          {
+            name: 'preferredDuringSchedulingIgnoredDuringExecution',
+            go: 'PreferredDuringSchedulingIgnoredDuringExecution',
+            type: '[]corev1.WeightedPodAffinityTerm',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3868',
+      },
+      PodAttachOptions: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'stdin',
+            go: 'Stdin',
+            type: 'bool',
+          },
+          {
+            name: 'stdout',
+            go: 'Stdout',
+            type: 'bool',
+          },
+          {
+            name: 'stderr',
+            go: 'Stderr',
+            type: 'bool',
+          },
+          {
+            name: 'tty',
+            go: 'TTY',
+            type: 'bool',
+          },
+          {
+            name: 'container',
+            go: 'Container',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7234',
+      },
+      PodCertificateProjection: {
+        fields: [
+          {
+            name: 'signerName',
+            go: 'SignerName',
+            type: 'string',
+          },
+          {
+            name: 'keyType',
+            go: 'KeyType',
+            type: 'string',
+          },
+          {
+            name: 'maxExpirationSeconds',
+            go: 'MaxExpirationSeconds',
+            type: 'int',
+          },
+          {
+            name: 'credentialBundlePath',
+            go: 'CredentialBundlePath',
+            type: 'string',
+          },
+          {
+            name: 'keyPath',
+            go: 'KeyPath',
+            type: 'string',
+          },
+          {
+            name: 'certificateChainPath',
+            go: 'CertificateChainPath',
+            type: 'string',
+          },
+          {
+            name: 'userAnnotations',
+            go: 'UserAnnotations',
+            type: 'map[string]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1985',
+      },
+      PodCondition: {
+        fields: [
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.PodConditionType',
+          },
+          {
+            name: 'observedGeneration',
+            go: 'ObservedGeneration',
+            type: 'int',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.ConditionStatus',
+          },
+          {
+            name: 'lastProbeTime',
+            go: 'LastProbeTime',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'lastTransitionTime',
+            go: 'LastTransitionTime',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'reason',
+            go: 'Reason',
+            type: 'string',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3573',
+      },
+      PodDNSConfig: {
+        fields: [
+          {
+            name: 'nameservers',
+            go: 'Nameservers',
+            type: '[]string',
+          },
+          {
+            name: 'searches',
+            go: 'Searches',
+            type: '[]string',
+          },
+          {
+            name: 'options',
+            go: 'Options',
+            type: '[]corev1.PodDNSConfigOption',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5008',
+      },
+      PodDNSConfigOption: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'value',
+            go: 'Value',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5031',
+      },
+      PodExecOptions: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'stdin',
+            go: 'Stdin',
+            type: 'bool',
+          },
+          {
+            name: 'stdout',
+            go: 'Stdout',
+            type: 'bool',
+          },
+          {
+            name: 'stderr',
+            go: 'Stderr',
+            type: 'bool',
+          },
+          {
+            name: 'tty',
+            go: 'TTY',
+            type: 'bool',
+          },
+          {
+            name: 'container',
+            go: 'Container',
+            type: 'string',
+          },
+          {
+            name: 'command',
+            go: 'Command',
+            type: '[]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7273',
+      },
+      PodExtendedResourceClaimStatus: {
+        fields: [
+          {
+            name: 'requestMappings',
+            go: 'RequestMappings',
+            type: '[]corev1.ContainerExtendedResourceRequest',
+          },
+          {
+            name: 'resourceClaimName',
+            go: 'ResourceClaimName',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4518',
+      },
+      PodIP: {
+        fields: [
+          {
+            name: 'ip',
+            go: 'IP',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5041',
+      },
+      PodList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.Pod',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5471',
+      },
+      PodLogOptions: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'container',
+            go: 'Container',
+            type: 'string',
+          },
+          {
+            name: 'follow',
+            go: 'Follow',
+            type: 'bool',
+          },
+          {
+            name: 'previous',
+            go: 'Previous',
+            type: 'bool',
+          },
+          {
+            name: 'sinceSeconds',
+            go: 'SinceSeconds',
+            type: 'int',
+          },
+          {
+            name: 'sinceTime',
+            go: 'SinceTime',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'timestamps',
+            go: 'Timestamps',
+            type: 'bool',
+          },
+          {
+            name: 'tailLines',
+            go: 'TailLines',
+            type: 'int',
+          },
+          {
+            name: 'limitBytes',
+            go: 'LimitBytes',
+            type: 'int',
+          },
+          {
+            name: 'insecureSkipTLSVerifyBackend',
+            go: 'InsecureSkipTLSVerifyBackend',
+            type: 'bool',
+          },
+          {
+            name: 'stream',
+            go: 'Stream',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7169',
+      },
+      PodOS: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'corev1.OSName',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4550',
+      },
+      PodPortForwardOptions: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'ports',
+            go: 'Ports',
+            type: '[]int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7314',
+      },
+      PodProxyOptions: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7329',
+      },
+      PodReadinessGate: {
+        fields: [
+          {
+            name: 'conditionType',
+            go: 'ConditionType',
+            type: 'corev1.PodConditionType',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4094',
+      },
+      PodResourceClaim: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'resourceClaimName',
+            go: 'ResourceClaimName',
+            type: 'string',
+          },
+          {
+            name: 'resourceClaimTemplateName',
+            go: 'ResourceClaimTemplateName',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4462',
+      },
+      PodResourceClaimStatus: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'resourceClaimName',
+            go: 'ResourceClaimName',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4500',
+      },
+      PodSchedulingGate: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4559',
+      },
+      PodSecurityContext: {
+        fields: [
+          {
+            name: 'seLinuxOptions',
+            go: 'SELinuxOptions',
+            type: 'corev1.SELinuxOptions',
+          },
+          {
+            name: 'windowsOptions',
+            go: 'WindowsOptions',
+            type: 'corev1.WindowsSecurityContextOptions',
+          },
+          {
+            name: 'runAsUser',
+            go: 'RunAsUser',
+            type: 'int',
+          },
+          {
+            name: 'runAsGroup',
+            go: 'RunAsGroup',
+            type: 'int',
+          },
+          {
+            name: 'runAsNonRoot',
+            go: 'RunAsNonRoot',
+            type: 'bool',
+          },
+          {
+            name: 'supplementalGroups',
+            go: 'SupplementalGroups',
+            type: '[]int',
+          },
+          {
+            name: 'supplementalGroupsPolicy',
+            go: 'SupplementalGroupsPolicy',
+            type: 'corev1.SupplementalGroupsPolicy',
+          },
+          {
+            name: 'fsGroup',
+            go: 'FSGroup',
+            type: 'int',
+          },
+          {
+            name: 'sysctls',
+            go: 'Sysctls',
+            type: '[]corev1.Sysctl',
+          },
+          {
+            name: 'fsGroupChangePolicy',
+            go: 'FSGroupChangePolicy',
+            type: 'corev1.PodFSGroupChangePolicy',
+          },
+          {
+            name: 'seccompProfile',
+            go: 'SeccompProfile',
+            type: 'corev1.SeccompProfile',
+          },
+          {
+            name: 'appArmorProfile',
+            go: 'AppArmorProfile',
+            type: 'corev1.AppArmorProfile',
+          },
+          {
+            name: 'seLinuxChangePolicy',
+            go: 'SELinuxChangePolicy',
+            type: 'corev1.PodSELinuxChangePolicy',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4804',
+      },
+      PodSignature: {
+        fields: [
+          {
+            name: 'podController',
+            go: 'PodController',
+            type: 'ext:metav1.OwnerReference',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6813',
+      },
+      PodSpec: {
+        fields: [
+          {
+            name: 'volumes',
+            go: 'Volumes',
+            type: '[]corev1.Volume',
+          },
+          {
+            name: 'initContainers',
+            go: 'InitContainers',
+            type: '[]corev1.Container',
+          },
+          {
+            name: 'containers',
+            go: 'Containers',
+            type: '[]corev1.Container',
+          },
+          {
+            name: 'ephemeralContainers',
+            go: 'EphemeralContainers',
+            type: '[]corev1.EphemeralContainer',
+          },
+          {
+            name: 'restartPolicy',
+            go: 'RestartPolicy',
+            type: 'corev1.RestartPolicy',
+          },
+          {
+            name: 'terminationGracePeriodSeconds',
+            go: 'TerminationGracePeriodSeconds',
+            type: 'int',
+          },
+          {
+            name: 'activeDeadlineSeconds',
+            go: 'ActiveDeadlineSeconds',
+            type: 'int',
+          },
+          {
+            name: 'dnsPolicy',
+            go: 'DNSPolicy',
+            type: 'corev1.DNSPolicy',
+          },
+          {
+            name: 'nodeSelector',
+            go: 'NodeSelector',
+            type: 'map[string]string',
+          },
+          {
+            name: 'serviceAccountName',
+            go: 'ServiceAccountName',
+            type: 'string',
+          },
+          {
+            name: 'serviceAccount',
+            go: 'DeprecatedServiceAccount',
+            type: 'string',
+          },
+          {
+            name: 'automountServiceAccountToken',
+            go: 'AutomountServiceAccountToken',
+            type: 'bool',
+          },
+          {
+            name: 'nodeName',
+            go: 'NodeName',
+            type: 'string',
+          },
+          {
+            name: 'hostNetwork',
+            go: 'HostNetwork',
+            type: 'bool',
+          },
+          {
+            name: 'hostPID',
+            go: 'HostPID',
+            type: 'bool',
+          },
+          {
+            name: 'hostIPC',
+            go: 'HostIPC',
+            type: 'bool',
+          },
+          {
+            name: 'shareProcessNamespace',
+            go: 'ShareProcessNamespace',
+            type: 'bool',
+          },
+          {
+            name: 'securityContext',
+            go: 'SecurityContext',
+            type: 'corev1.PodSecurityContext',
+          },
+          {
+            name: 'imagePullSecrets',
+            go: 'ImagePullSecrets',
+            type: '[]corev1.LocalObjectReference',
+          },
+          {
+            name: 'hostname',
+            go: 'Hostname',
+            type: 'string',
+          },
+          {
+            name: 'subdomain',
+            go: 'Subdomain',
+            type: 'string',
+          },
+          {
+            name: 'affinity',
+            go: 'Affinity',
+            type: 'corev1.Affinity',
+          },
+          {
+            name: 'schedulerName',
+            go: 'SchedulerName',
+            type: 'string',
+          },
+          {
+            name: 'tolerations',
+            go: 'Tolerations',
+            type: '[]corev1.Toleration',
+          },
+          {
+            name: 'hostAliases',
+            go: 'HostAliases',
+            type: '[]corev1.HostAlias',
+          },
+          {
+            name: 'priorityClassName',
+            go: 'PriorityClassName',
+            type: 'string',
+          },
+          {
+            name: 'priority',
+            go: 'Priority',
+            type: 'int',
+          },
+          {
+            name: 'dnsConfig',
+            go: 'DNSConfig',
+            type: 'corev1.PodDNSConfig',
+          },
+          {
+            name: 'readinessGates',
+            go: 'ReadinessGates',
+            type: '[]corev1.PodReadinessGate',
+          },
+          {
+            name: 'runtimeClassName',
+            go: 'RuntimeClassName',
+            type: 'string',
+          },
+          {
+            name: 'enableServiceLinks',
+            go: 'EnableServiceLinks',
+            type: 'bool',
+          },
+          {
+            name: 'preemptionPolicy',
+            go: 'PreemptionPolicy',
+            type: 'corev1.PreemptionPolicy',
+          },
+          {
+            name: 'overhead',
+            go: 'Overhead',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'topologySpreadConstraints',
+            go: 'TopologySpreadConstraints',
+            type: '[]corev1.TopologySpreadConstraint',
+          },
+          {
+            name: 'setHostnameAsFQDN',
+            go: 'SetHostnameAsFQDN',
+            type: 'bool',
+          },
+          {
+            name: 'os',
+            go: 'OS',
+            type: 'corev1.PodOS',
+          },
+          {
+            name: 'hostUsers',
+            go: 'HostUsers',
+            type: 'bool',
+          },
+          {
+            name: 'schedulingGates',
+            go: 'SchedulingGates',
+            type: '[]corev1.PodSchedulingGate',
+          },
+          {
+            name: 'resourceClaims',
+            go: 'ResourceClaims',
+            type: '[]corev1.PodResourceClaim',
+          },
+          {
+            name: 'resources',
+            go: 'Resources',
+            type: 'corev1.ResourceRequirements',
+          },
+          {
+            name: 'hostnameOverride',
+            go: 'HostnameOverride',
+            type: 'string',
+          },
+          {
+            name: 'workloadRef',
+            go: 'WorkloadRef',
+            type: 'corev1.WorkloadReference',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4100',
+      },
+      PodStatus: {
+        fields: [
+          {
+            name: 'observedGeneration',
+            go: 'ObservedGeneration',
+            type: 'int',
+          },
+          {
+            name: 'phase',
+            go: 'Phase',
+            type: 'corev1.PodPhase',
+          },
+          {
+            name: 'conditions',
+            go: 'Conditions',
+            type: '[]corev1.PodCondition',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+          {
+            name: 'reason',
+            go: 'Reason',
+            type: 'string',
+          },
+          {
+            name: 'nominatedNodeName',
+            go: 'NominatedNodeName',
+            type: 'string',
+          },
+          {
+            name: 'hostIP',
+            go: 'HostIP',
+            type: 'string',
+          },
+          {
+            name: 'hostIPs',
+            go: 'HostIPs',
+            type: '[]corev1.HostIP',
+          },
+          {
+            name: 'podIP',
+            go: 'PodIP',
+            type: 'string',
+          },
+          {
+            name: 'podIPs',
+            go: 'PodIPs',
+            type: '[]corev1.PodIP',
+          },
+          {
+            name: 'startTime',
+            go: 'StartTime',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'initContainerStatuses',
+            go: 'InitContainerStatuses',
+            type: '[]corev1.ContainerStatus',
+          },
+          {
+            name: 'containerStatuses',
+            go: 'ContainerStatuses',
+            type: '[]corev1.ContainerStatus',
+          },
+          {
+            name: 'qosClass',
+            go: 'QOSClass',
+            type: 'corev1.PodQOSClass',
+          },
+          {
+            name: 'ephemeralContainerStatuses',
+            go: 'EphemeralContainerStatuses',
+            type: '[]corev1.ContainerStatus',
+          },
+          {
+            name: 'resize',
+            go: 'Resize',
+            type: 'corev1.PodResizeStatus',
+          },
+          {
+            name: 'resourceClaimStatuses',
+            go: 'ResourceClaimStatuses',
+            type: '[]corev1.PodResourceClaimStatus',
+          },
+          {
+            name: 'extendedResourceClaimStatus',
+            go: 'ExtendedResourceClaimStatus',
+            type: 'corev1.PodExtendedResourceClaimStatus',
+          },
+          {
+            name: 'allocatedResources',
+            go: 'AllocatedResources',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'resources',
+            go: 'Resources',
+            type: 'corev1.ResourceRequirements',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5251',
+      },
+      PodStatusResult: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.PodStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5423',
+      },
+      PodTemplate: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'template',
+            go: 'Template',
+            type: 'corev1.PodTemplateSpec',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5501',
+      },
+      PodTemplateList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.PodTemplate',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5518',
+      },
+      PodTemplateSpec: {
+        fields: [
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'spec',
+            go: 'Spec',
+            type: 'corev1.PodSpec',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5484',
+      },
+      PortStatus: {
+        fields: [
+          {
+            name: 'port',
+            go: 'Port',
+            type: 'int',
+          },
+          {
+            name: 'protocol',
+            go: 'Protocol',
+            type: 'corev1.Protocol',
+          },
+          {
+            name: 'error',
+            go: 'Error',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8403',
+      },
+      PortworxVolumeSource: {
+        fields: [
+          {
+            name: 'volumeID',
+            go: 'VolumeID',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1718',
+      },
+      Preconditions: {
+        fields: [
+          {
+            name: 'uid',
+            go: 'UID',
+            type: 'ext:types.UID',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7149',
+      },
+      PreferAvoidPodsEntry: {
+        fields: [
+          {
+            name: 'podSignature',
+            go: 'PodSignature',
+            type: 'corev1.PodSignature',
+          },
+          {
+            name: 'evictionTime',
+            go: 'EvictionTime',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'reason',
+            go: 'Reason',
+            type: 'string',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6797',
+      },
+      PreferredSchedulingTerm: {
+        fields: [
+          {
+            name: 'weight',
+            go: 'Weight',
+            type: 'int',
+          },
+          {
+            name: 'preference',
+            go: 'Preference',
+            type: 'corev1.NodeSelectorTerm',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4004',
+      },
+      Probe: {
+        fields: [
+          {
+            name: '',
+            go: 'corev1.ProbeHandler',
+            type: 'corev1.ProbeHandler',
+            inline: true,
+          },
+          {
+            name: 'initialDelaySeconds',
+            go: 'InitialDelaySeconds',
+            type: 'int',
+          },
+          {
+            name: 'timeoutSeconds',
+            go: 'TimeoutSeconds',
+            type: 'int',
+          },
+          {
+            name: 'periodSeconds',
+            go: 'PeriodSeconds',
+            type: 'int',
+          },
+          {
+            name: 'successThreshold',
+            go: 'SuccessThreshold',
+            type: 'int',
+          },
+          {
+            name: 'failureThreshold',
+            go: 'FailureThreshold',
+            type: 'int',
+          },
+          {
+            name: 'terminationGracePeriodSeconds',
+            go: 'TerminationGracePeriodSeconds',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2714',
+      },
+      ProbeHandler: {
+        fields: [
+          {
+            name: 'exec',
+            go: 'Exec',
+            type: 'corev1.ExecAction',
+          },
+          {
+            name: 'httpGet',
+            go: 'HTTPGet',
+            type: 'corev1.HTTPGetAction',
+          },
+          {
+            name: 'tcpSocket',
+            go: 'TCPSocket',
+            type: 'corev1.TCPSocketAction',
+          },
+          {
+            name: 'grpc',
+            go: 'GRPC',
+            type: 'corev1.GRPCAction',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3110',
+      },
+      ProjectedVolumeSource: {
+        fields: [
+          {
+            name: 'sources',
+            go: 'Sources',
+            type: '[]corev1.VolumeProjection',
+          },
+          {
+            name: 'defaultMode',
+            go: 'DefaultMode',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2072',
+      },
+      QuobyteVolumeSource: {
+        fields: [
+          {
+            name: 'registry',
+            go: 'Registry',
+            type: 'string',
+          },
+          {
+            name: 'volume',
+            go: 'Volume',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'user',
+            go: 'User',
+            type: 'string',
+          },
+          {
+            name: 'group',
+            go: 'Group',
+            type: 'string',
+          },
+          {
+            name: 'tenant',
+            go: 'Tenant',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1285',
+      },
+      RBDPersistentVolumeSource: {
+        fields: [
+          {
+            name: 'monitors',
+            go: 'CephMonitors',
+            type: '[]string',
+          },
+          {
+            name: 'image',
+            go: 'RBDImage',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'pool',
+            go: 'RBDPool',
+            type: 'string',
+          },
+          {
+            name: 'user',
+            go: 'RadosUser',
+            type: 'string',
+          },
+          {
+            name: 'keyring',
+            go: 'Keyring',
+            type: 'string',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.SecretReference',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1050',
+      },
+      RBDVolumeSource: {
+        fields: [
+          {
+            name: 'monitors',
+            go: 'CephMonitors',
+            type: '[]string',
+          },
+          {
+            name: 'image',
+            go: 'RBDImage',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'pool',
+            go: 'RBDPool',
+            type: 'string',
+          },
+          {
+            name: 'user',
+            go: 'RadosUser',
+            type: 'string',
+          },
+          {
+            name: 'keyring',
+            go: 'Keyring',
+            type: 'string',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.LocalObjectReference',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1002',
+      },
+      RangeAllocation: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'range',
+            go: 'Range',
+            type: 'string',
+          },
+          {
+            name: 'data',
+            go: 'Data',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8329',
+      },
+      ReplicationController: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'spec',
+            go: 'Spec',
+            type: 'corev1.ReplicationControllerSpec',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.ReplicationControllerStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5640',
+      },
+      ReplicationControllerCondition: {
+        fields: [
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.ReplicationControllerConditionType',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.ConditionStatus',
+          },
+          {
+            name: 'lastTransitionTime',
+            go: 'LastTransitionTime',
+            type: 'ext:metav1.Time',
+          },
+          {
+            name: 'reason',
+            go: 'Reason',
+            type: 'string',
+          },
+          {
+            name: 'message',
+            go: 'Message',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5616',
+      },
+      ReplicationControllerList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.ReplicationController',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5669',
+      },
+      ReplicationControllerSpec: {
+        fields: [
+          {
+            name: 'replicas',
+            go: 'Replicas',
+            type: 'int',
+          },
+          {
+            name: 'minReadySeconds',
+            go: 'MinReadySeconds',
+            type: 'int',
+          },
+          {
+            name: 'selector',
+            go: 'Selector',
+            type: 'map[string]string',
+          },
+          {
+            name: 'template',
+            go: 'Template',
+            type: 'corev1.PodTemplateSpec',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5530',
+      },
+      ReplicationControllerStatus: {
+        fields: [
+          {
+            name: 'replicas',
+            go: 'Replicas',
+            type: 'int',
+          },
+          {
+            name: 'fullyLabeledReplicas',
+            go: 'FullyLabeledReplicas',
+            type: 'int',
+          },
+          {
+            name: 'readyReplicas',
+            go: 'ReadyReplicas',
+            type: 'int',
+          },
+          {
+            name: 'availableReplicas',
+            go: 'AvailableReplicas',
+            type: 'int',
+          },
+          {
+            name: 'observedGeneration',
+            go: 'ObservedGeneration',
+            type: 'int',
+          },
+          {
+            name: 'conditions',
+            go: 'Conditions',
+            type: '[]corev1.ReplicationControllerCondition',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5575',
+      },
+      ResourceClaim: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'request',
+            go: 'Request',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2881',
+      },
+      ResourceFieldSelector: {
+        fields: [
+          {
+            name: 'containerName',
+            go: 'ContainerName',
+            type: 'string',
+          },
+          {
+            name: 'resource',
+            go: 'Resource',
+            type: 'string',
+          },
+          {
+            name: 'divisor',
+            go: 'Divisor',
+            type: 'ext:resource.Quantity',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2551',
+      },
+      ResourceHealth: {
+        fields: [
+          {
+            name: 'resourceID',
+            go: 'ResourceID',
+            type: 'corev1.ResourceID',
+          },
+          {
+            name: 'health',
+            go: 'Health',
+            type: 'corev1.ResourceHealthStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3437',
+      },
+      ResourceQuota: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'spec',
+            go: 'Spec',
+            type: 'corev1.ResourceQuotaSpec',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.ResourceQuotaStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7833',
+      },
+      ResourceQuotaList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.ResourceQuota',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7855',
+      },
+      ResourceQuotaSpec: {
+        fields: [
+          {
+            name: 'hard',
+            go: 'Hard',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'scopes',
+            go: 'Scopes',
+            type: '[]corev1.ResourceQuotaScope',
+          },
+          {
+            name: 'scopeSelector',
+            go: 'ScopeSelector',
+            type: 'corev1.ScopeSelector',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7761',
+      },
+      ResourceQuotaStatus: {
+        fields: [
+          {
+            name: 'hard',
+            go: 'Hard',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'used',
+            go: 'Used',
+            type: 'corev1.ResourceList',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7818',
+      },
+      ResourceRequirements: {
+        fields: [
+          {
+            name: 'limits',
+            go: 'Limits',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'requests',
+            go: 'Requests',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'claims',
+            go: 'Claims',
+            type: '[]corev1.ResourceClaim',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2833',
+      },
+      ResourceStatus: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'corev1.ResourceName',
+          },
+          {
+            name: 'resources',
+            go: 'Resources',
+            type: '[]corev1.ResourceHealth',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3401',
+      },
+      SELinuxOptions: {
+        fields: [
+          {
+            name: 'user',
+            go: 'User',
+            type: 'string',
+          },
+          {
+            name: 'role',
+            go: 'Role',
+            type: 'string',
+          },
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'string',
+          },
+          {
+            name: 'level',
+            go: 'Level',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8283',
+      },
+      ScaleIOPersistentVolumeSource: {
+        fields: [
+          {
+            name: 'gateway',
+            go: 'Gateway',
+            type: 'string',
+          },
+          {
+            name: 'system',
+            go: 'System',
+            type: 'string',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.SecretReference',
+          },
+          {
+            name: 'sslEnabled',
+            go: 'SSLEnabled',
+            type: 'bool',
+          },
+          {
+            name: 'protectionDomain',
+            go: 'ProtectionDomain',
+            type: 'string',
+          },
+          {
+            name: 'storagePool',
+            go: 'StoragePool',
+            type: 'string',
+          },
+          {
+            name: 'storageMode',
+            go: 'StorageMode',
+            type: 'string',
+          },
+          {
+            name: 'volumeName',
+            go: 'VolumeName',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1771',
+      },
+      ScaleIOVolumeSource: {
+        fields: [
+          {
+            name: 'gateway',
+            go: 'Gateway',
+            type: 'string',
+          },
+          {
+            name: 'system',
+            go: 'System',
+            type: 'string',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.LocalObjectReference',
+          },
+          {
+            name: 'sslEnabled',
+            go: 'SSLEnabled',
+            type: 'bool',
+          },
+          {
+            name: 'protectionDomain',
+            go: 'ProtectionDomain',
+            type: 'string',
+          },
+          {
+            name: 'storagePool',
+            go: 'StoragePool',
+            type: 'string',
+          },
+          {
+            name: 'storageMode',
+            go: 'StorageMode',
+            type: 'string',
+          },
+          {
+            name: 'volumeName',
+            go: 'VolumeName',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1732',
+      },
+      ScopeSelector: {
+        fields: [
+          {
+            name: 'matchExpressions',
+            go: 'MatchExpressions',
+            type: '[]corev1.ScopedResourceSelectorRequirement',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7781',
+      },
+      ScopedResourceSelectorRequirement: {
+        fields: [
+          {
+            name: 'scopeName',
+            go: 'ScopeName',
+            type: 'corev1.ResourceQuotaScope',
+          },
+          {
+            name: 'operator',
+            go: 'Operator',
+            type: 'corev1.ScopeSelectorOperator',
+          },
+          {
+            name: 'values',
+            go: 'Values',
+            type: '[]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7790',
+      },
+      SeccompProfile: {
+        fields: [
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.SeccompProfileType',
+          },
+          {
+            name: 'localhostProfile',
+            go: 'LocalhostProfile',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4930',
+      },
+      Secret: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'immutable',
+            go: 'Immutable',
+            type: 'bool',
+          },
+          {
+            name: 'data',
+            go: 'Data',
+            type: 'map[string]string',
+          },
+          {
+            name: 'stringData',
+            go: 'StringData',
+            type: 'map[string]string',
+          },
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.SecretType',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7873',
+      },
+      SecretEnvSource: {
+        fields: [
+          {
+            name: '',
+            go: 'corev1.LocalObjectReference',
+            type: 'corev1.LocalObjectReference',
+            inline: true,
+          },
+          {
+            name: 'optional',
+            go: 'Optional',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2618',
+      },
+      SecretKeySelector: {
+        fields: [
+          {
+            name: '',
+            go: 'corev1.LocalObjectReference',
+            type: 'corev1.LocalObjectReference',
+            inline: true,
+          },
+          {
+            name: 'key',
+            go: 'Key',
+            type: 'string',
+          },
+          {
+            name: 'optional',
+            go: 'Optional',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2576',
+      },
+      SecretList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.Secret',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7999',
+      },
+      SecretProjection: {
+        fields: [
+          {
+            name: '',
+            go: 'corev1.LocalObjectReference',
+            type: 'corev1.LocalObjectReference',
+            inline: true,
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.KeyToPath',
+          },
+          {
+            name: 'optional',
+            go: 'Optional',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1461',
+      },
+      SecretReference: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'namespace',
+            go: 'Namespace',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1178',
+      },
+      SecretVolumeSource: {
+        fields: [
+          {
+            name: 'secretName',
+            go: 'SecretName',
+            type: 'string',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.KeyToPath',
+          },
+          {
+            name: 'defaultMode',
+            go: 'DefaultMode',
+            type: 'int',
+          },
+          {
+            name: 'optional',
+            go: 'Optional',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1422',
+      },
+      SecurityContext: {
+        fields: [
+          {
+            name: 'capabilities',
+            go: 'Capabilities',
+            type: 'corev1.Capabilities',
+          },
+          {
+            name: 'privileged',
+            go: 'Privileged',
+            type: 'bool',
+          },
+          {
+            name: 'seLinuxOptions',
+            go: 'SELinuxOptions',
+            type: 'corev1.SELinuxOptions',
+          },
+          {
+            name: 'windowsOptions',
+            go: 'WindowsOptions',
+            type: 'corev1.WindowsSecurityContextOptions',
+          },
+          {
+            name: 'runAsUser',
+            go: 'RunAsUser',
+            type: 'int',
+          },
+          {
+            name: 'runAsGroup',
+            go: 'RunAsGroup',
+            type: 'int',
+          },
+          {
+            name: 'runAsNonRoot',
+            go: 'RunAsNonRoot',
+            type: 'bool',
+          },
+          {
+            name: 'readOnlyRootFilesystem',
+            go: 'ReadOnlyRootFilesystem',
+            type: 'bool',
+          },
+          {
+            name: 'allowPrivilegeEscalation',
+            go: 'AllowPrivilegeEscalation',
+            type: 'bool',
+          },
+          {
+            name: 'procMount',
+            go: 'ProcMount',
+            type: 'corev1.ProcMountType',
+          },
+          {
+            name: 'seccompProfile',
+            go: 'SeccompProfile',
+            type: 'corev1.SeccompProfile',
+          },
+          {
+            name: 'appArmorProfile',
+            go: 'AppArmorProfile',
+            type: 'corev1.AppArmorProfile',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8186',
+      },
+      SerializedReference: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'reference',
+            go: 'Reference',
+            type: 'corev1.ObjectReference',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7482',
+      },
+      Service: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'spec',
+            go: 'Spec',
+            type: 'corev1.ServiceSpec',
+          },
+          {
+            name: 'status',
+            go: 'Status',
+            type: 'corev1.ServiceStatus',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6234',
+      },
+      ServiceAccount: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ObjectMeta',
+            type: 'ext:metav1.ObjectMeta',
+          },
+          {
+            name: 'secrets',
+            go: 'Secrets',
+            type: '[]corev1.ObjectReference',
+          },
+          {
+            name: 'imagePullSecrets',
+            go: 'ImagePullSecrets',
+            type: '[]corev1.LocalObjectReference',
+          },
+          {
+            name: 'automountServiceAccountToken',
+            go: 'AutomountServiceAccountToken',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6284',
+      },
+      ServiceAccountList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.ServiceAccount',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6323',
+      },
+      ServiceAccountTokenProjection: {
+        fields: [
+          {
+            name: 'audience',
+            go: 'Audience',
+            type: 'string',
+          },
+          {
+            name: 'expirationSeconds',
+            go: 'ExpirationSeconds',
+            type: 'int',
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1929',
+      },
+      ServiceList: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'metadata',
+            go: 'ListMeta',
+            type: 'ext:metav1.ListMeta',
+          },
+          {
+            name: 'items',
+            go: 'Items',
+            type: '[]corev1.Service',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6264',
+      },
+      ServicePort: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'protocol',
+            go: 'Protocol',
+            type: 'corev1.Protocol',
+          },
+          {
+            name: 'appProtocol',
+            go: 'AppProtocol',
+            type: 'string',
+          },
+          {
+            name: 'port',
+            go: 'Port',
+            type: 'int',
+          },
+          {
+            name: 'targetPort',
+            go: 'TargetPort',
+            type: 'ext:intstr.IntOrString',
+          },
+          {
+            name: 'nodePort',
+            go: 'NodePort',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6166',
+      },
+      ServiceProxyOptions: {
+        fields: [
+          {
+            name: '',
+            go: 'ext:metav1.TypeMeta',
+            type: 'ext:metav1.TypeMeta',
+            inline: true,
+          },
+          {
+            name: 'path',
+            go: 'Path',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7355',
+      },
+      ServiceSpec: {
+        fields: [
+          {
+            name: 'ports',
+            go: 'Ports',
+            type: '[]corev1.ServicePort',
+          },
+          {
+            name: 'selector',
+            go: 'Selector',
+            type: 'map[string]string',
+          },
+          {
+            name: 'clusterIP',
+            go: 'ClusterIP',
+            type: 'string',
+          },
+          {
+            name: 'clusterIPs',
+            go: 'ClusterIPs',
+            type: '[]string',
+          },
+          {
+            name: 'type',
+            go: 'Type',
+            type: 'corev1.ServiceType',
+          },
+          {
+            name: 'externalIPs',
+            go: 'ExternalIPs',
+            type: '[]string',
+          },
+          {
+            name: 'sessionAffinity',
+            go: 'SessionAffinity',
+            type: 'corev1.ServiceAffinity',
+          },
+          {
+            name: 'loadBalancerIP',
+            go: 'LoadBalancerIP',
+            type: 'string',
+          },
+          {
+            name: 'loadBalancerSourceRanges',
+            go: 'LoadBalancerSourceRanges',
+            type: '[]string',
+          },
+          {
+            name: 'externalName',
+            go: 'ExternalName',
+            type: 'string',
+          },
+          {
+            name: 'externalTrafficPolicy',
+            go: 'ExternalTrafficPolicy',
+            type: 'corev1.ServiceExternalTrafficPolicy',
+          },
+          {
+            name: 'healthCheckNodePort',
+            go: 'HealthCheckNodePort',
+            type: 'int',
+          },
+          {
+            name: 'publishNotReadyAddresses',
+            go: 'PublishNotReadyAddresses',
+            type: 'bool',
+          },
+          {
+            name: 'sessionAffinityConfig',
+            go: 'SessionAffinityConfig',
+            type: 'corev1.SessionAffinityConfig',
+          },
+          {
+            name: 'ipFamilies',
+            go: 'IPFamilies',
+            type: '[]corev1.IPFamily',
+          },
+          {
+            name: 'ipFamilyPolicy',
+            go: 'IPFamilyPolicy',
+            type: 'corev1.IPFamilyPolicy',
+          },
+          {
+            name: 'allocateLoadBalancerNodePorts',
+            go: 'AllocateLoadBalancerNodePorts',
+            type: 'bool',
+          },
+          {
+            name: 'loadBalancerClass',
+            go: 'LoadBalancerClass',
+            type: 'string',
+          },
+          {
+            name: 'internalTrafficPolicy',
+            go: 'InternalTrafficPolicy',
+            type: 'corev1.ServiceInternalTrafficPolicy',
+          },
+          {
+            name: 'trafficDistribution',
+            go: 'TrafficDistribution',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5916',
+      },
+      ServiceStatus: {
+        fields: [
+          {
+            name: 'loadBalancer',
+            go: 'LoadBalancer',
+            type: 'corev1.LoadBalancerStatus',
+          },
+          {
+            name: 'conditions',
+            go: 'Conditions',
+            type: '[]ext:metav1.Condition',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5819',
+      },
+      SessionAffinityConfig: {
+        fields: [
+          {
+            name: 'clientIP',
+            go: 'ClientIP',
+            type: 'corev1.ClientIPConfig',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:5696',
+      },
+      SleepAction: {
+        fields: [
+          {
+            name: 'seconds',
+            go: 'Seconds',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2707',
+      },
+      StorageOSPersistentVolumeSource: {
+        fields: [
+          {
+            name: 'volumeName',
+            go: 'VolumeName',
+            type: 'string',
+          },
+          {
+            name: 'volumeNamespace',
+            go: 'VolumeNamespace',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.ObjectReference',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1838',
+      },
+      StorageOSVolumeSource: {
+        fields: [
+          {
+            name: 'volumeName',
+            go: 'VolumeName',
+            type: 'string',
+          },
+          {
+            name: 'volumeNamespace',
+            go: 'VolumeNamespace',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'secretRef',
+            go: 'SecretRef',
+            type: 'corev1.LocalObjectReference',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1810',
+      },
+      Sysctl: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'value',
+            go: 'Value',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8354',
+      },
+      TCPSocketAction: {
+        fields: [
+          {
+            name: 'port',
+            go: 'Port',
+            type: 'ext:intstr.IntOrString',
+          },
+          {
+            name: 'host',
+            go: 'Host',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2670',
+      },
+      Taint: {
+        fields: [
+          {
+            name: 'key',
+            go: 'Key',
+            type: 'string',
+          },
+          {
+            name: 'value',
+            go: 'Value',
+            type: 'string',
+          },
+          {
+            name: 'effect',
+            go: 'Effect',
+            type: 'corev1.TaintEffect',
+          },
+          {
+            name: 'timeAdded',
+            go: 'TimeAdded',
+            type: 'ext:metav1.Time',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4013',
+      },
+      Toleration: {
+        fields: [
+          {
+            name: 'key',
+            go: 'Key',
+            type: 'string',
+          },
+          {
+            name: 'operator',
+            go: 'Operator',
+            type: 'corev1.TolerationOperator',
+          },
+          {
+            name: 'value',
+            go: 'Value',
+            type: 'string',
+          },
+          {
+            name: 'effect',
+            go: 'Effect',
+            type: 'corev1.TaintEffect',
+          },
+          {
+            name: 'tolerationSeconds',
+            go: 'TolerationSeconds',
+            type: 'int',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4054',
+      },
+      TopologySelectorLabelRequirement: {
+        fields: [
+          {
+            name: 'key',
+            go: 'Key',
+            type: 'string',
+          },
+          {
+            name: 'values',
+            go: 'Values',
+            type: '[]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3808',
+      },
+      TopologySelectorTerm: {
+        fields: [
+          {
+            name: 'matchLabelExpressions',
+            go: 'MatchLabelExpressions',
+            type: '[]corev1.TopologySelectorLabelRequirement',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3797',
+      },
+      TopologySpreadConstraint: {
+        fields: [
+          {
+            name: 'maxSkew',
+            go: 'MaxSkew',
+            type: 'int',
+          },
+          {
+            name: 'topologyKey',
+            go: 'TopologyKey',
+            type: 'string',
+          },
+          {
+            name: 'whenUnsatisfiable',
+            go: 'WhenUnsatisfiable',
+            type: 'corev1.UnsatisfiableConstraintAction',
+          },
+          {
+            name: 'labelSelector',
+            go: 'LabelSelector',
+            type: 'ext:metav1.LabelSelector',
+          },
+          {
+            name: 'minDomains',
+            go: 'MinDomains',
+            type: 'int',
+          },
+          {
+            name: 'nodeAffinityPolicy',
+            go: 'NodeAffinityPolicy',
+            type: 'corev1.NodeInclusionPolicy',
+          },
+          {
+            name: 'nodeTaintsPolicy',
+            go: 'NodeTaintsPolicy',
+            type: 'corev1.NodeInclusionPolicy',
+          },
+          {
+            name: 'matchLabelKeys',
+            go: 'MatchLabelKeys',
+            type: '[]string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4619',
+      },
+      TypedLocalObjectReference: {
+        fields: [
+          {
+            name: 'apiGroup',
+            go: 'APIGroup',
+            type: 'string',
+          },
+          {
+            name: 'kind',
+            go: 'Kind',
+            type: 'string',
+          },
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7466',
+      },
+      TypedObjectReference: {
+        fields: [
+          {
+            name: 'apiGroup',
+            go: 'APIGroup',
+            type: 'string',
+          },
+          {
+            name: 'kind',
+            go: 'Kind',
+            type: 'string',
+          },
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'namespace',
+            go: 'Namespace',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:630',
+      },
+      Volume: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: '',
+            go: 'corev1.VolumeSource',
+            type: 'corev1.VolumeSource',
+            inline: true,
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:36',
+      },
+      VolumeDevice: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'devicePath',
+            go: 'DevicePath',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2457',
+      },
+      VolumeMount: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'recursiveReadOnly',
+            go: 'RecursiveReadOnly',
+            type: 'corev1.RecursiveReadOnlyMode',
+          },
+          {
+            name: 'mountPath',
+            go: 'MountPath',
+            type: 'string',
+          },
+          {
+            name: 'subPath',
+            go: 'SubPath',
+            type: 'string',
+          },
+          {
+            name: 'mountPropagation',
+            go: 'MountPropagation',
+            type: 'corev1.MountPropagationMode',
+          },
+          {
+            name: 'subPathExpr',
+            go: 'SubPathExpr',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2370',
+      },
+      VolumeMountStatus: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'mountPath',
+            go: 'MountPath',
+            type: 'string',
+          },
+          {
+            name: 'readOnly',
+            go: 'ReadOnly',
+            type: 'bool',
+          },
+          {
+            name: 'recursiveReadOnly',
+            go: 'RecursiveReadOnly',
+            type: 'corev1.RecursiveReadOnlyMode',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3613',
+      },
+      VolumeNodeAffinity: {
+        fields: [
+          {
+            name: 'required',
+            go: 'Required',
+            type: 'corev1.NodeSelector',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:445',
+      },
+      VolumeProjection: {
+        fields: [
+          {
+            name: 'secret',
+            go: 'Secret',
+            type: 'corev1.SecretProjection',
+          },
+          {
+            name: 'downwardAPI',
+            go: 'DownwardAPI',
+            type: 'corev1.DownwardAPIProjection',
+          },
+          {
+            name: 'configMap',
+            go: 'ConfigMap',
+            type: 'corev1.ConfigMapProjection',
+          },
+          {
+            name: 'serviceAccountToken',
+            go: 'ServiceAccountToken',
+            type: 'corev1.ServiceAccountTokenProjection',
+          },
+          {
+            name: 'clusterTrustBundle',
+            go: 'ClusterTrustBundle',
+            type: 'corev1.ClusterTrustBundleProjection',
+          },
+          {
+            name: 'podCertificate',
+            go: 'PodCertificate',
+            type: 'corev1.PodCertificateProjection',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2090',
+      },
+      VolumeResourceRequirements: {
+        fields: [
+          {
+            name: 'limits',
+            go: 'Limits',
+            type: 'corev1.ResourceList',
+          },
+          {
+            name: 'requests',
+            go: 'Requests',
+            type: 'corev1.ResourceList',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:2860',
+      },
+      VolumeSource: {
+        fields: [
+          {
+            name: 'hostPath',
+            go: 'HostPath',
+            type: 'corev1.HostPathVolumeSource',
+          },
+          {
+            name: 'emptyDir',
+            go: 'EmptyDir',
+            type: 'corev1.EmptyDirVolumeSource',
+          },
+          {
+            name: 'gcePersistentDisk',
+            go: 'GCEPersistentDisk',
+            type: 'corev1.GCEPersistentDiskVolumeSource',
+          },
+          {
+            name: 'awsElasticBlockStore',
+            go: 'AWSElasticBlockStore',
+            type: 'corev1.AWSElasticBlockStoreVolumeSource',
+          },
+          {
+            name: 'gitRepo',
+            go: 'GitRepo',
+            type: 'corev1.GitRepoVolumeSource',
+          },
+          {
+            name: 'secret',
+            go: 'Secret',
+            type: 'corev1.SecretVolumeSource',
+          },
+          {
+            name: 'nfs',
+            go: 'NFS',
+            type: 'corev1.NFSVolumeSource',
+          },
+          {
+            name: 'iscsi',
+            go: 'ISCSI',
+            type: 'corev1.ISCSIVolumeSource',
+          },
+          {
+            name: 'glusterfs',
+            go: 'Glusterfs',
+            type: 'corev1.GlusterfsVolumeSource',
+          },
+          {
+            name: 'persistentVolumeClaim',
+            go: 'PersistentVolumeClaim',
+            type: 'corev1.PersistentVolumeClaimVolumeSource',
+          },
+          {
+            name: 'rbd',
+            go: 'RBD',
+            type: 'corev1.RBDVolumeSource',
+          },
+          {
+            name: 'flexVolume',
+            go: 'FlexVolume',
+            type: 'corev1.FlexVolumeSource',
+          },
+          {
+            name: 'cinder',
+            go: 'Cinder',
+            type: 'corev1.CinderVolumeSource',
+          },
+          {
+            name: 'cephfs',
+            go: 'CephFS',
+            type: 'corev1.CephFSVolumeSource',
+          },
+          {
+            name: 'flocker',
+            go: 'Flocker',
+            type: 'corev1.FlockerVolumeSource',
+          },
+          {
+            name: 'downwardAPI',
+            go: 'DownwardAPI',
+            type: 'corev1.DownwardAPIVolumeSource',
+          },
+          {
+            name: 'fc',
+            go: 'FC',
+            type: 'corev1.FCVolumeSource',
+          },
+          {
+            name: 'azureFile',
+            go: 'AzureFile',
+            type: 'corev1.AzureFileVolumeSource',
+          },
+          {
+            name: 'configMap',
+            go: 'ConfigMap',
+            type: 'corev1.ConfigMapVolumeSource',
+          },
+          {
+            name: 'vsphereVolume',
+            go: 'VsphereVolume',
+            type: 'corev1.VsphereVirtualDiskVolumeSource',
+          },
+          {
+            name: 'quobyte',
+            go: 'Quobyte',
+            type: 'corev1.QuobyteVolumeSource',
+          },
+          {
+            name: 'azureDisk',
+            go: 'AzureDisk',
+            type: 'corev1.AzureDiskVolumeSource',
+          },
+          {
+            name: 'photonPersistentDisk',
+            go: 'PhotonPersistentDisk',
+            type: 'corev1.PhotonPersistentDiskVolumeSource',
+          },
+          {
+            name: 'projected',
+            go: 'Projected',
+            type: 'corev1.ProjectedVolumeSource',
+          },
+          {
+            name: 'portworxVolume',
+            go: 'PortworxVolume',
+            type: 'corev1.PortworxVolumeSource',
+          },
+          {
+            name: 'scaleIO',
+            go: 'ScaleIO',
+            type: 'corev1.ScaleIOVolumeSource',
+          },
+          {
+            name: 'storageos',
+            go: 'StorageOS',
+            type: 'corev1.StorageOSVolumeSource',
+          },
+          {
+            name: 'csi',
+            go: 'CSI',
+            type: 'corev1.CSIVolumeSource',
+          },
+          {
+            name: 'ephemeral',
+            go: 'Ephemeral',
+            type: 'corev1.EphemeralVolumeSource',
+          },
+          {
+            name: 'image',
+            go: 'Image',
+            type: 'corev1.ImageVolumeSource',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:49',
+      },
+      VsphereVirtualDiskVolumeSource: {
+        fields: [
+          {
+            name: 'volumePath',
+            go: 'VolumePath',
+            type: 'string',
+          },
+          {
+            name: 'fsType',
+            go: 'FSType',
+            type: 'string',
+          },
+          {
+            name: 'storagePolicyName',
+            go: 'StoragePolicyName',
+            type: 'string',
+          },
+          {
+            name: 'storagePolicyID',
+            go: 'StoragePolicyID',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:1649',
+      },
+      WeightedPodAffinityTerm: {
+        fields: [
+          {
+            name: 'weight',
+            go: 'Weight',
+            type: 'int',
+          },
+          {
+            name: 'podAffinityTerm',
+            go: 'PodAffinityTerm',
+            type: 'corev1.PodAffinityTerm',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3905',
+      },
+      WindowsSecurityContextOptions: {
+        fields: [
+          {
+            name: 'gmsaCredentialSpecName',
+            go: 'GMSACredentialSpecName',
+            type: 'string',
+          },
+          {
+            name: 'gmsaCredentialSpec',
+            go: 'GMSACredentialSpec',
+            type: 'string',
+          },
+          {
+            name: 'runAsUserName',
+            go: 'RunAsUserName',
+            type: 'string',
+          },
+          {
+            name: 'hostProcess',
+            go: 'HostProcess',
+            type: 'bool',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:8299',
+      },
+      WorkloadReference: {
+        fields: [
+          {
+            name: 'name',
+            go: 'Name',
+            type: 'string',
+          },
+          {
+            name: 'podGroup',
+            go: 'PodGroup',
+            type: 'string',
+          },
+          {
+            name: 'podGroupReplicaKey',
+            go: 'PodGroupReplicaKey',
+            type: 'string',
+          },
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:4568',
+      },
+    },
     pod: {
       AffinityAssistantTemplate: {
         fields: [
@@ -34,17 +6450,17 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'tolerations',
             go: 'Tolerations',
-            type: '[]ext:corev1.Toleration',
+            type: '[]corev1.Toleration',
           },
           {
             name: 'imagePullSecrets',
             go: 'ImagePullSecrets',
-            type: '[]ext:corev1.LocalObjectReference',
+            type: '[]corev1.LocalObjectReference',
           },
           {
             name: 'securityContext',
             go: 'SecurityContext',
-            type: 'ext:corev1.PodSecurityContext',
+            type: 'corev1.PodSecurityContext',
           },
           {
             name: 'priorityClassName',
@@ -69,22 +6485,22 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'env',
             go: 'Env',
-            type: '[]ext:corev1.EnvVar',
+            type: '[]corev1.EnvVar',
           },
           {
             name: 'tolerations',
             go: 'Tolerations',
-            type: '[]ext:corev1.Toleration',
+            type: '[]corev1.Toleration',
           },
           {
             name: 'affinity',
             go: 'Affinity',
-            type: 'ext:corev1.Affinity',
+            type: 'corev1.Affinity',
           },
           {
             name: 'securityContext',
             go: 'SecurityContext',
-            type: 'ext:corev1.PodSecurityContext',
+            type: 'corev1.PodSecurityContext',
           },
           {
             name: 'volumes',
@@ -104,12 +6520,12 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'dnsPolicy',
             go: 'DNSPolicy',
-            type: 'ext:corev1.DNSPolicy',
+            type: 'corev1.DNSPolicy',
           },
           {
             name: 'dnsConfig',
             go: 'DNSConfig',
-            type: 'ext:corev1.PodDNSConfig',
+            type: 'corev1.PodDNSConfig',
           },
           {
             name: 'enableServiceLinks',
@@ -129,12 +6545,12 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'imagePullSecrets',
             go: 'ImagePullSecrets',
-            type: '[]ext:corev1.LocalObjectReference',
+            type: '[]corev1.LocalObjectReference',
           },
           {
             name: 'hostAliases',
             go: 'HostAliases',
-            type: '[]ext:corev1.HostAlias',
+            type: '[]corev1.HostAlias',
           },
           {
             name: 'hostNetwork',
@@ -149,7 +6565,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'topologySpreadConstraints',
             go: 'TopologySpreadConstraints',
-            type: '[]ext:corev1.TopologySpreadConstraint',
+            type: '[]corev1.TopologySpreadConstraint',
           },
         ],
         file: 'pkg/apis/pipeline/pod/template.go:31',
@@ -871,7 +7287,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'computeResources',
             go: 'ComputeResources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
           {
             name: 'timeout',
@@ -1047,52 +7463,52 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'ports',
             go: 'Ports',
-            type: '[]ext:corev1.ContainerPort',
+            type: '[]corev1.ContainerPort',
           },
           {
             name: 'envFrom',
             go: 'EnvFrom',
-            type: '[]ext:corev1.EnvFromSource',
+            type: '[]corev1.EnvFromSource',
           },
           {
             name: 'env',
             go: 'Env',
-            type: '[]ext:corev1.EnvVar',
+            type: '[]corev1.EnvVar',
           },
           {
             name: 'computeResources',
             go: 'ComputeResources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
           {
             name: 'volumeMounts',
             go: 'VolumeMounts',
-            type: '[]ext:corev1.VolumeMount',
+            type: '[]corev1.VolumeMount',
           },
           {
             name: 'volumeDevices',
             go: 'VolumeDevices',
-            type: '[]ext:corev1.VolumeDevice',
+            type: '[]corev1.VolumeDevice',
           },
           {
             name: 'livenessProbe',
             go: 'LivenessProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'readinessProbe',
             go: 'ReadinessProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'startupProbe',
             go: 'StartupProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'lifecycle',
             go: 'Lifecycle',
-            type: 'ext:corev1.Lifecycle',
+            type: 'corev1.Lifecycle',
           },
           {
             name: 'terminationMessagePath',
@@ -1102,17 +7518,17 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'terminationMessagePolicy',
             go: 'TerminationMessagePolicy',
-            type: 'ext:corev1.TerminationMessagePolicy',
+            type: 'corev1.TerminationMessagePolicy',
           },
           {
             name: 'imagePullPolicy',
             go: 'ImagePullPolicy',
-            type: 'ext:corev1.PullPolicy',
+            type: 'corev1.PullPolicy',
           },
           {
             name: 'securityContext',
             go: 'SecurityContext',
-            type: 'ext:corev1.SecurityContext',
+            type: 'corev1.SecurityContext',
           },
           {
             name: 'stdin',
@@ -1142,7 +7558,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'restartPolicy',
             go: 'RestartPolicy',
-            type: 'ext:corev1.ContainerRestartPolicy',
+            type: 'corev1.ContainerRestartPolicy',
           },
         ],
         file: 'pkg/apis/pipeline/v1/container_types.go:368',
@@ -1151,8 +7567,8 @@ export const TEKTON_API: TektonApiData = {
         fields: [
           {
             name: '',
-            go: 'ext:corev1.ContainerState',
-            type: 'ext:corev1.ContainerState',
+            go: 'corev1.ContainerState',
+            type: 'corev1.ContainerState',
             inline: true,
           },
           {
@@ -1228,37 +7644,37 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'envFrom',
             go: 'EnvFrom',
-            type: '[]ext:corev1.EnvFromSource',
+            type: '[]corev1.EnvFromSource',
           },
           {
             name: 'env',
             go: 'Env',
-            type: '[]ext:corev1.EnvVar',
+            type: '[]corev1.EnvVar',
           },
           {
             name: 'computeResources',
             go: 'ComputeResources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
           {
             name: 'volumeMounts',
             go: 'VolumeMounts',
-            type: '[]ext:corev1.VolumeMount',
+            type: '[]corev1.VolumeMount',
           },
           {
             name: 'volumeDevices',
             go: 'VolumeDevices',
-            type: '[]ext:corev1.VolumeDevice',
+            type: '[]corev1.VolumeDevice',
           },
           {
             name: 'imagePullPolicy',
             go: 'ImagePullPolicy',
-            type: 'ext:corev1.PullPolicy',
+            type: 'corev1.PullPolicy',
           },
           {
             name: 'securityContext',
             go: 'SecurityContext',
-            type: 'ext:corev1.SecurityContext',
+            type: 'corev1.SecurityContext',
           },
           {
             name: 'script',
@@ -1352,8 +7768,8 @@ export const TEKTON_API: TektonApiData = {
         fields: [
           {
             name: '',
-            go: 'ext:corev1.ContainerState',
-            type: 'ext:corev1.ContainerState',
+            go: 'corev1.ContainerState',
+            type: 'corev1.ContainerState',
             inline: true,
           },
           {
@@ -1424,37 +7840,37 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'envFrom',
             go: 'EnvFrom',
-            type: '[]ext:corev1.EnvFromSource',
+            type: '[]corev1.EnvFromSource',
           },
           {
             name: 'env',
             go: 'Env',
-            type: '[]ext:corev1.EnvVar',
+            type: '[]corev1.EnvVar',
           },
           {
             name: 'computeResources',
             go: 'ComputeResources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
           {
             name: 'volumeMounts',
             go: 'VolumeMounts',
-            type: '[]ext:corev1.VolumeMount',
+            type: '[]corev1.VolumeMount',
           },
           {
             name: 'volumeDevices',
             go: 'VolumeDevices',
-            type: '[]ext:corev1.VolumeDevice',
+            type: '[]corev1.VolumeDevice',
           },
           {
             name: 'imagePullPolicy',
             go: 'ImagePullPolicy',
-            type: 'ext:corev1.PullPolicy',
+            type: 'corev1.PullPolicy',
           },
           {
             name: 'securityContext',
             go: 'SecurityContext',
-            type: 'ext:corev1.SecurityContext',
+            type: 'corev1.SecurityContext',
           },
         ],
         file: 'pkg/apis/pipeline/v1/container_types.go:254',
@@ -1669,7 +8085,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'computeResources',
             go: 'ComputeResources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
         ],
         file: 'pkg/apis/pipeline/v1/taskrun_types.go:373',
@@ -1744,7 +8160,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'computeResources',
             go: 'ComputeResources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
           {
             name: 'managedBy',
@@ -1841,7 +8257,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'computeResources',
             go: 'ComputeResources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
         ],
         file: 'pkg/apis/pipeline/v1/taskrun_types.go:365',
@@ -1956,37 +8372,37 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'volumeClaimTemplate',
             go: 'VolumeClaimTemplate',
-            type: 'ext:corev1.PersistentVolumeClaim',
+            type: 'corev1.PersistentVolumeClaim',
           },
           {
             name: 'persistentVolumeClaim',
             go: 'PersistentVolumeClaim',
-            type: 'ext:corev1.PersistentVolumeClaimVolumeSource',
+            type: 'corev1.PersistentVolumeClaimVolumeSource',
           },
           {
             name: 'emptyDir',
             go: 'EmptyDir',
-            type: 'ext:corev1.EmptyDirVolumeSource',
+            type: 'corev1.EmptyDirVolumeSource',
           },
           {
             name: 'configMap',
             go: 'ConfigMap',
-            type: 'ext:corev1.ConfigMapVolumeSource',
+            type: 'corev1.ConfigMapVolumeSource',
           },
           {
             name: 'secret',
             go: 'Secret',
-            type: 'ext:corev1.SecretVolumeSource',
+            type: 'corev1.SecretVolumeSource',
           },
           {
             name: 'projected',
             go: 'Projected',
-            type: 'ext:corev1.ProjectedVolumeSource',
+            type: 'corev1.ProjectedVolumeSource',
           },
           {
             name: 'csi',
             go: 'CSI',
-            type: 'ext:corev1.CSIVolumeSource',
+            type: 'corev1.CSIVolumeSource',
           },
         ],
         file: 'pkg/apis/pipeline/v1/workspace_types.go:54',
@@ -2378,7 +8794,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'volumes',
             go: 'Volumes',
-            type: '[]ext:v1.Volume',
+            type: '[]corev1.Volume',
           },
         ],
         file: 'pkg/apis/pipeline/v1beta1/resource_types.go:265',
@@ -3120,7 +9536,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'computeResources',
             go: 'ComputeResources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
           {
             name: 'timeout',
@@ -3286,52 +9702,52 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'ports',
             go: 'Ports',
-            type: '[]ext:corev1.ContainerPort',
+            type: '[]corev1.ContainerPort',
           },
           {
             name: 'envFrom',
             go: 'EnvFrom',
-            type: '[]ext:corev1.EnvFromSource',
+            type: '[]corev1.EnvFromSource',
           },
           {
             name: 'env',
             go: 'Env',
-            type: '[]ext:corev1.EnvVar',
+            type: '[]corev1.EnvVar',
           },
           {
             name: 'resources',
             go: 'Resources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
           {
             name: 'volumeMounts',
             go: 'VolumeMounts',
-            type: '[]ext:corev1.VolumeMount',
+            type: '[]corev1.VolumeMount',
           },
           {
             name: 'volumeDevices',
             go: 'VolumeDevices',
-            type: '[]ext:corev1.VolumeDevice',
+            type: '[]corev1.VolumeDevice',
           },
           {
             name: 'livenessProbe',
             go: 'LivenessProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'readinessProbe',
             go: 'ReadinessProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'startupProbe',
             go: 'StartupProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'lifecycle',
             go: 'Lifecycle',
-            type: 'ext:corev1.Lifecycle',
+            type: 'corev1.Lifecycle',
           },
           {
             name: 'terminationMessagePath',
@@ -3341,17 +9757,17 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'terminationMessagePolicy',
             go: 'TerminationMessagePolicy',
-            type: 'ext:corev1.TerminationMessagePolicy',
+            type: 'corev1.TerminationMessagePolicy',
           },
           {
             name: 'imagePullPolicy',
             go: 'ImagePullPolicy',
-            type: 'ext:corev1.PullPolicy',
+            type: 'corev1.PullPolicy',
           },
           {
             name: 'securityContext',
             go: 'SecurityContext',
-            type: 'ext:corev1.SecurityContext',
+            type: 'corev1.SecurityContext',
           },
           {
             name: 'stdin',
@@ -3381,7 +9797,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'restartPolicy',
             go: 'RestartPolicy',
-            type: 'ext:corev1.ContainerRestartPolicy',
+            type: 'corev1.ContainerRestartPolicy',
           },
         ],
         file: 'pkg/apis/pipeline/v1beta1/container_types.go:573',
@@ -3390,8 +9806,8 @@ export const TEKTON_API: TektonApiData = {
         fields: [
           {
             name: '',
-            go: 'ext:corev1.ContainerState',
-            type: 'ext:corev1.ContainerState',
+            go: 'corev1.ContainerState',
+            type: 'corev1.ContainerState',
             inline: true,
           },
           {
@@ -3467,52 +9883,52 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'ports',
             go: 'DeprecatedPorts',
-            type: '[]ext:corev1.ContainerPort',
+            type: '[]corev1.ContainerPort',
           },
           {
             name: 'envFrom',
             go: 'EnvFrom',
-            type: '[]ext:corev1.EnvFromSource',
+            type: '[]corev1.EnvFromSource',
           },
           {
             name: 'env',
             go: 'Env',
-            type: '[]ext:corev1.EnvVar',
+            type: '[]corev1.EnvVar',
           },
           {
             name: 'resources',
             go: 'Resources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
           {
             name: 'volumeMounts',
             go: 'VolumeMounts',
-            type: '[]ext:corev1.VolumeMount',
+            type: '[]corev1.VolumeMount',
           },
           {
             name: 'volumeDevices',
             go: 'VolumeDevices',
-            type: '[]ext:corev1.VolumeDevice',
+            type: '[]corev1.VolumeDevice',
           },
           {
             name: 'livenessProbe',
             go: 'DeprecatedLivenessProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'readinessProbe',
             go: 'DeprecatedReadinessProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'startupProbe',
             go: 'DeprecatedStartupProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'lifecycle',
             go: 'DeprecatedLifecycle',
-            type: 'ext:corev1.Lifecycle',
+            type: 'corev1.Lifecycle',
           },
           {
             name: 'terminationMessagePath',
@@ -3522,17 +9938,17 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'terminationMessagePolicy',
             go: 'DeprecatedTerminationMessagePolicy',
-            type: 'ext:corev1.TerminationMessagePolicy',
+            type: 'corev1.TerminationMessagePolicy',
           },
           {
             name: 'imagePullPolicy',
             go: 'ImagePullPolicy',
-            type: 'ext:corev1.PullPolicy',
+            type: 'corev1.PullPolicy',
           },
           {
             name: 'securityContext',
             go: 'SecurityContext',
-            type: 'ext:corev1.SecurityContext',
+            type: 'corev1.SecurityContext',
           },
           {
             name: 'stdin',
@@ -3669,7 +10085,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'env',
             go: 'Env',
-            type: '[]ext:corev1.EnvVar',
+            type: '[]corev1.EnvVar',
           },
           {
             name: 'script',
@@ -3694,12 +10110,12 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'securityContext',
             go: 'SecurityContext',
-            type: 'ext:corev1.SecurityContext',
+            type: 'corev1.SecurityContext',
           },
           {
             name: 'volumeMounts',
             go: 'VolumeMounts',
-            type: '[]ext:corev1.VolumeMount',
+            type: '[]corev1.VolumeMount',
           },
         ],
         file: 'pkg/apis/pipeline/v1beta1/stepaction_types.go:106',
@@ -3718,8 +10134,8 @@ export const TEKTON_API: TektonApiData = {
         fields: [
           {
             name: '',
-            go: 'ext:corev1.ContainerState',
-            type: 'ext:corev1.ContainerState',
+            go: 'corev1.ContainerState',
+            type: 'corev1.ContainerState',
             inline: true,
           },
           {
@@ -3790,52 +10206,52 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'ports',
             go: 'DeprecatedPorts',
-            type: '[]ext:corev1.ContainerPort',
+            type: '[]corev1.ContainerPort',
           },
           {
             name: 'envFrom',
             go: 'EnvFrom',
-            type: '[]ext:corev1.EnvFromSource',
+            type: '[]corev1.EnvFromSource',
           },
           {
             name: 'env',
             go: 'Env',
-            type: '[]ext:corev1.EnvVar',
+            type: '[]corev1.EnvVar',
           },
           {
             name: 'resources',
             go: 'Resources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
           {
             name: 'volumeMounts',
             go: 'VolumeMounts',
-            type: '[]ext:corev1.VolumeMount',
+            type: '[]corev1.VolumeMount',
           },
           {
             name: 'volumeDevices',
             go: 'VolumeDevices',
-            type: '[]ext:corev1.VolumeDevice',
+            type: '[]corev1.VolumeDevice',
           },
           {
             name: 'livenessProbe',
             go: 'DeprecatedLivenessProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'readinessProbe',
             go: 'DeprecatedReadinessProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'startupProbe',
             go: 'DeprecatedStartupProbe',
-            type: 'ext:corev1.Probe',
+            type: 'corev1.Probe',
           },
           {
             name: 'lifecycle',
             go: 'DeprecatedLifecycle',
-            type: 'ext:corev1.Lifecycle',
+            type: 'corev1.Lifecycle',
           },
           {
             name: 'terminationMessagePath',
@@ -3845,17 +10261,17 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'terminationMessagePolicy',
             go: 'DeprecatedTerminationMessagePolicy',
-            type: 'ext:corev1.TerminationMessagePolicy',
+            type: 'corev1.TerminationMessagePolicy',
           },
           {
             name: 'imagePullPolicy',
             go: 'ImagePullPolicy',
-            type: 'ext:corev1.PullPolicy',
+            type: 'corev1.PullPolicy',
           },
           {
             name: 'securityContext',
             go: 'SecurityContext',
-            type: 'ext:corev1.SecurityContext',
+            type: 'corev1.SecurityContext',
           },
           {
             name: 'stdin',
@@ -4162,7 +10578,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'resources',
             go: 'Resources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
         ],
         file: 'pkg/apis/pipeline/v1beta1/taskrun_types.go:361',
@@ -4242,7 +10658,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'computeResources',
             go: 'ComputeResources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
           {
             name: 'managedBy',
@@ -4344,7 +10760,7 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'resources',
             go: 'Resources',
-            type: 'ext:corev1.ResourceRequirements',
+            type: 'corev1.ResourceRequirements',
           },
         ],
         file: 'pkg/apis/pipeline/v1beta1/taskrun_types.go:353',
@@ -4464,37 +10880,37 @@ export const TEKTON_API: TektonApiData = {
           {
             name: 'volumeClaimTemplate',
             go: 'VolumeClaimTemplate',
-            type: 'ext:corev1.PersistentVolumeClaim',
+            type: 'corev1.PersistentVolumeClaim',
           },
           {
             name: 'persistentVolumeClaim',
             go: 'PersistentVolumeClaim',
-            type: 'ext:corev1.PersistentVolumeClaimVolumeSource',
+            type: 'corev1.PersistentVolumeClaimVolumeSource',
           },
           {
             name: 'emptyDir',
             go: 'EmptyDir',
-            type: 'ext:corev1.EmptyDirVolumeSource',
+            type: 'corev1.EmptyDirVolumeSource',
           },
           {
             name: 'configMap',
             go: 'ConfigMap',
-            type: 'ext:corev1.ConfigMapVolumeSource',
+            type: 'corev1.ConfigMapVolumeSource',
           },
           {
             name: 'secret',
             go: 'Secret',
-            type: 'ext:corev1.SecretVolumeSource',
+            type: 'corev1.SecretVolumeSource',
           },
           {
             name: 'projected',
             go: 'Projected',
-            type: 'ext:corev1.ProjectedVolumeSource',
+            type: 'corev1.ProjectedVolumeSource',
           },
           {
             name: 'csi',
             go: 'CSI',
-            type: 'ext:corev1.CSIVolumeSource',
+            type: 'corev1.CSIVolumeSource',
           },
         ],
         file: 'pkg/apis/pipeline/v1beta1/workspace_types.go:54',
@@ -4586,6 +11002,502 @@ export const TEKTON_API: TektonApiData = {
     },
   },
   named: {
+    corev1: {
+      AppArmorProfileType: {
+        type: 'string',
+        values: ['Unconfined', 'RuntimeDefault', 'Localhost'],
+        file: 'api@v0.35.7/core/v1/types.go:4981',
+      },
+      AzureDataDiskCachingMode: {
+        type: 'string',
+        values: ['None', 'ReadOnly', 'ReadWrite'],
+        file: 'api@v0.35.7/core/v1/types.go:1676',
+      },
+      AzureDataDiskKind: {
+        type: 'string',
+        values: ['Shared', 'Dedicated', 'Managed'],
+        file: 'api@v0.35.7/core/v1/types.go:1679',
+      },
+      Capability: {
+        type: 'string',
+        file: 'api@v0.35.7/core/v1/types.go:2818',
+      },
+      ClaimResourceStatus: {
+        type: 'string',
+        values: [
+          'ControllerResizeInProgress',
+          'ControllerResizeInfeasible',
+          'NodeResizePending',
+          'NodeResizeInProgress',
+          'NodeResizeInfeasible',
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:681',
+      },
+      ComponentConditionType: {
+        type: 'string',
+        values: ['Healthy'],
+        file: 'api@v0.35.7/core/v1/types.go:8065',
+      },
+      ConditionStatus: {
+        type: 'string',
+        values: ['True', 'False', 'Unknown'],
+        file: 'api@v0.35.7/core/v1/types.go:3244',
+      },
+      ContainerRestartPolicy: {
+        type: 'string',
+        values: ['Always', 'Never', 'OnFailure'],
+        file: 'api@v0.35.7/core/v1/types.go:3643',
+      },
+      ContainerRestartRuleAction: {
+        type: 'string',
+        values: ['Restart', 'RestartAllContainers'],
+        file: 'api@v0.35.7/core/v1/types.go:3667',
+      },
+      ContainerRestartRuleOnExitCodesOperator: {
+        type: 'string',
+        values: ['In', 'NotIn'],
+        file: 'api@v0.35.7/core/v1/types.go:3696',
+      },
+      DNSPolicy: {
+        type: 'string',
+        values: ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'],
+        file: 'api@v0.35.7/core/v1/types.go:3705',
+      },
+      FinalizerName: {
+        type: 'string',
+        values: ['kubernetes'],
+        file: 'api@v0.35.7/core/v1/types.go:7007',
+      },
+      HostPathType: {
+        type: 'string',
+        values: [
+          '',
+          'DirectoryOrCreate',
+          'Directory',
+          'FileOrCreate',
+          'File',
+          'Socket',
+          'CharDevice',
+          'BlockDevice',
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:903',
+      },
+      IPFamily: {
+        type: 'string',
+        values: ['IPv4', 'IPv6', ''],
+        file: 'api@v0.35.7/core/v1/types.go:5874',
+      },
+      IPFamilyPolicy: {
+        type: 'string',
+        values: ['SingleStack', 'PreferDualStack', 'RequireDualStack'],
+        file: 'api@v0.35.7/core/v1/types.go:5887',
+      },
+      IPFamilyPolicyType: {
+        type: 'corev1.IPFamilyPolicy',
+        file: 'api@v0.35.7/core/v1/types.go:5913',
+      },
+      LimitType: {
+        type: 'string',
+        values: ['Pod', 'Container', 'PersistentVolumeClaim'],
+        file: 'api@v0.35.7/core/v1/types.go:7616',
+      },
+      List: {
+        type: 'ext:metav1.List',
+        file: 'api@v0.35.7/core/v1/types.go:7612',
+      },
+      LoadBalancerIPMode: {
+        type: 'string',
+        values: ['VIP', 'Proxy'],
+        file: 'api@v0.35.7/core/v1/types.go:8425',
+      },
+      MountPropagationMode: {
+        type: 'string',
+        values: ['None', 'HostToContainer', 'Bidirectional'],
+        file: 'api@v0.35.7/core/v1/types.go:2420',
+      },
+      NamespaceConditionType: {
+        type: 'string',
+        values: [
+          'NamespaceDeletionDiscoveryFailure',
+          'NamespaceDeletionContentFailure',
+          'NamespaceDeletionGroupVersionParsingFailure',
+          'NamespaceContentRemaining',
+          'NamespaceFinalizersRemaining',
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7057',
+      },
+      NamespacePhase: {
+        type: 'string',
+        values: ['Active', 'Terminating'],
+        file: 'api@v0.35.7/core/v1/types.go:7041',
+      },
+      NodeAddressType: {
+        type: 'string',
+        values: ['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS'],
+        file: 'api@v0.35.7/core/v1/types.go:6881',
+      },
+      NodeConditionType: {
+        type: 'string',
+        values: ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'],
+        file: 'api@v0.35.7/core/v1/types.go:6844',
+      },
+      NodeInclusionPolicy: {
+        type: 'string',
+        values: ['Ignore', 'Honor'],
+        file: 'api@v0.35.7/core/v1/types.go:4609',
+      },
+      NodePhase: {
+        type: 'string',
+        values: ['Pending', 'Running', 'Terminated'],
+        file: 'api@v0.35.7/core/v1/types.go:6832',
+      },
+      NodeSelectorOperator: {
+        type: 'string',
+        values: ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'],
+        file: 'api@v0.35.7/core/v1/types.go:3780',
+      },
+      OSName: {
+        type: 'string',
+        values: ['linux', 'windows'],
+        file: 'api@v0.35.7/core/v1/types.go:4541',
+      },
+      PersistentVolumeAccessMode: {
+        type: 'string',
+        values: ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'],
+        file: 'api@v0.35.7/core/v1/types.go:855',
+      },
+      PersistentVolumeClaimConditionType: {
+        type: 'string',
+        values: [
+          'Resizing',
+          'FileSystemResizePending',
+          'ControllerResizeError',
+          'NodeResizeError',
+          'ModifyVolumeError',
+          'ModifyingVolume',
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:657',
+      },
+      PersistentVolumeClaimModifyVolumeStatus: {
+        type: 'string',
+        values: ['Pending', 'InProgress', 'Infeasible'],
+        file: 'api@v0.35.7/core/v1/types.go:704',
+      },
+      PersistentVolumeClaimPhase: {
+        type: 'string',
+        values: ['Pending', 'Bound', 'Lost'],
+        file: 'api@v0.35.7/core/v1/types.go:889',
+      },
+      PersistentVolumeMode: {
+        type: 'string',
+        values: ['Block', 'Filesystem'],
+        file: 'api@v0.35.7/core/v1/types.go:468',
+      },
+      PersistentVolumePhase: {
+        type: 'string',
+        values: ['Pending', 'Available', 'Bound', 'Released', 'Failed'],
+        file: 'api@v0.35.7/core/v1/types.go:870',
+      },
+      PersistentVolumeReclaimPolicy: {
+        type: 'string',
+        values: ['Recycle', 'Delete', 'Retain'],
+        file: 'api@v0.35.7/core/v1/types.go:452',
+      },
+      PodConditionType: {
+        type: 'string',
+        values: [
+          'ContainersReady',
+          'Initialized',
+          'Ready',
+          'PodScheduled',
+          'DisruptionTarget',
+          'PodReadyToStartContainers',
+          'PodResizePending',
+          'PodResizeInProgress',
+          'AllContainersRestarting',
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3503',
+      },
+      PodFSGroupChangePolicy: {
+        type: 'string',
+        values: ['OnRootMismatch', 'Always'],
+        file: 'api@v0.35.7/core/v1/types.go:4754',
+      },
+      PodPhase: {
+        type: 'string',
+        values: ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'],
+        file: 'api@v0.35.7/core/v1/types.go:3479',
+      },
+      PodQOSClass: {
+        type: 'string',
+        values: ['Guaranteed', 'Burstable', 'BestEffort'],
+        file: 'api@v0.35.7/core/v1/types.go:4995',
+      },
+      PodResizeStatus: {
+        type: 'string',
+        values: ['InProgress', 'Deferred', 'Infeasible'],
+        file: 'api@v0.35.7/core/v1/types.go:3601',
+      },
+      PodSELinuxChangePolicy: {
+        type: 'string',
+        values: ['Recursive', 'MountOption'],
+        file: 'api@v0.35.7/core/v1/types.go:4786',
+      },
+      PreemptionPolicy: {
+        type: 'string',
+        values: ['PreemptLowerPriority', 'Never'],
+        file: 'api@v0.35.7/core/v1/types.go:2794',
+      },
+      ProcMountType: {
+        type: 'string',
+        values: ['Default', 'Unmasked'],
+        file: 'api@v0.35.7/core/v1/types.go:8268',
+      },
+      Protocol: {
+        type: 'string',
+        values: ['TCP', 'UDP', 'SCTP'],
+        file: 'api@v0.35.7/core/v1/types.go:1241',
+      },
+      PullPolicy: {
+        type: 'string',
+        values: ['Always', 'Never', 'IfNotPresent'],
+        file: 'api@v0.35.7/core/v1/types.go:2754',
+      },
+      RecursiveReadOnlyMode: {
+        type: 'string',
+        values: ['Disabled', 'IfPossible', 'Enabled'],
+        file: 'api@v0.35.7/core/v1/types.go:2445',
+      },
+      ReplicationControllerConditionType: {
+        type: 'string',
+        values: ['ReplicaFailure'],
+        file: 'api@v0.35.7/core/v1/types.go:5605',
+      },
+      ResourceHealthStatus: {
+        type: 'string',
+        values: ['Healthy', 'Unhealthy', 'Unknown'],
+        file: 'api@v0.35.7/core/v1/types.go:3416',
+      },
+      ResourceID: {
+        type: 'string',
+        file: 'api@v0.35.7/core/v1/types.go:3433',
+      },
+      ResourceList: {
+        type: 'map[string]ext:resource.Quantity',
+        file: 'api@v0.35.7/core/v1/types.go:6962',
+      },
+      ResourceName: {
+        type: 'string',
+        values: [
+          'cpu',
+          'memory',
+          'storage',
+          'ephemeral-storage',
+          'pods',
+          'services',
+          'replicationcontrollers',
+          'resourcequotas',
+          'secrets',
+          'configmaps',
+          'persistentvolumeclaims',
+          'services.nodeports',
+          'services.loadbalancers',
+          'requests.cpu',
+          'requests.memory',
+          'requests.storage',
+          'requests.ephemeral-storage',
+          'limits.cpu',
+          'limits.memory',
+          'limits.ephemeral-storage',
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:6934',
+      },
+      ResourceQuotaScope: {
+        type: 'string',
+        values: [
+          'Terminating',
+          'NotTerminating',
+          'BestEffort',
+          'NotBestEffort',
+          'PriorityClass',
+          'CrossNamespacePodAffinity',
+          'VolumeAttributesClass',
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7740',
+      },
+      ResourceResizeRestartPolicy: {
+        type: 'string',
+        values: ['NotRequired', 'RestartContainer'],
+        file: 'api@v0.35.7/core/v1/types.go:2766',
+      },
+      RestartPolicy: {
+        type: 'string',
+        values: ['Always', 'OnFailure', 'Never'],
+        file: 'api@v0.35.7/core/v1/types.go:3633',
+      },
+      ScopeSelectorOperator: {
+        type: 'string',
+        values: ['In', 'NotIn', 'Exists', 'DoesNotExist'],
+        file: 'api@v0.35.7/core/v1/types.go:7808',
+      },
+      SeccompProfileType: {
+        type: 'string',
+        values: ['Unconfined', 'RuntimeDefault', 'Localhost'],
+        file: 'api@v0.35.7/core/v1/types.go:4949',
+      },
+      SecretType: {
+        type: 'string',
+        values: [
+          'Opaque',
+          'kubernetes.io/service-account-token',
+          'kubernetes.io/dockercfg',
+          'kubernetes.io/dockerconfigjson',
+          'kubernetes.io/basic-auth',
+          'kubernetes.io/ssh-auth',
+          'kubernetes.io/tls',
+          'bootstrap.kubernetes.io/token',
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:7910',
+      },
+      ServiceAffinity: {
+        type: 'string',
+        values: ['ClientIP', 'None'],
+        file: 'api@v0.35.7/core/v1/types.go:5683',
+      },
+      ServiceExternalTrafficPolicy: {
+        type: 'string',
+        values: ['Cluster', 'Local'],
+        file: 'api@v0.35.7/core/v1/types.go:5760',
+      },
+      ServiceExternalTrafficPolicyType: {
+        type: 'corev1.ServiceExternalTrafficPolicy',
+        file: 'api@v0.35.7/core/v1/types.go:5778',
+      },
+      ServiceInternalTrafficPolicy: {
+        type: 'string',
+        values: ['Cluster', 'Local'],
+        file: 'api@v0.35.7/core/v1/types.go:5738',
+      },
+      ServiceInternalTrafficPolicyType: {
+        type: 'corev1.ServiceInternalTrafficPolicy',
+        file: 'api@v0.35.7/core/v1/types.go:5754',
+      },
+      ServiceType: {
+        type: 'string',
+        values: ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'],
+        file: 'api@v0.35.7/core/v1/types.go:5713',
+      },
+      Signal: {
+        type: 'string',
+        values: [
+          'SIGABRT',
+          'SIGALRM',
+          'SIGBUS',
+          'SIGCHLD',
+          'SIGCLD',
+          'SIGCONT',
+          'SIGFPE',
+          'SIGHUP',
+          'SIGILL',
+          'SIGINT',
+          'SIGIO',
+          'SIGIOT',
+          'SIGKILL',
+          'SIGPIPE',
+          'SIGPOLL',
+          'SIGPROF',
+          'SIGPWR',
+          'SIGQUIT',
+          'SIGSEGV',
+          'SIGSTKFLT',
+          'SIGSTOP',
+          'SIGSYS',
+          'SIGTERM',
+          'SIGTRAP',
+          'SIGTSTP',
+          'SIGTTIN',
+          'SIGTTOU',
+          'SIGURG',
+          'SIGUSR1',
+          'SIGUSR2',
+          'SIGVTALRM',
+          'SIGWINCH',
+          'SIGXCPU',
+          'SIGXFSZ',
+          'SIGRTMIN',
+          'SIGRTMIN+1',
+          'SIGRTMIN+2',
+          'SIGRTMIN+3',
+          'SIGRTMIN+4',
+          'SIGRTMIN+5',
+          'SIGRTMIN+6',
+          'SIGRTMIN+7',
+          'SIGRTMIN+8',
+          'SIGRTMIN+9',
+          'SIGRTMIN+10',
+          'SIGRTMIN+11',
+          'SIGRTMIN+12',
+          'SIGRTMIN+13',
+          'SIGRTMIN+14',
+          'SIGRTMIN+15',
+          'SIGRTMAX-14',
+          'SIGRTMAX-13',
+          'SIGRTMAX-12',
+          'SIGRTMAX-11',
+          'SIGRTMAX-10',
+          'SIGRTMAX-9',
+          'SIGRTMAX-8',
+          'SIGRTMAX-7',
+          'SIGRTMAX-6',
+          'SIGRTMAX-5',
+          'SIGRTMAX-4',
+          'SIGRTMAX-3',
+          'SIGRTMAX-2',
+          'SIGRTMAX-1',
+          'SIGRTMAX',
+        ],
+        file: 'api@v0.35.7/core/v1/types.go:3146',
+      },
+      StorageMedium: {
+        type: 'string',
+        values: ['', 'Memory', 'HugePages', 'HugePages-'],
+        file: 'api@v0.35.7/core/v1/types.go:1230',
+      },
+      SupplementalGroupsPolicy: {
+        type: 'string',
+        values: ['Merge', 'Strict'],
+        file: 'api@v0.35.7/core/v1/types.go:4771',
+      },
+      TaintEffect: {
+        type: 'string',
+        values: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'],
+        file: 'api@v0.35.7/core/v1/types.go:4029',
+      },
+      TerminationMessagePolicy: {
+        type: 'string',
+        values: ['File', 'FallbackToLogsOnError'],
+        file: 'api@v0.35.7/core/v1/types.go:2805',
+      },
+      TolerationOperator: {
+        type: 'string',
+        values: ['Exists', 'Equal', 'Lt', 'Gt'],
+        file: 'api@v0.35.7/core/v1/types.go:4084',
+      },
+      URIScheme: {
+        type: 'string',
+        values: ['HTTP', 'HTTPS'],
+        file: 'api@v0.35.7/core/v1/types.go:2660',
+      },
+      UniqueVolumeName: {
+        type: 'string',
+        file: 'api@v0.35.7/core/v1/types.go:6774',
+      },
+      UnsatisfiableConstraintAction: {
+        type: 'string',
+        values: ['DoNotSchedule', 'ScheduleAnyway'],
+        file: 'api@v0.35.7/core/v1/types.go:4596',
+      },
+    },
     pod: {
       AAPodTemplate: {
         type: 'pod.AffinityAssistantTemplate',
@@ -4596,7 +11508,7 @@ export const TEKTON_API: TektonApiData = {
         file: 'pkg/apis/pipeline/pod/template.go:185',
       },
       Volumes: {
-        type: '[]ext:corev1.Volume',
+        type: '[]corev1.Volume',
         file: 'pkg/apis/pipeline/pod/template.go:26',
       },
     },
@@ -4798,7 +11710,7 @@ export const TEKTON_API: TektonApiData = {
         file: 'pkg/apis/pipeline/v1/result_types.go:78',
       },
       Volumes: {
-        type: '[]ext:corev1.Volume',
+        type: '[]corev1.Volume',
         file: 'pkg/apis/pipeline/v1/task_types.go:80',
       },
       WhenExpressions: {
@@ -5071,7 +11983,7 @@ export const TEKTON_API: TektonApiData = {
         file: 'pkg/apis/pipeline/v1beta1/result_types.go:60',
       },
       Volumes: {
-        type: '[]ext:corev1.Volume',
+        type: '[]corev1.Volume',
         file: 'pkg/apis/pipeline/v1beta1/task_types.go:95',
       },
       WhenExpressions: {
@@ -6234,4 +13146,5 @@ export const TEKTON_API: TektonApiData = {
     },
   ],
   apiFieldsDefault: 'beta',
+  k8sApi: 'api@v0.35.7',
 };

@@ -77,4 +77,6 @@ export interface TektonApiData {
   disallowed: ApiGate[];
   /** enable-api-fields when the ConfigMap does not set it. */
   apiFieldsDefault: string;
+  /** The k8s.io/api module core/v1 types were read from ("api@v0.35.7"); absent: not expanded. */
+  k8sApi?: string;
 }

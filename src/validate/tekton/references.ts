@@ -20,7 +20,8 @@ import {
 import type { Path, RawFinding } from '../types.js';
 import { suggest } from './schema.js';
 
-const VARIABLE = /\$\(([^()$]*)\)/g;
+/** Tekton's variable pattern: $( … ) without nested parentheses ($(results.d-${i}.path) is one). */
+const VARIABLE = /\$\(([^()]*)\)/g;
 
 /** Bracket forms ($(params["a.b"]), $(params['x'])) as dotted ones, indexes ([0], [*]) dropped. */
 function normalise(expr: string): string {

@@ -13,6 +13,9 @@ import type { ApiField, ApiNamed, ApiStruct, TektonApiData } from './api-types.j
  * and metav1.Time decode from strings; resource.Quantity from a string or a number).
  */
 const EXTERNAL_SCALARS: Record<string, 'string' | 'int' | 'quantity'> = {
+  'resource.Quantity': 'quantity',
+  'intstr.IntOrString': 'quantity',
+  'types.UID': 'string',
   'corev1.PullPolicy': 'string',
   'corev1.TerminationMessagePolicy': 'string',
   'corev1.ContainerRestartPolicy': 'string',
@@ -20,6 +23,7 @@ const EXTERNAL_SCALARS: Record<string, 'string' | 'int' | 'quantity'> = {
   'selection.Operator': 'string',
   'metav1.Duration': 'string',
   'metav1.Time': 'string',
+  'metav1.MicroTime': 'string',
   'resource.PipelineResourceType': 'string',
   'result.ResultType': 'int',
 };
@@ -234,6 +238,8 @@ function walk(
     const scalar = EXTERNAL_SCALARS[ext];
     if (scalar === 'string' && typeof value !== 'string') wrong(out, ctx, path, value, type);
     else if (scalar === 'int' && typeof value !== 'number') wrong(out, ctx, path, value, type);
+    else if (scalar === 'quantity' && typeof value !== 'number' && typeof value !== 'string')
+      wrong(out, ctx, path, value, type);
     else if (scalar === undefined && !isRecord(value)) wrong(out, ctx, path, value, type);
     return;
   }
