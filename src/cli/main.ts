@@ -32,8 +32,9 @@ function displayName(): string {
 
 if (argv[0] === '__complete') {
   // kubectl's plugin completion: the words are completed, never parsed (oclif would obey --help).
-  const { completeForKubectl } = await import('../../commands/__complete.js');
-  process.stdout.write(await completeForKubectl(argv.slice(1)));
+  const { completeForKubectl, completionCommands, loadCommands } = await import('./completion.js');
+  const commands = completionCommands(await loadCommands(root));
+  process.stdout.write(await completeForKubectl(commands, argv.slice(1)));
 } else if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
   process.stdout.write(
     `tkn-artifacts ${packageJson().version} (node ${process.version}, ${process.platform}-${process.arch})\n`,

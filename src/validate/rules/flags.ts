@@ -3,17 +3,10 @@
 // validation code through the generated data (src/validate/tekton/admission.ts). Pure.
 
 import { describeFlag, type ConfigSnapshot } from '../config.js';
-import { isRecord, type Resource } from '../resources.js';
-import {
-  artifactVariableUse,
-  list,
-  paramArtifactReference,
-  pipelineSpecs,
-  steps,
-  str,
-  taskSpecs,
-} from '../spec.js';
+import { type Resource } from '../resources.js';
+import { artifactVariableUse, paramArtifactReference, pipelineSpecs, steps, taskSpecs } from '../spec.js';
 import type { Path, RawFinding } from '../types.js';
+import { isRecord, list, str } from '../../json/guards.js';
 
 /**
  * Where a resource first uses artifacts (declarations or variables), for TA401. Declarations

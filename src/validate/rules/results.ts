@@ -14,20 +14,18 @@
 // are stored) must stay under the 1.5 MiB object size limit.
 
 import { rawFlag, type ConfigSnapshot } from '../config.js';
-import { formatBytes } from '../sizes.js';
-import { isRecord } from '../resources.js';
+import { formatBytes } from '../../units/sizes.js';
 import {
   ANNOTATION_IMAGE_COUNT,
   ANNOTATION_MAX_SIZE_PREFIX,
-  list,
   resultDecls,
   resultsWrittenBy,
   steps,
-  str,
   type ResultDecl,
   type TaskSpecView,
 } from '../spec.js';
 import type { RawFinding } from '../types.js';
+import { isRecord, list, str } from '../../json/guards.js';
 
 export const TERMINATION_MESSAGE_PER_STEP = 4096;
 export const TERMINATION_MESSAGE_PER_TASKRUN = 12288;

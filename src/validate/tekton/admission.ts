@@ -4,7 +4,8 @@
 // mutually exclusive fields, onError with retries, enum defaults). Pure.
 
 import type { ConfigSnapshot } from '../config.js';
-import { isRecord, plainText, type Resource } from '../resources.js';
+import { isRecord } from '../../json/guards.js';
+import { plainText, type Resource } from '../resources.js';
 import type { Path, RawFinding } from '../types.js';
 import type { ApiGate, TektonApiData } from './api-types.js';
 import { checkCel } from './cel.js';

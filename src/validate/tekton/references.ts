@@ -6,13 +6,12 @@
 // validatePipelineTasksWorkspacesUsage). Names Tekton only resolves at run time (a result of a
 // Task referenced by name) are warnings: the webhook accepts them, the run fails. Pure.
 
-import { isRecord, type Resource } from '../resources.js';
+import { isRecord, list, str } from '../../json/guards.js';
+import type { Resource } from '../resources.js';
 import {
-  list,
   pipelineSpecs,
   stepStrings,
   steps,
-  str,
   taskSpecs,
   type PipelineSpecView,
   type TaskSpecView,

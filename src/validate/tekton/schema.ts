@@ -3,7 +3,8 @@
 // Go types of its release, so an unknown field or a value of the wrong JSON type is rejected
 // before any validation runs. The Go types come from the generated data (api-data.ts). Pure.
 
-import { isRecord, plainText } from '../resources.js';
+import { isRecord } from '../../json/guards.js';
+import { plainText } from '../resources.js';
 import type { Path, RawFinding } from '../types.js';
 import type { ApiField, ApiNamed, ApiStruct, TektonApiData } from './api-types.js';
 

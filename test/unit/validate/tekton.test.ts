@@ -20,6 +20,7 @@ import {
 } from '../../../src/validate/tekton/release.js';
 import { hasTemplateSyntax, isHelmTemplate } from '../../../src/validate/templates.js';
 import { parseYaml } from '../../../src/validate/yaml.js';
+import { memoryIo } from '../../support/io.js';
 import { NAMES } from './helpers.js';
 
 function flags(data: Record<string, string>): ConfigMap {
@@ -425,7 +426,6 @@ describe('templates and --exclude', () => {
       path.join(dir, 'task.yaml'),
       'apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: ok}\nspec: {steps: [{name: a, image: alpine}]}\n',
     );
-    let out = '';
     const options: ValidateOptions = {
       inputs: [dir],
       fromCluster: false,
@@ -439,20 +439,21 @@ describe('templates and --exclude', () => {
       noColor: true,
       version: '0',
       cwd: dir,
-      io: { stdout: (t) => (out += t), stderr: () => undefined, colour: false },
     };
-    expect(await runValidate(options)).toBe(0);
-    const report = JSON.parse(out) as { notes: string[]; summary: { files: number; resources: number } };
+    const io = memoryIo();
+    expect(await runValidate(options, io)).toBe(0);
+    const report = JSON.parse(io.text()) as {
+      notes: string[];
+      summary: { files: number; resources: number };
+    };
     // task.yaml and chart/Chart.yaml (no Tekton resource in it) are read.
     expect(report.summary).toMatchObject({ files: 2, resources: 1 });
     expect(report.notes.join('\n')).toMatch(/skipped 2 template files .*task\.yaml \(Helm chart template\)/);
     expect(report.notes.join('\n')).toMatch(/--exclude left out 1 file: .*vendor\.yaml/);
 
     // Without --exclude, vendor.yaml's empty spec fails; with --fail-on none the run still exits 0.
-    out = '';
-    expect(await runValidate({ ...options, exclude: [] })).toBe(1);
-    out = '';
-    expect(await runValidate({ ...options, exclude: [], failOn: 'none' })).toBe(0);
+    expect(await runValidate({ ...options, exclude: [] }, memoryIo())).toBe(1);
+    expect(await runValidate({ ...options, exclude: [], failOn: 'none' }, memoryIo())).toBe(0);
   });
 
   it('groups identical findings in human output: one line, a count and the first positions', () => {
