@@ -264,7 +264,7 @@ spec:
     expect(check(text)).toEqual([]);
   });
 
-  it('script with command, in a sidecar too; $(results.d-\${i}.path) is an undeclared result', () => {
+  it('script with command, in a sidecar too; $(results.d-${i}.path) is an undeclared result', () => {
     const text = `apiVersion: tekton.dev/v1
 kind: Task
 metadata: {name: t}
