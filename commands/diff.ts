@@ -12,6 +12,7 @@ import {
   storageConfigFlags,
 } from '../src/cli/flags.js';
 import { processIo } from '../src/cli/io.js';
+import { DEFAULT_MAX_RATIO, DEFAULT_MAX_SIZE } from '../src/pull/limits.js';
 
 export default class Diff extends BaseCommand {
   static override summary = 'Compare what two runs produced: artifacts, results, files, packages and tests';
@@ -99,10 +100,13 @@ unified diff. Exit 0 when equal, 1 when different, other codes as the README say
     }),
     'max-ratio': Flags.integer({
       description: 'refuse archives expanding past this many times their compressed size',
-      default: 100,
+      default: DEFAULT_MAX_RATIO,
       min: 1,
     }),
-    'max-size': Flags.string({ description: 'refuse archives expanding past this size', default: '10GiB' }),
+    'max-size': Flags.string({
+      description: 'refuse archives expanding past this size',
+      default: `${DEFAULT_MAX_SIZE / 1024 ** 3}GiB`,
+    }),
     'no-color': Flags.boolean({ description: 'disable colour (also NO_COLOR=1)' }),
     ...storageConfigFlags,
   };

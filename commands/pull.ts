@@ -13,6 +13,7 @@ import {
   runArgs,
   storageConfigFlags,
 } from '../src/cli/flags.js';
+import { DEFAULT_MAX_RATIO, DEFAULT_MAX_SIZE } from '../src/pull/limits.js';
 
 export default class Pull extends BaseCommand {
   static override summary =
@@ -83,12 +84,12 @@ export default class Pull extends BaseCommand {
     }),
     'max-ratio': Flags.integer({
       description: 'refuse archives expanding past this many times their compressed size',
-      default: 100,
+      default: DEFAULT_MAX_RATIO,
       min: 1,
     }),
     'max-size': Flags.string({
       description: 'refuse archives expanding past this size (e.g. 10GiB, 500MiB)',
-      default: '10GiB',
+      default: `${DEFAULT_MAX_SIZE / 1024 ** 3}GiB`,
     }),
     concurrency: Flags.integer({
       description: 'requests in flight per registry, blobs included (default 3, as oras pull)',

@@ -16,7 +16,8 @@ export default class Validate extends BaseCommand {
     "Finds, before anything runs, what would fail at run time: artifacts that need external storage where it is disabled or has no repository, results too large for the cluster's result transport, broken artifact bindings between pipeline tasks, and fields behind feature flags the cluster leaves off. Every finding has a rule id (docs/validate.md), a position and a hint.",
     'FILES are files, directories (searched for *.yaml and *.yml) or - for standard input. With --from-cluster they are KIND or KIND/NAME (task/build, pipelines); none means every Task and Pipeline in the namespace.',
     "The configuration is read from the cluster, from a snapshot (--cluster-config: ConfigMaps as `kubectl get configmap -o yaml` prints them, or as --export-config writes them), or taken to be Tekton's defaults (--defaults).",
-    'Exit codes: 0 compatible, 1 findings at or above --fail-on, 2 invalid input (also inputs with no Tekton resource at all) or usage.',
+    "Every verdict names the Tekton release it is for: the cluster's (its pipelines-info ConfigMap, also recorded by --export-config), --tekton-version, or else the release validate's API data was generated from. Shapes, required fields and feature gates are those of Tekton's own API types and validation code at that release.",
+    'Exit codes: 0 compatible, 1 findings at or above --fail-on, 2 invalid input (also inputs with no Tekton resource at all) or usage. With --fail-on none, 0 unless validate could not run.',
   ].join('\n\n');
 
   static override examples = [
@@ -81,6 +82,23 @@ export default class Validate extends BaseCommand {
         'leave out findings of this rule, by id or name (repeatable); not TA001/TA002, which mean the input was not checked',
       multiple: true,
     }),
+    exclude: Flags.string({
+      description: 'leave out files whose path matches this glob, e.g. "charts/**" (repeatable)',
+      multiple: true,
+      helpGroup: 'INPUT',
+    }),
+    'tekton-version': Flags.string({
+      description:
+        "the Tekton Pipelines release to check against (e.g. v1.15.0); default: the cluster's (ConfigMap pipelines-info)",
+      helpGroup: 'CONFIGURATION',
+    }),
+    'artifact-api': Flags.string({
+      description:
+        "whether the cluster serves the proposed artifact API (TEP-0164/0192/0193); auto reads the tasks.tekton.dev CRD's schema",
+      options: ['auto', 'served', 'absent'],
+      default: 'auto',
+      helpGroup: 'CONFIGURATION',
+    }),
     'no-color': Flags.boolean({ description: 'disable colour (also NO_COLOR=1)' }),
   };
 
@@ -103,6 +121,9 @@ export default class Validate extends BaseCommand {
         output: flags.output as 'human' | 'json' | 'sarif' | 'github',
         failOn: flags['fail-on'] as 'error' | 'warning' | 'info' | 'none',
         ignoreRules: flags['ignore-rule'] ?? [],
+        exclude: flags.exclude ?? [],
+        ...(flags['tekton-version'] !== undefined ? { tektonVersion: flags['tekton-version'] } : {}),
+        artifactApi: flags['artifact-api'] as 'auto' | 'served' | 'absent',
         noColor: flags['no-color'],
         version: this.config.version,
         cwd: process.cwd(),

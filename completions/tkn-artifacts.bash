@@ -76,8 +76,9 @@ _tkn_artifacts_value() {
     show:--oci-layout) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
     show:--output|show:-o) COMPREPLY=($(compgen -W "tree table json yaml name" -- "$cur")); return 0 ;;
     show:--pipelinerun) COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur")); return 0 ;;
+    validate:--artifact-api) COMPREPLY=($(compgen -W "auto served absent" -- "$cur")); return 0 ;;
     validate:--cluster-config|validate:--export-config|validate:--kubeconfig) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    validate:--config-map|validate:--ignore-rule) COMPREPLY=(); return 0 ;;
+    validate:--config-map|validate:--exclude|validate:--ignore-rule|validate:--tekton-version) COMPREPLY=(); return 0 ;;
     validate:--context|validate:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
     validate:--fail-on) COMPREPLY=($(compgen -W "error warning info none" -- "$cur")); return 0 ;;
     validate:--namespace|validate:-n|validate:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
@@ -127,7 +128,7 @@ _tkn_artifacts() {
       gc) COMPREPLY=($(compgen -W "--all-namespaces --apply --ca-file --concurrency --config-map --context --debug --force --from-file --full-digests --help --image --include-attached --insecure --keep-last --kubeconfig --namespace --no-color --oci-layout --older-than --output --plain-http --plan-file --print-cronjob --registry-config --repository --run --schedule --tekton-namespace --verbose -A -c -n -o -v" -- "$cur")) ;;
       pull) COMPREPLY=($(compgen -W "--allow-partial --allow-path-traversal --artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --context --debug --format --from-file --help --inputs --insecure --kubeconfig --max-nodes --max-ratio --max-size --namespace --no-color --oci-layout --output --pipelinerun --plain-http --quiet --raw --registry-config --repository --task --tekton-namespace -T -c -n -o -q" -- "$cur")) ;;
       show) COMPREPLY=($(compgen -W "--allow-partial --artifact-type --ca-file --concurrency --config-map --context --debug --depth --explain-config --from-file --full-digests --help --insecure --kubeconfig --max-nodes --namespace --no-color --oci-layout --output --pipelinerun --plain-http --registry-config --repository --strict --task --tekton-namespace -c -n -o" -- "$cur")) ;;
-      validate) COMPREPLY=($(compgen -W "--cluster-config --config-map --context --defaults --export-config --fail-on --from-cluster --help --ignore-rule --kubeconfig --namespace --no-color --output --tekton-namespace -c -n -o" -- "$cur")) ;;
+      validate) COMPREPLY=($(compgen -W "--artifact-api --cluster-config --config-map --context --defaults --exclude --export-config --fail-on --from-cluster --help --ignore-rule --kubeconfig --namespace --no-color --output --tekton-namespace --tekton-version -c -n -o" -- "$cur")) ;;
     esac
     return
   fi

@@ -52,7 +52,7 @@ class Collector {
  * Identity for de-duplication: direction, repository (tag and scheme dropped) or URI, and digest.
  * Undefined when there is no digest (nothing to be sure about).
  */
-export function artifactKey(
+function artifactKey(
   ref: Pick<ArtifactRef, 'direction' | 'location' | 'uri' | 'digest'>,
 ): string | undefined {
   if (!ref.digest) return undefined;

@@ -14,7 +14,7 @@ export const DEFAULT_MAX_SIZE = 10 * 1024 ** 3;
  * The ratio is only enforced past this many expanded bytes: a small tar of small text files is
  * mostly 512-byte headers and padding and compresses far beyond 100x, harmlessly.
  */
-export const RATIO_FLOOR = 1024 ** 2;
+const RATIO_FLOOR = 1024 ** 2;
 
 /** `10GiB`, `500Mi`, `2G`, `1048576` → bytes; undefined when it is not a size, or is 0. */
 export function parseLimitSize(text: string): number | undefined {

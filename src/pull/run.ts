@@ -48,7 +48,7 @@ export interface PullOptions {
 }
 
 /** Requests in flight per registry when --concurrency is not given (as oras pull). */
-export const PULL_CONCURRENCY = 3;
+const PULL_CONCURRENCY = 3;
 
 /**
  * What pull reads of a run: what the statuses name, without referrers (pull writes no

@@ -59,8 +59,8 @@ export interface Selection {
 }
 
 /** The task directory for TaskRun results, and the two pseudo-tasks. */
-export const PIPELINE_RESULTS_DIR = '_pipeline';
-export const UNREPORTED_DIR = '_unreported';
+const PIPELINE_RESULTS_DIR = '_pipeline';
+const UNREPORTED_DIR = '_unreported';
 
 export function taskDirectory(taskRun: Pick<TaskRunNode, 'name' | 'pipelineTask'>): string {
   // resolveRun files PipelineRun-level results under this pseudo pipeline task.
@@ -69,7 +69,7 @@ export function taskDirectory(taskRun: Pick<TaskRunNode, 'name' | 'pipelineTask'
 }
 
 /** Why an artifact cannot be pulled, or undefined when it can. */
-export function unpullableReason(node: ArtifactNode): string | undefined {
+function unpullableReason(node: ArtifactNode): string | undefined {
   switch (node.state) {
     case 'inline':
       return node.inline === undefined ? 'inline, but the value is missing' : undefined;

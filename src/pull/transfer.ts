@@ -76,7 +76,7 @@ export interface TransferOptions {
 export type PathObstacle = { kind: 'link'; path: string; target: string } | { kind: 'file'; path: string };
 
 /** Creates directories one level at a time, remembering which ones this pull created. */
-export class Directories {
+class Directories {
   private readonly created: string[] = [];
 
   /**
@@ -142,7 +142,7 @@ export class Directories {
 }
 
 /** `sha256:<hex>` of a file on disk, streamed; undefined for algorithms we do not know. */
-export async function fileDigest(path: string, digest: string): Promise<string | undefined> {
+async function fileDigest(path: string, digest: string): Promise<string | undefined> {
   const algorithm = digest.slice(0, digest.indexOf(':'));
   if (algorithm !== 'sha256' && algorithm !== 'sha512') return undefined;
   const hash = createHash(algorithm);
@@ -190,7 +190,7 @@ async function listTree(
  * sha256, every link with its target. Files added since are not ours and do not count. A marker
  * without a listing (written by an earlier version) cannot be checked, so it does not verify.
  */
-export async function verifyExtracted(directory: string, marker: PullMarker): Promise<boolean> {
+async function verifyExtracted(directory: string, marker: PullMarker): Promise<boolean> {
   if (!marker.contents) return false;
   // Walked, not looked up by path: a recorded path is only read where the walk found a real file,
   // so a link planted in the tree (or a forged path in the marker) never leads the reads outside.

@@ -17,6 +17,7 @@ import type { RunSource } from '../cluster/source.js';
 import type { InputText } from './inputs.js';
 import { type TektonKind } from './resources.js';
 import { isRecord } from '../json/guards.js';
+import { crdServesArtifactApi } from './tekton/release.js';
 
 const GROUP = 'tekton.dev';
 const VERSIONS = ['v1', 'v1beta1'];
@@ -71,6 +72,8 @@ export interface LiveCluster {
   describe(): string;
   /** Tekton objects as virtual YAML files, to be parsed like user files. */
   read(selectors: readonly ClusterSelector[], namespace: string): Promise<InputText[]>;
+  /** Whether the tasks.tekton.dev CRD serves the proposed artifact API, and how that is known. */
+  artifactApi(): Promise<{ served: boolean; source: string }>;
 }
 
 export interface LiveClusterOptions {
@@ -188,7 +191,27 @@ export async function connectLive(options: LiveClusterOptions): Promise<LiveClus
     return batches.flat().map(({ kind, obj }) => toVirtualFile(kind, obj, namespace, source.server));
   };
 
-  return { source, namespace: loaded.namespace, describe, read };
+  const artifactApi = async (): Promise<{ served: boolean; source: string }> => {
+    const name = `tasks.${GROUP}`;
+    try {
+      const ext = loaded.kc.makeApiClient(k8s.ApiextensionsV1Api);
+      const crd = await ext.readCustomResourceDefinition({ name }, requestOptions());
+      const served = crdServesArtifactApi(crd);
+      return {
+        served,
+        source: `the schema of CRD ${name} in ${describe()} ${served ? 'declares' : 'does not declare'} the proposed artifact fields`,
+      };
+    } catch (err) {
+      // Reading CRDs needs a ClusterRole many CI identities lack: the released API is assumed.
+      const code = err instanceof k8s.ApiException ? ` (HTTP ${err.code})` : '';
+      return {
+        served: false,
+        source: `CRD ${name} could not be read${code}, so the released API is assumed`,
+      };
+    }
+  };
+
+  return { source, namespace: loaded.namespace, describe, read, artifactApi };
 }
 
 /**

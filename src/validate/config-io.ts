@@ -7,7 +7,8 @@ import type { RunSource } from '../cluster/source.js';
 import type { ConfigMap } from '../cluster/types.js';
 import { DEFAULT_FEATURE_FLAGS_CONFIGMAP, type StorageConfigNames } from '../config/index.js';
 import { buildSnapshot, type ConfigSnapshot } from './config.js';
-import { ANNOTATION_EXPORTED_NAMESPACES } from './snapshot-file.js';
+import { ANNOTATION_ARTIFACT_API, ANNOTATION_EXPORTED_NAMESPACES } from './snapshot-file.js';
+import { PIPELINES_INFO_CONFIGMAP } from './tekton/release.js';
 
 function forbiddenReason(err: ForbiddenError): string {
   const resource = err.group ? `${err.resource}.${err.group}` : err.resource;
@@ -46,9 +47,10 @@ export async function loadSnapshot(source: RunSource, options: LoadSnapshotOptio
     }
   };
   const namespaces = [...new Set(options.namespaces)].filter((ns) => ns !== names.tektonNamespace);
-  const [featureFlags, clusterConfigMap, ...perNamespace] = await Promise.all([
+  const [featureFlags, clusterConfigMap, info, ...perNamespace] = await Promise.all([
     get(names.tektonNamespace, DEFAULT_FEATURE_FLAGS_CONFIGMAP),
     get(names.tektonNamespace, names.configMapName),
+    get(names.tektonNamespace, PIPELINES_INFO_CONFIGMAP),
     ...namespaces.map((ns) => get(ns, names.configMapName)),
   ]);
   const namespaceConfigMaps = new Map<string, ConfigMap | undefined>();
@@ -78,6 +80,18 @@ export async function loadSnapshot(source: RunSource, options: LoadSnapshotOptio
       );
     }
   }
+  const infoLabel = `ConfigMap ${names.tektonNamespace}/${PIPELINES_INFO_CONFIGMAP}`;
+  const infoVersion = info?.data?.['version'];
+  const tekton =
+    typeof infoVersion === 'string' && infoVersion.trim() !== ''
+      ? { tektonVersion: { version: infoVersion.trim(), source: `${infoLabel} in ${options.describe}` } }
+      : {
+          tektonVersionUnknown: unavailable.get(`${names.tektonNamespace}/${PIPELINES_INFO_CONFIGMAP}`)
+            ? `${infoLabel} could not be read`
+            : info
+              ? `${infoLabel} has no version`
+              : `${options.describe} has no ${infoLabel}`,
+        };
   const ffReason = unavailable.get(`${names.tektonNamespace}/${DEFAULT_FEATURE_FLAGS_CONFIGMAP}`);
   const clusterReason = unavailable.get(`${names.tektonNamespace}/${names.configMapName}`);
   return buildSnapshot({
@@ -91,6 +105,7 @@ export async function loadSnapshot(source: RunSource, options: LoadSnapshotOptio
     namespaceUnavailable,
     defaultNamespace: options.defaultNamespace,
     notes,
+    ...tekton,
   });
 }
 
@@ -101,11 +116,13 @@ export async function loadSnapshot(source: RunSource, options: LoadSnapshotOptio
  */
 export async function exportSnapshot(
   source: RunSource,
-  options: { names: StorageConfigNames; namespaces: readonly string[] },
+  options: { names: StorageConfigNames; namespaces: readonly string[]; artifactApi?: 'served' | 'absent' },
 ): Promise<{ yaml: string; configMaps: ConfigMap[] }> {
   const { names } = options;
   const wanted: Array<[string, string]> = [
     [names.tektonNamespace, DEFAULT_FEATURE_FLAGS_CONFIGMAP],
+    // The installed release's version, so a snapshot's verdicts name the same Tekton.
+    [names.tektonNamespace, PIPELINES_INFO_CONFIGMAP],
     [names.tektonNamespace, names.configMapName],
     ...[...new Set(options.namespaces)]
       .filter((ns) => ns !== names.tektonNamespace)
@@ -120,7 +137,13 @@ export async function exportSnapshot(
     apiVersion: 'v1',
     items: configMaps.map((cm) => ({ ...cm, apiVersion: 'v1', kind: 'ConfigMap' })),
     kind: 'List',
-    metadata: { annotations: { [ANNOTATION_EXPORTED_NAMESPACES]: looked.join(',') }, resourceVersion: '' },
+    metadata: {
+      annotations: {
+        [ANNOTATION_EXPORTED_NAMESPACES]: looked.join(','),
+        ...(options.artifactApi ? { [ANNOTATION_ARTIFACT_API]: options.artifactApi } : {}),
+      },
+      resourceVersion: '',
+    },
   };
   const { stringify } = await import('yaml');
   return { yaml: stringify(list, { sortMapEntries: true, indentSeq: false, lineWidth: 0 }), configMaps };

@@ -31,6 +31,10 @@ export interface ConfigSnapshot {
   defaultNamespace: string;
   /** Notes about the configuration itself (missing ConfigMaps in a snapshot, 403s…). */
   notes: string[];
+  /** The Tekton version the configuration's source reports (pipelines-info), when it does. */
+  tektonVersion?: { version: string; source: string };
+  /** Why it is unknown: the ConfigMap is absent, could not be read… */
+  tektonVersionUnknown?: string;
 }
 
 export interface SnapshotParts {
@@ -44,6 +48,30 @@ export interface SnapshotParts {
   namespaceUnavailable?: ReadonlyMap<string, string>;
   defaultNamespace: string;
   notes?: string[];
+  tektonVersion?: { version: string; source: string };
+  tektonVersionUnknown?: string;
+}
+
+/**
+ * Tekton lower-cases these values when it reads the ConfigMap (pkg/apis/config/feature_flags.go,
+ * strings.ToLower), so `enable-api-fields: Alpha` is alpha.
+ */
+const LOWER_CASED_FLAGS = [
+  'enable-api-fields',
+  'results-from',
+  'coschedule',
+  'enforce-nonfalsifiability',
+  'trusted-resources-verification-no-match-policy',
+];
+
+function lowerCased(cm: ConfigMap | undefined): ConfigMap | undefined {
+  if (!cm?.data) return cm;
+  const data = { ...cm.data };
+  for (const key of LOWER_CASED_FLAGS) {
+    const v = data[key];
+    if (typeof v === 'string') data[key] = v.toLowerCase();
+  }
+  return { ...cm, data };
 }
 
 export function buildSnapshot(parts: SnapshotParts): ConfigSnapshot {
@@ -52,7 +80,7 @@ export function buildSnapshot(parts: SnapshotParts): ConfigSnapshot {
     tektonNamespace: parts.names?.tektonNamespace ?? DEFAULT_STORAGE_CONFIG_NAMES.tektonNamespace,
   };
   const label = `ConfigMap ${names.tektonNamespace}/${DEFAULT_FEATURE_FLAGS_CONFIGMAP}`;
-  const featureFlags = readFeatureFlags(parts.featureFlags, label);
+  const featureFlags = readFeatureFlags(lowerCased(parts.featureFlags), label);
   const notes = [...(parts.notes ?? [])];
   if (parts.featureFlagsUnavailable) {
     featureFlags.status = 'unavailable';
@@ -77,6 +105,8 @@ export function buildSnapshot(parts: SnapshotParts): ConfigSnapshot {
     },
     defaultNamespace: parts.defaultNamespace,
     notes,
+    ...(parts.tektonVersion ? { tektonVersion: parts.tektonVersion } : {}),
+    ...(parts.tektonVersionUnknown ? { tektonVersionUnknown: parts.tektonVersionUnknown } : {}),
   };
 }
 

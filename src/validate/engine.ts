@@ -7,7 +7,10 @@ import { namespaceOf, storageFor, storageState, type ConfigSnapshot } from './co
 import { CLUSTER_TASK_NOTE, extractResources, type Resource } from './resources.js';
 import { checkPipelineBindings, checkTaskArtifactLists, type ProducerInfo } from './rules/bindings.js';
 import { checkFlags } from './rules/flags.js';
-import { checkResults, resultLimits } from './rules/results.js';
+import { admissionFlags, checkAdmission } from './tekton/admission.js';
+import { checkReferences } from './tekton/references.js';
+import { resolveTarget, type TektonTarget } from './tekton/release.js';
+import { checkResults } from './rules/results.js';
 import { checkDeclarations, checkStorageNeeds, storageNeeds } from './rules/storage.js';
 import {
   artifactDecls,
@@ -47,11 +50,23 @@ export interface EngineResult {
   configWarnings: string[];
   /** Notes about the inputs that are not findings (a ClusterTask checked as a Task). */
   notes: string[];
+  /** The Tekton release the verdict is for. */
+  target: TektonTarget;
 }
 
 export interface EngineOptions {
   /** Rule ids to leave out (--ignore-rule). */
   ignore?: ReadonlySet<string>;
+  /** The Tekton release to check against; default: the data's release, proposed API absent. */
+  target?: TektonTarget;
+}
+
+function defaultTarget(snapshot?: ConfigSnapshot): TektonTarget {
+  return resolveTarget({
+    ...(snapshot?.tektonVersion ? { cluster: snapshot.tektonVersion } : {}),
+    ...(snapshot?.tektonVersionUnknown ? { clusterUnknown: snapshot.tektonVersionUnknown } : {}),
+    artifactApi: { served: false, source: 'no cluster said it serves it' },
+  });
 }
 
 type Keyed = RawFinding & { key: string };
@@ -73,10 +88,13 @@ export function validateFiles(
   const keyOf = (ns: string, kind: string, name: string): string =>
     kind === 'ClusterTask' ? `/${kind}/${name}` : `${ns}/${kind}/${name}`;
   const notes: string[] = [];
+  const target = options.target ?? defaultTarget(snapshot);
+  const served = target.artifactApi.served;
+  const flagsView = admissionFlags(snapshot, target.data);
   for (const r of resources) {
     const key = keyOf(namespaceOf(snapshot, r), r.kind, r.name);
     if (!index.has(key)) index.set(key, r);
-    if (r.kind === 'ClusterTask') {
+    if (r.kind === 'ClusterTask' && target.data.roots[r.version]?.ClusterTask) {
       const pos = locate(r.source, r.base, 'value');
       notes.push(
         `${r.source.file}:${pos.line}:${pos.column}: ClusterTask "${r.name}" is checked as a Task in namespace "${namespaceOf(snapshot, r)}" (-n); ${CLUSTER_TASK_NOTE}`,
@@ -89,7 +107,6 @@ export function validateFiles(
     name: string,
   ): Resource | undefined => index.get(keyOf(ns, kind, name));
 
-  const limits = resultLimits(snapshot);
   const summaries = new Map<string, StorageSummary>();
   const configWarnings = new Set<string>();
   const note = (resolved: ResolvedStorageConfig, ns: string, resource?: Resource): void => {
@@ -169,15 +186,41 @@ export function validateFiles(
     note(resolved, ns, resource);
     const plain = storageFor(snapshot, ns);
 
+    raw.push(...checkAdmission(resource, target, flagsView));
+    raw.push(
+      ...checkReferences(resource, target.label, {
+        resultsOf: (task) => {
+          const v = task.value;
+          // A custom task's spec (apiVersion and kind) declares no Tekton results.
+          if (isRecord(v.taskSpec) && str(v.taskSpec.apiVersion)) return undefined;
+          const own = isRecord(v.taskSpec)
+            ? v.taskSpec
+            : isRecord(v.pipelineSpec)
+              ? v.pipelineSpec
+              : undefined;
+          const spec = own ?? (referenced(ns, task)?.value.spec as Record<string, unknown> | undefined);
+          if (!spec) return undefined;
+          return new Set(
+            (Array.isArray(spec.results) ? spec.results : [])
+              .map((r: unknown) => (isRecord(r) ? str(r.name) : undefined))
+              .filter((n): n is string => n !== undefined),
+          );
+        },
+      }),
+    );
     for (const view of taskSpecs(resource)) {
-      raw.push(...checkDeclarations(view));
-      raw.push(...checkTaskArtifactLists(view));
-      raw.push(...needsUnder([view], resolved, ns).map(({ key: _key, ...f }) => f));
-      raw.push(...checkResults(view, limits));
+      // The TEP rules apply where the proposed artifact API is served; elsewhere its fields are
+      // TA507 errors, and storage settings cannot matter to them.
+      if (served) {
+        raw.push(...checkDeclarations(view));
+        raw.push(...checkTaskArtifactLists(view));
+        raw.push(...needsUnder([view], resolved, ns).map(({ key: _key, ...f }) => f));
+      }
+      raw.push(...checkResults(view, snapshot, served));
     }
 
     const state = storageState(resolved, ns);
-    for (const p of pipelineSpecs(resource)) {
+    for (const p of served ? pipelineSpecs(resource) : []) {
       const producer = (task: PipelineTaskView): ProducerInfo | undefined => {
         const embedded = embeddedTaskSpec(task);
         if (embedded) {
@@ -209,7 +252,7 @@ export function validateFiles(
       }
     }
 
-    if (resource.kind === 'PipelineRun' && pipeline) {
+    if (served && resource.kind === 'PipelineRun' && pipeline) {
       const base = storageFor(snapshot, ns, { pipeline });
       const via = `PipelineRun ${JSON.stringify(resource.name)} runs Pipeline ${JSON.stringify(pipeline.name)}`;
       const views = [
@@ -219,7 +262,7 @@ export function validateFiles(
       raw.push(...delta(views, resolved, base, ns, ['spec', 'pipelineRef', 'name'], via));
     }
 
-    raw.push(...checkFlags(resource, snapshot));
+    raw.push(...checkFlags(resource, snapshot, served));
 
     for (const r of raw) {
       const meta = ruleMeta(r.ruleId);
@@ -259,5 +302,6 @@ export function validateFiles(
     storage: [...summaries.values()],
     configWarnings: [...configWarnings],
     notes,
+    target,
   };
 }

@@ -10,23 +10,41 @@ import type { ValidationReport } from './report.js';
 import type { Finding, Severity } from './types.js';
 
 export type OutputFormat = 'human' | 'json' | 'sarif' | 'github';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['human', 'json', 'sarif', 'github'];
-
 const SEVERITY_STYLE: Record<Severity, Style> = { error: 'bad', warning: 'warn', info: 'accent' };
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** How many further positions a grouped finding lists. */
+const GROUP_POSITIONS = 3;
+
+/**
+ * Identical findings (same rule, message and hint: a copied Task in many files) as one entry with
+ * the positions of the others, in first-seen order.
+ */
+function groupFindings(findings: readonly Finding[]): Array<{ first: Finding; others: Finding[] }> {
+  const groups = new Map<string, { first: Finding; others: Finding[] }>();
+  for (const f of findings) {
+    const key = `${f.ruleId}\0${f.severity}\0${f.message}\0${f.hint ?? ''}`;
+    const g = groups.get(key);
+    if (g) g.others.push(f);
+    else groups.set(key, { first: f, others: [] });
+  }
+  return [...groups.values()];
+}
+
 export function formatHuman(report: ValidationReport, options: { colour: boolean }): string {
-  const { findings, summary } = report;
+  const { summary } = report;
+  const groups = groupFindings(report.findings);
+  const findings = groups.map((g) => g.first);
   const out: string[] = [];
   const loc = (f: Finding) => `${f.file}:${f.line}:${f.column}`;
   const locWidth = Math.max(0, ...findings.map((f) => loc(f).length));
   const sevWidth = 'warning'.length;
   const ruleWidth = Math.max(5, ...findings.map((f) => f.ruleId.length));
   const indent = ' '.repeat(locWidth + 2 + sevWidth + 2 + ruleWidth + 2);
-  for (const f of findings) {
+  for (const { first: f, others } of groups) {
     const line: Line = [
       { text: loc(f).padEnd(locWidth), style: 'bold' },
       { text: '  ' },
@@ -37,6 +55,16 @@ export function formatHuman(report: ValidationReport, options: { colour: boolean
       { text: f.message },
     ];
     out.push(lineToString(line, options.colour));
+    if (others.length > 0) {
+      const shown = others.slice(0, GROUP_POSITIONS).map(loc).join(', ');
+      const more = others.length > GROUP_POSITIONS ? `, and ${others.length - GROUP_POSITIONS} more` : '';
+      out.push(
+        lineToString(
+          [{ text: `${indent}×${others.length + 1}: also at ${shown}${more}`, style: 'muted' }],
+          options.colour,
+        ),
+      );
+    }
     if (f.hint)
       out.push(lineToString([{ text: `${indent}hint: ${f.hint}`, style: 'muted' }], options.colour));
   }
@@ -47,7 +75,8 @@ export function formatHuman(report: ValidationReport, options: { colour: boolean
     `${summary.infos} info`,
   ].join(', ');
   const scope = `${plural(summary.resources, 'resource')} in ${plural(summary.files, 'file')}`;
-  const against = `against ${report.configuration.source}`;
+  const tekton = report.configuration.tekton;
+  const against = `against ${report.configuration.source}, for Tekton ${tekton.version} (from ${tekton.versionSource})`;
   let verdict: Line;
   if (summary.verdict === 'invalid-input') {
     verdict = [{ text: '✗ invalid input', style: 'bad' }, { text: `: ${counts}; ${scope}, ${against}` }];
@@ -144,6 +173,11 @@ export function formatSarif(report: ValidationReport, options: SarifOptions): st
             })),
           },
         },
+        properties: {
+          tektonVersion: report.configuration.tekton.version,
+          tektonVersionSource: report.configuration.tekton.versionSource,
+          tektonApiData: report.configuration.tekton.apiData,
+        },
         originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(`${options.cwd}${path.sep}`).href } },
         invocations: [
           {
@@ -232,7 +266,7 @@ export function formatGithub(report: ValidationReport): string {
   });
   const s = report.summary;
   lines.push(
-    `tkn-artifacts validate: ${s.verdict} (${s.errors} errors, ${s.warnings} warnings, ${s.infos} info in ${s.resources} resources)`,
+    `tkn-artifacts validate: ${s.verdict} for Tekton ${report.configuration.tekton.version} (${s.errors} errors, ${s.warnings} warnings, ${s.infos} info in ${s.resources} resources)`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -66,11 +66,28 @@ function isFile(p: string): boolean {
   }
 }
 
+export interface ReadOptions {
+  /** --exclude: globs (path.matchesGlob) matched against each file's path as shown. */
+  exclude?: readonly string[];
+  /** Receives the files left out by exclude. */
+  excluded?: string[];
+}
+
 export async function readInputs(
   paths: readonly string[],
   readStdin: () => Promise<string>,
+  options: ReadOptions = {},
 ): Promise<InputText[]> {
   const out: InputText[] = [];
+  const exclude = options.exclude ?? [];
+  const isExcluded = (file: string): boolean => {
+    const shown = file.split(path.sep).join('/');
+    const hit = exclude.some(
+      (g) => path.matchesGlob(shown, g) || path.matchesGlob(shown.replace(/^\.\//, ''), g),
+    );
+    if (hit) options.excluded?.push(file);
+    return hit;
+  };
   const seen = new Set<string>();
   let stdinUsed = false;
   const read = (file: string): void => {
@@ -113,8 +130,9 @@ export async function readInputs(
           hint: 'name the files to check',
         });
       }
-      for (const f of files) read(f);
-    } else read(p);
+      const kept = files.filter((f) => !isExcluded(f));
+      for (const f of kept) read(f);
+    } else if (!isExcluded(p)) read(p);
   }
   return out;
 }

@@ -6,8 +6,8 @@ import type { ConfigSnapshot } from './config.js';
 import type { EngineResult, StorageSummary } from './engine.js';
 import { SEVERITY_RANK, type Finding, type Severity } from './types.js';
 
-export const REPORT_API_VERSION = 'tkn-artifacts.tekton.dev/v1alpha1';
-export const REPORT_KIND = 'ValidationReport';
+const REPORT_API_VERSION = 'tkn-artifacts.tekton.dev/v1alpha1';
+const REPORT_KIND = 'ValidationReport';
 
 export type FailOn = Severity | 'none';
 export type Verdict = 'compatible' | 'incompatible' | 'invalid-input';
@@ -18,6 +18,14 @@ export interface ValidationReport {
   tool: { name: 'tkn-artifacts'; version: string };
   configuration: {
     source: string;
+    /** The Tekton release the verdict is for, and the API data it was checked with. */
+    tekton: {
+      version: string;
+      versionSource: string;
+      apiData: { release: string; commit: string };
+      /** Whether the proposed TEP-0164/0192/0193 artifact API counts as served. */
+      artifactApi: { served: boolean; source: string };
+    };
     defaultNamespace: string;
     featureFlags: {
       enableArtifacts: boolean;
@@ -49,8 +57,10 @@ export interface ValidationReport {
 }
 
 export function exitCodeOf(findings: readonly Finding[], failOn: FailOn): 0 | 1 | 2 {
-  if (findings.some((f) => isInputRule(f.ruleId))) return 2;
+  // --fail-on none: report, never fail the job for what was found (exceptions thrown before a
+  // report exists still exit non-zero: validate could not run).
   if (failOn === 'none') return 0;
+  if (findings.some((f) => isInputRule(f.ruleId))) return 2;
   const threshold = SEVERITY_RANK[failOn];
   return findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? 1 : 0;
 }
@@ -69,6 +79,12 @@ export function buildReport(
     tool: { name: 'tkn-artifacts', version: context.version },
     configuration: {
       source: snapshot.source,
+      tekton: {
+        version: result.target.version,
+        versionSource: result.target.versionSource,
+        apiData: { release: result.target.data.release, commit: result.target.data.commit },
+        artifactApi: { ...result.target.artifactApi },
+      },
       defaultNamespace: snapshot.defaultNamespace,
       featureFlags: {
         enableArtifacts: flags.enableArtifacts,
@@ -80,11 +96,16 @@ export function buildReport(
         status: snapshot.featureFlags.status,
       },
       storage: result.storage,
-      warnings: [...snapshot.notes, ...result.configWarnings],
+      warnings: [...snapshot.notes, ...result.configWarnings, ...result.target.notes],
     },
     notes: [...result.notes],
     summary: {
-      verdict: exitCode === 2 ? 'invalid-input' : exitCode === 1 ? 'incompatible' : 'compatible',
+      verdict:
+        exitCode === 2 || result.findings.some((f) => isInputRule(f.ruleId))
+          ? 'invalid-input'
+          : exitCode === 1
+            ? 'incompatible'
+            : 'compatible',
       exitCode,
       failOn: context.failOn,
       files: context.files,

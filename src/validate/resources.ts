@@ -110,6 +110,20 @@ function visit(
     out.findings.push({ ruleId: 'TA002', severity: 'error', file: source.file, ...pos, message, hint });
   };
   const version = apiVersion.slice('tekton.dev/'.length);
+  if (value.metadata !== undefined && value.metadata !== null && !isRecord(value.metadata)) {
+    // The resource exists (Tekton's webhook sees it) but cannot be decoded: a finding about the
+    // resource, not unreadable input.
+    const pos = locate(source, [...base, 'metadata'], 'value');
+    out.findings.push({
+      ruleId: 'TA502',
+      severity: 'error',
+      file: source.file,
+      ...pos,
+      message: `${kind}: metadata is ${Array.isArray(value.metadata) ? 'a list' : `a ${typeof value.metadata}`}, but Kubernetes decodes it as ObjectMeta (a mapping with name, labels…): the API server rejects the resource`,
+      hint: 'write metadata as a mapping: metadata: {name: …}',
+    });
+    return;
+  }
   const metadata = isRecord(value.metadata) ? value.metadata : {};
   const generateName = typeof metadata.generateName === 'string' ? metadata.generateName : '';
   const name = typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : '';

@@ -3,7 +3,7 @@
  * cluster), the configuration (live, a snapshot file, or Tekton's defaults), runs the engine,
  * prints the report and returns the exit code.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { CliError } from '../cli/errors.js';
 import { InputError } from '../cluster/errors.js';
 import type { RunSource } from '../cluster/source.js';
@@ -18,7 +18,9 @@ import { decodeText, readInputs, readProcessStdin, stripBom, type InputText } fr
 import { buildReport, type FailOn } from './report.js';
 import { extractResources } from './resources.js';
 import { readSnapshotText, type SnapshotFile } from './snapshot-file.js';
-import { parseYaml } from './yaml.js';
+import { parseVersion, resolveTarget, type TektonTarget } from './tekton/release.js';
+import { hasTemplateSyntax, isHelmTemplate } from './templates.js';
+import { parseYaml, type ParsedFile } from './yaml.js';
 
 export interface ValidateOptions {
   /** Files, directories and "-"; with fromCluster, KIND or KIND/NAME selectors. */
@@ -33,6 +35,12 @@ export interface ValidateOptions {
   output: OutputFormat;
   failOn: FailOn;
   ignoreRules: string[];
+  /** --exclude globs. */
+  exclude?: string[];
+  /** --tekton-version: the release to check against, instead of the cluster's. */
+  tektonVersion?: string;
+  /** --artifact-api: whether the proposed artifact API is served; auto asks the cluster. */
+  artifactApi?: 'auto' | 'served' | 'absent';
   noColor: boolean;
   version: string;
   cwd: string;
@@ -69,6 +77,60 @@ function checkUsage(o: ValidateOptions): void {
   if (o.clusterConfig === '-' && o.inputs.includes('-')) {
     throw usage('standard input cannot be both an input and --cluster-config');
   }
+  if (o.tektonVersion !== undefined && !parseVersion(o.tektonVersion)) {
+    throw usage(
+      `--tekton-version ${JSON.stringify(o.tektonVersion)} is not a release number`,
+      'write it as kubectl get configmap pipelines-info -n tekton-pipelines shows it, e.g. v1.15.0',
+    );
+  }
+}
+
+/**
+ * Templates are not resources until rendered: Helm chart templates, and files with {{ }} or
+ * {% %} outside strings. They leave the run with a note, not a TA001.
+ */
+function dropTemplates(files: ParsedFile[], texts: readonly InputText[], notes: string[]): ParsedFile[] {
+  const byFile = new Map(texts.map((t) => [t.file, t.text]));
+  const skipped: string[] = [];
+  const kept = files.filter((f) => {
+    const text = byFile.get(f.file) ?? '';
+    const helm = f.file !== 'stdin' && isHelmTemplate(f.file, existsSync);
+    if (helm || hasTemplateSyntax(text)) {
+      skipped.push(`${f.file}${helm ? ' (Helm chart template)' : ''}`);
+      return false;
+    }
+    return true;
+  });
+  if (skipped.length > 0) {
+    const shown = skipped.slice(0, 5).join(', ');
+    notes.push(
+      `skipped ${skipped.length} template file${skipped.length === 1 ? '' : 's'} (not YAML until rendered; validate the rendered output, e.g. helm template … | tkn artifacts validate -): ${shown}${skipped.length > 5 ? ', …' : ''}`,
+    );
+  }
+  return kept;
+}
+
+async function artifactApiOf(
+  o: ValidateOptions,
+  live: { artifactApi(): Promise<{ served: boolean; source: string }> } | undefined,
+  snapshot: SnapshotFile | undefined,
+): Promise<{ served: boolean; source: string }> {
+  if (o.artifactApi === 'served' || o.artifactApi === 'absent') {
+    return { served: o.artifactApi === 'served', source: `--artifact-api ${o.artifactApi}` };
+  }
+  if (snapshot?.artifactApi) {
+    return {
+      served: snapshot.artifactApi === 'served',
+      source: `snapshot ${snapshot.name}, exported from a cluster that ${snapshot.artifactApi === 'served' ? 'serves' : 'does not serve'} it`,
+    };
+  }
+  if (live && !o.defaults && o.clusterConfig === undefined) return live.artifactApi();
+  return {
+    served: false,
+    source: o.defaults
+      ? 'no released Tekton serves it (--defaults)'
+      : 'the snapshot does not say (export it again with --export-config), and no released Tekton serves it',
+  };
 }
 
 /** Why a cluster is needed, for the hint when there is no kubeconfig: only what would help. */
@@ -151,14 +213,25 @@ export async function runValidate(
   const live = needLive ? await connect(o) : undefined;
 
   let texts: InputText[] = [];
+  const excluded: string[] = [];
   if (o.fromCluster && live) {
     const { parseClusterSelector } = await import('./cluster.js');
     const selectors = o.inputs.map(parseClusterSelector);
     texts = await live.read(selectors, o.cluster.namespace ?? live.namespace);
   } else if (o.inputs.length > 0) {
-    texts = await readInputs(o.inputs, readStdin);
+    texts = await readInputs(o.inputs, readStdin, { exclude: o.exclude ?? [], excluded });
   }
-  const files = texts.map((t) => parseYaml(t.file, t.text));
+  const inputNotes: string[] = [];
+  if (excluded.length > 0) {
+    inputNotes.push(
+      `--exclude left out ${excluded.length} file${excluded.length === 1 ? '' : 's'}: ${excluded.slice(0, 5).join(', ')}${excluded.length > 5 ? ', …' : ''}`,
+    );
+  }
+  const files = dropTemplates(
+    texts.map((t) => parseYaml(t.file, t.text)),
+    texts,
+    inputNotes,
+  );
   const resourceNamespaces = extractResources(files.flatMap((f) => f.documents))
     .resources.map((r) => r.namespace)
     .filter((ns): ns is string => ns !== undefined);
@@ -194,7 +267,12 @@ export async function runValidate(
   const namespaces = [defaultNamespace, ...resourceNamespaces];
 
   if (o.exportConfig !== undefined && live) {
-    const { yaml, configMaps } = await exportSnapshot(live.source, { names: o.names, namespaces });
+    const api = await live.artifactApi();
+    const { yaml, configMaps } = await exportSnapshot(live.source, {
+      names: o.names,
+      namespaces,
+      artifactApi: api.served ? 'served' : 'absent',
+    });
     if (o.exportConfig === '-') stdout(yaml);
     else {
       writeFileSync(o.exportConfig, yaml);
@@ -234,7 +312,14 @@ export async function runValidate(
     });
   }
 
-  const result = validateFiles(files, snapshot, { ignore: selected.ids });
+  const target: TektonTarget = resolveTarget({
+    ...(o.tektonVersion !== undefined ? { flag: o.tektonVersion } : {}),
+    ...(snapshot.tektonVersion ? { cluster: snapshot.tektonVersion } : {}),
+    ...(snapshot.tektonVersionUnknown ? { clusterUnknown: snapshot.tektonVersionUnknown } : {}),
+    artifactApi: await artifactApiOf(o, live, snapshotText?.file),
+  });
+  const result = validateFiles(files, snapshot, { ignore: selected.ids, target });
+  result.notes.push(...inputNotes);
   if (result.resources.length === 0 && !result.findings.some((f) => isInputRule(f.ruleId))) {
     const where =
       o.fromCluster && live

@@ -10,6 +10,11 @@ import { isRecord } from '../json/guards.js';
 
 /** On the List --export-config writes: the namespaces it looked in, comma-separated. */
 export const ANNOTATION_EXPORTED_NAMESPACES = 'tkn-artifacts.tekton.dev/exported-namespaces';
+/**
+ * On the List --export-config writes: whether the cluster's tasks.tekton.dev CRD served the
+ * proposed artifact API ("served" or "absent"), so a snapshot answers like the cluster.
+ */
+export const ANNOTATION_ARTIFACT_API = 'tkn-artifacts.tekton.dev/artifact-api';
 
 export interface SnapshotConfigMap {
   namespace: string | undefined;
@@ -25,6 +30,8 @@ export interface SnapshotFile {
    * absent from those namespaces, and unknown in any other. Undefined for other files.
    */
   exportedNamespaces: string[] | undefined;
+  /** From the export's annotation; undefined for other files. */
+  artifactApi: 'served' | 'absent' | undefined;
 }
 
 const HINT =
@@ -59,6 +66,7 @@ export function readSnapshotText(name: string, text: string, names: StorageConfi
   const configMaps: SnapshotConfigMap[] = [];
   const others: string[] = [];
   let exportedNamespaces: string[] | undefined;
+  let artifactApi: 'served' | 'absent' | undefined;
 
   const fail = (source: SourceDocument, path: Path, message: string, hint: string): never => {
     const pos = locate(source, path);
@@ -101,6 +109,8 @@ export function readSnapshotText(name: string, text: string, names: StorageConfi
       const meta = isRecord(value.metadata) ? value.metadata : {};
       const annotations = isRecord(meta.annotations) ? meta.annotations : {};
       const exported = annotations[ANNOTATION_EXPORTED_NAMESPACES];
+      const api = annotations[ANNOTATION_ARTIFACT_API];
+      if (api === 'served' || api === 'absent') artifactApi = api;
       if (typeof exported === 'string') {
         const list = exported
           .split(',')
@@ -132,5 +142,5 @@ export function readSnapshotText(name: string, text: string, names: StorageConfi
       hint: `${HINT}; the Tasks and Pipelines to check are the FILES arguments`,
     });
   }
-  return { name, configMaps, exportedNamespaces };
+  return { name, configMaps, exportedNamespaces, artifactApi };
 }

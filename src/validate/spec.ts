@@ -182,7 +182,7 @@ export interface DeclaredSize {
  * The size declared for a result or artifact: a `maxSize` field, the first TEP-0164 draft's
  * `properties.maxSize` (when it is a value, not an object-result property), or our annotation.
  */
-export function declaredSize(
+function declaredSize(
   entry: Record<string, unknown>,
   entryPath: Path,
   name: string | undefined,

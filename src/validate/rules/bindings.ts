@@ -31,7 +31,7 @@ export interface BindingContext {
 }
 
 /** TA305 and TA306 for one list of artifacts. */
-export function checkArtifactList(label: string, decls: readonly ArtifactDecl[]): RawFinding[] {
+function checkArtifactList(label: string, decls: readonly ArtifactDecl[]): RawFinding[] {
   const out: RawFinding[] = [];
   const seen = new Map<string, number>();
   decls.forEach((a, i) => {

@@ -68,7 +68,16 @@ function fixtureObject(file: string, namespace: string): KubeObject {
 describe('validate against the test kube-apiserver', () => {
   let env: TestEnv;
   let workDir: string;
-  const base = () => ['--kubeconfig', env.kube.adminKubeconfig, '--tekton-namespace', tekton];
+  // The fixtures use the proposed artifact API, which the test CRDs (like every released
+  // Tekton's) do not declare: --artifact-api served reaches the TEP rules.
+  const base = () => [
+    '--kubeconfig',
+    env.kube.adminKubeconfig,
+    '--tekton-namespace',
+    tekton,
+    '--artifact-api',
+    'served',
+  ];
 
   beforeAll(async () => {
     env = testEnv();
@@ -84,6 +93,8 @@ describe('validate against the test kube-apiserver', () => {
       configMap(tekton, 'feature-flags', { 'enable-artifacts': 'true', 'enable-api-fields': 'stable' }),
     );
     await kubeApply(env, configMap(tekton, 'config-artifact-storage', { enabled: 'true' }));
+    // What Tekton's config/config-info.yaml installs, with the release's version filled in.
+    await kubeApply(env, configMap(tekton, 'pipelines-info', { version: 'v1.14.1' }));
     await kubeApply(
       env,
       configMap(
@@ -105,6 +116,12 @@ describe('validate against the test kube-apiserver', () => {
     const a = await tkn(['validate', fixtures, ...base(), '-n', teamA, '-o', 'json']);
     const ra = report(a);
     expect(ra.configuration.source).toMatch(/^cluster https:\/\/127\.0\.0\.1:\d+ \(context /);
+    // The verdict names the release the cluster runs.
+    expect(ra.configuration.tekton).toMatchObject({
+      version: 'v1.14.1',
+      versionSource: expect.stringContaining(`ConfigMap ${tekton}/pipelines-info in cluster https://`),
+      artifactApi: { served: true, source: '--artifact-api served' },
+    });
     expect(ra.configuration.featureFlags).toMatchObject({
       enableArtifacts: true,
       enableApiFields: 'stable',
@@ -131,6 +148,32 @@ describe('validate against the test kube-apiserver', () => {
     );
   });
 
+  it("without --artifact-api, reads the tasks CRD's schema: a cluster without the proposed API rejects its fields", async () => {
+    const args = ['--kubeconfig', env.kube.adminKubeconfig, '--tekton-namespace', tekton, '-n', teamA];
+    const r = report(await tkn(['validate', join(fixtures, 'build.yaml'), ...args, '-o', 'json']));
+    expect(r.configuration.tekton.artifactApi).toEqual({
+      served: false,
+      source: expect.stringContaining('the schema of CRD tasks.tekton.dev in cluster https://'),
+    });
+    expect(r.findings.map((f) => [f.ruleId, f.line])).toEqual([['TA507', 7]]);
+    // --tekton-version overrides the cluster's, with a note.
+    const v = report(
+      await tkn([
+        'validate',
+        join(fixtures, 'build.yaml'),
+        ...args,
+        '--tekton-version',
+        'v1.15.0',
+        '-o',
+        'json',
+      ]),
+    );
+    expect(v.configuration.tekton).toMatchObject({ version: 'v1.15.0', versionSource: '--tekton-version' });
+    expect(v.configuration.warnings).toContainEqual(
+      `--tekton-version v1.15.0 overrides v1.14.1 from ConfigMap ${tekton}/pipelines-info in ${r.configuration.source}`,
+    );
+  });
+
   it('gives the same verdicts from a snapshot written by --export-config', async () => {
     for (const ns of [teamA, teamB]) {
       const file = join(workDir, `snapshot-${ns}.yaml`);
@@ -144,12 +187,17 @@ describe('validate against the test kube-apiserver', () => {
       };
       expect(list).toMatchObject({ apiVersion: 'v1', kind: 'List' });
       // The namespaces the export looked in, so a check of another one can say it is unknown.
+      // And whether the cluster's tasks CRD serves the proposed artifact API (the test CRDs do not).
       expect((list as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations).toEqual(
-        { 'tkn-artifacts.tekton.dev/exported-namespaces': `${tekton},${ns}` },
+        {
+          'tkn-artifacts.tekton.dev/exported-namespaces': `${tekton},${ns}`,
+          'tkn-artifacts.tekton.dev/artifact-api': 'absent',
+        },
       );
       const names = list.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
       expect(names).toEqual([
         `${tekton}/feature-flags`,
+        `${tekton}/pipelines-info`,
         `${tekton}/config-artifact-storage`,
         ...(ns === teamA ? [`${teamA}/config-artifact-storage`] : []),
       ]);
@@ -164,12 +212,19 @@ describe('validate against the test kube-apiserver', () => {
         file,
         '--tekton-namespace',
         tekton,
+        '--artifact-api',
+        'served',
         '-n',
         ns,
         '-o',
         'json',
       ]);
       const snap = report(offline);
+      // The snapshot recorded the release.
+      expect(snap.configuration.tekton.version).toBe('v1.14.1');
+      expect(snap.configuration.tekton.versionSource).toBe(
+        `ConfigMap ${tekton}/pipelines-info in snapshot ${file}`,
+      );
       expect(snap.configuration.source).toBe(`snapshot ${file}`);
       expect(verdicts(snap)).toEqual(verdicts(live));
       expect(snap.configuration.featureFlags).toEqual(live.configuration.featureFlags);
@@ -218,7 +273,7 @@ describe('validate against the test kube-apiserver', () => {
     const r = await tkn(['validate', '--export-config', '-', ...base(), '-n', teamA]);
     expect(r.code).toBe(0);
     const list = parse(r.stdout) as { items: KubeObject[] };
-    expect(list.items).toHaveLength(3);
+    expect(list.items).toHaveLength(4); // feature-flags, pipelines-info, and the two config-artifact-storage;
   });
 
   it('checks Tasks and Pipelines read from the cluster, with positions in their YAML', async () => {

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from '../../../src/validate/config.js';
 import { validateFiles } from '../../../src/validate/engine.js';
 import { parseYaml } from '../../../src/validate/yaml.js';
+import { resolveTarget } from '../../../src/validate/tekton/release.js';
 import { at, FIXTURES, NAMES, validateFixtures } from './helpers.js';
+
+/** A cluster serving the proposed artifact API, for the TEP rules. */
+const SERVED = resolveTarget({ artifactApi: { served: true, source: 'the test' } });
 
 describe('validate engine', () => {
   it('resolves storage per namespace: a labelled namespace ConfigMap gives a repository, an unlabelled one is ignored', async () => {
@@ -108,13 +112,23 @@ spec:
   finally: "no"
 `;
     const snapshot = buildSnapshot({ source: 'defaults', names: NAMES, defaultNamespace: 'default' });
-    const r = validateFiles([parseYaml('odd.yaml', text)], snapshot);
-    // Task "b" binds artifacts (TA401, at its artifacts key) with no from (TA301, at the entry).
+    const r = validateFiles([parseYaml('odd.yaml', text)], snapshot, { target: SERVED });
+    // The webhook's decoding rejects the wrongly typed values (TA502, the proposed fields aside);
+    // task "b" has no Task (TA503), binds artifacts (TA401, at its artifacts key) with no from
+    // (TA301, at the entry).
     expect(r.findings.map((f) => [f.ruleId, f.line])).toEqual([
+      ['TA502', 6],
+      ['TA502', 9],
+      ['TA502', 9],
+      ['TA503', 10],
       ['TA401', 11],
       ['TA301', 12],
+      ['TA502', 13],
     ]);
-    expect(r.findings[1]?.message).toContain('invalid from format ""');
+    expect(r.findings.find((f) => f.ruleId === 'TA301')?.message).toContain('invalid from format ""');
+    // Where the proposed API is not served, its fields are TA507 instead.
+    const plain = validateFiles([parseYaml('odd.yaml', text)], snapshot);
+    expect(plain.findings.filter((f) => f.ruleId === 'TA507').map((f) => f.line)).toEqual([8, 9, 11]);
   });
 
   it('leaves out ignored rules and orders findings by file, line and column', async () => {
@@ -155,7 +169,7 @@ spec:
       script: echo > $(results.BIG.path)
 `;
     const snapshot = buildSnapshot({ source: 'defaults', names: NAMES, defaultNamespace: 'default' });
-    const r = validateFiles([parseYaml('old.yaml', text)], snapshot);
+    const r = validateFiles([parseYaml('old.yaml', text)], snapshot, { target: SERVED });
     expect(r.findings.map((f) => [f.ruleId, f.line, f.column])).toEqual([['TA201', 7, 16]]);
   });
 });
@@ -207,6 +221,8 @@ kind: Pipeline
 metadata: {name: p}
 spec:
   tasks:
+    - name: a
+      taskRef: {name: a}
     - name: b
       params: [{name: x, value: "$(tasks.a.results.digest)"}]
       taskSpec:
@@ -257,7 +273,7 @@ spec:
   steps: [{image: alpine}]
 `;
     const snapshot = buildSnapshot({ source: 'defaults', names: NAMES, defaultNamespace: 'default' });
-    const r = validateFiles([parseYaml('mixed.yaml', text)], snapshot);
+    const r = validateFiles([parseYaml('mixed.yaml', text)], snapshot, { target: SERVED });
     expect(r.resources.map((x) => x.name)).toEqual(['ok']);
     expect(r.findings.map((f) => [f.ruleId, f.line])).toEqual([
       ['TA001', 6],

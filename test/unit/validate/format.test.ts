@@ -32,7 +32,7 @@ describe('human output', () => {
     expect(hints).toHaveLength(4);
     for (const h of hints) expect(h.indexOf('hint: ')).toBe(messageColumn);
     expect(findingLines[0]).toMatch(
-      /^test\/fixtures\/validate\/rules\/TA101\.fail\.yaml:10:18 +error +TA101 {2}Task "build-images" declares artifact output "images" with storage: external/,
+      /^test\/fixtures\/validate\/rules\/TA101\.fail\.yaml:11:18 +error +TA101 {2}Task "build-images" declares artifact output "images" with storage: external/,
     );
     expect(text).toContain(
       '✗ incompatible: 3 errors, 1 warning, 0 info in 2 resources in 2 files, against snapshot',
@@ -94,7 +94,7 @@ describe('JSON output', () => {
       ruleId: 'TA101',
       severity: 'error',
       file: 'test/fixtures/validate/rules/TA101.fail.yaml',
-      line: 10,
+      line: 11,
       column: 18,
       resource: { kind: 'Task', name: 'build-images', namespace: 'default' },
     });
@@ -197,7 +197,7 @@ describe('SARIF output', () => {
         {
           physicalLocation: {
             artifactLocation: { uri: 'test/fixtures/validate/rules/TA101.fail.yaml', uriBaseId: 'SRCROOT' },
-            region: { startLine: 10, startColumn: 18 },
+            region: { startLine: 11, startColumn: 18 },
           },
         },
       ],
@@ -292,6 +292,7 @@ describe('GitHub Actions output', () => {
         { ...finding, severity: 'warning' },
       ],
       summary: { verdict: 'incompatible', errors: 1, warnings: 1, infos: 1, resources: 1 },
+      configuration: { tekton: { version: 'v1.15.0' } },
     } as unknown as ValidationReport;
     const lines = formatGithub(report).trimEnd().split('\n');
     expect(lines[0]).toBe(
@@ -300,7 +301,7 @@ describe('GitHub Actions output', () => {
     expect(lines[1]).toMatch(/^::notice file=.*,line=3,col=5,endLine=4,title=TA301::invalid from format/);
     expect(lines[2]).toMatch(/^::warning /);
     expect(lines[3]).toBe(
-      'tkn-artifacts validate: incompatible (1 errors, 1 warnings, 1 info in 1 resources)',
+      'tkn-artifacts validate: incompatible for Tekton v1.15.0 (1 errors, 1 warnings, 1 info in 1 resources)',
     );
   });
 });
@@ -323,8 +324,9 @@ describe('exit codes', () => {
     expect(exitCodeOf([f('error')], 'none')).toBe(0);
     expect(exitCodeOf([f('error')], 'error')).toBe(1);
   });
-  it('are 2 for unreadable input, whatever --fail-on says', () => {
-    expect(exitCodeOf([f('error', 'TA001')], 'none')).toBe(2);
+  it('are 2 for unreadable input, unless --fail-on none (which fails only when validate cannot run)', () => {
+    expect(exitCodeOf([f('error', 'TA001')], 'warning')).toBe(2);
     expect(exitCodeOf([f('error'), f('error', 'TA002')], 'error')).toBe(2);
+    expect(exitCodeOf([f('error', 'TA001')], 'none')).toBe(0);
   });
 });

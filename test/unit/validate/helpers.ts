@@ -7,6 +7,7 @@ import { buildSnapshot, type ConfigSnapshot } from '../../../src/validate/config
 import { loadSnapshot } from '../../../src/validate/config-io.js';
 import { validateFiles, type EngineResult } from '../../../src/validate/engine.js';
 import { extractResources } from '../../../src/validate/resources.js';
+import { resolveTarget, type TektonTarget } from '../../../src/validate/tekton/release.js';
 import { parseYaml } from '../../../src/validate/yaml.js';
 
 export const FIXTURES = 'test/fixtures/validate';
@@ -15,6 +16,24 @@ export const NAMES = { configMapName: 'config-artifact-storage', tektonNamespace
 /** `# config: NAME` in a fixture's first lines: a file in fixtures/validate/config, or "defaults". */
 export function configOf(file: string): string {
   return /^# config: (\S+)/m.exec(readFileSync(file, 'utf8'))?.[1] ?? 'defaults';
+}
+
+/**
+ * The Tekton target a fixture names: `# artifact-api: served` (the proposed artifact API is
+ * served), `# tekton-version: v1.2.3`; else the data's release without the proposed API.
+ */
+export function targetOf(file: string, snapshot?: ConfigSnapshot): TektonTarget {
+  const text = readFileSync(file, 'utf8');
+  const served = /^# artifact-api: served/m.test(text);
+  const version = /^# tekton-version: (\S+)/m.exec(text)?.[1];
+  return resolveTarget({
+    ...(version ? { flag: version } : {}),
+    ...(snapshot?.tektonVersion ? { cluster: snapshot.tektonVersion } : {}),
+    artifactApi: {
+      served,
+      source: served ? 'the fixture says it is served' : 'the fixture does not serve it',
+    },
+  });
 }
 
 export async function snapshotOf(
@@ -49,7 +68,8 @@ export async function validateFixtures(
     .filter((n): n is string => n !== undefined);
   const config = options.config ?? configOf(path.join(FIXTURES, rel[0] ?? ''));
   const snapshot = await snapshotOf(config, namespaces);
-  return validateFiles(files, snapshot, options.ignore ? { ignore: options.ignore } : {});
+  const target = targetOf(path.join(FIXTURES, rel[0] ?? ''), snapshot);
+  return validateFiles(files, snapshot, { ...(options.ignore ? { ignore: options.ignore } : {}), target });
 }
 
 /**

@@ -52,12 +52,13 @@ const FAILS: Record<string, Expect[]> = {
     ['value: $(tasks.build.outputs.image)', '$(tasks'],
   ],
   TA402: [
-    ['onError: continue', 'onError'],
+    ['pipelineRef:', 'pipelineRef'],
     ['stdoutConfig:', 'stdoutConfig'],
   ],
   TA403: [
     ['matrix:', 'matrix'],
     ['resolver: git', 'resolver'],
+    ['params:', 'params', 1],
   ],
   TA404: [
     ['enum: [staging', 'enum'],
@@ -66,6 +67,54 @@ const FAILS: Record<string, Expect[]> = {
   TA405: [
     ['ref:', 'ref'],
     ['results:', 'results'],
+  ],
+  TA501: [
+    ['namespace: ci', 'namespace'],
+    ['scirpt:', 'scirpt'],
+    ['podTemplate:', 'podTemplate'],
+  ],
+  TA502: [
+    ['steps: hello', 'hello'],
+    ['params: 5', '5'],
+    ["retries: '3'", "'3'"],
+    ['metadata: build', 'build'],
+  ],
+  TA503: [
+    ['  params:', 'params'],
+    ['- description: no name', 'description'],
+    ['- name: digest', 'name'],
+    ['- name: build', 'name', 1],
+  ],
+  TA504: [
+    ['default: prod', 'prod'],
+    ['type: number', 'number'],
+    ['onError: ignore', 'ignore'],
+  ],
+  TA505: [
+    ['image: alpine/git', 'image'],
+    ['retries: 2', 'retries'],
+  ],
+  TA506: [
+    ['kind: ClusterTask', 'ClusterTask'],
+    ['resources:', 'resources'],
+    ['bundle:', 'bundle'],
+  ],
+  TA507: [
+    ['artifacts:', 'artifacts'],
+    ['type: external', 'external'],
+    ['maxSize: 64Ki', 'maxSize'],
+  ],
+  TA508: [
+    ['build "$(params.imag)"', '$(params.imag)'],
+    ['build "$(params.imag)"', '$(results.IMAGE_DIGSET.path)'],
+    ['$(context.taskRun.namespce)', '$(context'],
+    ['workspace: sources', 'sources'],
+    ['$(tasks.biuld', '$(tasks'],
+    ['$(params.revison)', '$(params'],
+  ],
+  TA509: [
+    ['- cel: "\'$(params.branch)\' == "', '"'],
+    ["- cel: params.branch == 'main'", 'params'],
   ],
 };
 

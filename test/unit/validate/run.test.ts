@@ -29,6 +29,8 @@ async function run(
       noColor: true,
       version: '0.0.0-test',
       cwd: process.cwd(),
+      // Most inputs here use the proposed artifact API, to reach the TEP rules.
+      artifactApi: 'served',
       ...options,
     },
     io,
@@ -188,14 +190,13 @@ items:
     expect(human.out).toContain('warning  TA204');
   });
 
-  it('returns 2 for malformed YAML and still prints the report', async () => {
-    const { code, out } = await run({
-      inputs: [`${FIXTURES}/rules/TA001.fail.yaml`],
-      defaults: true,
-      failOn: 'none',
-    });
+  it('returns 2 for malformed YAML and still prints the report; 0 with --fail-on none', async () => {
+    const { code, out } = await run({ inputs: [`${FIXTURES}/rules/TA001.fail.yaml`], defaults: true });
     expect(code).toBe(2);
     expect((JSON.parse(out) as ValidationReport).summary.verdict).toBe('invalid-input');
+    const none = await run({ inputs: [`${FIXTURES}/rules/TA001.fail.yaml`], defaults: true, failOn: 'none' });
+    expect(none.code).toBe(0);
+    expect((JSON.parse(none.out) as ValidationReport).summary.verdict).toBe('invalid-input');
   });
 
   it('leaves out --ignore-rule rules, by id or name', async () => {
@@ -471,7 +472,7 @@ describe('runValidate: a byte-order mark does not shift columns', () => {
 });
 
 describe('runValidate: ClusterTask', () => {
-  it('is checked like a Task, found by the Pipelines that reference it, with a note on its deprecation', async () => {
+  it('is rejected by the target release (removed in v1.0), and still checked like a Task for the rest', async () => {
     const text = `apiVersion: tekton.dev/v1beta1
 kind: ClusterTask
 metadata: {name: build}
@@ -501,20 +502,21 @@ spec:
     const r = report(out);
     expect(r.summary.resources).toBe(2);
     expect(r.findings.map((f) => [f.ruleId, f.resource?.kind, f.line])).toEqual([
+      ['TA506', 'ClusterTask', 2],
       ['TA401', 'ClusterTask', 5],
       ['TA101', 'ClusterTask', 8],
+      ['TA506', 'Pipeline', 17],
       ['TA401', 'Pipeline', 19],
       ['TA303', 'Pipeline', 22],
     ]);
-    expect(r.findings[1]?.message).toMatch(
+    expect(r.findings[0]?.message).toContain('ClusterTasks were removed in Tekton v1.0');
+    expect(r.findings[2]?.message).toMatch(
       /^ClusterTask "build" declares artifact output "image" with storage: external/,
     );
-    expect(r.findings[3]?.message).toContain('ClusterTask "build" declares no artifact output "nope"');
-    expect(r.notes).toEqual([
-      expect.stringMatching(
-        /^stdin:1:1: ClusterTask "build" is checked as a Task in namespace "ci" \(-n\); ClusterTask is deprecated since Tekton Pipelines v0\.41/,
-      ),
-    ]);
+    expect(r.findings[3]?.message).toContain('taskRef.kind ClusterTask');
+    expect(r.findings[5]?.message).toContain('ClusterTask "build" declares no artifact output "nope"');
+    // The release serves no ClusterTask, so there is no note about checking it as a Task.
+    expect(r.notes).toEqual([]);
   });
 
   it('as tekton.dev/v1, which Tekton never served, is TA002', async () => {

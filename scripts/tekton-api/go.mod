@@ -1,0 +1,3 @@
+module tkn-artifacts/scripts/tekton-api
+
+go 1.22
