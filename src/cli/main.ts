@@ -1,53 +1,96 @@
 /**
- * Process entry point (bin/tkn-artifacts runs dist/src/cli/main.js).
+ * Process entry point: bin/tkn-artifacts runs the bundle (dist/bundle, scripts/bundle.mjs) made
+ * from this file, and the standalone executables embed it; dist/src/cli/main.js (tsc) runs too.
  * `--version` is answered before oclif is imported: start-up time is part of a plugin's feel,
  * and scripts call `--version` to check compatibility.
  */
 import { readFileSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Interfaces } from '@oclif/core';
 
-// Cache V8's compiled code on disk: most of a cold start is compiling oclif and its dependencies.
-enableCompileCache();
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const argv = process.argv.slice(2);
-
 interface PackageJson {
+  name: string;
   version: string;
   oclif: { bin?: string };
 }
 
+// The bundle defines this (esbuild's define): the executables have no package.json beside them.
+declare const TKN_ARTIFACTS_PACKAGE: PackageJson | undefined;
+const bundled = typeof TKN_ARTIFACTS_PACKAGE !== 'undefined';
+
+// Cache V8's compiled code on disk for what is loaded from here on: under tsc that is oclif and
+// every module; the bundle has it enabled by its loader (dist/bundle/start.cjs) before it is read.
+if (!bundled) enableCompileCache();
+
+// dist/src/cli/main.js or dist/bundle/tkn-artifacts.cjs; oclif looks for nothing there that matters.
+const root = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  ...(bundled ? ['..', '..'] : ['..', '..', '..']),
+);
+const argv = process.argv.slice(2);
+
 function packageJson(): PackageJson {
+  if (bundled) return structuredClone(TKN_ARTIFACTS_PACKAGE) as PackageJson;
   return JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as PackageJson;
 }
 
-/** How the user typed us: `kubectl tkn artifacts` or `tkn artifacts`, for help and messages. */
+/**
+ * How the user typed us, for help and messages. bin/ scripts say so in TKN_ARTIFACTS_INVOKED_AS;
+ * a standalone executable is known by its own file name: kubectl-tkn-artifacts is reached as
+ * `kubectl tkn artifacts`, kubectl-tkn_artifacts (krew's link) as `kubectl tkn-artifacts`.
+ */
 function displayName(): string {
-  const invokedAs = process.env['TKN_ARTIFACTS_INVOKED_AS'] ?? 'tkn-artifacts';
+  const invokedAs = process.env['TKN_ARTIFACTS_INVOKED_AS'] ?? basename(process.argv0);
+  if (invokedAs.startsWith('kubectl-tkn_')) return 'kubectl tkn-artifacts';
   return invokedAs.startsWith('kubectl-') ? 'kubectl tkn artifacts' : 'tkn artifacts';
 }
 
-if (argv[0] === '__complete') {
-  // kubectl's plugin completion: the words are completed, never parsed (oclif would obey --help).
-  const { completeForKubectl } = await import('../../commands/__complete.js');
-  process.stdout.write(await completeForKubectl(argv.slice(1)));
-} else if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
-  process.stdout.write(
-    `tkn-artifacts ${packageJson().version} (node ${process.version}, ${process.platform}-${process.arch})\n`,
-  );
-} else {
-  const { run, handle } = await import('@oclif/core');
-  const pjson = packageJson();
-  // Help and usage lines then read the way the user typed us.
-  pjson.oclif.bin = displayName();
-  try {
-    // stdout writes are synchronous on Linux pipes and files, so there is nothing to flush.
-    // Only the fields we read are typed here; the rest of package.json passes through as oclif reads it.
-    await run(argv, { root, pjson: pjson as unknown as Interfaces.PJSON });
-  } catch (error) {
-    await handle(error as Error);
+/**
+ * oclif's explicit strategy would import() the file package.json names for the command list;
+ * the bundle and the executables have no such file, so the list (commands/index.ts) is handed
+ * to oclif's root plugin here, the same way in every form we ship.
+ */
+async function oclifConfig(pjson: PackageJson): Promise<Interfaces.Config> {
+  const [{ Config, Plugin }, { COMMANDS }] = await Promise.all([
+    import('@oclif/core'),
+    import('../../commands/index.js'),
+  ]);
+  // Only the fields we read are typed here; the rest of package.json passes through as oclif reads it.
+  const plugin = new Plugin({ root, pjson: pjson as unknown as Interfaces.PJSON, isRoot: true });
+  // commandCache is private in oclif's typings; it is where loading the explicit target ends up.
+  (plugin as unknown as { commandCache: unknown }).commandCache = COMMANDS;
+  await plugin.load();
+  return Config.load({
+    root,
+    pjson: pjson as unknown as Interfaces.PJSON,
+    plugins: new Map([[plugin.name, plugin]]),
+  });
+}
+
+async function main(): Promise<void> {
+  if (argv[0] === '__complete') {
+    // kubectl's plugin completion: the words are completed, never parsed (oclif would obey --help).
+    const { completeForKubectl } = await import('../../commands/__complete.js');
+    process.stdout.write(await completeForKubectl(argv.slice(1)));
+  } else if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
+    process.stdout.write(
+      `tkn-artifacts ${packageJson().version} (node ${process.version}, ${process.platform}-${process.arch})\n`,
+    );
+  } else {
+    const { run, handle } = await import('@oclif/core');
+    const pjson = packageJson();
+    // Help and usage lines then read the way the user typed us.
+    pjson.oclif.bin = displayName();
+    try {
+      // stdout writes are synchronous on Linux pipes and files, so there is nothing to flush.
+      await run(argv, await oclifConfig(pjson));
+    } catch (error) {
+      await handle(error as Error);
+    }
   }
 }
+
+// No top-level await: the bundle is CommonJS (what Node's single executable applications run).
+void main();
