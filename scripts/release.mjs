@@ -2,7 +2,7 @@
 // dist/release/:
 //
 //   tkn-artifacts-linux-amd64, tkn-artifacts-linux-arm64     the executables
-//   tkn-artifacts-linux-amd64.tar.gz, …-arm64.tar.gz         krew's archives (the executable, LICENSE-free)
+//   tkn-artifacts-linux-amd64.tar.gz, …-arm64.tar.gz         krew's archives (the executable and LICENSE)
 //   tkn-artifacts.yaml                                       the krew manifest, for those archives
 //   SHA256SUMS                                               `sha256sum -c SHA256SUMS` checks them all
 //
@@ -88,13 +88,14 @@ async function buildExecutable(work, platform) {
   return out;
 }
 
-/** krew's archive: the executable alone, under the name the manifest's `bin` gives. */
+/** krew's archive: the executable under the name the manifest's `bin` gives, and the licence krew asks for. */
 function archive(platform, executable) {
   const stage = join(releaseDir, `.stage-${platform}`);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage);
   copyFileSync(executable, join(stage, 'tkn-artifacts'));
   chmodSync(join(stage, 'tkn-artifacts'), 0o755);
+  copyFileSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
   const file = join(releaseDir, `tkn-artifacts-${platform}.tar.gz`);
   // Fixed owner and time: the same executable gives the same archive and checksum.
   execFileSync('tar', [
@@ -107,6 +108,7 @@ function archive(platform, executable) {
     '-C',
     stage,
     'tkn-artifacts',
+    'LICENSE',
   ]);
   rmSync(stage, { recursive: true, force: true });
   return file;

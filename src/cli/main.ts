@@ -70,10 +70,12 @@ async function oclifConfig(pjson: PackageJson): Promise<Interfaces.Config> {
 }
 
 async function main(): Promise<void> {
-  if (argv[0] === '__complete') {
+  // A standalone executable linked as kubectl_complete-tkn-artifacts is kubectl's completion for it.
+  const completionLink = basename(process.argv0).startsWith('kubectl_complete-');
+  if (argv[0] === '__complete' || completionLink) {
     // kubectl's plugin completion: the words are completed, never parsed (oclif would obey --help).
     const { completeForKubectl } = await import('../../commands/__complete.js');
-    process.stdout.write(await completeForKubectl(argv.slice(1)));
+    process.stdout.write(await completeForKubectl(completionLink ? argv : argv.slice(1)));
   } else if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
     process.stdout.write(
       `tkn-artifacts ${packageJson().version} (node ${process.version}, ${process.platform}-${process.arch})\n`,

@@ -29,7 +29,14 @@ export interface RegistryEndpoint {
 export interface TestEnv {
   /** test-results/env-<timestamp>/: logs/, data, certs, kubeconfigs, tool configs */
   runDir: string;
-  bin: { oras: string; regctl: string; kubectl: string };
+  bin: {
+    oras: string;
+    regctl: string;
+    kubectl: string;
+    krew: string;
+    validateKrewManifest: string;
+    tkn: string;
+  };
   registries: {
     olareg: RegistryEndpoint;
     distribution: RegistryEndpoint;

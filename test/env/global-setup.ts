@@ -124,7 +124,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
     env = {
       runDir,
-      bin: { oras: bins.oras, regctl: bins.regctl, kubectl: bins.kubectl },
+      bin: {
+        oras: bins.oras,
+        regctl: bins.regctl,
+        kubectl: bins.kubectl,
+        krew: bins.krew,
+        validateKrewManifest: bins.validateKrewManifest,
+        tkn: bins.tkn,
+      },
       registries: {
         olareg: { host: olareg.host, plainHttp: true, name: 'olareg', referrersApi: true },
         distribution: { host: distribution.host, plainHttp: true, name: 'distribution', referrersApi: false },

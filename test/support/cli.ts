@@ -20,11 +20,12 @@ export interface CliResult {
 /** Runs the CLI to its end, without colour; a failing exit is a result, not an exception. */
 export async function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string; inherit?: boolean } = {},
 ): Promise<CliResult> {
   try {
     const { stdout, stderr } = await exec(options.bin ?? cliPath, args, {
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      // inherit: false runs with options.env alone (no PATH, HOME … but what it names).
+      env: { ...(options.inherit === false ? {} : process.env), NO_COLOR: '1', ...options.env },
       maxBuffer: 64 * 1024 * 1024,
       ...(options.cwd ? { cwd: options.cwd } : {}),
     });
