@@ -2,7 +2,8 @@
 //
 //   dist/bundle/tkn-artifacts.cjs  everything start-up and the commands need, one CommonJS file
 //                                  (Node's single executable applications run one CommonJS script)
-//   dist/bundle/start.cjs          what bin/ runs: enables the compile cache, then loads the above
+//   dist/bundle/start.cjs          what bin/ runs: answers --version, else enables the compile
+//                                  cache, then loads the above
 //   dist/bundle/kubernetes.mjs     @kubernetes/client-node, loaded only when a cluster is read
 //   dist/bundle/ink.mjs            ink and React with the two modules that draw with them
 //                                  (src/pull/progress-view.ts, src/render/ink-lines.ts), loaded
@@ -53,7 +54,7 @@ const shared = {
   bundle: true,
   platform: 'node',
   target: 'node22.19',
-  minify: true,
+  minify: process.env.TKN_BUNDLE_MINIFY !== '0',
   legalComments: 'none',
   logLevel: 'warning',
   absWorkingDir: root,
@@ -159,7 +160,18 @@ export async function bundle({ metafile = false } = {}) {
   // bin/ runs this: the compile cache must be on before the bundle is compiled to help it.
   writeFileSync(
     join(bundleDir, 'start.cjs'),
-    "// Written by scripts/bundle.mjs.\nrequire('node:module').enableCompileCache?.();\nrequire('./tkn-artifacts.cjs');\n",
+    [
+      '// Written by scripts/bundle.mjs. `--version` is answered here, without reading the bundle,',
+      '// in the words src/cli/main.ts uses (test/integration/ship compares both with one line).',
+      'const a = process.argv;',
+      "if (a.length === 3 && (a[2] === '--version' || a[2] === 'version')) {",
+      `  process.stdout.write(\`tkn-artifacts ${pkg.version} (node \${process.version}, \${process.platform}-\${process.arch})\\n\`);`,
+      '} else {',
+      "  require('node:module').enableCompileCache?.();",
+      "  require('./tkn-artifacts.cjs');",
+      '}',
+      '',
+    ].join('\n'),
   );
   return built.map(({ outfile: file }) => ({ file, bytes: readFileSync(file).length }));
 }

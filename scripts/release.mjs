@@ -20,12 +20,22 @@
 // postject must be signed again before macOS runs it (docs/install.md says how).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'postject';
 import { bundle, bundleDir } from './bundle.mjs';
-import { nodeBinary } from './node-dist.mjs';
+import { nodeBinary, nodeCacheDir } from './node-dist.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const releaseDir = join(root, 'dist', 'release');
@@ -131,7 +141,40 @@ export function krewManifest(archives, baseUrl) {
   return readFileSync(join(root, 'packaging', 'krew', 'tkn-artifacts.yaml'), 'utf8')
     .replace(/^(#.*\n)+/, '')
     .replaceAll('${VERSION}', `v${pkg.version}`)
-    .replace('${PLATFORMS}', entries.join('\n'));
+    .replace(/^ {2}platforms: \[\].*$/m, `  platforms:\n${entries.join('\n')}`);
+}
+
+/**
+ * Injecting and compressing take tens of seconds per platform on 2 cores; their output depends only
+ * on the inputs hashed here, so it is kept (outside the repository, beside the Node binaries) and
+ * copied back while none of them changes.
+ */
+async function cached(platform, build) {
+  const hash = createHash('sha256').update(`${pinnedNode}\n${platform}\n${hostPlatform()}\n`);
+  for (const file of ['tkn-artifacts.cjs', 'kubernetes.mjs', 'ink.mjs'].map((f) => join(bundleDir, f))) {
+    hash.update(readFileSync(file));
+  }
+  for (const file of [join(root, 'LICENSE'), fileURLToPath(import.meta.url)]) hash.update(readFileSync(file));
+  const dir = join(nodeCacheDir(), 'release', `${platform}-${hash.digest('hex').slice(0, 24)}`);
+  const names = { executable: `tkn-artifacts-${platform}`, archive: `tkn-artifacts-${platform}.tar.gz` };
+  const out = { executable: join(releaseDir, names.executable), archive: join(releaseDir, names.archive) };
+  if (existsSync(join(dir, names.executable)) && existsSync(join(dir, names.archive))) {
+    copyFileSync(join(dir, names.executable), out.executable);
+    chmodSync(out.executable, 0o755);
+    copyFileSync(join(dir, names.archive), out.archive);
+    return out;
+  }
+  await build();
+  // One kept build per platform: the previous one goes.
+  mkdirSync(dirname(dir), { recursive: true });
+  for (const name of readdirSync(dirname(dir)).filter((n) => n.startsWith(`${platform}-`))) {
+    rmSync(join(dirname(dir), name), { recursive: true, force: true });
+  }
+  mkdirSync(`${dir}.tmp`, { recursive: true });
+  copyFileSync(out.executable, join(`${dir}.tmp`, names.executable));
+  copyFileSync(out.archive, join(`${dir}.tmp`, names.archive));
+  renameSync(`${dir}.tmp`, dir);
+  return out;
 }
 
 export async function release(platforms = PLATFORMS) {
@@ -144,9 +187,12 @@ export async function release(platforms = PLATFORMS) {
   const files = [];
   try {
     for (const platform of platforms) {
-      const executable = await buildExecutable(work, platform);
-      archives[platform] = archive(platform, executable);
-      files.push(executable, archives[platform]);
+      const { executable, archive: file } = await cached(platform, async () => {
+        const executable = await buildExecutable(work, platform);
+        return { executable, archive: archive(platform, executable) };
+      });
+      archives[platform] = file;
+      files.push(executable, file);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
