@@ -18,7 +18,8 @@ import {
 } from '../src/formats/build.js';
 import { RegistryClient } from '../src/oci/remote/client.js';
 import { RemoteRepository } from '../src/oci/remote/repository.js';
-import { findBinaries, startOlareg } from '../test/env/services.js';
+import { findBinaries } from '../test/env/services/binaries.js';
+import { startOlareg } from '../test/env/services/olareg.js';
 import { cliArgs, exec, median, outputValue, pusher, writeBenchRun } from './support.js';
 
 const ARTIFACTS = 20;

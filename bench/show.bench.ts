@@ -16,7 +16,8 @@ import {
 } from '../src/formats/build.js';
 import { RegistryClient } from '../src/oci/remote/client.js';
 import { RemoteRepository } from '../src/oci/remote/repository.js';
-import { findBinaries, startOlareg } from '../test/env/services.js';
+import { findBinaries } from '../test/env/services/binaries.js';
+import { startOlareg } from '../test/env/services/olareg.js';
 import { cliArgs, exec, median, outputValue, pusher, writeBenchRun, type BenchTaskRun } from './support.js';
 
 /** Round-trip time the latency proxy adds per request, like a registry across a network. */

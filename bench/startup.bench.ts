@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { cacheDir } from '../test/env/services.js';
+import { cacheDir } from '../test/env/services/binaries.js';
 import { median } from './support.js';
 
 const runs = Number(process.env['BENCH_RUNS'] ?? 15);

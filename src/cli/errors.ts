@@ -40,6 +40,9 @@ const byName: Record<string, ExitCodeName> = {
   DigestMismatchError: 'integrity',
   SizeMismatchError: 'integrity',
   UnsafeArchiveError: 'integrity',
+  // A cap of src/oci/limits.ts (listing too long, answer too large): what the registry offers is
+  // beyond what we accept. Its DeadlineError keeps the TIMEOUT code (unreachable).
+  LimitError: 'unsupported',
 };
 
 const byOciCode: Record<string, ExitCodeName> = {

@@ -19,7 +19,7 @@ export const ExitCode = {
   unreachable: 6,
   /** Content did not match its digest or size, or an archive was hostile. */
   integrity: 7,
-  /** The registry lacks what the operation needs (deletion disabled, no referrers support). */
+  /** The registry lacks what the operation needs (deletion disabled, no referrers support), or answers beyond a cap (LimitError). */
   unsupported: 8,
   /** Anything else: a bug or an unexpected failure. */
   internal: 70,

@@ -26,6 +26,7 @@ export type ClientErrorCode =
   | 'DIGEST_MISMATCH'
   | 'SIZE_MISMATCH'
   | 'TOO_LARGE'
+  | 'LIMIT_EXCEEDED'
   | 'NOT_FOUND'
   | 'UNREACHABLE'
   | 'TLS'

@@ -1,6 +1,18 @@
 // The public surface of the OCI client.
 export * from './errors.js';
 export {
+  DEFAULT_MAX_PAGES,
+  DEFAULT_MAX_REFERRER_BYTES,
+  DEFAULT_MAX_REFERRERS,
+  DEFAULT_REQUEST_DEADLINE_MS,
+  DeadlineError,
+  LimitError,
+  MAX_REFERRERS_PAGE_BYTES,
+  MAX_TAGS_PAGE_BYTES,
+  MAX_TOKEN_RESPONSE_BYTES,
+  type LimitName,
+} from './limits.js';
+export {
   DigestingStream,
   InvalidDigestError,
   VerifyingStream,

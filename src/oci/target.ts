@@ -1,6 +1,7 @@
 // The one storage interface the rest of tkn-artifacts talks to, shaped like oras-go's oras.Target.
 // RemoteRepository (a registry repository) and OciLayout (a directory) both implement it.
 import type { Readable } from 'node:stream';
+import type { OciError } from './errors.js';
 import type { Descriptor, FetchedManifest } from './manifest.js';
 
 export type { Descriptor, FetchedManifest, Platform } from './manifest.js';
@@ -12,6 +13,11 @@ export interface RequestOptions {
 export interface ReferrersOptions extends RequestOptions {
   /** Only referrers with this artifactType (the server filters when it can, we always re-check). */
   artifactType?: string;
+  /**
+   * Called for a referrer whose descriptor is over the listing's byte cap: it is still listed,
+   * without annotations (`descriptor`), and `error` says which cap it hit.
+   */
+  onOversized?: (descriptor: Descriptor, error: OciError) => void;
 }
 
 export interface TagsOptions extends RequestOptions {

@@ -60,6 +60,8 @@ interface Pending {
   children: Descriptor[];
   blobs: Descriptor[];
   referrers: Descriptor[];
+  /** Referrers listed over the listing's byte cap: kept as nodes carrying the error, not expanded. */
+  oversized: Map<string, OciError>;
 }
 
 /** Walks from `root` (a descriptor, or a tag/digest the target resolves). */
@@ -101,7 +103,9 @@ export async function walk(
           return;
         }
         visited.add(d.digest);
-        next.push(child);
+        const tooLarge = relation === 'referrer' ? p.oversized.get(d.digest) : undefined;
+        if (tooLarge) child.error = tooLarge;
+        else next.push(child);
       };
       for (const d of p.children) add(d, 'child', n.children);
       for (const d of p.blobs) add(d, 'blob', n.children);
@@ -112,7 +116,7 @@ export async function walk(
   return rootNode;
 
   async function expand(n: WalkNode): Promise<Pending> {
-    const out: Pending = { children: [], blobs: [], referrers: [] };
+    const out: Pending = { children: [], blobs: [], referrers: [], oversized: new Map() };
     if (!isManifestMediaType(n.descriptor.mediaType)) return out;
     try {
       const fetched = await target.fetchManifest(n.descriptor, { signal: options.signal });
@@ -142,6 +146,7 @@ export async function walk(
         out.referrers = await target.referrers(n.descriptor, {
           artifactType: options.artifactType,
           signal: options.signal,
+          onOversized: (d, error) => out.oversized.set(d.digest, error),
         });
       } catch (err) {
         n.referrersError = asOciError(err);

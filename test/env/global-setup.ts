@@ -10,18 +10,13 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { TestEnv } from './context.js';
-import {
-  REPO_ROOT,
-  findBinaries,
-  generatePassword,
-  startDistribution,
-  startEtcd,
-  startKubeApiserver,
-  startOlareg,
-  type EtcdService,
-  type RegistryService,
-  type Service,
-} from './services.js';
+import { REPO_ROOT, findBinaries } from './services/binaries.js';
+import { generatePassword, startDistribution } from './services/distribution.js';
+import { startEtcd, type EtcdService } from './services/etcd.js';
+import { startKubeApiserver } from './services/kube-apiserver.js';
+import { startOlareg } from './services/olareg.js';
+import type { Service } from './services/process.js';
+import type { RegistryService } from './services/registry.js';
 import { runTool } from './run-tool.js';
 
 const KEEP_RUNS = 3;

@@ -1,5 +1,5 @@
 // A minimal HTTPS client for the test kube-apiserver, authenticating with the client
-// certificates embedded in the kubeconfig files that services.ts writes. Used by the
+// certificates embedded in the kubeconfig files that services/kube-apiserver.ts writes. Used by the
 // environment itself (installing CRDs, RBAC) and by tests through context.ts. It is
 // deliberately independent of the project's own cluster code in src/.
 import { readFileSync } from 'node:fs';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { httpGet } from '../env/services.js';
+import { httpGet } from '../env/services/process.js';
 import { oras, orasPush, regctl, testEnv, uniqueRepo, type TestEnv } from '../env/context.js';
 
 const ARTIFACT_TYPE = 'application/vnd.tkn-artifacts.env-test.v1+json';

@@ -106,3 +106,57 @@ export function retryDelay(
   if (input.elapsedMs + delay > policy.maxElapsedMs) return undefined;
   return delay;
 }
+
+/** What one attempt gave: a value (perhaps a transient one, worth another try), or a failure. */
+export type AttemptResult<T> =
+  | {
+      value: T;
+      /** Set when the value is a transient answer (a 503, a 429): it is dropped before retrying. */
+      transient?: { reason: string; retryAfter?: string; drop: () => unknown };
+    }
+  | { error: unknown; retryable: boolean; reason: string };
+
+export interface RetryLoopOptions {
+  policy: RetryPolicy;
+  /** False: one attempt only (a streamed body cannot be resent). */
+  enabled: boolean;
+  random?: () => number;
+  /** Waits between attempts; rejects (with a typed error) when the request is cancelled. */
+  sleep: (ms: number) => Promise<void>;
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+/**
+ * The one retry loop: runs `attempt` until it gives a value that is not transient, fails for
+ * good, or the policy says stop. When retries run out, a transient value is returned as it is (the
+ * caller turns a 503 into an error) and a failure is thrown.
+ */
+export async function withRetries<T>(
+  attempt: () => Promise<AttemptResult<T>>,
+  options: RetryLoopOptions,
+): Promise<T> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  for (let retries = 0; ; retries++) {
+    const result = await attempt();
+    const failed = 'error' in result;
+    const again = failed ? result.retryable : result.transient !== undefined;
+    if (options.enabled && again) {
+      const retryAfter = failed ? undefined : result.transient?.retryAfter;
+      const delay = retryDelay(
+        { retries, elapsedMs: now() - started, retryAfter },
+        options.policy,
+        options.random,
+      );
+      if (delay !== undefined) {
+        if (!failed) await result.transient?.drop();
+        options.log?.(`retry in ${delay} ms after ${failed ? result.reason : result.transient!.reason}`);
+        await options.sleep(delay);
+        continue;
+      }
+    }
+    if (failed) throw result.error;
+    return result.value;
+  }
+}

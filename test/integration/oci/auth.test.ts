@@ -20,14 +20,11 @@ import {
   type Descriptor,
   type ImageManifest,
 } from '../../../src/oci/index.js';
-import {
-  startDistribution,
-  startServer,
-  startTokenIssuer,
-  type Distribution,
-  type TestServer,
-  type TokenIssuer,
-} from './servers.js';
+import { startServer, type TestServer } from '../../support/http-server.js';
+import { findBinaries } from '../../env/services/binaries.js';
+import { startDistribution } from '../../env/services/distribution.js';
+import type { RegistryService } from '../../env/services/registry.js';
+import { startTokenIssuer, type TokenIssuer } from '../../env/services/token-auth.js';
 
 let env: TestEnv;
 beforeAll(() => {
@@ -118,20 +115,20 @@ describe('Basic auth (htpasswd distribution)', () => {
 
 describe('Bearer token auth (distribution `auth: token`)', () => {
   let issuer: TokenIssuer;
-  let registry: Distribution;
+  let registry: RegistryService;
   beforeAll(async () => {
     const dir = path.join(env.runDir, 'oci-token-registry');
     issuer = await startTokenIssuer(path.join(dir, 'issuer'), { bob: 'builder' });
-    registry = await startDistribution(
-      dir,
-      `auth:
+    registry = await startDistribution(env.runDir, findBinaries(), {
+      name: 'oci-token-registry',
+      extraConfig: `auth:
   token:
     realm: ${issuer.server.url}/token
     service: ${issuer.service}
     issuer: ${issuer.issuer}
     rootcertbundle: ${issuer.certFile}
 `,
-    );
+    });
   });
   afterAll(async () => {
     await registry?.stop();
@@ -279,7 +276,10 @@ describe('redirects', () => {
 
 describe('deletion disabled (distribution with delete.enabled: false)', () => {
   it('says deletion is disabled on that registry', async () => {
-    const reg = await startDistribution(path.join(env.runDir, 'oci-nodelete'), '', false);
+    const reg = await startDistribution(env.runDir, findBinaries(), {
+      name: 'oci-nodelete',
+      deleteEnabled: false,
+    });
     try {
       const regs = new Registries({ hosts: { [reg.host]: { plainHttp: true } } });
       const repo = regs.repository(`${reg.host}/${uniqueRepo('oci-auth/nodelete')}`);

@@ -99,11 +99,7 @@ export function simplify(
   return out;
 }
 
-export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
+export { collect } from '../../support/http-server.js';
 
 /** A walk result in the same simple shape as orasDiscover. */
 export function walkTree(n: WalkNode): SimpleTree {

@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeApply, kubeRequest, oras, testEnv, type KubeObject, type TestEnv } from '../../env/context.js';
+import { oras, testEnv, type TestEnv } from '../../env/context.js';
+import { loadIntoCluster } from '../../support/cluster.js';
 import { pushScenario, writeRunExport, type Scenario } from '../../support/scenario.js';
 import { listTree, tarOf, tgzOf, zeroBomb, type TestEntry } from '../../unit/pull/archives.js';
 import type { PullReport } from '../../../src/pull/report.js';
@@ -63,18 +64,6 @@ async function exists(path: string): Promise<boolean> {
 async function untar(archive: string, into: string): Promise<void> {
   await mkdir(into, { recursive: true });
   await exec('tar', ['-xzf', archive, '-C', into]);
-}
-
-/** Creates the object, then writes its status through /status, as the Tekton controller does. */
-async function createRun(env: TestEnv, obj: Record<string, unknown>): Promise<void> {
-  const { status, ...rest } = obj as { status?: unknown } & KubeObject;
-  const { uid: _uid, ...metadata } = rest.metadata as KubeObject['metadata'] & { uid?: string };
-  const stored = await kubeApply(env, { ...rest, metadata } as KubeObject);
-  if (status === undefined) return;
-  const plural = (obj as { kind: string }).kind === 'PipelineRun' ? 'pipelineruns' : 'taskruns';
-  const path = `/apis/tekton.dev/v1/namespaces/${stored.metadata.namespace}/${plural}/${stored.metadata.name}/status`;
-  const response = await kubeRequest(env, 'PUT', path, { ...stored, status });
-  if (response.status !== 200) throw new Error(`PUT ${path}: HTTP ${response.status}: ${response.text}`);
 }
 
 let work: string;
@@ -308,8 +297,7 @@ describe('pull a run by name from the cluster', () => {
       registry: host,
       namespace,
     });
-    await kubeApply(env, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-    for (const obj of scenario.objects) await createRun(env, obj);
+    await loadIntoCluster(env, scenario);
     const dest = join(work, 'cluster');
     const result = await exec(cli, [
       'pull',

@@ -6,7 +6,8 @@
  */
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kubeApply, kubeRequest, testEnv, type KubeObject, type TestEnv } from '../../env/context.js';
+import { testEnv, type TestEnv } from '../../env/context.js';
+import { createRun, loadIntoCluster } from '../../support/cluster.js';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { pushScenario, type Scenario } from '../../support/scenario.js';
 import type { ArtifactNode, ArtifactTree } from '../../../src/tree/model.js';
@@ -15,25 +16,6 @@ const root = resolve(import.meta.dirname, '..', '..', '..');
 
 function tkn(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return runCli(args, { env });
-}
-
-/** Creates the object, then writes its status through /status, as the Tekton controller does. */
-async function createRun(env: TestEnv, obj: Record<string, unknown>): Promise<void> {
-  const { status, ...rest } = obj as { status?: unknown } & KubeObject;
-  // The API server assigns UIDs; the scenario's are only for the offline export.
-  const { uid: _uid, ...metadata } = rest.metadata as KubeObject['metadata'] & { uid?: string };
-  const stored = await kubeApply(env, { ...rest, metadata } as KubeObject);
-  if (status === undefined) return;
-  const kind = (obj as { kind: string }).kind;
-  const plural = kind === 'PipelineRun' ? 'pipelineruns' : 'taskruns';
-  const path = `/apis/tekton.dev/v1/namespaces/${stored.metadata.namespace}/${plural}/${stored.metadata.name}/status`;
-  const response = await kubeRequest(env, 'PUT', path, { ...stored, status });
-  if (response.status !== 200) throw new Error(`PUT ${path}: HTTP ${response.status}: ${response.text}`);
-}
-
-async function loadIntoCluster(env: TestEnv, scenario: Scenario): Promise<void> {
-  await kubeApply(env, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: scenario.namespace } });
-  for (const obj of scenario.objects) await createRun(env, obj);
 }
 
 function artifact(tree: ArtifactTree, task: string, name: string): ArtifactNode {

@@ -17,8 +17,14 @@ import {
   type Descriptor,
   type ImageManifest,
 } from '../../../src/oci/index.js';
-import { json, registryError, startServer, type Handler, type TestServer } from './servers.js';
-import { collect } from './helpers.js';
+import {
+  collect,
+  json,
+  registryError,
+  startServer,
+  type Handler,
+  type TestServer,
+} from '../../support/http-server.js';
 
 let server: TestServer;
 let client: RegistryClient;

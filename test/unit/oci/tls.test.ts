@@ -1,14 +1,14 @@
 // TLS: verified by default (system + bundled CAs), an extra CA from caFile, `insecure` for one
 // registry only (never for a host it redirects to), and clear errors for HTTP/HTTPS mix-ups.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testEnv } from '../../env/context.js';
 import {
   OciError,
   RegistryClient,
@@ -16,7 +16,7 @@ import {
   digestOf,
   type RegistryOptions,
 } from '../../../src/oci/index.js';
-import { startServer, type TestServer } from './servers.js';
+import { startServer, type TestServer } from '../../support/http-server.js';
 
 const blob = Buffer.from('served over TLS');
 const digest = digestOf(blob);
@@ -26,6 +26,7 @@ let certFile: string;
 let tlsRegistry: { host: string; close(): Promise<void> };
 let tlsStorage: { host: string; close(): Promise<void> };
 let plain: TestServer;
+let dir: string;
 
 async function startHttps(dir: string, handler: RequestListener, address = '127.0.0.1') {
   const server = https.createServer(
@@ -45,9 +46,7 @@ async function startHttps(dir: string, handler: RequestListener, address = '127.
 }
 
 beforeAll(async () => {
-  const env = testEnv();
-  const dir = path.join(env.runDir, 'oci-tls');
-  mkdirSync(dir, { recursive: true });
+  dir = mkdtempSync(path.join(tmpdir(), 'tkn-oci-tls-'));
   execFileSync(
     'openssl',
     [
@@ -92,6 +91,7 @@ afterAll(async () => {
   await tlsRegistry?.close();
   await tlsStorage?.close();
   await plain?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function fetchVia(host: string, repo: string, options: RegistryOptions): Promise<string> {
