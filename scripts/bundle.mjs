@@ -54,7 +54,11 @@ const shared = {
   bundle: true,
   platform: 'node',
   target: 'node22.19',
+  // TKN_BUNDLE_MINIFY=0 keeps names and lines readable in a CPU profile.
   minify: process.env.TKN_BUNDLE_MINIFY !== '0',
+  // Errors are told apart by their class's name (ClusterError sets name from new.target.name,
+  // src/cli/errors.ts reads it): minifying must not rename classes and functions.
+  keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
   absWorkingDir: root,
