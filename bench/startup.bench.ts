@@ -1,6 +1,7 @@
 // Start-up: `--version`, `--help` and `show` of a root with no referrers (an OCI layout holding
 // the example's root alone), for the bundle (bin/tkn-artifacts), the standalone executable
-// (dist/release, built here for this platform if missing) and the unbundled tsc output, beside
+// (dist/release, built here for this platform if missing) and the unbundled tsc output (and with
+// BENCH_COMPARE=PATH another build's bin/tkn-artifacts), beside
 // `oras version` and `oras discover` of the same root, same run, same machine. Prints medians of
 // BENCH_RUNS runs (default 15) and ratios; asserts nothing (timings on shared machines are not tests).
 // Targets (issue 16): --version ≤ 40 ms, --help ≤ 60 ms, show of an empty root ≤ 100 ms.
@@ -34,16 +35,19 @@ const unbundled = join(root, 'dist', 'src', 'cli', 'main.js');
 
 interface Sample {
   ms: number;
+  /** user + system CPU: less moved than wall time by other work on a shared machine */
+  cpuMs: number;
   rssMiB: number;
 }
 
-/** Median wall time and peak RSS (GNU time's %M) of `runs` runs after two warm-ups. */
+/** Median wall time, CPU time and peak RSS (GNU time) of `runs` runs after two warm-ups. */
 function measure(command: string, args: string[]): Sample {
   const times: number[] = [];
   const rss: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs + 2; i++) {
     const start = performance.now();
-    const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], {
+    const result = spawnSync('/usr/bin/time', ['-f', '%U %S %M', command, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },
     });
@@ -51,9 +55,13 @@ function measure(command: string, args: string[]): Sample {
     if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
     if (i < 2) continue; // the first two fill the page cache and the compile cache
     times.push(elapsed);
-    rss.push(Number(result.stderr.toString().trim().split('\n').at(-1)) / 1024);
+    const [user, system, maxRss] = (result.stderr.toString().trim().split('\n').at(-1) ?? '')
+      .split(' ')
+      .map(Number);
+    cpu.push(((user ?? NaN) + (system ?? NaN)) * 1000);
+    rss.push((maxRss ?? NaN) / 1024);
   }
-  return { ms: median(times), rssMiB: median(rss) };
+  return { ms: median(times), cpuMs: median(cpu), rssMiB: median(rss) };
 }
 
 /** An OCI layout holding only the example's root index, tagged as the example tags it. */
@@ -105,6 +113,10 @@ try {
     ['bundle', bundle, []],
     ['executable', executable, []],
     ['unbundled', node, [unbundled]],
+    // BENCH_COMPARE=PATH: another build's bin/tkn-artifacts (an older checkout) in the same run.
+    ...(process.env['BENCH_COMPARE']
+      ? [['compare', process.env['BENCH_COMPARE'], []] as [string, string, string[]]]
+      : []),
   ];
   for (const [name, command, prefix] of forms) {
     rows.push([`${name} --version`, measure(command, [...prefix, '--version']), versionPeer, 40]);
@@ -117,7 +129,8 @@ try {
       100,
     ]);
   }
-  const fmt = (s: Sample) => `${s.ms.toFixed(1).padStart(6)} ms ${s.rssMiB.toFixed(0).padStart(4)} MiB`;
+  const fmt = (s: Sample) =>
+    `${s.ms.toFixed(1).padStart(6)} ms  cpu ${s.cpuMs.toFixed(0).padStart(4)} ms ${s.rssMiB.toFixed(0).padStart(4)} MiB`;
   console.log(`startup (median of ${runs}; Node ${process.version} pinned at ${node}):`);
   console.log(`  ${'oras version'.padEnd(32)} ${fmt(versionPeer)}`);
   console.log(`  ${'oras discover (empty root)'.padEnd(32)} ${fmt(discoverPeer)}`);
