@@ -233,7 +233,8 @@ describe('krew', () => {
 
   it('runs as `kubectl tkn artifacts` when the executable is on PATH as kubectl-tkn-artifacts', async () => {
     const dir = pathWith('kubectl-binary-path', { kubectl: testEnv().bin.kubectl });
-    copyFileSync(executable, join(dir, 'kubectl-tkn-artifacts'));
+    // The README's command: install -m 0755 tkn-artifacts-linux-amd64 /usr/local/bin/kubectl-tkn-artifacts
+    execFileSync('install', ['-m', '0755', executable, join(dir, 'kubectl-tkn-artifacts')]);
     const env = { PATH: dir, HOME: work };
     const versionResult = await run(join(dir, 'kubectl'), ['tkn', 'artifacts', '--version'], env);
     expect(versionResult).toEqual({ code: 0, stdout: versionLine(), stderr: '' });
