@@ -18,8 +18,8 @@
 // output as `import('tkn-artifacts:NAME')`, which scripts/bundle-runtime.cjs (the bundle's first
 // lines) resolves to the file beside the bundle or, in an executable, to its embedded copy.
 //
-// The command list is whatever commands/index.ts exports (oclif's explicit strategy): a new
-// command needs nothing here.
+// The command list is whatever commands/index.ts exports (oclif's explicit strategy), handed to
+// src/cli/main.ts's main() by the bundle's entry: a new command needs nothing here.
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -137,7 +137,18 @@ export async function bundle({ metafile = false } = {}) {
     ...Object.entries(pieces).map(([name, piece]) => buildPiece(name, piece)),
     build({
       ...shared,
-      entryPoints: [join(root, 'src/cli/main.ts')],
+      // The command list goes to main() from here: src/cli does not import commands/ (they import
+      // it), and oclif cannot import a file that the executables do not have.
+      stdin: {
+        contents: [
+          "import { COMMANDS } from './commands/index.ts';",
+          "import { main } from './src/cli/main.ts';",
+          'void main(COMMANDS);',
+        ].join('\n'),
+        resolveDir: root,
+        sourcefile: 'bundle-entry.ts',
+        loader: 'ts',
+      },
       outfile,
       format: 'cjs',
       banner: { js: readFileSync(join(root, 'scripts/bundle-runtime.cjs'), 'utf8') },

@@ -1,6 +1,7 @@
 /**
- * Process entry point: bin/tkn-artifacts runs the bundle (dist/bundle, scripts/bundle.mjs) made
- * from this file, and the standalone executables embed it; dist/src/cli/main.js (tsc) runs too.
+ * Process entry point: bin/tkn-artifacts runs the bundle (dist/bundle, scripts/bundle.mjs), whose
+ * entry calls main() here with the command list, and the standalone executables embed it;
+ * dist/src/cli/main.js (tsc) runs on its own too.
  * `--version` is answered before oclif is imported: start-up time is part of a plugin's feel,
  * and scripts call `--version` to check compatibility.
  */
@@ -8,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Interfaces } from '@oclif/core';
+import type { Command, Interfaces } from '@oclif/core';
 
 interface PackageJson {
   name: string;
@@ -47,29 +48,27 @@ function displayName(): string {
   return invokedAs.startsWith('kubectl-') ? 'kubectl tkn artifacts' : 'tkn artifacts';
 }
 
+/** The command list, as commands/index.ts exports it (oclif's explicit strategy). */
+export type CommandList = Record<string, Command.Class>;
+
 /**
- * oclif's explicit strategy would import() the file package.json names for the command list;
- * the bundle and the executables have no such file, so the list (commands/index.ts) is handed
- * to oclif's root plugin here, the same way in every form we ship.
+ * oclif's configuration. Given the command list (the bundle's entry passes it: the bundle and the
+ * executables have no file for oclif to import it from), it is handed to oclif's root plugin;
+ * without it, oclif imports the file package.json names (the tsc build in dist/).
  */
-async function oclifConfig(pjson: PackageJson): Promise<Interfaces.Config> {
-  const [{ Config, Plugin }, { COMMANDS }] = await Promise.all([
-    import('@oclif/core'),
-    import('../../commands/index.js'),
-  ]);
+async function oclifConfig(pjson: PackageJson, commands?: CommandList): Promise<Interfaces.Config> {
+  const { Config, Plugin } = await import('@oclif/core');
   // Only the fields we read are typed here; the rest of package.json passes through as oclif reads it.
-  const plugin = new Plugin({ root, pjson: pjson as unknown as Interfaces.PJSON, isRoot: true });
+  const oclifPjson = pjson as unknown as Interfaces.PJSON;
+  if (!commands) return Config.load({ root, pjson: oclifPjson });
+  const plugin = new Plugin({ root, pjson: oclifPjson, isRoot: true });
   // commandCache is private in oclif's typings; it is where loading the explicit target ends up.
-  (plugin as unknown as { commandCache: unknown }).commandCache = COMMANDS;
+  (plugin as unknown as { commandCache: unknown }).commandCache = commands;
   await plugin.load();
-  return Config.load({
-    root,
-    pjson: pjson as unknown as Interfaces.PJSON,
-    plugins: new Map([[plugin.name, plugin]]),
-  });
+  return Config.load({ root, pjson: oclifPjson, plugins: new Map([[plugin.name, plugin]]) });
 }
 
-async function main(): Promise<void> {
+export async function main(commands?: CommandList): Promise<void> {
   // A standalone executable linked as kubectl_complete-tkn-artifacts is kubectl's completion for it.
   const completionLink = basename(process.argv0).startsWith('kubectl_complete-');
   if (argv[0] === '__complete' || completionLink) {
@@ -87,12 +86,14 @@ async function main(): Promise<void> {
     pjson.oclif.bin = displayName();
     try {
       // stdout writes are synchronous on Linux pipes and files, so there is nothing to flush.
-      await run(argv, await oclifConfig(pjson));
+      await run(argv, await oclifConfig(pjson, commands));
     } catch (error) {
       await handle(error as Error);
     }
   }
 }
 
-// No top-level await: the bundle is CommonJS (what Node's single executable applications run).
-void main();
+// Under tsc this file is the process entry. The bundle's entry (scripts/bundle.mjs) calls main()
+// with the command list instead. No top-level await: the bundle is CommonJS, which is what Node's
+// single executable applications run.
+if (!bundled) void main();
