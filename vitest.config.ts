@@ -4,6 +4,13 @@ import { defineConfig } from 'vitest/config';
 // registries and kube-apiserver that test/env starts once per run.
 export default defineConfig({
   test: {
+    // `npm run test:unit` measures what the unit tests cover and prints the totals (a number to
+    // watch, no threshold).
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts', 'commands/**/*.ts'],
+      reporter: ['text-summary'],
+    },
     projects: [
       {
         test: {

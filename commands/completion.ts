@@ -22,11 +22,10 @@ shell loads completions from (/etc/bash_completion.d/, or a file sourced from ~/
 
   async run(): Promise<void> {
     const { args } = await this.parse(Completion);
-    // The command list imports this command: read it when running, not at load.
-    const [{ COMMANDS }, { completionCommands, completionScript }] = await Promise.all([
-      import('./index.js'),
-      import('../src/cli/completion.js'),
-    ]);
-    process.stdout.write(completionScript(args.shell as 'bash' | 'zsh', completionCommands(COMMANDS)));
+    // The command list as oclif loaded it (nothing here imports the command index).
+    const { completionCommands, completionScript } = await import('../src/cli/completion.js');
+    process.stdout.write(
+      completionScript(args.shell as 'bash' | 'zsh', completionCommands(this.config.commands)),
+    );
   }
 }

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import type { CompletionCommand } from '../src/cli/completion.js';
 import { CliError } from '../src/cli/errors.js';
+import { processIo } from '../src/cli/io.js';
 import { clusterFlags, debugFlag, registryFlags, runArgs } from '../src/cli/flags.js';
 
 export default class Pull extends BaseCommand {
@@ -79,8 +80,7 @@ devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.
       default: '10GiB',
     }),
     concurrency: Flags.integer({
-      description: 'blobs downloaded at once per registry',
-      default: 3,
+      description: 'requests in flight per registry, blobs included (default 3, as oras pull)',
       min: 1,
       max: 64,
       helpGroup: 'REGISTRY',
@@ -113,41 +113,43 @@ devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.
         'usage',
         'for example 10GiB, 500MiB or 1048576',
       );
-    process.exitCode = await runPull({
-      ...(args.run !== undefined ? { run: args.run } : {}),
-      ...(flags.pipelinerun !== undefined ? { pipelineRun: flags.pipelinerun } : {}),
-      ...(flags.repository !== undefined ? { repository: flags.repository } : {}),
-      ...(flags['artifact-ref'] !== undefined ? { artifactRef: flags['artifact-ref'] } : {}),
-      cluster: {
-        kubeconfig: flags.kubeconfig,
-        context: flags.context,
-        namespace: flags.namespace,
-        fromFile: flags['from-file'],
+    process.exitCode = await runPull(
+      {
+        ...(args.run !== undefined ? { run: args.run } : {}),
+        ...(flags.pipelinerun !== undefined ? { pipelineRun: flags.pipelinerun } : {}),
+        ...(flags.repository !== undefined ? { repository: flags.repository } : {}),
+        ...(flags['artifact-ref'] !== undefined ? { artifactRef: flags['artifact-ref'] } : {}),
+        cluster: {
+          kubeconfig: flags.kubeconfig,
+          context: flags.context,
+          namespace: flags.namespace,
+          fromFile: flags['from-file'],
+        },
+        registry: {
+          ociLayout: flags['oci-layout'],
+          plainHttp: flags['plain-http'] ?? [],
+          insecure: flags.insecure ?? [],
+          caFile: flags['ca-file'],
+          registryConfig: flags['registry-config'],
+          concurrency: flags.concurrency,
+          debug: flags.debug,
+        },
+        configMapName: flags['config-map'],
+        tektonNamespace: flags['tekton-namespace'],
+        select: {
+          tasks: flags.task ?? [],
+          artifactTypes: flags['artifact-type'] ?? [],
+          artifacts: flags.artifact ?? [],
+          inputs: flags.inputs,
+        },
+        output: flags.output,
+        format: flags.format as 'text' | 'json',
+        raw: flags.raw,
+        allowPathTraversal: flags['allow-path-traversal'],
+        limits: { maxRatio: flags['max-ratio'], maxSize },
+        quiet: flags.quiet,
       },
-      registry: {
-        ociLayout: flags['oci-layout'],
-        plainHttp: flags['plain-http'] ?? [],
-        insecure: flags.insecure ?? [],
-        caFile: flags['ca-file'],
-        registryConfig: flags['registry-config'],
-        debug: flags.debug,
-      },
-      configMapName: flags['config-map'],
-      tektonNamespace: flags['tekton-namespace'],
-      select: {
-        tasks: flags.task ?? [],
-        artifactTypes: flags['artifact-type'] ?? [],
-        artifacts: flags.artifact ?? [],
-        inputs: flags.inputs,
-      },
-      output: flags.output,
-      format: flags.format as 'text' | 'json',
-      raw: flags.raw,
-      allowPathTraversal: flags['allow-path-traversal'],
-      limits: { maxRatio: flags['max-ratio'], maxSize },
-      concurrency: flags.concurrency,
-      quiet: flags.quiet,
-      noColor: flags['no-color'],
-    });
+      processIo({ noColor: flags['no-color'] }),
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import type { CompletionCommand } from '../src/cli/completion.js';
+import { processIo } from '../src/cli/io.js';
 import { clusterFlags, debugFlag, outputFlags, registryFlags, runArgs } from '../src/cli/flags.js';
 
 export default class Show extends BaseCommand {
@@ -42,7 +43,8 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
       multiple: true,
     }),
     depth: Flags.integer({
-      description: 'levels to show below the run (1 = TaskRuns, 2 = artifacts, 3 = files and referrers)',
+      description:
+        'levels below the run, in every output format (1 = TaskRuns, 2 = artifacts, 3 = files and referrers); deeper referrers are not fetched',
       min: 1,
     }),
     'explain-config': Flags.boolean({
@@ -64,38 +66,40 @@ Without a cluster, --from-file reads a \`kubectl get pipelinerun,taskrun -o yaml
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Show);
-    const { runShow } = await import('../src/tree/show.js');
-    const exitCode = await runShow({
-      run: args.run,
-      pipelineRun: flags.pipelinerun,
-      repository: flags.repository,
-      cluster: {
-        kubeconfig: flags.kubeconfig,
-        context: flags.context,
-        namespace: flags.namespace,
-        fromFile: flags['from-file'],
-      },
-      registry: {
-        ociLayout: flags['oci-layout'],
-        plainHttp: flags['plain-http'] ?? [],
-        insecure: flags.insecure ?? [],
-        caFile: flags['ca-file'],
-        registryConfig: flags['registry-config'],
-        concurrency: flags.concurrency,
-        debug: flags.debug,
-      },
-      filters: { tasks: flags.task ?? [], artifactTypes: flags['artifact-type'] ?? [] },
-      explainConfig: flags['explain-config'],
-      configMapName: flags['config-map'],
-      tektonNamespace: flags['tekton-namespace'],
-      strict: flags.strict,
-      print: {
-        format: flags.output as 'tree' | 'table' | 'json' | 'yaml' | 'name' | undefined,
-        noColor: flags['no-color'],
+    const { runShow } = await import('../src/show/run.js');
+    const exitCode = await runShow(
+      {
+        run: args.run,
+        pipelineRun: flags.pipelinerun,
+        repository: flags.repository,
+        cluster: {
+          kubeconfig: flags.kubeconfig,
+          context: flags.context,
+          namespace: flags.namespace,
+          fromFile: flags['from-file'],
+        },
+        registry: {
+          ociLayout: flags['oci-layout'],
+          plainHttp: flags['plain-http'] ?? [],
+          insecure: flags.insecure ?? [],
+          caFile: flags['ca-file'],
+          registryConfig: flags['registry-config'],
+          concurrency: flags.concurrency,
+          debug: flags.debug,
+        },
+        filters: { tasks: flags.task ?? [], artifactTypes: flags['artifact-type'] ?? [] },
+        explainConfig: flags['explain-config'],
+        configMapName: flags['config-map'],
+        tektonNamespace: flags['tekton-namespace'],
+        strict: flags.strict,
         depth: flags.depth,
-        fullDigests: flags['full-digests'],
+        print: {
+          format: flags.output as 'tree' | 'table' | 'json' | 'yaml' | 'name' | undefined,
+          fullDigests: flags['full-digests'],
+        },
       },
-    });
+      processIo({ noColor: flags['no-color'] }),
+    );
     process.exitCode = exitCode;
   }
 }

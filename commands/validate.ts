@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import type { CompletionCommand } from '../src/cli/completion.js';
 import { clusterFlags } from '../src/cli/flags.js';
+import { processIo } from '../src/cli/io.js';
 
 // --from-file (a run export) has no meaning here: validate's inputs are its arguments.
 const { 'from-file': _fromFile, ...cluster } = clusterFlags;
@@ -86,24 +87,27 @@ export default class Validate extends BaseCommand {
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Validate);
     const { runValidate } = await import('../src/validate/run.js');
-    process.exitCode = await runValidate({
-      inputs: argv.map(String),
-      fromCluster: flags['from-cluster'],
-      ...(flags['cluster-config'] !== undefined ? { clusterConfig: flags['cluster-config'] } : {}),
-      ...(flags['export-config'] !== undefined ? { exportConfig: flags['export-config'] } : {}),
-      defaults: flags.defaults,
-      cluster: {
-        ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-        ...(flags.context ? { context: flags.context } : {}),
-        ...(flags.namespace ? { namespace: flags.namespace } : {}),
+    process.exitCode = await runValidate(
+      {
+        inputs: argv.map(String),
+        fromCluster: flags['from-cluster'],
+        ...(flags['cluster-config'] !== undefined ? { clusterConfig: flags['cluster-config'] } : {}),
+        ...(flags['export-config'] !== undefined ? { exportConfig: flags['export-config'] } : {}),
+        defaults: flags.defaults,
+        cluster: {
+          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+          ...(flags.context ? { context: flags.context } : {}),
+          ...(flags.namespace ? { namespace: flags.namespace } : {}),
+        },
+        names: { configMapName: flags['config-map'], tektonNamespace: flags['tekton-namespace'] },
+        output: flags.output as 'human' | 'json' | 'sarif' | 'github',
+        failOn: flags['fail-on'] as 'error' | 'warning' | 'info' | 'none',
+        ignoreRules: flags['ignore-rule'] ?? [],
+        noColor: flags['no-color'],
+        version: this.config.version,
+        cwd: process.cwd(),
       },
-      names: { configMapName: flags['config-map'], tektonNamespace: flags['tekton-namespace'] },
-      output: flags.output as 'human' | 'json' | 'sarif' | 'github',
-      failOn: flags['fail-on'] as 'error' | 'warning' | 'info' | 'none',
-      ignoreRules: flags['ignore-rule'] ?? [],
-      noColor: flags['no-color'],
-      version: this.config.version,
-      cwd: process.cwd(),
-    });
+      processIo({ noColor: flags['no-color'] }),
+    );
   }
 }

@@ -237,14 +237,30 @@ export function completionScript(shell: Shell, commands: Record<string, Completi
 }
 
 /** Reads the completion-relevant parts of oclif command classes; hidden ones are left out. */
-export function completionCommands(
-  commands: Record<
+/** What completion reads of a command oclif loaded: flags as oclif caches them, our completionArgs. */
+export interface LoadedCommand {
+  id: string;
+  hidden?: boolean;
+  flags?: Record<
     string,
-    { flags?: Record<string, CompletionFlag>; completionArgs?: CompletionCommand['args']; hidden?: boolean }
-  >,
-): Record<string, CompletionCommand> {
+    { type: string; char?: string | undefined; options?: readonly string[] | undefined }
+  >;
+  completionArgs?: unknown;
+}
+
+function argsOf(value: unknown): CompletionCommand['args'] {
+  if (value === 'runs' || value === 'files' || value === 'none') return value;
+  if (Array.isArray(value) && value.every((word) => typeof word === 'string')) return value as string[];
+  return 'none';
+}
+
+/**
+ * The completion table, from the commands the oclif config loaded at run time (as oclif's
+ * plugin-autocomplete reads them): nothing imports the command index, so there is no cycle.
+ */
+export function completionCommands(commands: readonly LoadedCommand[]): Record<string, CompletionCommand> {
   const out: Record<string, CompletionCommand> = {};
-  for (const [name, command] of Object.entries(commands)) {
+  for (const command of [...commands].sort((a, b) => a.id.localeCompare(b.id))) {
     if (command.hidden) continue;
     const flags: Record<string, CompletionFlag> = {};
     for (const [flag, spec] of Object.entries(command.flags ?? {})) {
@@ -254,9 +270,27 @@ export function completionCommands(
         ...(spec.options ? { options: spec.options } : {}),
       };
     }
-    out[name] = { flags, args: command.completionArgs ?? 'none' };
+    out[command.id] = { flags, args: argsOf(command.completionArgs) };
   }
   return out;
+}
+
+/**
+ * Cobra's completion protocol, for kubectl's plugin completion: kubectl runs
+ * `kubectl_complete-tkn-artifacts ARGS…` (bin/), which answers with the words after
+ * `kubectl tkn artifacts`, the last being the one typed.
+ */
+export async function completeForKubectl(
+  commands: Record<string, CompletionCommand>,
+  args: readonly string[],
+): Promise<string> {
+  const answer = completeArgs(commands, args);
+  const candidates = answer.lookup
+    ? (await lookupNames(answer.lookup, args))
+        .filter((w) => w.startsWith(answer.prefix))
+        .map((w) => `${answer.assigned ?? ''}${w}`)
+    : answer.words;
+  return formatCobraCompletion(candidates, answer.directive);
 }
 
 // Cobra's completion directives, which kubectl's plugin completion expects on the last line.

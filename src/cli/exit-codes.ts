@@ -28,3 +28,6 @@ export const ExitCode = {
 } as const;
 
 export type ExitCodeName = keyof typeof ExitCode;
+
+/** What went wrong, as the exit code says it: the kinds a typed error (and a tree node's error) has. */
+export type ErrorKind = Exclude<ExitCodeName, 'ok' | 'findings' | 'interrupted'>;

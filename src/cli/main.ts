@@ -73,8 +73,12 @@ export async function main(commands?: CommandList): Promise<void> {
   const completionLink = basename(process.argv0).startsWith('kubectl_complete-');
   if (argv[0] === '__complete' || completionLink) {
     // kubectl's plugin completion: the words are completed, never parsed (oclif would obey --help).
-    const { completeForKubectl } = await import('../../commands/__complete.js');
-    process.stdout.write(await completeForKubectl(completionLink ? argv : argv.slice(1)));
+    const [{ completeForKubectl, completionCommands }, config] = await Promise.all([
+      import('./completion.js'),
+      oclifConfig(packageJson(), commands),
+    ]);
+    const words = completionLink ? argv : argv.slice(1);
+    process.stdout.write(await completeForKubectl(completionCommands(config.commands), words));
   } else if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
     process.stdout.write(
       `tkn-artifacts ${packageJson().version} (node ${process.version}, ${process.platform}-${process.arch})\n`,

@@ -14,16 +14,8 @@ import {
   UnreachableError,
 } from './errors.js';
 import type { ListOptions, RunSource } from './source.js';
-import type {
-  ConfigMap,
-  ObjectMeta,
-  Pipeline,
-  PipelineRun,
-  Secret,
-  ServiceAccount,
-  TaskRun,
-} from './types.js';
-import { isRecord } from './types.js';
+import type { ConfigMap, ObjectMeta, Pipeline, PipelineRun, TaskRun } from './types.js';
+import { isRecord } from '../json/guards.js';
 
 export interface ClusterOptions {
   /** --kubeconfig */
@@ -444,41 +436,6 @@ export class ClusterSource implements RunSource {
       ),
     );
     return list.items.map(plainConfigMap);
-  }
-
-  async getSecret(namespace: string, name: string): Promise<Secret> {
-    const op: Operation = { verb: 'get', kind: 'Secret', resource: 'secrets', group: '', namespace, name };
-    const s = await this.call(op, (options) => this.core.readNamespacedSecret({ name, namespace }, options));
-    return {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: plainMeta(s.metadata, name),
-      ...(s.type ? { type: s.type } : {}),
-      ...(s.data ? { data: { ...s.data } } : {}),
-    };
-  }
-
-  async getServiceAccount(namespace: string, name: string): Promise<ServiceAccount> {
-    const op: Operation = {
-      verb: 'get',
-      kind: 'ServiceAccount',
-      resource: 'serviceaccounts',
-      group: '',
-      namespace,
-      name,
-    };
-    const sa = await this.call(op, (options) =>
-      this.core.readNamespacedServiceAccount({ name, namespace }, options),
-    );
-    return {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: plainMeta(sa.metadata, name),
-      ...(sa.imagePullSecrets
-        ? { imagePullSecrets: sa.imagePullSecrets.map((s) => ({ name: s.name })) }
-        : {}),
-      ...(sa.secrets ? { secrets: sa.secrets.map((s) => ({ name: s.name })) } : {}),
-    };
   }
 }
 

@@ -6,27 +6,11 @@ import type { Alias, Document, LineCounter } from 'yaml';
 import { InputError, NotFoundError } from './errors.js';
 import type { ListOptions, RunSource } from './source.js';
 import { matchesLabelSelector } from './source.js';
-import type {
-  ConfigMap,
-  ObjectMeta,
-  Pipeline,
-  PipelineRun,
-  Secret,
-  ServiceAccount,
-  TaskRun,
-} from './types.js';
-import { isRecord } from './types.js';
+import type { ConfigMap, ObjectMeta, Pipeline, PipelineRun, TaskRun } from './types.js';
+import { isRecord } from '../json/guards.js';
 
 /** Kinds we keep; everything else in an export (Pods, Events…) is ignored. */
-const KINDS = [
-  'PipelineRun',
-  'TaskRun',
-  'Pipeline',
-  'Task',
-  'ConfigMap',
-  'Secret',
-  'ServiceAccount',
-] as const;
+const KINDS = ['PipelineRun', 'TaskRun', 'Pipeline', 'Task', 'ConfigMap'] as const;
 type Kind = (typeof KINDS)[number];
 
 interface Stored {
@@ -234,18 +218,6 @@ export class FileSource implements RunSource {
 
   async listConfigMaps(namespace: string, options?: ListOptions): Promise<ConfigMap[]> {
     return this.all('ConfigMap', namespace, options).map((o) => o.obj as ConfigMap);
-  }
-
-  async getSecret(namespace: string, name: string): Promise<Secret> {
-    const o = this.find('Secret', namespace, name);
-    if (!o) throw this.notFound('Secret', namespace, name, 'add it to the export, or use a cluster');
-    return o.obj as Secret;
-  }
-
-  async getServiceAccount(namespace: string, name: string): Promise<ServiceAccount> {
-    const o = this.find('ServiceAccount', namespace, name);
-    if (!o) throw this.notFound('ServiceAccount', namespace, name, 'add it to the export, or use a cluster');
-    return o.obj as ServiceAccount;
   }
 }
 

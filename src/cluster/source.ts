@@ -2,7 +2,7 @@
 // `kubectl get … -o yaml` export (FileSource). Fakes in unit tests implement it too.
 
 import { NotFoundError } from './errors.js';
-import type { ConfigMap, Pipeline, PipelineRun, Secret, ServiceAccount, TaskRun } from './types.js';
+import type { ConfigMap, Pipeline, PipelineRun, TaskRun } from './types.js';
 import {
   LABEL_MEMBER_OF,
   LABEL_PIPELINE_RUN,
@@ -38,10 +38,6 @@ export interface RunSource {
   /** Undefined when absent. */
   getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
   listConfigMaps(namespace: string, options?: ListOptions): Promise<ConfigMap[]>;
-  /** @throws NotFoundError when absent */
-  getSecret(namespace: string, name: string): Promise<Secret>;
-  /** @throws NotFoundError when absent */
-  getServiceAccount(namespace: string, name: string): Promise<ServiceAccount>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { isRecord, list } from '../json/guards.js';
 // Minimal, loosely typed shapes of the Kubernetes and Tekton objects we read.
 //
 // Everything here arrives from the wire or from a user's file, so every field past `metadata.name`
@@ -200,24 +201,6 @@ export interface ConfigMap {
   data?: Record<string, string>;
 }
 
-export interface Secret {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
-  type?: string;
-  /** base64-encoded values */
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-}
-
-export interface ServiceAccount {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
-  imagePullSecrets?: Array<{ name?: string }>;
-  secrets?: Array<{ name?: string }>;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Well-known labels (tektoncd/pipeline pkg/apis/pipeline/register.go).
 
@@ -231,14 +214,6 @@ export const LABEL_MEMBER_OF = 'tekton.dev/memberOf';
 // ---------------------------------------------------------------------------------------------
 // Run-time type guards: the data may be anything.
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function arrayOf(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
 /** Results of a run with the field they were read from, so paths can point at the object as written. */
 export interface ResultsField {
   field: 'status.results' | 'status.taskResults' | 'status.pipelineResults';
@@ -247,7 +222,7 @@ export interface ResultsField {
 
 function collectResults(raw: unknown): Array<{ index: number; result: RunResult }> {
   const out: Array<{ index: number; result: RunResult }> = [];
-  arrayOf(raw).forEach((item, index) => {
+  list(raw).forEach((item, index) => {
     if (isRecord(item) && typeof item.name === 'string') {
       out.push({ index, result: item as unknown as RunResult });
     }
@@ -279,7 +254,7 @@ export function resultsOf(run: TaskRun | PipelineRun): ResultsField {
 
 /** The `Succeeded` condition, if any. */
 export function succeededCondition(obj: { status?: { conditions?: Condition[] } }): Condition | undefined {
-  const conditions = arrayOf(isRecord(obj.status) ? obj.status.conditions : undefined);
+  const conditions = list(isRecord(obj.status) ? obj.status.conditions : undefined);
   for (const c of conditions) {
     if (isRecord(c) && c.type === 'Succeeded' && typeof c.status === 'string')
       return c as unknown as Condition;
@@ -302,18 +277,6 @@ export function runState(obj: { status?: { conditions?: Condition[] } }): RunSta
   }
   if (/pending/i.test(reason)) return 'pending';
   return 'running';
-}
-
-/** Where a run's ServiceAccount is (v1 `spec.taskRunTemplate.serviceAccountName`, v1beta1 `spec.serviceAccountName`). */
-export function serviceAccountOf(run: PipelineRun | TaskRun): string | undefined {
-  const spec: unknown = run.spec;
-  if (!isRecord(spec)) return undefined;
-  if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName) return spec.serviceAccountName;
-  const tpl = spec.taskRunTemplate;
-  if (isRecord(tpl) && typeof tpl.serviceAccountName === 'string' && tpl.serviceAccountName) {
-    return tpl.serviceAccountName;
-  }
-  return undefined;
 }
 
 /**
@@ -358,8 +321,8 @@ export function pipelineTaskOrder(
   ];
   for (const spec of candidates) {
     if (!isRecord(spec)) continue;
-    const names = (list: unknown): string[] =>
-      arrayOf(list)
+    const names = (tasks: unknown): string[] =>
+      list(tasks)
         .filter(isRecord)
         .map((t) => t.name)
         .filter((n): n is string => typeof n === 'string');

@@ -4,8 +4,8 @@
 import { ForbiddenError } from '../cluster/errors.js';
 import type { RunSource } from '../cluster/source.js';
 import type { ConfigMap } from '../cluster/types.js';
-import { isRecord } from '../cluster/types.js';
 import { DEFAULT_FEATURE_FLAGS_CONFIGMAP, DEFAULT_TEKTON_NAMESPACE } from './keys.js';
+import { isRecord } from '../json/guards.js';
 
 /** Pipelines rejects max-result-size values at or above the CRD limit (1.5 MiB). */
 export const MAX_RESULT_SIZE_LIMIT = 1572864;

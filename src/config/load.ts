@@ -4,10 +4,10 @@
 import { ForbiddenError } from '../cluster/errors.js';
 import type { RunSource } from '../cluster/source.js';
 import type { ConfigMap, Pipeline, PipelineRun } from '../cluster/types.js';
-import { isRecord } from '../cluster/types.js';
 import type { ConfigLevel } from './keys.js';
 import { DEFAULT_STORAGE_CONFIG_NAMES, resolveStorageConfig } from './resolve.js';
 import type { ResolvedStorageConfig, StorageConfigInputs, StorageConfigNames } from './resolve.js';
+import { isRecord } from '../json/guards.js';
 
 export interface LoadStorageConfigOptions {
   namespace: string;

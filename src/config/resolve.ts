@@ -2,7 +2,6 @@
 // from the one below (TEP-0164 "Resolution order"). Pure: loadStorageConfig fetches the inputs.
 
 import type { ConfigMap, ObjectMeta } from '../cluster/types.js';
-import { isRecord } from '../cluster/types.js';
 import { checkTagPattern } from './tag-pattern.js';
 import {
   ANNOTATION_STORAGE_PREFIX,
@@ -18,6 +17,7 @@ import {
   OTHER_BACKEND_KEY_PREFIXES,
 } from './keys.js';
 import type { ConfigLevel, KeySpec, StorageField, StorageSettings } from './keys.js';
+import { isRecord } from '../json/guards.js';
 
 export interface StorageConfigNames {
   /** ConfigMap name at namespace and cluster level (installations can rename it). */

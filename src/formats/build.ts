@@ -3,19 +3,27 @@
 
 import { createHash } from 'node:crypto';
 import { expandTagPattern } from '../config/tag-pattern.js';
+import {
+  Annotations,
+  EMPTY_JSON,
+  MediaType,
+  manifestMediaType,
+  type Descriptor,
+  type ImageIndex,
+  type ImageManifest,
+} from '../oci/types.js';
 import * as C from './constants.js';
-import type { OciDescriptor, OciImageIndex, OciImageManifest } from './manifest.js';
 
 export interface BuiltBlob {
-  descriptor: OciDescriptor;
+  descriptor: Descriptor;
   bytes: Uint8Array;
 }
 
-export interface BuiltManifest<M = OciImageManifest | OciImageIndex> {
+export interface BuiltManifest<M = ImageManifest | ImageIndex> {
   manifest: M;
   /** The exact bytes to push (their sha256 is `descriptor.digest`). */
   bytes: Uint8Array;
-  descriptor: OciDescriptor;
+  descriptor: Descriptor;
   /** Suggested tag (already sanitised). */
   tag: string;
   /** Blobs to push before the manifest (config, empty blob). File layers are the caller's. */
@@ -27,10 +35,10 @@ export function sha256Digest(bytes: Uint8Array): string {
 }
 
 const EMPTY_BYTES = new TextEncoder().encode('{}');
-const EMPTY_DESCRIPTOR: OciDescriptor = {
-  mediaType: C.OCI_EMPTY_MEDIA_TYPE,
-  digest: C.OCI_EMPTY_DIGEST,
-  size: C.OCI_EMPTY_SIZE,
+const EMPTY_DESCRIPTOR: Descriptor = {
+  mediaType: MediaType.OciEmpty,
+  digest: EMPTY_JSON.digest,
+  size: EMPTY_JSON.size,
   data: 'e30=',
 };
 
@@ -38,7 +46,7 @@ function encode(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));
 }
 
-function finish<M extends OciImageManifest | OciImageIndex>(
+function finish<M extends ImageManifest | ImageIndex>(
   manifest: M,
   tag: string,
   blobs: BuiltBlob[],
@@ -48,7 +56,7 @@ function finish<M extends OciImageManifest | OciImageIndex>(
     manifest,
     bytes,
     descriptor: {
-      mediaType: manifest.mediaType,
+      mediaType: manifestMediaType(manifest),
       digest: sha256Digest(bytes),
       size: bytes.byteLength,
       ...(manifest.artifactType ? { artifactType: manifest.artifactType } : {}),
@@ -67,7 +75,7 @@ function annotations(entries: Array<[string, string | undefined]>): Record<strin
 }
 
 /** Descriptor of a manifest as a subject: mediaType, digest and size only. */
-function subjectOf(d: OciDescriptor): OciDescriptor {
+function subjectOf(d: Descriptor): Descriptor {
   return { mediaType: d.mediaType, digest: d.digest, size: d.size };
 }
 
@@ -88,10 +96,10 @@ export interface RootInput {
  * at it as `subject`, so nothing is ever added to it; discovery goes through the referrers API
  * (or the `sha256-<hex>` fallback tag).
  */
-export function buildRootManifestJSON(input: RootInput): BuiltManifest<OciImageIndex> {
-  const manifest: OciImageIndex = {
+export function buildRootManifestJSON(input: RootInput): BuiltManifest<ImageIndex> {
+  const manifest: ImageIndex = {
     schemaVersion: 2,
-    mediaType: C.OCI_INDEX_MEDIA_TYPE,
+    mediaType: MediaType.OciIndex,
     artifactType: C.TEKTON_PIPELINERUN_ARTIFACT_TYPE,
     manifests: [],
     annotations: annotations([
@@ -118,7 +126,7 @@ export interface TaskRunReferenceInput {
   task?: string;
   created: string;
   /** The root's descriptor (from buildRootManifestJSON or resolved from the registry). */
-  root: OciDescriptor;
+  root: Descriptor;
   /** Default: TASKRUN_REFERENCE_TAG_PATTERN "{{namespace}}.{{pipelinerun}}.{{taskrun}}". */
   tagPattern?: string;
 }
@@ -128,12 +136,12 @@ export interface TaskRunReferenceInput {
  * application/vnd.tekton.artifact.taskrun.v1, the empty config and one empty layer (OCI 1.1
  * artifact guidance), and `subject` = the PipelineRun root.
  */
-export function buildTaskRunReferenceJSON(input: TaskRunReferenceInput): BuiltManifest<OciImageManifest> {
-  const manifest: OciImageManifest = {
+export function buildTaskRunReferenceJSON(input: TaskRunReferenceInput): BuiltManifest<ImageManifest> {
+  const manifest: ImageManifest = {
     schemaVersion: 2,
-    mediaType: C.OCI_MANIFEST_MEDIA_TYPE,
+    mediaType: MediaType.OciManifest,
     artifactType: C.TEKTON_TASKRUN_ARTIFACT_TYPE,
-    config: { mediaType: C.OCI_EMPTY_MEDIA_TYPE, digest: C.OCI_EMPTY_DIGEST, size: C.OCI_EMPTY_SIZE },
+    config: { mediaType: MediaType.OciEmpty, digest: EMPTY_JSON.digest, size: EMPTY_JSON.size },
     layers: [EMPTY_DESCRIPTOR],
     subject: subjectOf(input.root),
     annotations: annotations([
@@ -176,7 +184,7 @@ export interface ArtifactInput {
   contentType?: string;
   files: ArtifactFileInput[];
   /** The TaskRun reference (grouped), or the build output (referrer variant). */
-  subject?: OciDescriptor;
+  subject?: Descriptor;
   /** Default DEFAULT_ARTIFACT_TAG_PATTERN "{{namespace}}.{{taskrun}}.{{artifact}}". */
   tagPattern?: string;
   /** Extra manifest annotations (e.g. dev.tekton.artifact/git-sha); ours win on conflict. */
@@ -188,7 +196,7 @@ export interface ArtifactInput {
  * Tekton config blob, one layer per file (one raw file, or one tar+gzip archive with
  * dev.tekton.artifact/archive), the dev.tekton.artifact/* annotations, and an optional subject.
  */
-export function buildArtifactManifestJSON(input: ArtifactInput): BuiltManifest<OciImageManifest> {
+export function buildArtifactManifestJSON(input: ArtifactInput): BuiltManifest<ImageManifest> {
   const config = {
     created: input.created,
     artifact: {
@@ -201,24 +209,24 @@ export function buildArtifactManifestJSON(input: ArtifactInput): BuiltManifest<O
     },
   };
   const configBytes = encode(config);
-  const configDescriptor: OciDescriptor = {
-    mediaType: C.TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE,
+  const configDescriptor: Descriptor = {
+    mediaType: MediaType.TektonArtifactConfig,
     digest: sha256Digest(configBytes),
     size: configBytes.byteLength,
   };
-  const layers: OciDescriptor[] = input.files.map((f) => ({
-    mediaType: f.mediaType ?? (f.archive ? C.TEKTON_ARCHIVE_MEDIA_TYPE : 'application/octet-stream'),
+  const layers: Descriptor[] = input.files.map((f) => ({
+    mediaType: f.mediaType ?? (f.archive ? MediaType.TektonArtifactTarGzip : 'application/octet-stream'),
     digest: f.digest,
     size: f.size,
     annotations: annotations([
-      [C.OCI_ANNOTATION_TITLE, f.title],
+      [Annotations.Title, f.title],
       [C.ANNOTATION_ARCHIVE, f.archive],
     ]),
   }));
-  const manifest: OciImageManifest = {
+  const manifest: ImageManifest = {
     schemaVersion: 2,
-    mediaType: C.OCI_MANIFEST_MEDIA_TYPE,
-    artifactType: C.TEKTON_ARTIFACT_TYPE,
+    mediaType: MediaType.OciManifest,
+    artifactType: MediaType.TektonArtifact,
     config: configDescriptor,
     layers: layers.length > 0 ? layers : [EMPTY_DESCRIPTOR],
     ...(input.subject ? { subject: subjectOf(input.subject) } : {}),

@@ -2,34 +2,15 @@
 // write (TEP-0193 plus our choices where it is silent). docs/formats.md explains each choice.
 
 // --- OCI ---------------------------------------------------------------------------------------
+// OCI and Docker media types, the empty descriptor, and the image-spec annotations are src/oci's
+// (MediaType, EMPTY_JSON, Annotations in src/oci/types.ts); only what producers add is here.
 
-export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
-export const OCI_INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
-export const OCI_IMAGE_CONFIG_MEDIA_TYPE = 'application/vnd.oci.image.config.v1+json';
-export const OCI_EMPTY_MEDIA_TYPE = 'application/vnd.oci.empty.v1+json';
-/** The OCI empty descriptor's content `{}`: sha256 and size are fixed by the image spec. */
-export const OCI_EMPTY_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
-export const OCI_EMPTY_SIZE = 2;
-export const OCI_LAYER_TAR_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar';
-export const OCI_LAYER_TAR_GZIP_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar+gzip';
-export const DOCKER_MANIFEST_MEDIA_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
-export const DOCKER_MANIFEST_LIST_MEDIA_TYPE = 'application/vnd.docker.distribution.manifest.list.v2+json';
-export const DOCKER_CONFIG_MEDIA_TYPE = 'application/vnd.docker.container.image.v1+json';
-
-export const OCI_ANNOTATION_TITLE = 'org.opencontainers.image.title';
-export const OCI_ANNOTATION_CREATED = 'org.opencontainers.image.created';
 /** Pre-1.1 artifact type annotation, still written by the prototype controller. */
 export const OCI_ANNOTATION_ARTIFACT_TYPE_LEGACY = 'org.opencontainers.artifact.type';
 export const OCI_ANNOTATION_IMAGE_ARTIFACT_TYPE = 'org.opencontainers.image.artifact.type';
 
 // --- TEP-0164 / TEP-0193 (what we write) ------------------------------------------------------
 
-/** Config blob of a Tekton artifact manifest (TEP-0164 §OCI Artifact Format, TEP-0193). */
-export const TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE = 'application/vnd.tekton.artifact.config.v1+json';
-/** artifactType of an artifact manifest (TEP-0193 example; the prototype's default). */
-export const TEKTON_ARTIFACT_TYPE = 'application/vnd.tekton.artifact.v1';
-/** Layer media type of a multi-file artifact (a tar+gzip of the output directory). */
-export const TEKTON_ARCHIVE_MEDIA_TYPE = 'application/vnd.tekton.artifact.tar+gzip';
 /** Our choice (the TEPs name no type for the grouping manifests): the PipelineRun root index. */
 export const TEKTON_PIPELINERUN_ARTIFACT_TYPE = 'application/vnd.tekton.artifact.pipelinerun.v1';
 /** Our choice: the per-TaskRun reference manifest, a referrer of the root. */
@@ -93,8 +74,6 @@ export const EXPERIMENTS_ARTIFACT_TYPES: readonly string[] = [
 
 // --- oras defaults (Konflux trusted artifacts, tekton-experiments StepActions) ----------------
 
-/** oras ≥1.1 default artifactType when none is given. */
-export const ORAS_UNKNOWN_ARTIFACT_TYPE = 'application/vnd.unknown.artifact.v1';
 /** oras 1.0 default config media type (image-spec 1.0 packing). */
 export const ORAS_UNKNOWN_CONFIG_MEDIA_TYPE = 'application/vnd.unknown.config.v1+json';
 /** oras directory layers carry this annotation. */

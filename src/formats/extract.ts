@@ -2,17 +2,12 @@
 // never throws on malformed data; problems become FormatWarnings with the path of the value.
 
 import type { PipelineRun, TaskRun } from '../cluster/types.js';
-import { isRecord, resultsOf } from '../cluster/types.js';
+import { resultsOf } from '../cluster/types.js';
 import { PROTOTYPE_INPUTS_ANNOTATION, PROTOTYPE_RESULT_PREFIX } from './constants.js';
-import {
-  digestFromMap,
-  normaliseDigest,
-  ociLocationFromPurl,
-  parseLightReference,
-  repositoryKey,
-  splitLocationScheme,
-} from './location.js';
+import { normaliseDigest, splitLocationScheme, tryParseReference } from '../oci/types.js';
+import { digestFromMap, ociLocationFromPurl, repositoryKey } from './location.js';
 import type { ArtifactRef, DigestRefersTo, Extraction, FormatWarning, Producer, RefOwner } from './refs.js';
+import { isRecord, list, str } from '../json/guards.js';
 
 type Direction = ArtifactRef['direction'];
 type NewRef = Omit<ArtifactRef, 'producers' | 'paths' | 'owner'>;
@@ -74,16 +69,8 @@ function shorten(v: unknown): string {
   return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
 function truthy(v: unknown): boolean {
   return v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
-}
-
-function arrayOf(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,7 +95,7 @@ function interpretUri(
 ): UriMeaning | { invalid: string } {
   const { scheme, reference } = splitLocationScheme(uri);
   if (scheme !== 'none') {
-    const r = parseLightReference(reference);
+    const r = tryParseReference(reference);
     if (!r) return { invalid: `not an OCI reference after "${scheme}"` };
     return {
       location: uri,
@@ -123,7 +110,7 @@ function interpretUri(
   }
   const pin = /@([a-z0-9]+:[^@/]*)$/.exec(uri);
   if (pin && !normaliseDigest(pin[1] ?? '')) return { invalid: `pins an invalid digest "${pin[1] ?? ''}"` };
-  const r = parseLightReference(uri);
+  const r = tryParseReference(uri);
   if (r) {
     const firstSegment = uri.split('/')[0] ?? '';
     const namesHost =
@@ -157,17 +144,17 @@ function digestOf(c: Collector, raw: unknown, path: string, producer: Producer):
 
 function fromArtifactList(
   c: Collector,
-  list: unknown,
+  artifacts: unknown,
   base: string,
   direction: Direction,
   step?: string,
 ): void {
-  if (list === undefined || list === null) return;
-  if (!Array.isArray(list)) {
-    c.warn(base, 'expected a list of artifacts', undefined, list);
+  if (artifacts === undefined || artifacts === null) return;
+  if (!Array.isArray(artifacts)) {
+    c.warn(base, 'expected a list of artifacts', undefined, artifacts);
     return;
   }
-  list.forEach((art, i) => {
+  artifacts.forEach((art, i) => {
     const path = `${base}[${i}]`;
     if (!isRecord(art)) {
       c.warn(path, 'artifact is not an object', undefined, art);
@@ -180,7 +167,7 @@ function fromArtifactList(
       c.warn(`${path}.values`, 'expected a list of values', undefined, art.values);
       return;
     }
-    arrayOf(art.values).forEach((v, j) =>
+    list(art.values).forEach((v, j) =>
       fromArtifactValue(c, v, `${path}.values[${j}]`, name ?? `${base}[${i}]`, direction, buildOutput, step),
     );
   });
@@ -284,7 +271,7 @@ function fromArtifactValue(
   // The prototype pushes to <oci-repository>/<artifact-name> by digest and records "repo@sha256:…".
   const r =
     m.location && splitLocationScheme(m.location).scheme === 'none'
-      ? parseLightReference(m.location)
+      ? tryParseReference(m.location)
       : undefined;
   const isPrototype =
     r !== undefined &&
@@ -339,7 +326,7 @@ function fromImages(c: Collector, item: NamedValue, step?: string): void {
         return;
       }
       const digest = normaliseDigest(entry.slice(at + 1));
-      const r = parseLightReference(entry.slice(0, at));
+      const r = tryParseReference(entry.slice(0, at));
       if (!digest || !r) {
         c.warn(
           path,
@@ -431,7 +418,7 @@ function fromOciUri(
   }
   if (value === '') return; // .skip-trusted-artifacts and unused results leave it empty
   const { scheme, reference } = splitLocationScheme(value);
-  const r = scheme === 'oci:' ? parseLightReference(reference) : undefined;
+  const r = scheme === 'oci:' ? tryParseReference(reference) : undefined;
   if (!r || !r.digest) {
     c.warn(
       valuePath(item),
@@ -465,7 +452,7 @@ function fromPrototypeResult(c: Collector, item: NamedValue, step?: string): voi
     );
     return;
   }
-  const r = parseLightReference(value);
+  const r = tryParseReference(value);
   if (!r || !r.digest) {
     c.warn(valuePath(item), `${item.name} is not <repository>@sha256:<digest>`, 'prototype', value);
     return;
@@ -608,9 +595,9 @@ function fromParams(c: Collector, items: NamedValue[]): void {
   }
 }
 
-function namedValues(list: unknown, base: string, valueKey = 'value'): NamedValue[] {
+function namedValues(entries: unknown, base: string, valueKey = 'value'): NamedValue[] {
   const out: NamedValue[] = [];
-  arrayOf(list).forEach((r, i) => {
+  list(entries).forEach((r, i) => {
     if (isRecord(r) && typeof r.name === 'string')
       out.push({ name: r.name, value: r[valueKey], path: `${base}[${i}]` });
   });
@@ -641,7 +628,7 @@ function fromPrototypeInputs(c: Collector, raw: string): void {
   if (isRecord(value)) {
     for (const [name, uri] of Object.entries(value)) {
       if (typeof uri !== 'string') continue;
-      const r = parseLightReference(uri);
+      const r = tryParseReference(uri);
       c.add({
         name,
         producer: 'prototype',
@@ -679,7 +666,7 @@ export function extractTaskRunArtifacts(
       fromArtifactList(c, status.artifacts.outputs, 'status.artifacts.outputs', 'output');
       fromArtifactList(c, status.artifacts.inputs, 'status.artifacts.inputs', 'input');
     }
-    arrayOf(status.steps).forEach((s, i) => {
+    list(status.steps).forEach((s, i) => {
       if (!isRecord(s)) return;
       const step = str(s.name) ?? str(s.container)?.replace(/^step-/, '');
       fromArtifactList(c, s.outputs, `status.steps[${i}].outputs`, 'output', step);

@@ -1,33 +1,6 @@
-// Digests and OCI locations as producers write them. A deliberately light parse: formats stays
-// independent of src/oci; the tree assembler turns `location` into a real reference later.
-
-const HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128, sha1: 40 };
-/** OCI digest grammar (image-spec descriptor.md). */
-const DIGEST_RE = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
-
-/**
- * Validates and normalises a digest to `<alg>:<hex>` (lower-case hex). Accepts a bare 64-hex string
- * as sha256, which some Tasks write into IMAGE_DIGEST. Undefined when it is not a digest.
- */
-export function normaliseDigest(value: string): string | undefined {
-  const v = value.trim();
-  if (/^[0-9a-fA-F]{64}$/.test(v)) return `sha256:${v.toLowerCase()}`;
-  const m = DIGEST_RE.exec(v);
-  if (!m) return undefined;
-  const alg = m[1] ?? '';
-  const enc = m[2] ?? '';
-  const len = HEX_LENGTH[alg];
-  if (len !== undefined) {
-    if (enc.length !== len || !/^[0-9a-fA-F]+$/.test(enc)) return undefined;
-    return `${alg}:${enc.toLowerCase()}`;
-  }
-  return `${alg}:${enc}`;
-}
-
-/** A digest usable against an OCI registry (sha256 / sha512). */
-export function isOciDigest(digest: string): boolean {
-  return /^sha256:[0-9a-f]{64}$/.test(digest) || /^sha512:[0-9a-f]{128}$/.test(digest);
-}
+// Digests and OCI locations as producers write them, read with src/oci's one digest and reference
+// grammar (src/oci/types.ts); what is here is only what producers add: digest maps and purls.
+import { normaliseDigest, tryParseReference } from '../oci/types.js';
 
 /**
  * TEP-0147 digest maps ({ sha256: "<hex>" }) to one digest: sha256 first, then sha512, then any.
@@ -47,72 +20,9 @@ export function digestFromMap(map: Record<string, unknown>): { digest?: string; 
   return {};
 }
 
-export type LocationScheme = 'oci:' | 'oci://' | 'none';
-
-/** Splits the `oci:` (Konflux, StepActions) and `oci://` (Chains storage-ref) prefixes off. */
-export function splitLocationScheme(location: string): { scheme: LocationScheme; reference: string } {
-  if (location.startsWith('oci://')) return { scheme: 'oci://', reference: location.slice(6) };
-  if (location.startsWith('oci:')) return { scheme: 'oci:', reference: location.slice(4) };
-  return { scheme: 'none', reference: location };
-}
-
-export interface LightReference {
-  /** e.g. "quay.io", "registry.local:5000"; "docker.io" when the reference names none. */
-  registry: string;
-  /** e.g. "org/app"; Docker Hub's "library/" added for single names. */
-  repository: string;
-  tag?: string;
-  digest?: string;
-}
-
-/**
- * Parses `[scheme]registry/repo[:tag][@digest]` well enough to compare locations and split the
- * digest off. Undefined for anything that does not look like an OCI reference (purls, URLs…).
- */
-export function parseLightReference(location: string): LightReference | undefined {
-  const { reference } = splitLocationScheme(location.trim());
-  if (reference === '' || /\s/.test(reference) || /^[a-z][a-z0-9+.-]*:\/\//i.test(reference))
-    return undefined;
-  if (/^pkg:/.test(reference)) return undefined;
-  let rest = reference;
-  let digest: string | undefined;
-  const at = rest.lastIndexOf('@');
-  if (at >= 0) {
-    const d = normaliseDigest(rest.slice(at + 1));
-    if (!d) return undefined;
-    digest = d;
-    rest = rest.slice(0, at);
-  }
-  let tag: string | undefined;
-  const slash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  if (colon > slash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag)) return undefined;
-  }
-  const parts = rest.split('/');
-  if (parts.some((p) => p === '')) return undefined;
-  let registry = 'docker.io';
-  const first = parts[0] ?? '';
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-    registry = first.toLowerCase();
-    parts.shift();
-  } else if (parts.length === 1) {
-    parts.unshift('library');
-  }
-  const repository = parts.join('/');
-  if (
-    !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(repository)
-  ) {
-    return undefined;
-  }
-  return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest ? { digest } : {}) };
-}
-
 /** `registry/repository` for comparing locations (tag and digest dropped). */
 export function repositoryKey(location: string): string | undefined {
-  const r = parseLightReference(location);
+  const r = tryParseReference(location);
   return r ? `${r.registry}/${r.repository}` : undefined;
 }
 
@@ -148,5 +58,5 @@ export function ociLocationFromPurl(uri: string): { location: string; digest?: s
   }
   repo = repo.replace(/^https?:\/\//, '');
   const location = `${repo}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
-  return parseLightReference(location) ? { location, ...(digest ? { digest } : {}) } : undefined;
+  return tryParseReference(location) ? { location, ...(digest ? { digest } : {}) } : undefined;
 }

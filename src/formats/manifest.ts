@@ -1,46 +1,16 @@
-// Classifies an OCI manifest or index (already parsed JSON) by who wrote it and what role it
-// plays in a run's artifact tree. Pure; the caller fetched the manifest (and, optionally, the
-// config blob).
+// Classifies an OCI manifest or index (decoded by src/oci, so well-formed) by who wrote it and
+// what role it plays in a run's artifact tree. Pure; the caller fetched the manifest (and,
+// optionally, the config blob).
 
-import { isRecord } from '../cluster/types.js';
+import {
+  Annotations,
+  MediaType,
+  isIndex as isIndexManifest,
+  type Descriptor,
+  type Manifest,
+} from '../oci/types.js';
 import * as C from './constants.js';
-
-/** A descriptor, structurally the same as src/oci's (formats does not import src/oci). */
-export interface OciDescriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  artifactType?: string;
-  annotations?: Record<string, string>;
-  urls?: string[];
-  data?: string;
-  platform?: {
-    architecture: string;
-    os: string;
-    variant?: string;
-    'os.version'?: string;
-    'os.features'?: string[];
-  };
-}
-
-export interface OciImageManifest {
-  schemaVersion: 2;
-  mediaType: typeof C.OCI_MANIFEST_MEDIA_TYPE;
-  artifactType?: string;
-  config: OciDescriptor;
-  layers: OciDescriptor[];
-  subject?: OciDescriptor;
-  annotations?: Record<string, string>;
-}
-
-export interface OciImageIndex {
-  schemaVersion: 2;
-  mediaType: typeof C.OCI_INDEX_MEDIA_TYPE;
-  artifactType?: string;
-  manifests: OciDescriptor[];
-  subject?: OciDescriptor;
-  annotations?: Record<string, string>;
-}
+import { isRecord, str } from '../json/guards.js';
 
 export type ManifestProducer =
   /** Our grouping manifests and TEP-0193 artifacts (artifactType application/vnd.tekton.artifact.v1). */
@@ -105,42 +75,12 @@ export interface ManifestClassification {
   uri?: string;
   /** Content type from the Tekton config blob. */
   contentType?: string;
-  subject?: OciDescriptor;
+  subject?: Descriptor;
   files: ManifestFile[];
   /** For indexes: their children. */
-  manifests?: OciDescriptor[];
+  manifests?: Descriptor[];
   annotations: Record<string, string>;
   descriptor?: { digest: string; size: number };
-  /** Malformed-manifest notes; classification still returned. */
-  warnings: string[];
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function annotationsOf(v: unknown): Record<string, string> {
-  if (!isRecord(v)) return {};
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val;
-  return out;
-}
-
-function descriptorOf(v: unknown): OciDescriptor | undefined {
-  if (!isRecord(v)) return undefined;
-  const mediaType = str(v.mediaType);
-  const digest = str(v.digest);
-  const size = typeof v.size === 'number' ? v.size : undefined;
-  if (!mediaType || !digest || size === undefined) return undefined;
-  const annotations = annotationsOf(v.annotations);
-  const artifactType = str(v.artifactType);
-  return {
-    mediaType,
-    digest,
-    size,
-    ...(artifactType ? { artifactType } : {}),
-    ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-  };
 }
 
 /** The Tekton config blob (TEP-0164): { created, artifact: { name, taskrun, … } }. */
@@ -195,16 +135,15 @@ function sbomLabel(t: string): string {
   return 'SBOM';
 }
 
-function fileOf(layer: OciDescriptor): ManifestFile | undefined {
-  if (layer.mediaType === C.OCI_EMPTY_MEDIA_TYPE) return undefined; // the empty descriptor is no file
+function fileOf(layer: Descriptor): ManifestFile | undefined {
+  if (layer.mediaType === MediaType.OciEmpty) return undefined; // the empty descriptor is no file
   const a = layer.annotations ?? {};
-  const title = a[C.OCI_ANNOTATION_TITLE];
-  const directory =
-    a[C.ORAS_UNPACK_ANNOTATION] === 'true' && layer.mediaType === C.OCI_LAYER_TAR_GZIP_MEDIA_TYPE;
+  const title = a[Annotations.Title];
+  const directory = a[C.ORAS_UNPACK_ANNOTATION] === 'true' && layer.mediaType === MediaType.OciLayerGzip;
   const archive =
     directory ||
     a[C.ANNOTATION_ARCHIVE] === C.ARCHIVE_TAR_GZIP ||
-    layer.mediaType === C.TEKTON_ARCHIVE_MEDIA_TYPE ||
+    layer.mediaType === MediaType.TektonArtifactTarGzip ||
     (title !== undefined && /\.(tar\.gz|tgz)$/.test(title));
   return {
     ...(title ? { title } : {}),
@@ -217,36 +156,22 @@ function fileOf(layer: OciDescriptor): ManifestFile | undefined {
 }
 
 /**
- * Who wrote a manifest and what it is. `manifest` is the parsed JSON; `options.config` the parsed
- * config blob when the caller fetched it (fills Tekton metadata that annotations lack).
+ * Who wrote a manifest and what it is. `manifest` is decoded (src/oci's decodeManifest);
+ * `options.config` the parsed config blob when the caller fetched it (fills Tekton metadata that
+ * annotations lack).
  */
 export function classifyManifest(
-  manifest: unknown,
+  manifest: Manifest,
   options: { descriptor?: { digest: string; size: number }; config?: unknown } = {},
 ): ManifestClassification {
-  const warnings: string[] = [];
-  const m = isRecord(manifest) ? manifest : {};
-  if (!isRecord(manifest)) warnings.push('manifest is not a JSON object');
-  const layersRaw = Array.isArray(m.layers) ? m.layers : [];
-  const manifestsRaw = Array.isArray(m.manifests) ? m.manifests : undefined;
-  const isIndex =
-    m.mediaType === C.OCI_INDEX_MEDIA_TYPE ||
-    m.mediaType === C.DOCKER_MANIFEST_LIST_MEDIA_TYPE ||
-    (m.mediaType === undefined && manifestsRaw !== undefined);
-  const mediaType = str(m.mediaType) ?? (isIndex ? C.OCI_INDEX_MEDIA_TYPE : C.OCI_MANIFEST_MEDIA_TYPE);
-  if (m.schemaVersion !== 2) warnings.push(`schemaVersion is ${JSON.stringify(m.schemaVersion)}, expected 2`);
-  const config = descriptorOf(m.config);
-  if (!isIndex && m.config !== undefined && !config) warnings.push('config is not a valid descriptor');
-  const layers: OciDescriptor[] = [];
-  layersRaw.forEach((l, i) => {
-    const d = descriptorOf(l);
-    if (d) layers.push(d);
-    else warnings.push(`layers[${i}] is not a valid descriptor`);
-  });
-  const manifests = manifestsRaw?.map(descriptorOf).filter((d): d is OciDescriptor => d !== undefined);
-  const subject = descriptorOf(m.subject);
-  const annotations = annotationsOf(m.annotations);
-  const explicitType = str(m.artifactType);
+  const isIndex = isIndexManifest(manifest);
+  const mediaType = manifest.mediaType ?? (isIndex ? MediaType.OciIndex : MediaType.OciManifest);
+  const config = isIndex ? undefined : manifest.config;
+  const layers = isIndex ? [] : manifest.layers;
+  const manifests = isIndex ? manifest.manifests : undefined;
+  const subject = manifest.subject;
+  const annotations = manifest.annotations ?? {};
+  const explicitType = manifest.artifactType === '' ? undefined : manifest.artifactType;
   const artifactType = explicitType ?? config?.mediaType;
   const files = layers.map(fileOf).filter((f): f is ManifestFile => f !== undefined);
   const layerTypes = layers.map((l) => l.mediaType);
@@ -260,7 +185,6 @@ export function classifyManifest(
     ...(manifests ? { manifests } : {}),
     annotations,
     ...(options.descriptor ? { descriptor: options.descriptor } : {}),
-    warnings,
   };
 
   const tekton = tektonMetadata(annotations, cfg);
@@ -315,8 +239,8 @@ export function classifyManifest(
   }
   // 3. TEP-0164 / TEP-0193 artifacts.
   if (
-    explicitType === C.TEKTON_ARTIFACT_TYPE ||
-    config?.mediaType === C.TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE ||
+    explicitType === MediaType.TektonArtifact ||
+    config?.mediaType === MediaType.TektonArtifactConfig ||
     (hasTektonAnnotations && (tekton.artifactName !== undefined || tekton.taskRun !== undefined))
   ) {
     const isPrototype = Object.keys(annotations).some((k) => k.startsWith(C.PROTOTYPE_ANNOTATION_PREFIX));
@@ -327,7 +251,7 @@ export function classifyManifest(
       producer:
         isPrototype && !hasTektonAnnotations
           ? 'prototype'
-          : explicitType === C.TEKTON_ARTIFACT_TYPE
+          : explicitType === MediaType.TektonArtifact
             ? 'tep0193'
             : 'tep0164',
       role: 'artifact',
@@ -397,9 +321,9 @@ export function classifyManifest(
   }
   // 6. Plain oras pushes: Konflux trusted artifacts, tekton-experiments create-oci-artifact.
   if (
-    explicitType === C.ORAS_UNKNOWN_ARTIFACT_TYPE ||
+    explicitType === MediaType.UnknownArtifact ||
     config?.mediaType === C.ORAS_UNKNOWN_CONFIG_MEDIA_TYPE ||
-    (config?.mediaType === C.OCI_EMPTY_MEDIA_TYPE &&
+    (config?.mediaType === MediaType.OciEmpty &&
       files.length > 0 &&
       files.every((f) => f.title !== undefined))
   ) {
@@ -416,10 +340,7 @@ export function classifyManifest(
   if (isIndex) {
     return { ...base, producer: 'image', role: 'unknown', kind: 'image-index', label: 'image index' };
   }
-  if (
-    config?.mediaType === C.OCI_IMAGE_CONFIG_MEDIA_TYPE ||
-    config?.mediaType === C.DOCKER_CONFIG_MEDIA_TYPE
-  ) {
+  if (config?.mediaType === MediaType.OciConfig || config?.mediaType === MediaType.DockerConfig) {
     return { ...base, producer: 'image', role: 'unknown', kind: 'image', label: 'image' };
   }
   if (explicitType || config) {
@@ -459,7 +380,7 @@ function tektonMetadata(
   const pipeline = a[C.ANNOTATION_PIPELINE];
   const bo = a[C.ANNOTATION_BUILD_OUTPUT];
   const buildOutput = bo !== undefined ? bo.toLowerCase() === 'true' : cfg?.artifact?.buildOutput;
-  const created = a[C.ANNOTATION_CREATED] ?? cfg?.created ?? a[C.OCI_ANNOTATION_CREATED];
+  const created = a[C.ANNOTATION_CREATED] ?? cfg?.created ?? a[Annotations.Created];
   const gitSha = a[C.ANNOTATION_GIT_SHA];
   const uri = a[C.PROTOTYPE_ANNOTATION_URI];
   const contentType = cfg?.artifact?.contentType;

@@ -8,7 +8,7 @@ export type DigestAlgorithm = 'sha256' | 'sha512';
 
 const HEX_LENGTH: Record<DigestAlgorithm, number> = { sha256: 64, sha512: 128 };
 /** The general grammar from the image spec, used to tell "unsupported algorithm" from "garbage". */
-const DIGEST_GRAMMAR = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+export const DIGEST_GRAMMAR = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
 
 export interface ParsedDigest {
   algorithm: DigestAlgorithm;
@@ -47,6 +47,27 @@ export function digestProblem(s: string): string | undefined {
 
 export function isDigest(s: string): boolean {
   return digestProblem(s) === undefined;
+}
+
+/** Hex lengths of the algorithms producers write (more than the two we can verify). */
+const REPORTED_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128, sha1: 40 };
+
+/**
+ * A digest as a producer reported it, normalised to `<alg>:<hex>` (lower-case hex), or undefined
+ * when it is not one. Lenient where producers are: a bare 64-hex string is sha256 (some Tasks
+ * write IMAGE_DIGEST that way), and algorithms we cannot verify are kept, for display.
+ */
+export function normaliseDigest(value: string): string | undefined {
+  const v = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return `sha256:${v.toLowerCase()}`;
+  const m = DIGEST_GRAMMAR.exec(v);
+  if (!m) return undefined;
+  const alg = m[1] ?? '';
+  const enc = m[2] ?? '';
+  const len = REPORTED_HEX_LENGTH[alg];
+  if (len === undefined) return `${alg}:${enc}`;
+  if (enc.length !== len || !/^[0-9a-fA-F]+$/.test(enc)) return undefined;
+  return `${alg}:${enc.toLowerCase()}`;
 }
 
 export function parseDigest(s: string): ParsedDigest {

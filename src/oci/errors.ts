@@ -192,6 +192,22 @@ export function hasCode(err: unknown, ...codes: OciErrorCode[]): err is OciError
   return err instanceof OciError && codes.includes(err.code);
 }
 
+/**
+ * "The store does not have it", whichever target threw: the one test every caller uses (a
+ * registry's NAME/MANIFEST/BLOB_UNKNOWN, a layout's NOT_FOUND, a bare 404).
+ */
+const NOT_FOUND_CODES = new Set<OciErrorCode>([
+  'NOT_FOUND',
+  'MANIFEST_UNKNOWN',
+  'BLOB_UNKNOWN',
+  'NAME_UNKNOWN',
+]);
+
+export function isNotFound(error: unknown): boolean {
+  if (!(error instanceof OciError)) return false;
+  return NOT_FOUND_CODES.has(error.code) || (error.status === 404 && !isRegistryErrorCode(error.code));
+}
+
 export function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max)}…`;
 }

@@ -72,10 +72,22 @@ export {
   type Platform,
 } from './manifest.js';
 export type {
+  BlobFetcher,
+  BlobStatter,
+  Deleter,
+  ExistenceChecker,
+  Fetcher,
+  ManifestFetcher,
   PushOptions,
+  Pusher,
   ReadOnlyTarget,
+  ReferrerLister,
+  ReferrersListing,
   ReferrersOptions,
   RequestOptions,
+  Resolver,
+  TagLister,
+  Tagger,
   TagsOptions,
   Target,
 } from './target.js';

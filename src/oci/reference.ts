@@ -211,6 +211,32 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   return ref;
 }
 
+/**
+ * A reference as a producer reported it, or undefined when the text is not one (purls, URLs,
+ * prose). The same grammar as parseReference; statuses hold anything, so "not a reference" is
+ * an answer here, not an error.
+ */
+export function tryParseReference(input: string): Reference | undefined {
+  const text = input.trim();
+  if (text.startsWith('pkg:')) return undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !text.startsWith('oci://')) return undefined;
+  try {
+    return parseReference(text);
+  } catch (error) {
+    if (error instanceof InvalidReferenceError) return undefined;
+    throw error;
+  }
+}
+
+export type LocationScheme = 'oci:' | 'oci://' | 'none';
+
+/** Splits the `oci:` (Konflux, StepActions) and `oci://` (Chains storage-ref) prefixes off. */
+export function splitLocationScheme(location: string): { scheme: LocationScheme; reference: string } {
+  if (location.startsWith('oci://')) return { scheme: 'oci://', reference: location.slice(6) };
+  if (location.startsWith('oci:')) return { scheme: 'oci:', reference: location.slice(4) };
+  return { scheme: 'none', reference: location };
+}
+
 /** The canonical string: `registry/repository[:tag][@digest]`. */
 export function formatReference(ref: Reference): string {
   let s = `${ref.registry}/${ref.repository}`;

@@ -35,31 +35,69 @@ export interface PushOptions extends RequestOptions {
   mountFrom?: string;
 }
 
-export interface ReadOnlyTarget {
+// The small capabilities, as oras-go composes its Target from Fetcher, Resolver, Tagger and
+// Deleter: a consumer names the ones it uses (pull needs a BlobFetcher, show a ManifestFetcher,
+// a ReferrerLister and a BlobStatter; gc adds a Deleter), so fakes stay small and nothing casts.
+
+export interface Resolver {
   /** Resolves a tag or digest to the manifest's descriptor. */
   resolve(reference: string, options?: RequestOptions): Promise<Descriptor>;
-  /** Streams content; the stream errors (and nothing is kept) if size or digest do not match. */
-  fetch(descriptor: Descriptor, options?: RequestOptions): Promise<Readable>;
-  /** Reads a manifest or index whole (capped at 4 MiB), verified, decoded. */
-  fetchManifest(reference: string | Descriptor, options?: RequestOptions): Promise<FetchedManifest>;
-  exists(descriptor: Descriptor, options?: RequestOptions): Promise<boolean>;
-  /** Referrers of a subject, through the API or the tag schema, filtered by artifactType. */
-  referrers(subject: Descriptor, options?: ReferrersOptions): Promise<Descriptor[]>;
-  tags(options?: TagsOptions): AsyncIterable<string>;
-  /** Extension: a blob's size when the target has it, else undefined (presence without a descriptor). */
-  blobSize?(digest: string, options?: RequestOptions): Promise<number | undefined>;
-  /** Extension: how referrers are listed, once known (`api`, `tag-schema`, or `layout`). */
-  referrersMode?(): 'api' | 'tag-schema' | 'layout' | undefined;
 }
 
-export interface Target extends ReadOnlyTarget {
+export interface BlobFetcher {
+  /** Streams content; the stream errors (and nothing is kept) if size or digest do not match. */
+  fetch(descriptor: Descriptor, options?: RequestOptions): Promise<Readable>;
+}
+
+export interface ManifestFetcher {
+  /** Reads a manifest or index whole (capped at 4 MiB), verified, decoded. */
+  fetchManifest(reference: string | Descriptor, options?: RequestOptions): Promise<FetchedManifest>;
+}
+
+/** Both ways of reading content. */
+export interface Fetcher extends BlobFetcher, ManifestFetcher {}
+
+export interface ExistenceChecker {
+  exists(descriptor: Descriptor, options?: RequestOptions): Promise<boolean>;
+}
+
+export interface BlobStatter {
+  /** A blob's size when the target has it, else undefined (presence without a descriptor). */
+  blobSize(digest: string, options?: RequestOptions): Promise<number | undefined>;
+}
+
+export type ReferrersListing = 'api' | 'tag-schema' | 'layout';
+
+export interface ReferrerLister {
+  /** Referrers of a subject, through the API or the tag schema, filtered by artifactType. */
+  referrers(subject: Descriptor, options?: ReferrersOptions): Promise<Descriptor[]>;
+  /** How referrers are listed, once known (`api`, `tag-schema`, or `layout`). */
+  referrersMode(): ReferrersListing | undefined;
+}
+
+export interface TagLister {
+  tags(options?: TagsOptions): AsyncIterable<string>;
+}
+
+export interface Pusher {
   /**
    * Stores content. Manifests (by media type) are stored as manifests — and when they have a
    * `subject` on a registry without the referrers API, the `sha256-<hex>` fallback index is updated.
    * The content is verified against the descriptor before it is committed.
    */
   push(descriptor: Descriptor, content: Readable | Uint8Array, options?: PushOptions): Promise<void>;
+}
+
+export interface Tagger {
   tag(descriptor: Descriptor, tag: string, options?: RequestOptions): Promise<void>;
+}
+
+export interface Deleter {
   /** Deletes a manifest (and its fallback-index entry when it has a subject) or a blob. */
   delete(descriptor: Descriptor, options?: RequestOptions): Promise<void>;
 }
+
+export interface ReadOnlyTarget
+  extends Resolver, Fetcher, ExistenceChecker, BlobStatter, ReferrerLister, TagLister {}
+
+export interface Target extends ReadOnlyTarget, Pusher, Tagger, Deleter {}

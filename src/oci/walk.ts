@@ -4,7 +4,7 @@
 // graphs a malicious registry crafts (A → B → A), and failures stay on the node they belong to.
 import { OciError } from './errors.js';
 import { isImageManifest, isIndex, isManifestMediaType, type Descriptor, type Manifest } from './manifest.js';
-import type { ReadOnlyTarget } from './target.js';
+import type { ManifestFetcher, ReferrerLister, Resolver } from './target.js';
 import { mapConcurrent } from './concurrency.js';
 
 export type WalkRelation = 'root' | 'child' | 'referrer' | 'blob';
@@ -66,7 +66,7 @@ interface Pending {
 
 /** Walks from `root` (a descriptor, or a tag/digest the target resolves). */
 export async function walk(
-  target: ReadOnlyTarget,
+  target: Resolver & ManifestFetcher & Pick<ReferrerLister, 'referrers'>,
   root: Descriptor | string,
   options: WalkOptions = {},
 ): Promise<WalkNode> {

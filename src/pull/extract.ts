@@ -36,7 +36,7 @@ import tar, { type Extract as TarExtract } from 'tar-stream';
 /** One entry of the archive being read (tar-stream does not export the type by name). */
 type TarEntry = TarExtract extends AsyncIterable<infer T> ? T : never;
 import { CliError } from '../cli/errors.js';
-import { humanSize } from '../render/units.js';
+import { humanSize } from '../units/sizes.js';
 import { UnsafeArchiveError } from './errors.js';
 import { isErrnoCode, lstatOrUndefined } from './filesystem.js';
 import { expansionBudget, type ExtractLimits } from './limits.js';

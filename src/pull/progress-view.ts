@@ -5,7 +5,7 @@
  */
 import { createElement, type ReactElement } from 'react';
 import { Box, Text, render } from 'ink';
-import { humanSize } from '../render/units.js';
+import { humanSize } from '../units/sizes.js';
 import type { ProgressSnapshot, ProgressTracker } from './progress.js';
 
 /** Lines of finished files kept on screen: the rest are counted in the header. */

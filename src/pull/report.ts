@@ -3,7 +3,8 @@
  * aligned lines). Pure: built from the plan and the outcome of each file.
  */
 import { relative } from 'node:path';
-import { humanSize, shortDigest } from '../render/units.js';
+import { humanSize } from '../units/sizes.js';
+import { shortDigest } from '../render/digest.js';
 import type { SkippedArtifact } from './select.js';
 
 export const PULL_API_VERSION = 'tkn-artifacts.tekton.dev/v1alpha1';

@@ -6,15 +6,17 @@
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { CliError } from '../cli/errors.js';
-import { ExitCode, type ExitCodeName } from '../cli/exit-codes.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import type { CommandIo } from '../cli/io.js';
 import type { ArtifactTree } from '../tree/model.js';
-import type { ShowOptions } from '../tree/show.js';
+import type { Reach } from '../tree/resolve.js';
+import type { RunOptions } from '../tree/run.js';
 import type { RegistryOptions } from '../tree/targets.js';
 import type { ExtractLimits } from './limits.js';
 import { planPull } from './plan.js';
 import { ProgressTracker } from './progress.js';
 import { PULL_API_VERSION, formatReportText, type PullReport, type PulledFile } from './report.js';
-import { selectArtifacts, type Selection, type SkippedArtifact } from './select.js';
+import { selectArtifacts, type Selection } from './select.js';
 import { trackPlan, transferAll, transferToStdout, type BlobTarget } from './transfer.js';
 
 export interface PullOptions {
@@ -23,7 +25,7 @@ export interface PullOptions {
   repository?: string;
   /** One artifact by OCI reference or `oci:` URI, instead of a run. */
   artifactRef?: string;
-  cluster: ShowOptions['cluster'];
+  cluster: RunOptions['cluster'];
   registry: RegistryOptions;
   configMapName: string;
   tektonNamespace: string;
@@ -34,18 +36,21 @@ export interface PullOptions {
   raw: boolean;
   allowPathTraversal: boolean;
   limits: ExtractLimits;
-  /** Blobs in flight per registry. */
-  concurrency: number;
   quiet: boolean;
-  noColor?: boolean;
+  /** What a relative -o is resolved against (the process's working directory). */
+  cwd?: string;
 }
 
-/** Where pull writes, for tests (the CLI uses the process's streams). */
-export interface PullIo {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  cwd: string;
-}
+/** Requests in flight per registry when --concurrency is not given (as oras pull). */
+export const PULL_CONCURRENCY = 3;
+
+/**
+ * What pull reads of a run: what the statuses name, without referrers (pull writes no
+ * signatures); with --artifact only the named ones, and the root's content only when it may be
+ * pulled (everything is asked for, or a name is not among the reported artifacts).
+ */
+const REPORTED_ONLY: Reach = { referrers: 0, root: false };
+const WITH_ROOT: Reach = { referrers: 0, root: true };
 
 function usage(message: string, hint?: string): CliError {
   return new CliError(message, 'usage', hint);
@@ -75,16 +80,6 @@ export function validatePullOptions(options: PullOptions): void {
   if (options.output === '') throw usage('-o needs a directory (or - for stdout)');
 }
 
-/** The exit code for a named artifact that cannot be pulled. */
-function refusalExit(skipped: SkippedArtifact): ExitCodeName {
-  if (skipped.state === 'dangling') return 'notFound';
-  if (skipped.state === 'error') {
-    // The tree keeps only the message of a resolution failure; its wording says which kind it was.
-    return /denied|unauthori[sz]ed|forbidden|\b40[13]\b/i.test(skipped.reason) ? 'forbidden' : 'unreachable';
-  }
-  return 'unsupported';
-}
-
 function artifactLabel(entry: { task?: string; artifact: string }): string {
   return entry.task === undefined ? entry.artifact : `${entry.task}/${entry.artifact}`;
 }
@@ -107,7 +102,7 @@ function checkSelection(selection: Selection, tree: ArtifactTree | undefined): v
   }
   const refused = selection.refused[0];
   if (refused) {
-    throw new CliError(`${artifactLabel(refused)} cannot be pulled: ${refused.reason}`, refusalExit(refused));
+    throw new CliError(`${artifactLabel(refused)} cannot be pulled: ${refused.reason}`, refused.kind);
   }
 }
 
@@ -116,7 +111,7 @@ class Interrupted extends Error {
   override name = 'Interrupted';
 }
 
-export async function runPull(options: PullOptions, io: PullIo = defaultIo()): Promise<number> {
+export async function runPull(options: PullOptions, io: CommandIo): Promise<number> {
   const started = Date.now();
   // A Konflux `oci:<repo>@<blob>` URI is never a run's root: take it as the artifact it names.
   if (options.run !== undefined && options.artifactRef === undefined) {
@@ -126,11 +121,9 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
   }
   validatePullOptions(options);
   const { openStore } = await import('../tree/targets.js');
-  // The registry client's bound must leave room for our blobs besides manifest requests.
-  const registry: RegistryOptions = {
-    ...options.registry,
-    concurrency: Math.max(options.registry.concurrency ?? 8, options.concurrency + 2),
-  };
+  // One meaning of --concurrency: requests in flight per registry, blobs included.
+  const concurrency = options.registry.concurrency ?? PULL_CONCURRENCY;
+  const registry: RegistryOptions = { ...options.registry, concurrency };
 
   let tree: ArtifactTree | undefined;
   let selection: Selection;
@@ -142,25 +135,39 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
     selection = { selected: [candidate], skipped: [], refused: [], unmatched: [] };
     source = { reference: options.artifactRef };
   } else {
-    const { resolveRun } = await import('../tree/show.js');
-    const resolved = await resolveRun({
-      ...(options.run !== undefined ? { run: options.run } : {}),
-      ...(options.pipelineRun !== undefined ? { pipelineRun: options.pipelineRun } : {}),
-      ...(options.repository !== undefined ? { repository: options.repository } : {}),
-      cluster: options.cluster,
-      registry,
-      filters: { tasks: options.select.tasks, artifactTypes: options.select.artifactTypes },
-      configMapName: options.configMapName,
-      tektonNamespace: options.tektonNamespace,
-    });
-    if (resolved.kind !== 'tree')
-      throw new Error('resolveRun explained the configuration instead of resolving');
-    tree = resolved.tree;
-    selection = selectArtifacts(tree, {
+    const { resolveRun } = await import('../tree/run.js');
+    const resolveWith = async (reach: Reach, artifacts: string[]): Promise<ArtifactTree> => {
+      const resolved = await resolveRun({
+        ...(options.run !== undefined ? { run: options.run } : {}),
+        ...(options.pipelineRun !== undefined ? { pipelineRun: options.pipelineRun } : {}),
+        ...(options.repository !== undefined ? { repository: options.repository } : {}),
+        cluster: options.cluster,
+        registry,
+        filters: { tasks: options.select.tasks, artifactTypes: options.select.artifactTypes, artifacts },
+        configMapName: options.configMapName,
+        tektonNamespace: options.tektonNamespace,
+        reach,
+        warn: (message) => io.stderr.write(`${message}\n`),
+      });
+      if (resolved.kind !== 'tree')
+        throw new Error('resolveRun explained the configuration instead of resolving');
+      return resolved.tree;
+    };
+    const named = options.select.artifacts.length > 0;
+    tree = named
+      ? await resolveWith(REPORTED_ONLY, options.select.artifacts)
+      : await resolveWith(WITH_ROOT, []);
+    const selectOptions = {
       tasks: options.select.tasks,
       artifacts: options.select.artifacts,
       inputs: options.select.inputs,
-    });
+    };
+    selection = selectArtifacts(tree, selectOptions);
+    // A name the statuses do not report may be content stored under the run's root.
+    if (named && selection.unmatched.length > 0) {
+      tree = await resolveWith(WITH_ROOT, []);
+      selection = selectArtifacts(tree, selectOptions);
+    }
     source = {
       run: {
         kind: tree.run.kind,
@@ -185,7 +192,7 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
     targetFor,
     limits: options.limits,
     allowPathTraversal: options.allowPathTraversal,
-    concurrency: options.concurrency,
+    concurrency,
     signal: controller.signal,
   };
   try {
@@ -210,13 +217,14 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
       return ExitCode.ok;
     }
 
-    const output = resolve(io.cwd, options.output);
-    const showProgress = !options.quiet && io.stderr.isTTY === true && plan.files.length > 0;
+    const cwd = options.cwd ?? process.cwd();
+    const output = resolve(cwd, options.output);
+    const showProgress = !options.quiet && io.stderrIsTTY && plan.files.length > 0;
     const progress = showProgress ? new ProgressTracker() : undefined;
     if (progress) trackPlan(progress, plan.files);
     const view = progress
       ? (await import('./progress-view.js')).startProgressView(progress, {
-          color: !options.noColor && !process.env['NO_COLOR'],
+          color: io.color,
         })
       : undefined;
     let files: PulledFile[];
@@ -241,7 +249,7 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
       },
     };
     if (options.format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (!options.quiet) io.stdout.write(formatReportText(report, io.cwd));
+    else if (!options.quiet) io.stdout.write(formatReportText(report, cwd));
     return ExitCode.ok;
   } catch (error) {
     if (controller.signal.reason instanceof Interrupted) {
@@ -253,8 +261,4 @@ export async function runPull(options: PullOptions, io: PullIo = defaultIo()): P
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
-}
-
-function defaultIo(): PullIo {
-  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() };
 }

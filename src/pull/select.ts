@@ -2,6 +2,8 @@
  * Which artifacts of a resolved tree pull fetches, and why the others are left. Pure: it reads
  * the ArtifactTree show resolved and decides; nothing here talks to a registry.
  */
+import type { ErrorKind } from '../cli/exit-codes.js';
+import { namesArtifact } from '../tree/resolve.js';
 import type { ArtifactNode, ArtifactTree, TaskRunNode } from '../tree/model.js';
 
 export interface SelectOptions {
@@ -23,6 +25,18 @@ export interface Candidate {
   named: boolean;
 }
 
+/** A named artifact pull cannot deliver, with the kind of failure the exit code reports. */
+export interface RefusedArtifact extends SkippedArtifact {
+  kind: ErrorKind;
+}
+
+/** Why a node cannot be pulled, as an exit code names it. */
+function refusalKind(node: ArtifactNode): ErrorKind {
+  if (node.state === 'dangling') return 'notFound';
+  if (node.state === 'error') return node.failure?.kind ?? 'internal';
+  return 'unsupported';
+}
+
 export interface SkippedArtifact {
   task?: string;
   artifact: string;
@@ -37,7 +51,7 @@ export interface Selection {
   selected: Candidate[];
   skipped: SkippedArtifact[];
   /** Named artifacts that cannot be pulled (dangling, external, …): the command fails on these. */
-  refused: SkippedArtifact[];
+  refused: RefusedArtifact[];
   /** --artifact values that matched nothing. */
   unmatched: string[];
 }
@@ -71,19 +85,6 @@ export function unpullableReason(node: ArtifactNode): string | undefined {
   }
 }
 
-function matches(
-  value: string,
-  task: string | undefined,
-  taskRun: string | undefined,
-  name: string,
-): boolean {
-  return (
-    value === name ||
-    (task !== undefined && value === `${task}/${name}`) ||
-    (taskRun !== undefined && value === `${taskRun}/${name}`)
-  );
-}
-
 export function selectArtifacts(tree: ArtifactTree, options: SelectOptions): Selection {
   const entries: { task: string; taskRun?: string; node: ArtifactNode }[] = [];
   for (const taskRun of tree.taskRuns) {
@@ -111,7 +112,7 @@ export function selectFrom(
   const used = new Set<string>();
   const seen = new Map<string, ArtifactNode>();
   for (const { task, taskRun, node } of entries) {
-    const named = options.artifacts.filter((value) => matches(value, task, taskRun, node.name));
+    const named = options.artifacts.filter((value) => namesArtifact(value, task, taskRun, node.name));
     named.forEach((value) => used.add(value));
     if (options.artifacts.length > 0 && named.length === 0) continue;
     const skip = (state: string, reason: string): SkippedArtifact => {
@@ -133,7 +134,8 @@ export function selectFrom(
     }
     const reason = unpullableReason(node);
     if (reason) {
-      (named.length > 0 ? result.refused : result.skipped).push(skip(node.state, reason));
+      if (named.length > 0) result.refused.push({ ...skip(node.state, reason), kind: refusalKind(node) });
+      else result.skipped.push(skip(node.state, reason));
       continue;
     }
     // Two artifacts of one task with the same name would write to the same directory.

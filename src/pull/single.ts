@@ -6,7 +6,8 @@
  */
 import { CliError } from '../cli/errors.js';
 import type { ArtifactNode } from '../tree/model.js';
-import { isNotFound, type ContentStore } from '../tree/ports.js';
+import { isNotFound } from '../oci/errors.js';
+import type { ContentStore } from '../tree/ports.js';
 import type { Candidate } from './select.js';
 
 export async function resolveSingle(reference: string, store: ContentStore): Promise<Candidate> {

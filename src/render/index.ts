@@ -2,7 +2,8 @@
 import type { ArtifactTree } from '../tree/model.js';
 import { renderDocument } from './document.js';
 import { treeNames } from './name.js';
-import { colourEnabled, linesToString } from './style.js';
+import type { CommandIo } from '../cli/io.js';
+import { linesToString } from './style.js';
 import { treeTable } from './table.js';
 import { treeLines, type TreeOptions } from './tree.js';
 
@@ -10,12 +11,10 @@ export type TreeFormat = 'tree' | 'table' | 'json' | 'yaml' | 'name';
 
 export interface PrintOptions extends TreeOptions {
   format?: TreeFormat;
-  noColor?: boolean;
-  stdout?: NodeJS.WriteStream;
 }
 
-export async function printTree(tree: ArtifactTree, options: PrintOptions = {}): Promise<void> {
-  const stdout = options.stdout ?? process.stdout;
+export async function printTree(tree: ArtifactTree, options: PrintOptions, io: CommandIo): Promise<void> {
+  const stdout = io.stdout;
   const format = options.format ?? 'tree';
   switch (format) {
     case 'json':
@@ -31,12 +30,12 @@ export async function printTree(tree: ArtifactTree, options: PrintOptions = {}):
     case 'tree': {
       const lines = treeLines(tree, options);
       // ink only where a person is watching with colour on; plain, stable text everywhere else.
-      if (stdout.isTTY && colourEnabled(stdout, options.noColor)) {
+      if (io.isTTY && io.color) {
         const { renderLinesWithInk } = await import('./ink-lines.js');
         await renderLinesWithInk(lines);
         return;
       }
-      stdout.write(linesToString(lines, colourEnabled(stdout, options.noColor)));
+      stdout.write(linesToString(lines, io.color));
       return;
     }
   }

@@ -2,6 +2,8 @@
  * Colour only on a TTY, never when NO_COLOR is set (https://no-color.org) or --no-color is given.
  * Styles are names, not escape codes, so the same styled lines feed the plain printer and ink.
  */
+import { colourWanted } from '../cli/io.js';
+
 export type Style = 'plain' | 'bold' | 'dim' | 'ok' | 'warn' | 'bad' | 'accent' | 'muted';
 
 export interface Segment {
@@ -11,11 +13,7 @@ export interface Segment {
 export type Line = Segment[];
 
 export function colourEnabled(stream: { isTTY?: boolean }, noColorFlag = false): boolean {
-  if (noColorFlag) return false;
-  const noColor = process.env['NO_COLOR'];
-  if (noColor !== undefined && noColor !== '') return false;
-  if (process.env['FORCE_COLOR'] && process.env['FORCE_COLOR'] !== '0') return true;
-  return stream.isTTY === true;
+  return colourWanted(stream.isTTY === true, noColorFlag);
 }
 
 const ansi: Record<Style, [string, string]> = {

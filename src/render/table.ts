@@ -4,7 +4,8 @@
  */
 import Table from 'cli-table3';
 import type { ArtifactNode, ArtifactTree } from '../tree/model.js';
-import { humanSize, shortDigest } from './units.js';
+import { humanSize } from '../units/sizes.js';
+import { shortDigest } from './digest.js';
 
 export const TABLE_HEADERS = [
   'TASK',

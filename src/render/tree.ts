@@ -12,7 +12,8 @@ import type {
   TaskRunNode,
 } from '../tree/model.js';
 import type { Line, Segment, Style } from './style.js';
-import { humanSize, shortDigest } from './units.js';
+import { humanSize } from '../units/sizes.js';
+import { shortDigest } from './digest.js';
 
 export interface TreeOptions {
   /** How many levels below the run to show: 1 = TaskRuns, 2 = artifacts, 3 = files and referrers, … */

@@ -4,6 +4,8 @@
  * the resolver never prints.
  */
 
+import type { ErrorKind } from '../cli/exit-codes.js';
+
 export const TREE_API_VERSION = 'tkn-artifacts.tekton.dev/v1alpha1';
 
 export type Outcome = 'Succeeded' | 'Failed' | 'Running' | 'Cancelled' | 'Unknown';
@@ -43,7 +45,17 @@ export interface ReferrerNode {
   annotations?: Record<string, string>;
   files: FileEntry[];
   referrers: ReferrerNode[];
+  /** Why the referrer could not be read, for people. */
   error?: string;
+  /** The same failure typed: what kind (as exit codes name it) and the module's code. */
+  failure?: Failure;
+}
+
+/** A failure as data: programs act on `kind` (and `code`), people read the node's `error`. */
+export interface Failure {
+  kind: ErrorKind;
+  /** The module's code when the error had one: MANIFEST_UNKNOWN, DENIED, FORBIDDEN, … */
+  code?: string;
 }
 
 export interface PlatformNode {
@@ -77,7 +89,10 @@ export interface ArtifactNode {
   files: FileEntry[];
   platforms: PlatformNode[];
   referrers: ReferrerNode[];
+  /** Why state is dangling or error, for people. */
   error?: string;
+  /** The same failure typed: what kind (as exit codes name it) and the module's code. */
+  failure?: Failure;
 }
 
 export interface TaskRunNode {

@@ -19,14 +19,18 @@ import {
   type StorageInfo,
   type TaskRunNode,
 } from './model.js';
+import { failNode, typedFailure } from '../cli/errors.js';
+import { isNotFound } from '../oci/errors.js';
 import {
-  errorMessage,
-  isNotFound,
-  type ContentStore,
+  EMPTY_JSON,
+  MediaType,
+  effectiveArtifactType,
+  isIndex as isIndexManifest,
+  type Descriptor,
   type FetchedManifest,
-  type StoreDescriptor,
-  type StoreManifest,
-} from './ports.js';
+  type Manifest,
+} from '../oci/types.js';
+import { errorMessage, type ContentStore } from './ports.js';
 
 /** One artifact or result as a TaskRun status reported it (src/formats finds these). */
 export interface ReportedArtifact {
@@ -65,6 +69,34 @@ export interface ManifestClass {
   files: FileEntry[];
 }
 
+/** Whether `value` (NAME, TASK/NAME or TASKRUN/NAME, as --artifact takes it) names an artifact. */
+export function namesArtifact(
+  value: string,
+  task: string | undefined,
+  taskRun: string | undefined,
+  name: string,
+): boolean {
+  return (
+    value === name ||
+    (task !== undefined && value === `${task}/${name}`) ||
+    (taskRun !== undefined && value === `${taskRun}/${name}`)
+  );
+}
+
+/** How far resolution walks: each level costs registry requests, so the caller decides. */
+export interface Reach {
+  /** Levels of referrers to follow below each artifact (0: none; cycle-safe regardless). */
+  referrers: number;
+  /**
+   * Walk the run's root for stored content: artifacts no status names (unreported) and, for a
+   * root given by reference, the whole run. Off, only what the statuses name is read.
+   */
+  root: boolean;
+}
+
+/** What show prints without --depth. */
+export const FULL_REACH: Reach = { referrers: 4, root: true };
+
 /** An OCI location split into where to look and what to look for. */
 export interface Location {
   repository: string;
@@ -82,41 +114,59 @@ export interface ResolveInput {
   /** A root given directly (show <reference>). */
   root?: Location;
   store: ContentStore;
-  classify: (manifest: StoreManifest, descriptor: StoreDescriptor) => ManifestClass;
+  classify: (manifest: Manifest, descriptor: Descriptor) => ManifestClass;
   /** Parses an OCI location; undefined when it is not an OCI reference (pkg:, https:, …). Throws on malformed OCI references. */
   parseLocation: (location: string) => Location | undefined;
-  filters?: { tasks?: string[]; artifactTypes?: string[] };
-  /** How many levels of referrers to follow below an artifact (cycle-safe regardless). */
-  referrerDepth?: number;
+  /** `artifacts`: only reported artifacts these names (NAME, TASK/NAME, TASKRUN/NAME) select are read. */
+  filters?: { tasks?: string[]; artifactTypes?: string[]; artifacts?: string[] };
+  /** How far to walk; the caller asks only for what it uses. Default: everything show prints. */
+  reach?: Reach;
   /**
    * True for a referrer that another run attached (build-output variant: every run attaches its
    * artifacts to the image it built, and an image can be built by many runs).
    */
-  isForeign?: (descriptor: StoreDescriptor) => boolean;
+  isForeign?: (descriptor: Descriptor) => boolean;
 }
 
-const INDEX_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-]);
+function reachOf(state: Resolution): Reach {
+  return state.input.reach ?? FULL_REACH;
+}
 
 function isIndex(fetched: FetchedManifest): boolean {
-  return (
-    INDEX_TYPES.has(fetched.descriptor.mediaType) ||
-    INDEX_TYPES.has(fetched.manifest.mediaType ?? '') ||
-    (fetched.manifest.manifests !== undefined && fetched.manifest.layers === undefined)
-  );
+  return isIndexManifest(fetched.manifest);
 }
 
-function platformName(descriptor: StoreDescriptor): string {
+function platformName(descriptor: Descriptor): string {
   const p = descriptor.platform;
   if (!p) return descriptor.annotations?.['vnd.docker.reference.type'] ?? 'unknown';
   return [p.os ?? '?', p.architecture ?? '?', p.variant].filter(Boolean).join('/');
 }
 
+/** What the layers of a manifest weigh (an index has none). */
+function layersSize(manifest: Manifest): number {
+  return isIndexManifest(manifest) ? 0 : manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
+}
+
+/**
+ * The manifest a referrers listing entry stands for, as far as the listing tells (artifactType and
+ * annotations, which the API copies up): enough to know a TaskRun reference without fetching it.
+ */
+function listedManifest(descriptor: Descriptor): Manifest {
+  return {
+    schemaVersion: 2,
+    mediaType: descriptor.mediaType,
+    ...(descriptor.artifactType ? { artifactType: descriptor.artifactType } : {}),
+    config: { mediaType: MediaType.OciEmpty, digest: EMPTY_JSON.digest, size: EMPTY_JSON.size },
+    layers: [],
+    annotations: descriptor.annotations ?? {},
+  };
+}
+
 function artifactTypeOf(fetched: FetchedManifest): string | undefined {
   return (
-    fetched.manifest.artifactType ?? fetched.descriptor.artifactType ?? fetched.manifest.config?.mediaType
+    fetched.manifest.artifactType ??
+    fetched.descriptor.artifactType ??
+    effectiveArtifactType(fetched.manifest)
   );
 }
 
@@ -125,7 +175,7 @@ class Resolution {
   readonly problems: Problem[] = [];
   readonly reportedDigests = new Set<string>();
   /** Subjects seen on reported artifacts: the way to a root when its tag is unknown. */
-  readonly subjects: { repository: string; subject: StoreDescriptor; from: string }[] = [];
+  readonly subjects: { repository: string; subject: Descriptor; from: string }[] = [];
   referrersMode: StorageInfo['referrers'];
   constructor(readonly input: ResolveInput) {}
 }
@@ -133,13 +183,13 @@ class Resolution {
 async function walkReferrers(
   state: Resolution,
   repository: string,
-  subject: StoreDescriptor,
+  subject: Descriptor,
   depth: number,
   visited: Set<string>,
 ): Promise<ReferrerNode[]> {
   if (depth <= 0) return [];
   const { store, classify } = state.input;
-  let descriptors: StoreDescriptor[];
+  let descriptors: Descriptor[];
   try {
     descriptors = await store.referrers(repository, subject);
     state.referrersMode = store.referrersMode(repository) ?? state.referrersMode;
@@ -179,7 +229,7 @@ async function walkReferrers(
           }
           node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
         } catch (error) {
-          node.error = errorMessage(error);
+          failNode(node, typedFailure(error));
         }
         return node;
       }),
@@ -239,8 +289,10 @@ async function resolveReported(
       node.usable = succeeded;
     } else {
       node.state = 'error';
-      node.error = 'reported with neither a location nor an inline value';
-      problem('malformed', node.error);
+      problem(
+        'malformed',
+        failNode(node, { kind: 'usage', message: 'reported with neither a location nor an inline value' }),
+      );
     }
     return node;
   }
@@ -250,8 +302,7 @@ async function resolveReported(
     location = parseLocation(reported.location);
   } catch (error) {
     node.state = 'error';
-    node.error = errorMessage(error);
-    problem('malformed', `${reported.location}: ${node.error}`);
+    problem('malformed', `${reported.location}: ${failNode(node, typedFailure(error))}`);
     return node;
   }
   if (!location) {
@@ -289,8 +340,8 @@ async function resolveReported(
       const size = await store.blobSize(location.repository, digest);
       if (size === undefined) {
         node.state = 'dangling';
-        node.error = `${location.repository} has no blob ${digest}`;
-        problem('dangling', node.error);
+        const message = `${location.repository} has no blob ${digest}`;
+        problem('dangling', failNode(node, { kind: 'notFound', code: 'BLOB_UNKNOWN', message }));
         return node;
       }
       if (reported.size !== undefined && reported.size !== size) {
@@ -313,18 +364,19 @@ async function resolveReported(
     const artifactType = artifactTypeOf(fetched);
     if (artifactType) node.artifactType = artifactType;
     if (isIndex(fetched)) {
-      node.platforms = (fetched.manifest.manifests ?? []).map((child): PlatformNode => ({
-        platform: platformName(child),
-        digest: child.digest,
-        size: child.size,
-        mediaType: child.mediaType,
-      }));
+      node.platforms = (isIndexManifest(fetched.manifest) ? fetched.manifest.manifests : []).map(
+        (child): PlatformNode => ({
+          platform: platformName(child),
+          digest: child.digest,
+          size: child.size,
+          mediaType: child.mediaType,
+        }),
+      );
       node.size = fetched.descriptor.size + node.platforms.reduce((sum, p) => sum + p.size, 0);
     } else {
       const classified = classify(fetched.manifest, fetched.descriptor);
       node.files = classified.files;
-      node.size =
-        fetched.descriptor.size + (fetched.manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0);
+      node.size = fetched.descriptor.size + layersSize(fetched.manifest);
       if (classified.buildOutput) node.buildOutput = true;
     }
     if (fetched.manifest.subject) {
@@ -340,19 +392,18 @@ async function resolveReported(
       state,
       location.repository,
       fetched.descriptor,
-      state.input.referrerDepth ?? 4,
+      reachOf(state).referrers,
       new Set([fetched.descriptor.digest]),
     );
     return node;
   } catch (error) {
     if (isNotFound(error)) {
       node.state = 'dangling';
-      node.error = `${location.repository} has no ${digest ? `manifest ${digest}` : `tag ${location.tag ?? 'latest'}`}`;
-      problem('dangling', node.error);
+      const message = `${location.repository} has no ${digest ? `manifest ${digest}` : `tag ${location.tag ?? 'latest'}`}`;
+      problem('dangling', failNode(node, { ...typedFailure(error), message }));
     } else {
       node.state = 'error';
-      node.error = errorMessage(error);
-      problem('fetch-error', node.error);
+      problem('fetch-error', failNode(node, typedFailure(error)));
     }
     return node;
   }
@@ -411,7 +462,7 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
   }
   // A root is also reachable through the subject of any reported artifact: artifact → TaskRun reference → root.
   for (const { repository: repo, subject, from } of state.subjects) {
-    let current: StoreDescriptor | undefined = subject;
+    let current: Descriptor | undefined = subject;
     for (let hops = 0; current && hops < 3; hops++) {
       try {
         const fetched = await store.fetchManifest(repo, current.digest);
@@ -437,12 +488,12 @@ async function registryArtifacts(
   const visited = new Set<string>([found.fetched.descriptor.digest]);
 
   const visit = async (
-    subject: StoreDescriptor,
+    subject: Descriptor,
     taskRunHint: string | undefined,
     depth: number,
   ): Promise<void> => {
     if (depth > 3) return;
-    let referrers: StoreDescriptor[];
+    let referrers: Descriptor[];
     try {
       referrers = await store.referrers(found.repository, subject);
       state.referrersMode = store.referrersMode(found.repository) ?? state.referrersMode;
@@ -461,14 +512,7 @@ async function registryArtifacts(
         if (state.reportedDigests.has(descriptor.digest)) return;
         // The listing carries artifactType and annotations: a TaskRun reference is known without a fetch.
         if (descriptor.artifactType) {
-          const listed = classify(
-            {
-              mediaType: descriptor.mediaType,
-              artifactType: descriptor.artifactType,
-              annotations: descriptor.annotations ?? {},
-            },
-            descriptor,
-          );
+          const listed = classify(listedManifest(descriptor), descriptor);
           if (listed.role === 'taskrun-reference' && listed.taskRun) {
             await visit(descriptor, listed.taskRun, depth + 1);
             return;
@@ -502,9 +546,7 @@ async function registryArtifacts(
           reference: store.referenceOf(found.repository, descriptor.digest),
           digest: descriptor.digest,
           digestRefersTo: 'manifest',
-          size:
-            fetched.descriptor.size +
-            (fetched.manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0),
+          size: fetched.descriptor.size + layersSize(fetched.manifest),
           mediaType: fetched.descriptor.mediaType,
           state: 'present',
           usable: false,
@@ -514,7 +556,7 @@ async function registryArtifacts(
             state,
             found.repository,
             fetched.descriptor,
-            (state.input.referrerDepth ?? 4) - 1,
+            reachOf(state).referrers - 1,
             new Set(visited),
           ),
         };
@@ -548,8 +590,14 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
         });
       }
       state.problems.push(...conflicts(taskRun));
+      const named = input.filters?.artifacts ?? [];
+      const wanted = taskRun.reported.filter(
+        (reported) =>
+          named.length === 0 ||
+          named.some((value) => namesArtifact(value, taskRun.pipelineTask, taskRun.name, reported.name)),
+      );
       const artifacts = await Promise.all(
-        taskRun.reported.map((reported) => resolveReported(state, taskRun, reported)),
+        wanted.map((reported) => resolveReported(state, taskRun, reported)),
       );
       const node: TaskRunNode = { name: taskRun.name, outcome: taskRun.outcome, artifacts };
       if (taskRun.pipelineTask) node.pipelineTask = taskRun.pipelineTask;
@@ -561,7 +609,7 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
   const storage: StorageInfo = {};
   if (input.repository) storage.repository = input.repository;
   const unreported: ArtifactNode[] = [];
-  const root = await findRoot(state);
+  const root = reachOf(state).root || input.run.kind === 'Artifact' ? await findRoot(state) : undefined;
   if (root) {
     storage.root = {
       reference: input.store.referenceOf(root.repository, root.fetched.descriptor.digest),

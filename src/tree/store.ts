@@ -2,27 +2,24 @@
  * The resolver's ContentStore over OCI Targets: one target per repository (a registry
  * repository), or one for everything (an OCI image layout, where content is found by digest).
  */
-import type { ReadOnlyTarget } from '../oci/target.js';
-import type { ContentStore, FetchedManifest, StoreDescriptor } from './ports.js';
+import type {
+  BlobFetcher,
+  BlobStatter,
+  ManifestFetcher,
+  ReferrerLister,
+  ReferrersListing,
+} from '../oci/target.js';
+import type { Descriptor, FetchedManifest } from '../oci/types.js';
+import type { ContentStore } from './ports.js';
 
-/** A target that can also say a blob's size, and how it lists referrers (both implementations can). */
-export type StoreTarget = ReadOnlyTarget & {
-  blobSize(digest: string): Promise<number | undefined>;
-  referrersCapability?: 'supported' | 'unsupported' | 'unknown';
-};
+/** What the tree reads from a repository, and what pull streams blobs with. */
+export type StoreTarget = ManifestFetcher & BlobStatter & ReferrerLister & BlobFetcher;
 
 export interface TargetStoreOptions {
   /** Opens (and caches) the target for a repository `registry/name`. */
   targetFor: (repository: string) => StoreTarget;
   /** An OCI layout has no repositories: one target serves every repository. */
   layout?: string;
-}
-
-/** How a target lists referrers, once it knows (a RemoteRepository learns it on first use). */
-function modeOf(target: StoreTarget): 'api' | 'tag-schema' | undefined {
-  if (target.referrersCapability === 'supported') return 'api';
-  if (target.referrersCapability === 'unsupported') return 'tag-schema';
-  return undefined;
 }
 
 export class TargetStore implements ContentStore {
@@ -64,15 +61,14 @@ export class TargetStore implements ContentStore {
   }
 
   private async fetchUncached(repository: string, reference: string): Promise<FetchedManifest> {
-    const fetched = await this.target(repository).fetchManifest(reference);
-    return { descriptor: fetched.descriptor, manifest: fetched.manifest };
+    return this.target(repository).fetchManifest(reference);
   }
 
   async blobSize(repository: string, digest: string): Promise<number | undefined> {
     return this.target(repository).blobSize(digest);
   }
 
-  async referrers(repository: string, subject: StoreDescriptor): Promise<StoreDescriptor[]> {
+  async referrers(repository: string, subject: Descriptor): Promise<Descriptor[]> {
     // Only the identity of the subject matters for the lookup.
     return this.target(repository).referrers({
       mediaType: subject.mediaType,
@@ -81,10 +77,8 @@ export class TargetStore implements ContentStore {
     });
   }
 
-  referrersMode(repository: string): 'api' | 'tag-schema' | 'layout' | undefined {
-    if (this.options.layout) return 'layout';
-    const target = this.targets.get(repository);
-    return target ? modeOf(target) : undefined;
+  referrersMode(repository: string): ReferrersListing | undefined {
+    return this.targets.get(this.options.layout ? '' : repository)?.referrersMode();
   }
 
   referenceOf(repository: string, digest: string): string {

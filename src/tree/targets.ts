@@ -1,11 +1,10 @@
 /**
- * Opens the store the CLI reads from: an OCI image layout (--oci-layout), or registries, one
- * client per registry host (connections, auth and the request bound are per registry).
+ * Opens the store the CLI reads from: an OCI image layout (--oci-layout), or registries through
+ * src/oci's Registries pool (one client per host: connections, auth and the request bound).
  */
 import { CliError } from '../cli/errors.js';
-import type { RegistryClient } from '../oci/remote/client.js';
-import type { ReadOnlyTarget } from '../oci/target.js';
-import { TargetStore, type StoreTarget } from './store.js';
+import { errorMessage } from './ports.js';
+import { TargetStore } from './store.js';
 
 /** The registry flags every command shares (src/cli/flags.ts). */
 export interface RegistryOptions {
@@ -23,51 +22,28 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
     const { OciLayout } = await import('../oci/layout.js');
     const layout = await OciLayout.open(options.ociLayout).catch((error: unknown) => {
       throw new CliError(
-        `cannot read the OCI layout ${options.ociLayout}: ${(error as Error).message}`,
+        `cannot read the OCI layout ${options.ociLayout}: ${errorMessage(error)}`,
         'usage',
         'pass a directory that holds oci-layout and index.json (oras push --oci-layout writes one)',
       );
     });
-    return new TargetStore({ targetFor: () => layout as unknown as StoreTarget, layout: options.ociLayout });
+    return new TargetStore({ targetFor: () => layout, layout: options.ociLayout });
   }
-  const [
-    { RegistryClient },
-    { RemoteRepository },
-    { defaultCredentialStores, dockerConfigStore },
-    { parseReference },
-  ] = await Promise.all([
-    import('../oci/remote/client.js'),
-    import('../oci/remote/repository.js'),
+  const [{ Registries }, { defaultCredentialStores, dockerConfigStore }] = await Promise.all([
+    import('../oci/remote/registries.js'),
     import('../oci/auth/credentials.js'),
-    import('../oci/reference.js'),
   ]);
-  const credentials = options.registryConfig
-    ? [dockerConfigStore(options.registryConfig)]
-    : defaultCredentialStores();
-  const clients = new Map<string, RegistryClient>();
-  const clientFor = (registry: string): RegistryClient => {
-    let client = clients.get(registry);
-    if (!client) {
-      client = new RegistryClient(registry, {
-        ...(options.plainHttp.includes(registry) ? { plainHttp: true } : {}),
-        ...(options.insecure.includes(registry) ? { insecure: true } : {}),
-        ...(options.caFile ? { caFile: options.caFile } : {}),
-        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-        credentials,
-        ...(options.debug ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
-      });
-      clients.set(registry, client);
-    }
-    return client;
-  };
-  return new TargetStore({
-    targetFor: (repository: string): StoreTarget => {
-      const reference = parseReference(repository);
-      const target: ReadOnlyTarget = new RemoteRepository(
-        clientFor(reference.registry),
-        reference.repository,
-      );
-      return target as StoreTarget;
-    },
+  const hosts: Record<string, { plainHttp?: boolean; insecure?: boolean }> = {};
+  for (const host of options.plainHttp) hosts[host] = { ...hosts[host], plainHttp: true };
+  for (const host of options.insecure) hosts[host] = { ...hosts[host], insecure: true };
+  const registries = new Registries({
+    credentials: options.registryConfig
+      ? [dockerConfigStore(options.registryConfig)]
+      : defaultCredentialStores(),
+    hosts,
+    ...(options.caFile ? { caFile: options.caFile } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.debug ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
   });
+  return new TargetStore({ targetFor: (repository) => registries.repository(repository) });
 }

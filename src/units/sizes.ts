@@ -39,3 +39,34 @@ export function parseSize(raw: unknown): number | undefined {
   // A long run of digits overflows (to Infinity, or past exact integers): no size either.
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
+
+const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/**
+ * A byte count for people, in binary units as oras and kubectl print them: "512 B", "1.5 KiB",
+ * "100 KiB", "200 MiB". Up to three significant digits; trailing zeros after the point dropped
+ * (never the zeros of a whole number).
+ */
+export function humanSize(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '?';
+  if (bytes < 1024) return `${bytes} B`;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < BINARY_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  let shown = value.toFixed(digits);
+  if (shown.includes('.')) shown = shown.replace(/0+$/, '').replace(/\.$/, '');
+  return `${shown} ${BINARY_UNITS[unit]}`;
+}
+
+/**
+ * A limit or a measured size where the exact count matters (validate's findings): "4096 bytes",
+ * "64 KiB (65536 bytes)". The rounded form only from 10 KiB, where it helps reading.
+ */
+export function formatBytes(bytes: number): string {
+  if (bytes < 10 * 1024) return `${bytes} bytes`;
+  return `${humanSize(bytes)} (${bytes} bytes)`;
+}

@@ -15,7 +15,8 @@ import {
 } from '../cluster/errors.js';
 import type { RunSource } from '../cluster/source.js';
 import type { InputText } from './inputs.js';
-import { isRecord, type TektonKind } from './resources.js';
+import { type TektonKind } from './resources.js';
+import { isRecord } from '../json/guards.js';
 
 const GROUP = 'tekton.dev';
 const VERSIONS = ['v1', 'v1beta1'];

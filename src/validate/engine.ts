@@ -4,7 +4,7 @@
 import type { ResolvedStorageConfig } from '../config/index.js';
 import { ruleMeta } from './catalog.js';
 import { namespaceOf, storageFor, storageState, type ConfigSnapshot } from './config.js';
-import { CLUSTER_TASK_NOTE, extractResources, isRecord, type Resource } from './resources.js';
+import { CLUSTER_TASK_NOTE, extractResources, type Resource } from './resources.js';
 import { checkPipelineBindings, checkTaskArtifactLists, type ProducerInfo } from './rules/bindings.js';
 import { checkFlags } from './rules/flags.js';
 import { checkResults, resultLimits } from './rules/results.js';
@@ -13,7 +13,6 @@ import {
   artifactDecls,
   embeddedTaskSpec,
   pipelineSpecs,
-  str,
   taskRefTarget,
   taskSpecs,
   type PipelineTaskView,
@@ -21,6 +20,7 @@ import {
 } from './spec.js';
 import type { Finding, Path, RawFinding } from './types.js';
 import { locate, type ParsedFile } from './yaml.js';
+import { isRecord, str } from '../json/guards.js';
 
 export interface StorageSummary {
   namespace: string;

@@ -3,6 +3,7 @@
 
 import type { Finding, Path } from './types.js';
 import { locate, type SourceDocument } from './yaml.js';
+import { isRecord } from '../json/guards.js';
 
 export type TektonKind = 'Task' | 'ClusterTask' | 'Pipeline' | 'PipelineRun' | 'TaskRun';
 const KINDS: readonly TektonKind[] = ['Task', 'ClusterTask', 'Pipeline', 'PipelineRun', 'TaskRun'];
@@ -39,10 +40,6 @@ export interface Extracted {
   skipped: number;
   /** Kinds of the skipped objects with how many of each ("ConfigMap" → 2), for messages. */
   skippedKinds: Map<string, number>;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

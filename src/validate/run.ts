@@ -8,7 +8,7 @@ import { CliError } from '../cli/errors.js';
 import { InputError } from '../cluster/errors.js';
 import type { RunSource } from '../cluster/source.js';
 import type { StorageConfigNames } from '../config/index.js';
-import { colourEnabled } from '../render/style.js';
+import type { CommandIo } from '../cli/io.js';
 import { isInputRule, resolveRuleSelectors, ruleMeta } from './catalog.js';
 import { buildSnapshot, type ConfigSnapshot } from './config.js';
 import { exportSnapshot, loadSnapshot, snapshotNamespace } from './config-io.js';
@@ -36,13 +36,6 @@ export interface ValidateOptions {
   noColor: boolean;
   version: string;
   cwd: string;
-  /** Seams for tests; default to the process's streams. */
-  io?: {
-    stdout?: (text: string) => void;
-    stderr?: (text: string) => void;
-    readStdin?: () => Promise<string>;
-    colour?: boolean;
-  };
 }
 
 function usage(message: string, hint?: string): CliError {
@@ -128,10 +121,13 @@ function nothingChecked(o: ValidateOptions, result: EngineResult, files: number,
   });
 }
 
-export async function runValidate(o: ValidateOptions): Promise<number> {
-  const stdout = o.io?.stdout ?? ((t: string) => void process.stdout.write(t));
-  const stderr = o.io?.stderr ?? ((t: string) => void process.stderr.write(t));
-  const readStdin = o.io?.readStdin ?? readProcessStdin;
+export async function runValidate(
+  o: ValidateOptions,
+  io: CommandIo,
+  readStdin: () => Promise<string> = readProcessStdin,
+): Promise<number> {
+  const stdout = (t: string) => void io.stdout.write(t);
+  const stderr = (t: string) => void io.stderr.write(t);
   checkUsage(o);
   const selected = resolveRuleSelectors(o.ignoreRules);
   if (selected.unknown.length > 0) {
@@ -263,7 +259,7 @@ export async function runValidate(o: ValidateOptions): Promise<number> {
       stdout(formatGithub(report));
       break;
     case 'human':
-      stdout(formatHuman(report, { colour: o.io?.colour ?? colourEnabled(process.stdout, o.noColor) }));
+      stdout(formatHuman(report, { colour: io.color }));
       break;
   }
   return report.summary.exitCode;

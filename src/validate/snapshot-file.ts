@@ -4,9 +4,9 @@
 
 import { InputError } from '../cluster/errors.js';
 import type { StorageConfigNames } from '../config/index.js';
-import { isRecord } from './resources.js';
 import type { Path } from './types.js';
 import { locate, parseYaml, type SourceDocument } from './yaml.js';
+import { isRecord } from '../json/guards.js';
 
 /** On the List --export-config writes: the namespaces it looked in, comma-separated. */
 export const ANNOTATION_EXPORTED_NAMESPACES = 'tkn-artifacts.tekton.dev/exported-namespaces';

@@ -2,9 +2,10 @@
 // Pipeline task's embedded taskSpec, inside a PipelineRun's pipelineSpec) and the v1/v1beta1
 // differences. Every view keeps its path in the resource, so rules can point at nodes. Pure.
 
-import { isRecord, stringRecord, type Resource, type TektonVersion } from './resources.js';
+import { stringRecord, type Resource, type TektonVersion } from './resources.js';
 import { parseSize } from '../units/sizes.js';
 import type { Path } from './types.js';
+import { isRecord, list, str } from '../json/guards.js';
 
 /** Our own annotations, for what Tekton's API has no field for. Documented in docs/validate.md. */
 export const ANNOTATION_MAX_SIZE_PREFIX = 'tkn-artifacts.tekton.dev/max-size.';
@@ -39,14 +40,6 @@ export interface PipelineSpecView {
   label: string;
   version: TektonVersion;
   tasks: PipelineTaskView[];
-}
-
-export function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-export function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function resourceAnnotations(resource: Resource): AnnotationSource {

@@ -29,7 +29,7 @@ import {
   buildTaskRunReferenceJSON,
   type BuiltManifest,
 } from '../../src/formats/build.js';
-import type { OciDescriptor } from '../../src/formats/manifest.js';
+import type { Descriptor } from '../../src/oci/types.js';
 
 const run = promisify(execFile);
 
@@ -336,9 +336,9 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
     // The PipelineRun's root and one reference per TaskRun (TEP-0193 grouping).
     const root = buildRootManifestJSON({ namespace, pipelineRun, pipeline: 'build-and-test', created });
     const rootDigest = await p.manifest(repos.artifacts, root, root.tag);
-    const rootDescriptor: OciDescriptor = root.descriptor;
+    const rootDescriptor: Descriptor = root.descriptor;
     const taskRunRefs: Record<string, string> = {};
-    const refDescriptors: Record<string, OciDescriptor> = {};
+    const refDescriptors: Record<string, Descriptor> = {};
     for (const task of ['build', 'test']) {
       const ref = buildTaskRunReferenceJSON({
         namespace,
@@ -366,7 +366,7 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
         task,
         created,
         contentType,
-        subject: refDescriptors[task] as OciDescriptor,
+        subject: refDescriptors[task] as Descriptor,
         files: await Promise.all(
           files.map(async (file) => ({
             title: file.title,

@@ -1,4 +1,4 @@
-// Where registry credentials come from: explicit flags, a Kubernetes dockerconfigjson Secret,
+// Where registry credentials come from: an explicit credential, a dockerconfigjson text,
 // Docker's config.json (with credsStore/credHelpers), and podman/skopeo auth.json files.
 // Nothing here ever puts a secret into an error message or a log line.
 import { readFile } from 'node:fs/promises';
@@ -255,16 +255,14 @@ export async function findCredential(
 }
 
 export interface DefaultStoresOptions {
-  /** Explicit `--username/--password` (or token) flags; they come first. */
+  /** A credential given explicitly (library callers; no command has such flags); it comes first. */
   explicit?: { credential: Credential; registry?: string };
-  /** Decoded `.dockerconfigjson` of a pull Secret, from the cluster layer. */
-  dockerConfigJson?: string[];
   env?: NodeJS.ProcessEnv;
   home?: string;
 }
 
 /**
- * The lookup order: explicit flags, cluster Secrets, `$REGISTRY_AUTH_FILE`, Docker's config
+ * The lookup order: explicit credentials, `$REGISTRY_AUTH_FILE`, Docker's config
  * (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`), `$XDG_RUNTIME_DIR/containers/auth.json`,
  * `~/.config/containers/auth.json`.
  */
@@ -274,9 +272,6 @@ export function defaultCredentialStores(options: DefaultStoresOptions = {}): Cre
   const stores: CredentialStore[] = [];
   if (options.explicit)
     stores.push(staticCredentialStore(options.explicit.credential, options.explicit.registry));
-  for (const [i, json] of (options.dockerConfigJson ?? []).entries()) {
-    stores.push(dockerConfigJsonStore(json, `Secret .dockerconfigjson #${i + 1}`));
-  }
   if (env.REGISTRY_AUTH_FILE) stores.push(authFileStore(env.REGISTRY_AUTH_FILE, env));
   const dockerDir = env.DOCKER_CONFIG || join(home, '.docker');
   stores.push(dockerConfigStore(join(dockerDir, 'config.json'), env));

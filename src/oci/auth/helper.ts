@@ -1,7 +1,6 @@
 // Docker credential helpers: `docker-credential-<name> get`, server URL on stdin, JSON on stdout.
 import { spawn } from 'node:child_process';
 import { OciError } from '../errors.js';
-import type { Credential } from './credentials.js';
 
 export interface HelperOptions {
   env?: NodeJS.ProcessEnv;
@@ -14,11 +13,18 @@ const NOT_FOUND = /credentials not found|not found in native keychain|no credent
  * Runs the helper; undefined when it has no credentials for `serverUrl`. Errors never include its
  * stdout (which holds the secret).
  */
+/** What a helper answers (a Credential of ./credentials.ts; declared here so the two files do not import each other). */
+export interface HelperCredential {
+  username?: string;
+  password?: string;
+  identityToken?: string;
+}
+
 export async function runCredentialHelper(
   name: string,
   serverUrl: string,
   options: HelperOptions = {},
-): Promise<Credential | undefined> {
+): Promise<HelperCredential | undefined> {
   // The name comes from a config file; keep it to a bare program name.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
     throw new OciError('CREDENTIALS', `invalid credential helper name ${JSON.stringify(name.slice(0, 60))}`, {

@@ -3,17 +3,16 @@
 // has one (formats-research §1.7). Pure.
 
 import type { StorageState } from '../config.js';
-import { isRecord, plainText } from '../resources.js';
+import { plainText } from '../resources.js';
 import {
   artifactDecls,
-  list,
-  str,
   type ArtifactDecl,
   type PipelineSpecView,
   type PipelineTaskView,
   type TaskSpecView,
 } from '../spec.js';
 import type { Path, RawFinding } from '../types.js';
+import { isRecord, list, str } from '../../json/guards.js';
 
 const FROM_TASK = /^tasks\.([^.\s]+)\.outputs\.([^.\s]+)$/;
 const FROM_PIPELINE_INPUT = /^artifacts\.inputs\.([^.\s]+)$/;

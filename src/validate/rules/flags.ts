@@ -4,17 +4,10 @@
 // beta fields; for v1 it does not. Pure.
 
 import { describeFlag, rawFlag, type ConfigSnapshot } from '../config.js';
-import { isRecord, type Resource } from '../resources.js';
-import {
-  artifactVariableUse,
-  list,
-  paramArtifactReference,
-  pipelineSpecs,
-  steps,
-  str,
-  taskSpecs,
-} from '../spec.js';
+import { type Resource } from '../resources.js';
+import { artifactVariableUse, paramArtifactReference, pipelineSpecs, steps, taskSpecs } from '../spec.js';
 import type { Path, RawFinding } from '../types.js';
+import { isRecord, list, str } from '../../json/guards.js';
 
 type Gate =
   | { kind: 'alpha' | 'beta'; feature: string }

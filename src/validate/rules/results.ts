@@ -7,19 +7,17 @@
 // are stored) must stay under the 1.5 MiB object size limit.
 
 import type { ConfigSnapshot } from '../config.js';
-import { formatBytes } from '../sizes.js';
-import { isRecord } from '../resources.js';
+import { formatBytes } from '../../units/sizes.js';
 import {
   ANNOTATION_IMAGE_COUNT,
-  list,
   resultDecls,
   resultsWrittenBy,
   steps,
-  str,
   type ResultDecl,
   type TaskSpecView,
 } from '../spec.js';
 import type { RawFinding } from '../types.js';
+import { isRecord, list, str } from '../../json/guards.js';
 
 export const TERMINATION_MESSAGE_PER_STEP = 4096;
 export const TERMINATION_MESSAGE_PER_TASKRUN = 12288;

@@ -4,7 +4,7 @@
 import type { ResolvedStorageConfig } from '../../config/index.js';
 import { storageState } from '../config.js';
 import { plainText } from '../resources.js';
-import { formatBytes } from '../sizes.js';
+import { formatBytes } from '../../units/sizes.js';
 import {
   resultDecls,
   taskArtifacts,

@@ -23,6 +23,8 @@ export interface FaultyProxy {
   mode: ProxyMode;
   /** Blob GETs seen, per digest. */
   blobGets: Map<string, number>;
+  /** Every request passed on, as `METHOD /path` (query dropped), in order. */
+  requests: string[];
   /** Resolves once `count` blob downloads have stalled (mode `stall`) since the last reset. */
   stalled(count: number): Promise<void>;
   resetStalls(): void;
@@ -47,6 +49,7 @@ export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
     host: '',
     mode: { kind: 'pass' },
     blobGets: new Map(),
+    requests: [],
     stalled: (count) =>
       stalls >= count ? Promise.resolve() : new Promise((wake) => stallWaiters.push({ count, wake })),
     resetStalls: () => {
@@ -55,7 +58,9 @@ export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
     close: async () => undefined,
   };
   const server = http.createServer((req, res) => {
-    const match = req.method === 'GET' ? BLOB_GET.exec((req.url ?? '').split('?')[0] ?? '') : null;
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    state.requests.push(`${req.method ?? '?'} ${path}`);
+    const match = req.method === 'GET' ? BLOB_GET.exec(path) : null;
     const digest = match?.[1];
     let seen = 0;
     if (digest) {

@@ -15,7 +15,16 @@ import {
 } from '../../../src/cli/completion.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-const commands = completionCommands(COMMANDS);
+// What oclif's config holds at run time (flags as cached, our static completionArgs), built from
+// the same classes the command index lists.
+const commands = completionCommands(
+  Object.entries(COMMANDS).map(([id, command]) => ({
+    id,
+    hidden: command.hidden,
+    flags: command.flags,
+    completionArgs: 'completionArgs' in command ? command.completionArgs : undefined,
+  })),
+);
 const bash = completionScript('bash', commands);
 
 const stubDir = mkdtempSync(join(tmpdir(), 'tkn-artifacts-completion-'));

@@ -99,10 +99,6 @@ describe('FileSource', () => {
     expect((err as NotFoundError).hint).toMatch(
       /^the file has PipelineRuns team-a\/build-abc12; check the name/,
     );
-    await expect(src.getSecret('team-a', 's')).rejects.toBeInstanceOf(NotFoundError);
-    await expect(src.getServiceAccount('team-a', 'builder')).rejects.toThrow(
-      /ServiceAccount "builder" not found/,
-    );
   });
 
   it('filters by label selector', async () => {

@@ -8,7 +8,6 @@ import {
   parseLabelSelector,
   resultsOf,
   runState,
-  serviceAccountOf,
 } from '../../../src/cluster/index.js';
 import type { PipelineRun, TaskRun } from '../../../src/cluster/index.js';
 
@@ -82,19 +81,6 @@ describe('version-independent accessors', () => {
     expect(runState(s('Unknown', 'Running'))).toBe('running');
     expect(runState(s('Unknown', 'Pending'))).toBe('pending');
     expect(runState({})).toBe('pending');
-  });
-
-  it('service account: v1 taskRunTemplate, v1beta1 spec', () => {
-    expect(
-      serviceAccountOf({
-        metadata: { name: 'a' },
-        spec: { taskRunTemplate: { serviceAccountName: 'sa1' } },
-      } as PipelineRun),
-    ).toBe('sa1');
-    expect(
-      serviceAccountOf({ metadata: { name: 'a' }, spec: { serviceAccountName: 'sa2' } } as PipelineRun),
-    ).toBe('sa2');
-    expect(serviceAccountOf({ metadata: { name: 'a' } } as PipelineRun)).toBeUndefined();
   });
 
   it('child references keep TaskRuns only', () => {

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  digestFromMap,
-  normaliseDigest,
-  ociLocationFromPurl,
-  parseLightReference,
-  repositoryKey,
-  splitLocationScheme,
-} from '../../../src/formats/index.js';
+import { digestFromMap, ociLocationFromPurl, repositoryKey } from '../../../src/formats/index.js';
+import { normaliseDigest, splitLocationScheme, tryParseReference } from '../../../src/oci/types.js';
 
 const HEX = '6105d6cc76af400325e94d588ce511be5bfdbb73b437dc51eca43917d7a43e3d';
 
@@ -53,21 +47,21 @@ describe('locations', () => {
     expect(splitLocationScheme('quay.io/a/b')).toEqual({ scheme: 'none', reference: 'quay.io/a/b' });
   });
 
-  it('parses references lightly', () => {
-    expect(parseLightReference(`registry.local:5000/team/app:v1@sha256:${HEX}`)).toEqual({
+  it('reads reported references with the one grammar', () => {
+    expect(tryParseReference(`registry.local:5000/team/app:v1@sha256:${HEX}`)).toEqual({
       registry: 'registry.local:5000',
       repository: 'team/app',
       tag: 'v1',
       digest: `sha256:${HEX}`,
     });
-    expect(parseLightReference('ubuntu')).toEqual({ registry: 'docker.io', repository: 'library/ubuntu' });
-    expect(parseLightReference('acme/app:1')).toEqual({
+    expect(tryParseReference('ubuntu')).toEqual({ registry: 'docker.io', repository: 'library/ubuntu' });
+    expect(tryParseReference('acme/app:1')).toEqual({
       registry: 'docker.io',
       repository: 'acme/app',
       tag: '1',
     });
-    expect(parseLightReference('localhost/app')).toEqual({ registry: 'localhost', repository: 'app' });
-    expect(parseLightReference(`oci:quay.io/x/y@sha256:${HEX}`)?.digest).toBe(`sha256:${HEX}`);
+    expect(tryParseReference('localhost/app')).toEqual({ registry: 'localhost', repository: 'app' });
+    expect(tryParseReference(`oci:quay.io/x/y@sha256:${HEX}`)?.digest).toBe(`sha256:${HEX}`);
   });
 
   it.each([
@@ -78,7 +72,7 @@ describe('locations', () => {
     'a b',
     'x//y',
     `x@sha256:12`,
-  ])('does not take %j for an OCI reference', (s) => expect(parseLightReference(s)).toBeUndefined());
+  ])('does not take %j for an OCI reference', (s) => expect(tryParseReference(s)).toBeUndefined());
 
   it('compares repositories without tag, digest or scheme', () => {
     expect(repositoryKey(`oci:quay.io/a/b:t@sha256:${HEX}`)).toBe('quay.io/a/b');

@@ -5,19 +5,17 @@ import {
   buildRootManifestJSON,
   buildTaskRunReferenceJSON,
   classifyManifest,
-  OCI_EMPTY_DIGEST,
   parseArtifactConfig,
   referrerBelongsToRun,
-  TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE,
-  TEKTON_ARTIFACT_TYPE,
   TEKTON_PIPELINERUN_ARTIFACT_TYPE,
   TEKTON_TASKRUN_ARTIFACT_TYPE,
 } from '../../../src/formats/index.js';
+import { EMPTY_JSON, MediaType, decodeManifest } from '../../../src/oci/types.js';
 import { isValidTag } from '../../../src/config/index.js';
 
 const d = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 const IMAGE = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d('image'), size: 1234 };
-const EMPTY = { mediaType: 'application/vnd.oci.empty.v1+json', digest: OCI_EMPTY_DIGEST, size: 2 };
+const EMPTY = { mediaType: 'application/vnd.oci.empty.v1+json', digest: EMPTY_JSON.digest, size: 2 };
 
 describe('classifyManifest', () => {
   it('TEP-0164 artifact: Tekton config, dev.tekton.artifact annotations, no artifactType', () => {
@@ -25,7 +23,7 @@ describe('classifyManifest', () => {
       {
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE, digest: d('config'), size: 233 },
+        config: { mediaType: MediaType.TektonArtifactConfig, digest: d('config'), size: 233 },
         layers: [
           {
             mediaType: 'application/octet-stream',
@@ -49,7 +47,7 @@ describe('classifyManifest', () => {
       producer: 'tep0164',
       role: 'artifact',
       kind: 'tekton-artifact',
-      artifactType: TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE,
+      artifactType: MediaType.TektonArtifactConfig,
       artifactName: 'images',
       taskRun: 'build-images-run-abc123',
       pipelineRun: 'my-pipeline-run',
@@ -58,7 +56,6 @@ describe('classifyManifest', () => {
       created: '2026-02-26T12:00:00Z',
       files: [{ title: 'images', digest: d('content'), size: 45678, mediaType: 'application/octet-stream' }],
       descriptor: { digest: d('m'), size: 500 },
-      warnings: [],
     });
   });
 
@@ -79,7 +76,7 @@ describe('classifyManifest', () => {
       {
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE, digest: d('c'), size: 10 },
+        config: { mediaType: MediaType.TektonArtifactConfig, digest: d('c'), size: 10 },
         layers: [{ mediaType: 'application/spdx+json', digest: d('s'), size: 10 }],
       },
       { config },
@@ -97,8 +94,8 @@ describe('classifyManifest', () => {
     const c = classifyManifest({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: TEKTON_ARTIFACT_TYPE,
-      config: { mediaType: TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE, digest: d('c'), size: 10 },
+      artifactType: MediaType.TektonArtifact,
+      config: { mediaType: MediaType.TektonArtifactConfig, digest: d('c'), size: 10 },
       layers: [
         {
           mediaType: 'application/vnd.tekton.artifact.tar+gzip',
@@ -125,7 +122,7 @@ describe('classifyManifest', () => {
     const c = classifyManifest({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: TEKTON_ARTIFACT_TYPE,
+      artifactType: MediaType.TektonArtifact,
       config: EMPTY,
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: d('l'), size: 9 }],
       subject: IMAGE,
@@ -206,7 +203,7 @@ describe('classifyManifest', () => {
     const c = classifyManifest({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.unknown.config.v1+json', digest: OCI_EMPTY_DIGEST, size: 2 },
+      config: { mediaType: 'application/vnd.unknown.config.v1+json', digest: EMPTY_JSON.digest, size: 2 },
       layers: [
         {
           mediaType: 'application/vnd.oci.image.layer.v1.tar',
@@ -348,18 +345,19 @@ describe('classifyManifest', () => {
     expect(idx).toMatchObject({ producer: 'image', kind: 'image-index', manifests: [IMAGE], files: [] });
   });
 
-  it('garbage is unknown with warnings, never an exception', () => {
-    expect(classifyManifest(null)).toMatchObject({
+  it('takes what src/oci decoded: garbage stops at the decoder, naming the field', () => {
+    expect(() => decodeManifest('null')).toThrow(/not a JSON object|object/);
+    expect(() =>
+      decodeManifest(JSON.stringify({ schemaVersion: 1, layers: [{ digest: 3 }], config: 'x' })),
+    ).toThrow(/schema 1/);
+    const decoded = decodeManifest(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: EMPTY, layers: [] }),
+    );
+    expect(classifyManifest(decoded)).toMatchObject({
       producer: 'unknown',
-      role: 'unknown',
-      warnings: expect.arrayContaining(['manifest is not a JSON object']),
+      kind: 'generic-artifact',
+      files: [],
     });
-    const c = classifyManifest({ schemaVersion: 1, layers: [{ digest: 3 }], config: 'x' });
-    expect(c.warnings).toEqual([
-      'schemaVersion is 1, expected 2',
-      'config is not a valid descriptor',
-      'layers[0] is not a valid descriptor',
-    ]);
   });
 });
 
@@ -427,7 +425,7 @@ describe('the format we write (builders)', () => {
     expect(ref.manifest.artifactType).toBe(TEKTON_TASKRUN_ARTIFACT_TYPE);
     expect(ref.manifest.config).toEqual(EMPTY);
     expect(ref.blobs.map((b) => [b.descriptor.digest, new TextDecoder().decode(b.bytes)])).toEqual([
-      [OCI_EMPTY_DIGEST, '{}'],
+      [EMPTY_JSON.digest, '{}'],
     ]);
     expect(ref.tag).toBe('team-a.build-abc12.build-abc12-build');
     expect(classifyManifest(ref.manifest)).toMatchObject({
@@ -458,7 +456,7 @@ describe('the format we write (builders)', () => {
       subject: ref.descriptor,
     });
     const cfg = a.blobs[0];
-    expect(cfg?.descriptor.mediaType).toBe(TEKTON_ARTIFACT_CONFIG_MEDIA_TYPE);
+    expect(cfg?.descriptor.mediaType).toBe(MediaType.TektonArtifactConfig);
     expect(cfg?.descriptor.digest).toBe(
       `sha256:${createHash('sha256')
         .update(cfg?.bytes ?? new Uint8Array())
@@ -488,7 +486,7 @@ describe('the format we write (builders)', () => {
     ]);
     expect(a.manifest.subject?.digest).toBe(ref.descriptor.digest);
     expect(a.tag).toBe('team-a.build-abc12-test.test-results');
-    expect(a.descriptor.artifactType).toBe(TEKTON_ARTIFACT_TYPE);
+    expect(a.descriptor.artifactType).toBe(MediaType.TektonArtifact);
     expect(
       classifyManifest(a.manifest, { config: JSON.parse(new TextDecoder().decode(cfg?.bytes)) }),
     ).toMatchObject({

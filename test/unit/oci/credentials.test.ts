@@ -185,11 +185,9 @@ describe('lookup order', () => {
       },
       home: join(dir, 'order-home'),
       explicit: { credential: { username: 'flag', password: 'x' }, registry: 'e.example' },
-      dockerConfigJson: [JSON.stringify({ auths: { 'a.example': { auth: b64('secret:1') } } })],
     });
     const who = async (r: string) => (await findCredential(stores, r))?.credential.username;
     expect(await who('e.example')).toBe('flag');
-    expect(await who('a.example')).toBe('secret');
     expect(await who('b.example')).toBe('authfile');
     expect(await who('c.example')).toBe('xdg');
     expect(await who('d.example')).toBe('home');

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { Readable } from 'node:stream';
 import { walk, walkNodes, type WalkNode } from '../../../src/oci/walk.js';
 import {
   EMPTY_JSON,
@@ -10,10 +9,10 @@ import {
   type Manifest,
 } from '../../../src/oci/manifest.js';
 import { OciError } from '../../../src/oci/errors.js';
-import type { ReadOnlyTarget } from '../../../src/oci/target.js';
+import type { ManifestFetcher, ReferrerLister, Resolver } from '../../../src/oci/target.js';
 
 /** An in-memory target whose referrers listing is whatever the test says (it may lie). */
-class FakeTarget implements ReadOnlyTarget {
+class FakeTarget implements Resolver, ManifestFetcher, ReferrerLister {
   manifests = new Map<string, { bytes: Uint8Array; manifest: Manifest; descriptor: Descriptor }>();
   listing = new Map<string, Descriptor[]>();
   failing = new Set<string>();
@@ -35,9 +34,6 @@ class FakeTarget implements ReadOnlyTarget {
     if (!m) throw new OciError('MANIFEST_UNKNOWN', reference);
     return m.descriptor;
   }
-  async fetch(): Promise<Readable> {
-    throw new Error('not used');
-  }
   async fetchManifest(reference: string | Descriptor): Promise<FetchedManifest> {
     this.fetches++;
     const digest = typeof reference === 'string' ? reference : reference.digest;
@@ -46,15 +42,14 @@ class FakeTarget implements ReadOnlyTarget {
     if (!m) throw new OciError('MANIFEST_UNKNOWN', `no ${digest}`);
     return { descriptor: m.descriptor, bytes: m.bytes, manifest: m.manifest };
   }
-  async exists(d: Descriptor): Promise<boolean> {
-    return this.manifests.has(d.digest);
-  }
   async referrers(subject: Descriptor, options: { artifactType?: string } = {}): Promise<Descriptor[]> {
     if (this.failingReferrers.has(subject.digest)) throw new OciError('UNAVAILABLE', 'referrers down');
     const l = this.listing.get(subject.digest) ?? [];
     return options.artifactType ? l.filter((d) => d.artifactType === options.artifactType) : l;
   }
-  async *tags(): AsyncIterable<string> {}
+  referrersMode(): undefined {
+    return undefined;
+  }
 }
 
 const cfg = { mediaType: EMPTY_JSON.mediaType, digest: EMPTY_JSON.digest, size: 2 };

@@ -109,6 +109,34 @@ describe('selectArtifacts', () => {
     expect(selection.unmatched).toEqual(['nope']);
   });
 
+  it('a refused artifact carries the kind of its failure, which is the exit code (no text matched)', () => {
+    const failing = tree([
+      taskRun('build', [
+        node('denied', {
+          state: 'error',
+          files: [],
+          error: 'reading registry.example.com/ci denied',
+          failure: { kind: 'forbidden', code: 'DENIED' },
+        }),
+        node('timeout', {
+          state: 'error',
+          files: [],
+          error: 'denied by a timeout',
+          failure: { kind: 'unreachable' },
+        }),
+        node('gone', { state: 'dangling', files: [], error: 'no manifest' }),
+        node('site', { state: 'external', location: 'https://example.com/site', files: [] }),
+      ]),
+    ]);
+    const selection = selectArtifacts(failing, { ...all, artifacts: ['denied', 'timeout', 'gone', 'site'] });
+    expect(selection.refused.map((s) => [s.artifact, s.kind])).toEqual([
+      ['denied', 'forbidden'],
+      ['timeout', 'unreachable'],
+      ['gone', 'notFound'],
+      ['site', 'unsupported'],
+    ]);
+  });
+
   it('filters tasks again (registry-only runs are not filtered by the tree) and leaves unreported out', () => {
     const selection = selectArtifacts(sample, { ...all, tasks: ['test'] });
     expect(selection.selected.map((c) => c.node.name)).toEqual(['junit']);

@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAX_RATIO,
@@ -15,7 +14,8 @@ import {
   parseLimitSize,
 } from '../../../src/pull/limits.js';
 import { formatReportText, type PullReport } from '../../../src/pull/report.js';
-import { runPull, validatePullOptions, type PullIo, type PullOptions } from '../../../src/pull/run.js';
+import { runPull, validatePullOptions, type PullOptions } from '../../../src/pull/run.js';
+import { memoryIo } from '../../support/io.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 let out: string;
@@ -27,20 +27,8 @@ afterEach(async () => {
   await rm(out, { recursive: true, force: true });
 });
 
-function io(): PullIo & { text: () => string; errors: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks: Buffer[] = [];
-  const errors: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => chunks.push(c));
-  stderr.on('data', (c: Buffer) => errors.push(c));
-  return {
-    stdout: stdout as unknown as NodeJS.WriteStream,
-    stderr: stderr as unknown as NodeJS.WriteStream,
-    cwd: out,
-    text: () => Buffer.concat(chunks).toString(),
-    errors: () => Buffer.concat(errors).toString(),
-  };
+function io(): ReturnType<typeof memoryIo> {
+  return memoryIo();
 }
 
 function options(extra: Partial<PullOptions> = {}): PullOptions {
@@ -52,11 +40,11 @@ function options(extra: Partial<PullOptions> = {}): PullOptions {
     tektonNamespace: 'tekton-pipelines',
     select: { tasks: [], artifactTypes: [], artifacts: [], inputs: false },
     output: out,
+    cwd: out,
     format: 'json',
     raw: false,
     allowPathTraversal: false,
     limits: { maxRatio: DEFAULT_MAX_RATIO, maxSize: DEFAULT_MAX_SIZE },
-    concurrency: 3,
     quiet: true,
     ...extra,
   };

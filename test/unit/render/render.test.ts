@@ -5,7 +5,8 @@ import { treeNames } from '../../../src/render/name.js';
 import { colourEnabled, linesToString } from '../../../src/render/style.js';
 import { renderTable, treeTable } from '../../../src/render/table.js';
 import { treeLines } from '../../../src/render/tree.js';
-import { humanSize, shortDigest } from '../../../src/render/units.js';
+import { humanSize } from '../../../src/units/sizes.js';
+import { shortDigest } from '../../../src/render/digest.js';
 import { sampleTree } from './sample-tree.js';
 
 describe('units', () => {

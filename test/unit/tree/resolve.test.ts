@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { OciError } from '../../../src/oci/errors.js';
 import type {
-  ContentStore,
+  Descriptor as StoreDescriptor,
   FetchedManifest,
-  StoreDescriptor,
-  StoreManifest,
-} from '../../../src/tree/ports.js';
+  ImageIndex,
+  ImageManifest,
+  Manifest,
+} from '../../../src/oci/types.js';
+import type { ContentStore } from '../../../src/tree/ports.js';
 import {
   resolveTree,
   type ManifestClass,
@@ -14,9 +17,19 @@ import {
   type TaskRunView,
 } from '../../../src/tree/resolve.js';
 
+/** What the tests write: a manifest or an index, schemaVersion, config and layers filled in. */
+type StoreManifest = Partial<Omit<ImageManifest, 'schemaVersion'>> &
+  Partial<Omit<ImageIndex, 'schemaVersion'>>;
+
+function toManifest(loose: StoreManifest): Manifest {
+  const { manifests, config, layers, ...common } = loose;
+  if (manifests) return { schemaVersion: 2, ...common, manifests };
+  return { schemaVersion: 2, ...common, config: config ?? empty, layers: layers ?? [] };
+}
+
 /** An in-memory store: manifests by digest, tags, blobs; referrers found by subject, like a layout. */
 class MemoryStore implements ContentStore {
-  manifests = new Map<string, { bytes: string; manifest: StoreManifest; mediaType: string }>();
+  manifests = new Map<string, { bytes: string; manifest: Manifest; mediaType: string }>();
   tags = new Map<string, string>();
   blobs = new Map<string, number>();
   requests: string[] = [];
@@ -25,7 +38,7 @@ class MemoryStore implements ContentStore {
     const bytes = JSON.stringify(manifest);
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     const mediaType = manifest.mediaType ?? 'application/vnd.oci.image.manifest.v1+json';
-    this.manifests.set(digest, { bytes, manifest, mediaType });
+    this.manifests.set(digest, { bytes, manifest: toManifest(manifest), mediaType });
     if (tag) this.tags.set(tag, digest);
     const descriptor: StoreDescriptor = { mediaType, digest, size: bytes.length };
     if (manifest.artifactType) descriptor.artifactType = manifest.artifactType;
@@ -40,10 +53,10 @@ class MemoryStore implements ContentStore {
     this.requests.push(`manifest ${repository} ${reference}`);
     const digest = reference.startsWith('sha256:') ? reference : this.tags.get(reference);
     const entry = digest ? this.manifests.get(digest) : undefined;
-    if (!digest || !entry)
-      throw Object.assign(new Error(`${repository}: ${reference} not found`), { code: 'MANIFEST_UNKNOWN' });
+    if (!digest || !entry) throw new OciError('MANIFEST_UNKNOWN', `${repository}: ${reference} not found`);
     return {
       descriptor: { mediaType: entry.mediaType, digest, size: entry.bytes.length },
+      bytes: new TextEncoder().encode(entry.bytes),
       manifest: entry.manifest,
     };
   }
@@ -72,9 +85,9 @@ class MemoryStore implements ContentStore {
 const ROOT_TYPE = 'application/vnd.tekton.artifact.pipelinerun.v1';
 const TASKRUN_TYPE = 'application/vnd.tekton.artifact.taskrun.v1';
 
-function classify(manifest: StoreManifest): ManifestClass {
+function classify(manifest: Manifest): ManifestClass {
   const annotations = manifest.annotations ?? {};
-  const files = (manifest.layers ?? []).map((layer) => ({
+  const files = ('layers' in manifest ? manifest.layers : []).map((layer) => ({
     title: layer.annotations?.['org.opencontainers.image.title'],
     digest: layer.digest,
     size: layer.size,
@@ -422,7 +435,7 @@ describe('resolveTree', () => {
             reported: [reported('a', { location: `reg.test/r@${a.digest}` })],
           },
         ],
-        { referrerDepth: 50 },
+        { reach: { referrers: 50, root: true } },
       ),
     );
     const node = tree.taskRuns[0]!.artifacts[0]!;

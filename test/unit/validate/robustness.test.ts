@@ -17,28 +17,32 @@ import { ClusterError } from '../../../src/cluster/errors.js';
 import type { ValidationReport } from '../../../src/validate/report.js';
 import { runValidate } from '../../../src/validate/run.js';
 import { FIXTURES, NAMES } from './helpers.js';
+import { memoryIo } from '../../support/io.js';
 
 type Outcome = { code: number; report: ValidationReport } | { error: Error };
 
 async function validateText(text: string, as: 'input' | 'snapshot'): Promise<Outcome> {
-  let out = '';
+  const io = memoryIo();
   try {
-    const code = await runValidate({
-      inputs: as === 'input' ? ['-'] : [`${FIXTURES}/rules/TA104.fail.yaml`],
-      fromCluster: false,
-      defaults: as === 'input',
-      ...(as === 'snapshot' ? { clusterConfig: '-' } : {}),
-      cluster: {},
-      names: NAMES,
-      output: 'json',
-      failOn: 'error',
-      ignoreRules: [],
-      noColor: true,
-      version: '0.0.0-test',
-      cwd: process.cwd(),
-      io: { stdout: (t) => (out += t), stderr: () => undefined, readStdin: async () => text, colour: false },
-    });
-    return { code, report: JSON.parse(out) as ValidationReport };
+    const code = await runValidate(
+      {
+        inputs: as === 'input' ? ['-'] : [`${FIXTURES}/rules/TA104.fail.yaml`],
+        fromCluster: false,
+        defaults: as === 'input',
+        ...(as === 'snapshot' ? { clusterConfig: '-' } : {}),
+        cluster: {},
+        names: NAMES,
+        output: 'json',
+        failOn: 'error',
+        ignoreRules: [],
+        noColor: true,
+        version: '0.0.0-test',
+        cwd: process.cwd(),
+      },
+      io,
+      async () => text,
+    );
+    return { code, report: JSON.parse(io.text()) as ValidationReport };
   } catch (error) {
     return { error: error as Error };
   }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runValidate, type ValidateOptions } from '../../../src/validate/run.js';
 import type { ValidationReport } from '../../../src/validate/report.js';
+import { memoryIo } from '../../support/io.js';
 import { at, FIXTURES, NAMES } from './helpers.js';
 
 const toRegion = (p: { line: number; column: number }) => ({ startLine: p.line, startColumn: p.column });
@@ -14,29 +15,26 @@ async function run(
   options: Partial<ValidateOptions>,
   stdin = '',
 ): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runValidate({
-    inputs: [],
-    fromCluster: false,
-    defaults: false,
-    cluster: {},
-    names: NAMES,
-    output: 'json',
-    failOn: 'error',
-    ignoreRules: [],
-    noColor: true,
-    version: '0.0.0-test',
-    cwd: process.cwd(),
-    ...options,
-    io: {
-      stdout: (t) => (out += t),
-      stderr: (t) => (err += t),
-      readStdin: async () => stdin,
-      colour: false,
+  const io = memoryIo();
+  const code = await runValidate(
+    {
+      inputs: [],
+      fromCluster: false,
+      defaults: false,
+      cluster: {},
+      names: NAMES,
+      output: 'json',
+      failOn: 'error',
+      ignoreRules: [],
+      noColor: true,
+      version: '0.0.0-test',
+      cwd: process.cwd(),
+      ...options,
     },
-  });
-  return { code, out, err };
+    io,
+    async () => stdin,
+  );
+  return { code, out: io.text(), err: io.errors() };
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error & { exit?: string; hint?: string }> {

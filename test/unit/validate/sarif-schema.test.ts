@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { formatSarif } from '../../../src/validate/format.js';
 import { runValidate, type ValidateOptions } from '../../../src/validate/run.js';
 import { FIXTURES, NAMES } from './helpers.js';
+import { memoryIo } from '../../support/io.js';
 
 const require = createRequire(import.meta.url);
 const schema = JSON.parse(
@@ -26,23 +27,26 @@ function schemaErrors(doc: unknown): string[] {
 }
 
 async function output(options: Partial<ValidateOptions>, stdin = ''): Promise<string> {
-  let out = '';
-  await runValidate({
-    inputs: [],
-    fromCluster: false,
-    defaults: true,
-    cluster: {},
-    names: NAMES,
-    output: 'sarif',
-    failOn: 'error',
-    ignoreRules: [],
-    noColor: true,
-    version: '0.0.0-test',
-    cwd: process.cwd(),
-    ...options,
-    io: { stdout: (t) => (out += t), stderr: () => undefined, readStdin: async () => stdin, colour: false },
-  });
-  return out;
+  const io = memoryIo();
+  await runValidate(
+    {
+      inputs: [],
+      fromCluster: false,
+      defaults: true,
+      cluster: {},
+      names: NAMES,
+      output: 'sarif',
+      failOn: 'error',
+      ignoreRules: [],
+      noColor: true,
+      version: '0.0.0-test',
+      cwd: process.cwd(),
+      ...options,
+    },
+    io,
+    async () => stdin,
+  );
+  return io.text();
 }
 
 async function sarifOf(options: Partial<ValidateOptions>, stdin = ''): Promise<unknown> {

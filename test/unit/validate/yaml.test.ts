@@ -1,7 +1,7 @@
 // Positions: YAML errors, and mapping JSON paths back to nodes.
 import { describe, expect, it } from 'vitest';
 import { parseSize } from '../../../src/units/sizes.js';
-import { formatBytes } from '../../../src/validate/sizes.js';
+import { formatBytes } from '../../../src/units/sizes.js';
 import { locate, parseYaml } from '../../../src/validate/yaml.js';
 
 const TEXT = `apiVersion: tekton.dev/v1

@@ -1,36 +1,38 @@
 /**
- * `show`: reads the run (cluster or file), the storage configuration, and the store (registries
- * or an OCI layout), resolves the tree and prints it. The command stays thin; this is the edge
- * where I/O is wired to the pure resolver.
+ * Resolving a run: reads the run (cluster or file), the storage configuration, and the store
+ * (registries or an OCI layout), and resolves its artifact tree. The edge where I/O is wired to
+ * the pure resolver; show, pull (and diff) start here, and print elsewhere (tree never renders).
  */
 import type { RunSource } from '../cluster/source.js';
 import type { PipelineRun, TaskRun } from '../cluster/types.js';
 import { CliError } from '../cli/errors.js';
-import { printTree, type PrintOptions } from '../render/index.js';
-import { ExitCode } from '../cli/exit-codes.js';
 import type { ArtifactTree, Outcome, RunInfo } from './model.js';
 import {
   resolveTree,
   type Location,
   type ManifestClass,
+  type Reach,
   type ReportedArtifact,
   type TaskRunView,
 } from './resolve.js';
-import type { StoreDescriptor, StoreManifest } from './ports.js';
+import type { Descriptor, Manifest } from '../oci/types.js';
 import { openStore, type RegistryOptions } from './targets.js';
 
-export interface ShowOptions {
+export interface RunOptions {
   run?: string;
   pipelineRun?: string;
   repository?: string;
   cluster: { kubeconfig?: string; context?: string; namespace?: string; fromFile?: string };
   registry: RegistryOptions;
-  filters: { tasks: string[]; artifactTypes: string[] };
+  /** `artifacts` (pull's --artifact): only the reported artifacts these name are read. */
+  filters: { tasks: string[]; artifactTypes: string[]; artifacts?: string[] };
   explainConfig?: boolean;
   configMapName: string;
   tektonNamespace: string;
-  strict?: boolean;
-  print: PrintOptions;
+  /** How far to walk (src/tree/resolve.ts); default: everything show prints. */
+  reach?: Reach;
+  /** Where warnings about the configuration go (show and pull pass their stderr). */
+  warn?: (message: string) => void;
 }
 
 /** What RUN names: a PipelineRun, a TaskRun, or a root artifact in a registry. */
@@ -93,7 +95,7 @@ export function outcomeOf(obj: { status?: { conditions?: unknown } }): { outcome
   return withReason('Running');
 }
 
-async function openSource(options: Pick<ShowOptions, 'cluster'>): Promise<RunSource> {
+async function openSource(options: Pick<RunOptions, 'cluster'>): Promise<RunSource> {
   const { fromFile, namespace, kubeconfig, context } = options.cluster;
   if (fromFile) {
     const { FileSource } = await import('../cluster/file-source.js');
@@ -126,9 +128,7 @@ function toReported(ref: import('../formats/refs.js').ArtifactRef): ReportedArti
 }
 
 /** The Tekton meaning of a manifest, for the resolver. */
-async function classifier(): Promise<
-  (manifest: StoreManifest, descriptor: StoreDescriptor) => ManifestClass
-> {
+async function classifier(): Promise<(manifest: Manifest, descriptor: Descriptor) => ManifestClass> {
   const { classifyManifest } = await import('../formats/manifest.js');
   return (manifest, descriptor) => {
     const c = classifyManifest(manifest, {
@@ -164,21 +164,11 @@ async function locationParser(): Promise<(location: string) => Location | undefi
 /** What resolving a run gives: its tree, or (with --explain-config) the configuration text. */
 export type Resolved = { kind: 'tree'; tree: ArtifactTree } | { kind: 'explanation'; text: string };
 
-export async function runShow(options: ShowOptions): Promise<number> {
-  const resolved = await resolveRun(options);
-  if (resolved.kind === 'explanation') {
-    process.stdout.write(resolved.text.endsWith('\n') ? resolved.text : `${resolved.text}\n`);
-    return ExitCode.ok;
-  }
-  await printTree(resolved.tree, options.print);
-  return options.strict && resolved.tree.problems.length > 0 ? ExitCode.findings : ExitCode.ok;
-}
-
 /**
  * Resolves a run given any way show accepts it (a name in the cluster or a file, a root reference,
  * --pipelinerun with --repository) into its artifact tree. pull and diff start from here too.
  */
-export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>): Promise<Resolved> {
+export async function resolveRun(options: RunOptions): Promise<Resolved> {
   if (!options.run && !options.pipelineRun) {
     throw new CliError(
       'show needs a run: a PipelineRun name, taskrun/NAME, or an OCI reference',
@@ -247,6 +237,7 @@ export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>)
       classify,
       parseLocation,
       filters: options.filters,
+      ...(options.reach ? { reach: options.reach } : {}),
     });
     return { kind: 'tree', tree };
   }
@@ -333,7 +324,7 @@ export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>)
     names,
   });
   if (options.explainConfig) return { kind: 'explanation', text: formatStorageConfigExplanation(config) };
-  for (const warning of config.warnings) process.stderr.write(`Warning: ${warning.message}\n`);
+  for (const warning of config.warnings) options.warn?.(`Warning: ${warning.message}`);
 
   const repository = options.repository ?? config.settings.ociRepository ?? undefined;
   const rootTag = pipelineRun
@@ -347,7 +338,7 @@ export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>)
   const { referrerBelongsToRun, ANNOTATION_PIPELINERUN } = await import('../formats/index.js');
   const runName = pipelineRun?.metadata.name;
   const isForeign = runName
-    ? (descriptor: StoreDescriptor) =>
+    ? (descriptor: Descriptor) =>
         descriptor.annotations?.[ANNOTATION_PIPELINERUN] !== undefined &&
         !referrerBelongsToRun(descriptor, { pipelineRun: runName, namespace })
     : undefined;
@@ -361,6 +352,7 @@ export async function resolveRun(options: Omit<ShowOptions, 'print' | 'strict'>)
     classify,
     parseLocation,
     filters: options.filters,
+    ...(options.reach ? { reach: options.reach } : {}),
   });
   return { kind: 'tree', tree };
 }

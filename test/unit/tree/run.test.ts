@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeOf, parseRunArgument } from '../../../src/tree/show.js';
+import { outcomeOf, parseRunArgument } from '../../../src/tree/run.js';
 
 describe('parseRunArgument', () => {
   it('reads names and TYPE/NAME the way kubectl does', () => {

@@ -1,0 +1,76 @@
+// Each JSON output against its documented schema (docs/schemas/): show's ArtifactTree and pull's
+// PullReport, produced by the commands' run* through the I/O seam on the shipped example.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Ajv from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_RATIO, DEFAULT_MAX_SIZE } from '../../../src/pull/limits.js';
+import { runPull } from '../../../src/pull/run.js';
+import { runShow } from '../../../src/show/run.js';
+import { memoryIo } from '../../support/io.js';
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const example = {
+  cluster: { fromFile: join(root, 'examples/run.yaml') },
+  registry: { ociLayout: join(root, 'examples/layout'), plainHttp: [], insecure: [] },
+  configMapName: 'config-artifact-storage',
+  tektonNamespace: 'tekton-pipelines',
+};
+
+async function validator(name: string): Promise<(value: unknown) => string[]> {
+  const schema: unknown = JSON.parse(await readFile(join(root, 'docs/schemas', name), 'utf8'));
+  const validate = new Ajv({ allErrors: true }).compile(schema as object);
+  return (value) => {
+    validate(value);
+    return (validate.errors ?? []).map((e) => `${e.dataPath} ${e.message ?? ''}`);
+  };
+}
+
+describe('JSON outputs match their documented schemas', () => {
+  it('show -o json (ArtifactTree), whole and at every --depth', async () => {
+    const check = await validator('artifact-tree.schema.json');
+    for (const depth of [undefined, 1, 2, 3]) {
+      const io = memoryIo();
+      const options = {
+        ...example,
+        run: 'build-app-x7k2',
+        filters: { tasks: [], artifactTypes: [] },
+        print: { format: 'json' as const },
+        ...(depth === undefined ? {} : { depth }),
+      };
+      expect(await runShow(options, io)).toBe(0);
+      expect(check(JSON.parse(io.text()))).toEqual([]);
+    }
+    // The schema is not a check that cannot fail.
+    expect(check({ apiVersion: 'tkn-artifacts.tekton.dev/v1alpha1', kind: 'ArtifactTree' })).not.toEqual([]);
+  });
+
+  it('pull --format json (PullReport)', async () => {
+    const check = await validator('pull-report.schema.json');
+    const out = await mkdtemp(join(tmpdir(), 'tkn-schema-'));
+    try {
+      const io = memoryIo();
+      const code = await runPull(
+        {
+          ...example,
+          run: 'build-app-x7k2',
+          select: { tasks: [], artifactTypes: [], artifacts: [], inputs: false },
+          output: out,
+          format: 'json',
+          raw: false,
+          allowPathTraversal: false,
+          limits: { maxRatio: DEFAULT_MAX_RATIO, maxSize: DEFAULT_MAX_SIZE },
+          quiet: true,
+        },
+        io,
+      );
+      expect(code).toBe(0);
+      const report: unknown = JSON.parse(io.text());
+      expect(check(report)).toEqual([]);
+      expect(check({ ...(report as object), summary: { pulled: -1 } })).not.toEqual([]);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
