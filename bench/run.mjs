@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const only = process.argv[2];
 const benches = readdirSync(dir)
-  .filter((name) => /\.bench\.(mjs|ts)$/.test(name) || name === 'startup.mjs')
+  .filter((name) => /\.bench\.(mjs|ts)$/.test(name))
   .filter((name) => !only || name.startsWith(only));
 // The Node pinned in devDependencies (24), whatever `node` started this script: the CLI and the
 // client code the benches import need it.

@@ -17,6 +17,8 @@ ORAS_VERSION=v1.3.3        # oras.land/oras
 REGCTL_VERSION=v0.11.7     # github.com/regclient/regclient
 COSIGN_VERSION=v2.6.1      # github.com/sigstore/cosign/v2: tag-stored .sig/.att/.sbom and OCI 1.1 referrers
 CRANE_VERSION=v0.22.1      # github.com/google/go-containerregistry (crane): images and indexes
+KREW_VERSION=v0.4.4        # sigs.k8s.io/krew: krew and validate-krew-manifest (test/integration/ship)
+TKN_VERSION=v0.44.0        # github.com/tektoncd/cli: the real tkn, for `tkn artifacts` (test/integration/ship)
 KUBERNETES_VERSION=v1.34.4 # k8s.io/kubernetes, see test/env/kube/go.mod (kept in sync there)
 ETCD_VERSION=v3.6.4        # go.etcd.io/etcd/server/v3, the version kubernetes pins (go.mod)
 DISTRIBUTION_PACKAGE=docker-registry # Debian's CNCF distribution 2.8 (/usr/bin/docker-registry)
@@ -74,9 +76,9 @@ module_hash() { # files... -> short sha256 of their contents (stamps cover the m
   cat "$@" | sha256sum | cut -c1-16
 }
 
-go_tool_build() { # tool package version ; built from the wrapper module test/env/tools/<tool>
+go_tool_build() { # tool package version [module] ; built from the wrapper module test/env/tools/<module:-tool>
   local tool="$1" pkg="$2" version="$3"
-  local dir="$TOOLS_MODULE_DIR/$tool"
+  local dir="$TOOLS_MODULE_DIR/${4:-$tool}"
   [[ -f "$dir/go.mod" && -f "$dir/go.sum" ]] || die "$dir/go.mod or go.sum missing"
   grep -qE "[[:space:]]${pkg%%/cmd/*} $version( |\$)" "$dir/go.mod" ||
     die "$dir/go.mod does not require ${pkg%%/cmd/*} $version (keep it in sync with this script)"
@@ -144,6 +146,9 @@ go_tool_build oras oras.land/oras/cmd/oras "$ORAS_VERSION"
 go_tool_build regctl github.com/regclient/regclient/cmd/regctl "$REGCTL_VERSION"
 go_tool_build cosign github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN_VERSION"
 go_tool_build crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
+go_tool_build krew sigs.k8s.io/krew/cmd/krew "$KREW_VERSION"
+go_tool_build validate-krew-manifest sigs.k8s.io/krew/cmd/validate-krew-manifest "$KREW_VERSION" krew
+go_tool_build tkn github.com/tektoncd/cli/cmd/tkn "$TKN_VERSION"
 
 # ---- etcd and kube-apiserver from the wrapper module test/env/kube ----------------------
 [[ -f "$KUBE_MODULE_DIR/go.mod" && -f "$KUBE_MODULE_DIR/go.sum" ]] ||

@@ -279,13 +279,6 @@ export function completionCommands(commands: readonly LoadedCommand[]): Record<s
   return out;
 }
 
-/** The commands of the installed CLI, loaded the way oclif loads them (package.json's oclif section). */
-export async function loadCommands(root: string): Promise<LoadedCommand[]> {
-  const { Config } = await import('@oclif/core');
-  const config = await Config.load(root);
-  return config.commands;
-}
-
 /**
  * Cobra's completion protocol, for kubectl's plugin completion: kubectl runs
  * `kubectl_complete-tkn-artifacts ARGS…` (bin/), which answers with the words after

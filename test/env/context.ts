@@ -29,7 +29,16 @@ export interface RegistryEndpoint {
 export interface TestEnv {
   /** test-results/env-<timestamp>/: logs/, data, certs, kubeconfigs, tool configs */
   runDir: string;
-  bin: { oras: string; regctl: string; kubectl: string; cosign: string; crane: string };
+  bin: {
+    oras: string;
+    regctl: string;
+    kubectl: string;
+    cosign: string;
+    crane: string;
+    krew: string;
+    validateKrewManifest: string;
+    tkn: string;
+  };
   registries: {
     olareg: RegistryEndpoint;
     distribution: RegistryEndpoint;

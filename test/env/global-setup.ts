@@ -128,6 +128,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
         kubectl: bins.kubectl,
         cosign: bins.cosign,
         crane: bins.crane,
+        krew: bins.krew,
+        validateKrewManifest: bins.validateKrewManifest,
+        tkn: bins.tkn,
       },
       registries: {
         olareg: { host: olareg.host, plainHttp: true, name: 'olareg', referrersApi: true },

@@ -28,6 +28,10 @@ export interface Binaries {
   kubeApiserver: string;
   /** Only a client: the completion tests run it as users do. */
   kubectl: string;
+  /** kubectl's plugin manager, its manifest checker, and tkn: the ship tests install through them. */
+  krew: string;
+  validateKrewManifest: string;
+  tkn: string;
   distribution: string;
   htpasswd: string;
 }
@@ -44,6 +48,9 @@ export function findBinaries(): Binaries {
     etcd: path.join(bin, 'etcd'),
     kubeApiserver: path.join(bin, 'kube-apiserver'),
     kubectl: path.join(bin, 'kubectl'),
+    krew: path.join(bin, 'krew'),
+    validateKrewManifest: path.join(bin, 'validate-krew-manifest'),
+    tkn: path.join(bin, 'tkn'),
     distribution: DISTRIBUTION_BIN,
     htpasswd: '/usr/bin/htpasswd',
   };

@@ -1,5 +1,5 @@
 /**
- * pull end to end: the real CLI (bin/tkn-artifacts, built dist/) against the real registries of
+ * pull end to end: the real CLI (test/support/cli.ts: bin/tkn-artifacts or TKN_ARTIFACTS_CLI) against the real registries of
  * the test environment (olareg with the referrers API, distribution 2.8 without), on the
  * mixed-producer run pushed with the oras CLI, and on artifacts `oras push` makes itself
  * (directories, plain files, a plain tar). Every file pulled is compared with what oras itself
@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oras, testEnv, type TestEnv } from '../../env/context.js';
@@ -22,11 +22,9 @@ import { pushScenario, writeRunExport, type Scenario } from '../../support/scena
 import { listTree, tarOf, tgzOf, zeroBomb, type TestEntry } from '../../unit/pull/archives.js';
 import type { PullReport } from '../../../src/pull/report.js';
 import { startFaultyProxy, type FaultyProxy } from './proxy.js';
-import { runCli, type CliResult } from '../../support/cli.js';
+import { cliPath as cli, runCli, type CliResult } from '../../support/cli.js';
 
 const exec = promisify(execFile);
-const root = resolve(import.meta.dirname, '..', '..', '..');
-const cli = join(root, 'bin', 'tkn-artifacts');
 
 const cliEnv = { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent' };
 

@@ -13,11 +13,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { kubeApply, kubeRequest, testEnv, type KubeObject, type TestEnv } from '../../env/context.js';
 import { toVirtualFile } from '../../../src/validate/cluster.js';
 import type { ValidationReport } from '../../../src/validate/report.js';
-import { runCli, type CliResult } from '../../support/cli.js';
+import { cliPath as cli, runCli, type CliResult } from '../../support/cli.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
-// TKN_ARTIFACTS_BIN: run another build of the CLI (e.g. an installed one) through the same tests.
-const cli = process.env['TKN_ARTIFACTS_BIN'] ?? join(root, 'bin', 'tkn-artifacts');
 const fixtures = join(root, 'test', 'fixtures', 'validate', 'cluster');
 
 function tkn(args: string[]): Promise<CliResult> {

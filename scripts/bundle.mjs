@@ -1,0 +1,196 @@
+// Bundles the CLI for bin/ and for the standalone executables (scripts/release.mjs):
+//
+//   dist/bundle/tkn-artifacts.cjs  everything start-up and the commands need, one CommonJS file
+//                                  (Node's single executable applications run one CommonJS script)
+//   dist/bundle/start.cjs          what bin/ runs: answers --version, else enables the compile
+//                                  cache, then loads the above
+//   dist/bundle/kubernetes.mjs     @kubernetes/client-node, loaded only when a cluster is read
+//   dist/bundle/ink.mjs            ink and React with the module that draws with them
+//                                  (src/pull/progress-view.ts), loaded only for pull's live
+//                                  progress on a terminal (static output never goes through ink)
+//
+//   node scripts/bundle.mjs [--metafile]
+//
+// Dependencies the commands reach through `await import()` (YAML, the OCI client, tar) are in the
+// main file but wrapped by esbuild, so their top-level code runs only when the import runs. The two
+// pieces apart are different: client-node is half the size of everything else, and yoga-layout
+// (under ink) awaits at its top level, which CommonJS cannot hold. Their imports are left in the
+// output as `import('tkn-artifacts:NAME')`, which scripts/bundle-runtime.cjs (the bundle's first
+// lines) resolves to the file beside the bundle or, in an executable, to its embedded copy.
+//
+// The command list is whatever commands/index.ts exports (oclif's explicit strategy), handed to
+// src/cli/main.ts's main() by the bundle's entry: a new command needs nothing here.
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const bundleDir = join(root, 'dist', 'bundle');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/** The fields of package.json the CLI reads at run time; the executables have no package.json. */
+const packageFields = { name: pkg.name, version: pkg.version, type: pkg.type, oclif: pkg.oclif };
+
+/** The pieces loaded apart: what each exports, and which imports in our code lead to it. */
+const pieces = {
+  kubernetes: {
+    entry: "export * from '@kubernetes/client-node';",
+    packages: /^@kubernetes\/client-node$/,
+    modules: [],
+  },
+  ink: {
+    entry: "export * from './src/pull/progress-view.ts';",
+    packages: /^(ink|react|react-dom|react-reconciler|yoga-layout)(\/|$)/,
+    modules: [join(root, 'src/pull/progress-view.ts')],
+  },
+};
+/** The packages each piece holds must not reach the main file (by a static import somewhere). */
+const pieceInputs = /node_modules\/(@kubernetes\/client-node|ink|react|react-reconciler|yoga-layout)\//;
+
+const shared = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22.19',
+  // TKN_BUNDLE_MINIFY=0 keeps names and lines readable in a CPU profile.
+  minify: process.env.TKN_BUNDLE_MINIFY !== '0',
+  // Errors are told apart by their class's name (ClusterError sets name from new.target.name,
+  // src/cli/errors.ts reads it): minifying must not rename classes and functions.
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  absWorkingDir: root,
+  metafile: true,
+  define: { 'process.env.NODE_ENV': '"production"' },
+};
+
+/**
+ * ink connects to React's devtools when DEV=true and react-devtools-core is installed; esbuild
+ * hoists that import to the top of the piece, so it stands in for the package, connecting nowhere.
+ */
+const noDevtools = {
+  name: 'no-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({
+      path: 'react-devtools-core',
+      namespace: 'stub',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents: 'export default { initialize() {}, connectToDevTools() {} };',
+      loader: 'js',
+    }));
+  },
+};
+
+async function buildPiece(name, { entry }) {
+  const outfile = join(bundleDir, `${name}.mjs`);
+  const result = await build({
+    ...shared,
+    stdin: { contents: entry, resolveDir: root, sourcefile: `${name}-entry.mjs`, loader: 'ts' },
+    outfile,
+    format: 'esm',
+    // CommonJS files inside (React, ws) require Node's built-ins; an ES module has no require, and
+    // an embedded piece has no file URL to make one from, hence the executable's path.
+    banner: {
+      js: "import{createRequire as __tkn_cr}from'node:module';const require=__tkn_cr(process.execPath);",
+    },
+    plugins: [noDevtools],
+  });
+  return { outfile, metafile: result.metafile };
+}
+
+/** Leaves each piece's imports as `import('tkn-artifacts:NAME')`, resolved at run time. */
+function piecesPlugin() {
+  return {
+    name: 'pieces',
+    setup(b) {
+      for (const [name, piece] of Object.entries(pieces)) {
+        const external = (args) => {
+          if (args.kind !== 'dynamic-import') {
+            return {
+              errors: [
+                { text: `${args.path} must be loaded with await import() (it is in the ${name} piece)` },
+              ],
+            };
+          }
+          return { path: `tkn-artifacts:${name}`, external: true };
+        };
+        b.onResolve({ filter: piece.packages }, external);
+        if (piece.modules.length) {
+          b.onResolve({ filter: /\.js$/ }, (args) => {
+            const resolved = join(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+            return piece.modules.includes(resolved) ? external(args) : undefined;
+          });
+        }
+      }
+    },
+  };
+}
+
+export async function bundle({ metafile = false } = {}) {
+  rmSync(bundleDir, { recursive: true, force: true });
+  mkdirSync(bundleDir, { recursive: true });
+  const outfile = join(bundleDir, 'tkn-artifacts.cjs');
+  const built = await Promise.all([
+    ...Object.entries(pieces).map(([name, piece]) => buildPiece(name, piece)),
+    build({
+      ...shared,
+      // The command list goes to main() from here: src/cli does not import commands/ (they import
+      // it), and oclif cannot import a file that the executables do not have.
+      stdin: {
+        contents: [
+          "import { COMMANDS } from './commands/index.ts';",
+          "import { main } from './src/cli/main.ts';",
+          'void main(COMMANDS);',
+        ].join('\n'),
+        resolveDir: root,
+        sourcefile: 'bundle-entry.ts',
+        loader: 'ts',
+      },
+      outfile,
+      format: 'cjs',
+      banner: { js: readFileSync(join(root, 'scripts/bundle-runtime.cjs'), 'utf8') },
+      define: {
+        ...shared.define,
+        // main.ts reads this instead of package.json when it is defined.
+        TKN_ARTIFACTS_PACKAGE: JSON.stringify(packageFields),
+        // CommonJS has no import.meta; bundle-runtime.cjs sets this from __filename.
+        'import.meta.url': '__tkn_import_meta_url',
+      },
+      // oclif reads tsconfig files (through typescript) only to run uncompiled TypeScript in
+      // development; the bundle runs none, and typescript is no run-time dependency of ours.
+      external: ['typescript'],
+      plugins: [piecesPlugin()],
+    }).then((result) => ({ outfile, metafile: result.metafile })),
+  ]);
+  const main = built.at(-1);
+  const leaked = Object.keys(main.metafile.inputs).filter((input) => pieceInputs.test(input));
+  if (leaked.length) throw new Error(`a piece's packages reached the main bundle: ${leaked.join(', ')}`);
+  if (metafile) {
+    for (const { outfile: file, metafile: meta } of built)
+      writeFileSync(`${file}.meta.json`, JSON.stringify(meta));
+  }
+  // bin/ runs this: the compile cache must be on before the bundle is compiled to help it.
+  writeFileSync(
+    join(bundleDir, 'start.cjs'),
+    [
+      '// Written by scripts/bundle.mjs. `--version` is answered here, without reading the bundle,',
+      '// in the words src/cli/main.ts uses (test/integration/ship compares both with one line).',
+      'const a = process.argv;',
+      "if (a.length === 3 && (a[2] === '--version' || a[2] === 'version')) {",
+      `  process.stdout.write(\`tkn-artifacts ${pkg.version} (node \${process.version}, \${process.platform}-\${process.arch})\\n\`);`,
+      '} else {',
+      "  require('node:module').enableCompileCache?.();",
+      "  require('./tkn-artifacts.cjs');",
+      '}',
+      '',
+    ].join('\n'),
+  );
+  return built.map(({ outfile: file }) => ({ file, bytes: readFileSync(file).length }));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  for (const { file, bytes } of await bundle({ metafile: process.argv.includes('--metafile') })) {
+    console.log(`bundle: ${relative(root, file)} ${(bytes / 1024).toFixed(0)} KiB`);
+  }
+}
