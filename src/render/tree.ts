@@ -53,6 +53,13 @@ function referenceText(reference: string, options: TreeOptions): string {
   return `${reference.slice(0, at)}@${shortDigest(reference.slice(at + 1))}`;
 }
 
+/** `sha256-<hex>.sig` with the hex shortened like digests, unless asked for whole. */
+function tagText(tag: string, options: TreeOptions): string {
+  const match = /^(sha256)-([0-9a-f]{64})(\..+)$/.exec(tag);
+  if (options.fullDigests || !match) return tag;
+  return `${shortDigest(`${match[1]}:${match[2]}`).replace(':', '-')}${match[3]}`;
+}
+
 function fileNode(file: FileEntry, options: TreeOptions): Node {
   const label: Segment[] = [
     { text: file.title ?? '(untitled layer)', style: file.title ? 'plain' : 'muted' },
@@ -65,11 +72,13 @@ function fileNode(file: FileEntry, options: TreeOptions): Node {
 }
 
 function referrerNode(referrer: ReferrerNode, level: number, options: TreeOptions): Node {
-  const label: Segment[] = [
-    { text: referrer.kind, style: 'accent' },
+  const label: Segment[] = [{ text: referrer.kind, style: 'accent' }];
+  // cosign's tag-stored attachments are no referrers: the tag says where they are.
+  if (referrer.tag) label.push({ text: `  (cosign, tag ${tagText(referrer.tag, options)})`, style: 'muted' });
+  label.push(
     { text: `  ${referrer.artifactType || '<unknown>'}`, style: 'muted' },
     { text: `  ${digestText(referrer.digest, options)}`, style: 'dim' },
-  ];
+  );
   if (referrer.error) label.push({ text: `  ! ${referrer.error}`, style: 'bad' });
   const children = withinDepth(level + 1, options)
     ? [
@@ -134,7 +143,9 @@ function artifactNode(artifact: ArtifactNode, level: number, options: TreeOption
           { text: `  ${humanSize(platform.size)}` },
           { text: `  ${digestText(platform.digest, options)}`, style: 'dim' },
         ],
-        children: [],
+        children: withinDepth(level + 2, options)
+          ? platform.referrers.map((referrer) => referrerNode(referrer, level + 2, options))
+          : [],
       });
     }
     // A blob artifact (Konflux, StepActions) is its one file: the artifact line already says it all.

@@ -39,6 +39,8 @@ import {
 } from '../oci/types.js';
 import { errorMessage, type ContentStore } from './ports.js';
 import { DEFAULT_MAX_NODES, WalkLimitError } from './limits.js';
+import { cosignTagsOf, type CosignTag } from '../formats/cosign.js';
+import { filterArtifactByType } from './artifact-type.js';
 
 /** One artifact or result as a TaskRun status reported it (src/formats finds these). */
 export interface ReportedArtifact {
@@ -204,19 +206,17 @@ function rethrowCap(error: unknown): void {
   if (error instanceof WalkLimitError) throw error;
 }
 
-async function walkReferrers(
+/** A subject's referrers as the registry lists them; a failed listing is the run's problem, not a throw. */
+async function listReferrers(
   state: Resolution,
   repository: string,
   subject: Descriptor,
-  depth: number,
-  visited: Set<string>,
-): Promise<ReferrerNode[]> {
-  if (depth <= 0) return [];
-  const { store, classify } = state.input;
-  let descriptors: Descriptor[];
+): Promise<Descriptor[]> {
+  const { store } = state.input;
   try {
-    descriptors = await store.referrers(repository, subject);
+    const descriptors = await store.referrers(repository, subject);
     state.referrersMode = store.referrersMode(repository) ?? state.referrersMode;
+    return descriptors;
   } catch (error) {
     state.problems.push({
       kind: 'fetch-error',
@@ -226,42 +226,122 @@ async function walkReferrers(
     });
     return [];
   }
+}
+
+interface Tagged {
+  tag: CosignTag;
+  fetched: FetchedManifest;
+}
+
+/**
+ * cosign's attachments of a subject, stored under `sha256-<hex>.sig|.att|.sbom` tags of its
+ * repository: looked up in the repository's tag list (one listing per repository), or one by one
+ * when the registry does not list tags.
+ */
+async function cosignTagged(state: Resolution, repository: string, subject: Descriptor): Promise<Tagged[]> {
+  const { store } = state.input;
+  const candidates = cosignTagsOf(subject.digest);
+  let listed: ReadonlySet<string> | undefined;
+  try {
+    listed = await store.tagsOf(repository);
+  } catch {
+    listed = undefined;
+  }
+  const wanted = listed ? candidates.filter((candidate) => listed.has(candidate.tag)) : candidates;
+  const found = await Promise.all(
+    wanted.map(async (tag): Promise<Tagged | undefined> => {
+      try {
+        return { tag, fetched: await store.fetchManifest(repository, tag.tag) };
+      } catch (error) {
+        // Asked one by one, an absent tag is the usual answer.
+        if (!listed && isNotFound(error)) return undefined;
+        state.problems.push({
+          kind: 'fetch-error',
+          reference: `${repository}:${tag.tag}`,
+          message: `reading cosign's ${tag.kind} failed: ${errorMessage(error)}`,
+          failure: failureOf(error),
+        });
+        return undefined;
+      }
+    }),
+  );
+  return found.filter((entry): entry is Tagged => entry !== undefined);
+}
+
+function withAnnotations(node: ReferrerNode, annotations: Record<string, string> | undefined): void {
+  if (annotations && Object.keys(annotations).length > 0) node.annotations = annotations;
+}
+
+/**
+ * A subject's referrers, and cosign's tag-stored attachments beside them, `depth` levels down.
+ * Each level looks up both again: a signature can be signed, an SBOM attested.
+ */
+async function walkReferrers(
+  state: Resolution,
+  repository: string,
+  subject: Descriptor,
+  depth: number,
+  visited: Set<string>,
+): Promise<ReferrerNode[]> {
+  if (depth <= 0) return [];
+  const { store, classify } = state.input;
+  const [descriptors, tagged] = await Promise.all([
+    listReferrers(state, repository, subject),
+    cosignTagged(state, repository, subject),
+  ]);
   const walked = descriptors.filter(
     (descriptor) => !visited.has(descriptor.digest) && !state.input.isForeign?.(descriptor),
   );
-  state.walk(walked.length, store.referenceOf(repository, subject.digest));
-  return Promise.all(
-    walked.map(async (descriptor): Promise<ReferrerNode> => {
-      // A registry can craft A → B → A; each path remembers where it has been.
-      const path = new Set(visited).add(descriptor.digest);
-      const node: ReferrerNode = {
-        digest: descriptor.digest,
-        mediaType: descriptor.mediaType,
-        artifactType: descriptor.artifactType ?? '',
-        size: descriptor.size,
-        kind: 'artifact',
-        files: [],
-        referrers: [],
-      };
-      if (descriptor.annotations && Object.keys(descriptor.annotations).length > 0)
-        node.annotations = descriptor.annotations;
-      try {
-        const fetched = await store.fetchManifest(repository, descriptor.digest);
-        const classified = classify(fetched.manifest, fetched.descriptor);
-        node.kind = classified.kind;
-        node.artifactType = artifactTypeOf(fetched) ?? node.artifactType;
-        node.files = classified.files;
-        if (fetched.manifest.annotations && Object.keys(fetched.manifest.annotations).length > 0) {
-          node.annotations = fetched.manifest.annotations;
-        }
-        node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
-      } catch (error) {
-        rethrowCap(error);
-        failNode(node, typedFailure(error));
-      }
-      return node;
-    }),
+  const listedDigests = new Set(walked.map((descriptor) => descriptor.digest));
+  const taggedWalked = tagged.filter(
+    ({ fetched }) => !visited.has(fetched.descriptor.digest) && !listedDigests.has(fetched.descriptor.digest),
   );
+  state.walk(walked.length + taggedWalked.length, store.referenceOf(repository, subject.digest));
+  const referrers = walked.map(async (descriptor): Promise<ReferrerNode> => {
+    // A registry can craft A → B → A; each path remembers where it has been.
+    const path = new Set(visited).add(descriptor.digest);
+    const node: ReferrerNode = {
+      digest: descriptor.digest,
+      mediaType: descriptor.mediaType,
+      artifactType: descriptor.artifactType ?? '',
+      size: descriptor.size,
+      kind: 'artifact',
+      files: [],
+      referrers: [],
+    };
+    withAnnotations(node, descriptor.annotations);
+    try {
+      const fetched = await store.fetchManifest(repository, descriptor.digest);
+      const classified = classify(fetched.manifest, fetched.descriptor);
+      node.kind = classified.kind;
+      node.artifactType = artifactTypeOf(fetched) ?? node.artifactType;
+      node.files = classified.files;
+      withAnnotations(node, fetched.manifest.annotations);
+      node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
+    } catch (error) {
+      rethrowCap(error);
+      failNode(node, typedFailure(error));
+    }
+    return node;
+  });
+  const attachments = taggedWalked.map(async ({ tag, fetched }): Promise<ReferrerNode> => {
+    const node: ReferrerNode = {
+      digest: fetched.descriptor.digest,
+      mediaType: fetched.descriptor.mediaType,
+      // The tagged manifest has no artifactType: cosign's own name for what the tag holds.
+      artifactType: tag.artifactType,
+      size: fetched.descriptor.size,
+      kind: tag.kind,
+      tag: tag.tag,
+      files: classify(fetched.manifest, fetched.descriptor).files,
+      referrers: [],
+    };
+    withAnnotations(node, fetched.manifest.annotations);
+    const path = new Set(visited).add(fetched.descriptor.digest);
+    node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
+    return node;
+  });
+  return Promise.all([...referrers, ...attachments]);
 }
 
 function emptyNode(reported: ReportedArtifact): ArtifactNode {
@@ -284,12 +364,6 @@ function emptyNode(reported: ReportedArtifact): ArtifactNode {
   if (reported.buildOutput) node.buildOutput = true;
   if (reported.inline !== undefined) node.inline = reported.inline;
   return node;
-}
-
-function matchesArtifactType(node: ArtifactNode, types: string[] | undefined): boolean {
-  if (!types || types.length === 0) return true;
-  const own = [node.artifactType, node.mediaType, ...node.files.map((file) => file.mediaType)];
-  return types.some((type) => own.includes(type));
 }
 
 async function resolveReported(
@@ -391,16 +465,27 @@ async function resolveReported(
     node.mediaType = fetched.descriptor.mediaType;
     const artifactType = artifactTypeOf(fetched);
     if (artifactType) node.artifactType = artifactType;
+    let platformsWalked: Promise<PlatformNode[]> = Promise.resolve([]);
     if (isIndex(fetched)) {
-      node.platforms = (isIndexManifest(fetched.manifest) ? fetched.manifest.manifests : []).map(
-        (child): PlatformNode => ({
+      // An index's platform manifests have referrers of their own (a signature on the amd64 image).
+      const children = isIndexManifest(fetched.manifest) ? fetched.manifest.manifests : [];
+      platformsWalked = Promise.all(
+        children.map(async (child): Promise<PlatformNode> => ({
           platform: platformName(child),
           digest: child.digest,
           size: child.size,
           mediaType: child.mediaType,
-        }),
+          referrers: await walkReferrers(
+            state,
+            location.repository,
+            child,
+            // One level below the platform, as a referrer's referrers are below the referrer.
+            reachOf(state).referrers - 1,
+            new Set([fetched.descriptor.digest, child.digest]),
+          ),
+        })),
       );
-      node.size = fetched.descriptor.size + node.platforms.reduce((sum, p) => sum + p.size, 0);
+      node.size = fetched.descriptor.size + children.reduce((sum, child) => sum + child.size, 0);
     } else {
       const classified = classify(fetched.manifest, fetched.descriptor);
       node.files = classified.files;
@@ -416,13 +501,16 @@ async function resolveReported(
     }
     node.state = 'present';
     node.usable = succeeded;
-    node.referrers = await walkReferrers(
-      state,
-      location.repository,
-      fetched.descriptor,
-      reachOf(state).referrers,
-      new Set([fetched.descriptor.digest]),
-    );
+    [node.referrers, node.platforms] = await Promise.all([
+      walkReferrers(
+        state,
+        location.repository,
+        fetched.descriptor,
+        reachOf(state).referrers,
+        new Set([fetched.descriptor.digest]),
+      ),
+      platformsWalked,
+    ]);
     return node;
   } catch (error) {
     rethrowCap(error);
@@ -692,18 +780,17 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
   }
   if (state.referrersMode) storage.referrers = state.referrersMode;
 
-  for (const taskRun of taskRuns) {
-    taskRun.artifacts = taskRun.artifacts.filter((artifact) =>
-      matchesArtifactType(artifact, input.filters?.artifactTypes),
-    );
-  }
+  const types = input.filters?.artifactTypes ?? [];
+  const ofType = (artifacts: ArtifactNode[]): ArtifactNode[] =>
+    artifacts.flatMap((artifact) => filterArtifactByType(artifact, types) ?? []);
+  for (const taskRun of taskRuns) taskRun.artifacts = ofType(taskRun.artifacts);
   return {
     apiVersion: TREE_API_VERSION,
     kind: 'ArtifactTree',
     run: input.run,
     storage,
     taskRuns,
-    unreported: unreported.filter((artifact) => matchesArtifactType(artifact, input.filters?.artifactTypes)),
+    unreported: ofType(unreported),
     problems: state.problems.map((problem) => {
       // Drop undefined optional fields so JSON output stays tidy.
       const clean = { ...problem };
