@@ -9,9 +9,10 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import Ajv from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { oras, testEnv, uniqueRepo, type TestEnv } from '../../env/context.js';
-import { runCli } from '../../support/cli.js';
+import { repoRoot, runCli } from '../../support/cli.js';
 import {
   cosignAttachSbom,
   cosignAttest,
@@ -166,6 +167,16 @@ describe.each(['olareg', 'distribution'] as const)('cosign and OCI 1.1 attachmen
     ]);
     // The referrers fallback tag (sha256-<hex>, no suffix) on distribution is no attachment.
     expect(node.referrers).toHaveLength(4);
+  });
+
+  it('writes a tree that matches the documented schema', async () => {
+    const schema: unknown = JSON.parse(
+      await readFile(join(repoRoot, 'docs/schemas/artifact-tree.schema.json'), 'utf8'),
+    );
+    const validate = new Ajv({ allErrors: true }).compile(schema as object);
+    const document = await tree();
+    expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...document, taskRuns: [{ name: 'x' }] })).toBe(false);
   });
 
   it("follows the index's platform manifests to their referrers", async () => {
