@@ -22,7 +22,7 @@ export function hasArtifactType(
 }
 
 /** The referrers of `types`, with the way down to those deeper (a non-matching referrer stays as the path). */
-export function referrersOfType(referrers: ReferrerNode[], types: readonly string[]): ReferrerNode[] {
+function referrersOfType(referrers: ReferrerNode[], types: readonly string[]): ReferrerNode[] {
   return referrers.flatMap((referrer) => {
     if (hasArtifactType(referrer, types)) return [referrer];
     const below = referrersOfType(referrer.referrers, types);
