@@ -4,7 +4,13 @@
  */
 import type { ErrorKind } from '../cli/exit-codes.js';
 import { namesArtifact } from '../tree/resolve.js';
-import type { ArtifactNode, ArtifactTree, Outcome, TaskRunNode } from '../tree/model.js';
+import {
+  NAMED_CONTENT_TASK,
+  type ArtifactNode,
+  type ArtifactTree,
+  type Outcome,
+  type TaskRunNode,
+} from '../tree/model.js';
 import { hasArtifactType } from '../tree/artifact-type.js';
 import { referrerArtifacts } from './referrers.js';
 
@@ -103,7 +109,7 @@ function ofType(artifacts: ArtifactNode[], types: string[] | undefined): Artifac
 }
 
 export function selectArtifacts(tree: ArtifactTree, options: SelectOptions): Selection {
-  const entries: { task: string; taskRun?: string; outcome?: Outcome; node: ArtifactNode }[] = [];
+  const entries: { task?: string; taskRun?: string; outcome?: Outcome; node: ArtifactNode }[] = [];
   for (const taskRun of tree.taskRuns) {
     // A run read from the registry alone has TaskRuns the tree did not filter.
     if (
@@ -112,6 +118,11 @@ export function selectArtifacts(tree: ArtifactTree, options: SelectOptions): Sel
       !options.tasks.includes(taskRun.name)
     )
       continue;
+    // Content named by reference has no task level on disk, as pull --artifact-ref writes it.
+    if (taskRun.pipelineTask === NAMED_CONTENT_TASK) {
+      for (const node of ofType(taskRun.artifacts, options.artifactTypes)) entries.push({ node });
+      continue;
+    }
     for (const node of ofType(taskRun.artifacts, options.artifactTypes))
       entries.push({ task: taskDirectory(taskRun), taskRun: taskRun.name, outcome: taskRun.outcome, node });
   }

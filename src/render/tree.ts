@@ -3,13 +3,14 @@
  * Pure: it turns an ArtifactTree into styled lines; the plain and ink printers draw them.
  * Glyphs are the ones oras discover and tree(1) use, so the shape reads at a glance.
  */
-import type {
-  ArtifactNode,
-  ArtifactTree,
-  FileEntry,
-  Outcome,
-  ReferrerNode,
-  TaskRunNode,
+import {
+  NAMED_CONTENT_TASK,
+  type ArtifactNode,
+  type ArtifactTree,
+  type FileEntry,
+  type Outcome,
+  type ReferrerNode,
+  type TaskRunNode,
 } from '../tree/model.js';
 import type { Line, Segment, Style } from './style.js';
 import { unusableBecause } from './outcome.js';
@@ -159,6 +160,15 @@ function artifactNode(artifact: ArtifactNode, level: number, options: TreeOption
 }
 
 function taskRunNode(taskRun: TaskRunNode, options: TreeOptions): Node {
+  // Content named by reference has no TaskRun, so no outcome to show.
+  if (taskRun.pipelineTask === NAMED_CONTENT_TASK) {
+    return {
+      label: [{ text: NAMED_CONTENT_TASK, style: 'muted' }],
+      children: withinDepth(2, options)
+        ? taskRun.artifacts.map((a) => artifactNode(a, 2, options, taskRun.outcome))
+        : [],
+    };
+  }
   const label: Segment[] = [{ text: taskRun.pipelineTask ?? taskRun.name, style: 'bold' }];
   if (taskRun.pipelineTask) label.push({ text: ` (${taskRun.name})`, style: 'muted' });
   label.push({ text: '  ' }, ...outcomeSegments(taskRun.outcome, taskRun.reason));

@@ -104,6 +104,12 @@ export interface ArtifactNode {
   failure?: Failure;
 }
 
+/**
+ * The pipeline task of the one entry a root reference that is no run root gets (an image, an
+ * index, an artifact named by reference): its content is shown as an artifact, with no TaskRun.
+ */
+export const NAMED_CONTENT_TASK = '(named by reference)';
+
 export interface TaskRunNode {
   name: string;
   pipelineTask?: string;

@@ -7,6 +7,7 @@
  * resolved at once, and the store bounds the requests in flight per registry.
  */
 import {
+  NAMED_CONTENT_TASK,
   TREE_API_VERSION,
   type ArtifactNode,
   type ArtifactTree,
@@ -693,6 +694,42 @@ async function registryArtifacts(
   return out;
 }
 
+/**
+ * A reference given as the root that names no run root (an image, an index, an artifact): content
+ * to show as itself, with its platforms and referrers, not a run whose parts are missing.
+ */
+function isNamedContent(state: Resolution, found: RootFound): boolean {
+  if (state.input.run.kind !== 'Artifact' || found.foundBy !== 'argument') return false;
+  const { role } = state.input.classify(found.fetched.manifest, found.fetched.descriptor);
+  return role !== 'pipelinerun-root' && role !== 'taskrun-reference';
+}
+
+async function namedContent(state: Resolution, found: RootFound): Promise<TaskRunNode> {
+  const { store, classify } = state.input;
+  const { descriptor, manifest } = found.fetched;
+  const classified = classify(manifest, descriptor);
+  const reference = store.referenceOf(found.repository, descriptor.digest);
+  const view: TaskRunView = {
+    name: reference,
+    pipelineTask: NAMED_CONTENT_TASK,
+    outcome: 'Unknown',
+    reported: [],
+    warnings: [],
+  };
+  const node = await resolveReported(state, view, {
+    // Named as the producer named it, else after the repository (as pull --artifact-ref names it).
+    name: classified.artifactName ?? found.repository.split('/').at(-1) ?? found.repository,
+    producers: [classified.kind],
+    paths: [],
+    direction: 'output',
+    location: reference,
+    digestRefersTo: 'manifest',
+  });
+  // No TaskRun made it: what the user named is usable when it is there.
+  node.usable = node.state === 'present';
+  return { name: reference, pipelineTask: NAMED_CONTENT_TASK, outcome: 'Unknown', artifacts: [node] };
+}
+
 export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
   const state = new Resolution(input);
   const tasks = input.filters?.tasks ?? [];
@@ -731,7 +768,10 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
   if (input.repository) storage.repository = input.repository;
   const unreported: ArtifactNode[] = [];
   const root = reachOf(state).root || input.run.kind === 'Artifact' ? await findRoot(state) : undefined;
-  if (root) {
+  if (root && isNamedContent(state, root)) {
+    storage.repository ??= root.repository;
+    taskRuns.push(await namedContent(state, root));
+  } else if (root) {
     storage.root = {
       reference: input.store.referenceOf(root.repository, root.fetched.descriptor.digest),
       digest: root.fetched.descriptor.digest,

@@ -274,6 +274,56 @@ describe.each(['olareg', 'distribution'] as const)('cosign and OCI 1.1 attachmen
     expect(`sha256:${statement.subject[0]?.digest.sha256}`).toBe(index);
   });
 
+  it('shows an index given by reference as an image: its platforms and referrers, not a run', async () => {
+    for (const reference of [`${repository}@${index}`, `${repository}:v1`]) {
+      const result = await runCli(['show', reference, '--plain-http', host, '-o', 'json']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const t = JSON.parse(result.stdout) as ArtifactTree;
+      expect(t.run.kind).toBe('Artifact');
+      expect(t.problems).toEqual([]);
+      expect(t.unreported).toEqual([]);
+      expect(t.taskRuns.map((taskRun) => taskRun.pipelineTask)).toEqual(['(named by reference)']);
+      const node = t.taskRuns[0]?.artifacts[0] as ArtifactNode;
+      expect(node).toMatchObject({
+        state: 'present',
+        usable: true,
+        digest: index,
+        reference: `${repository}@${index}`,
+      });
+      expect(node.platforms.map((p) => [p.platform, p.referrers.length])).toEqual([
+        ['linux/amd64', 1],
+        ['linux/arm64', 0],
+      ]);
+      expect(node.referrers.map((r) => r.tag ?? r.kind).sort()).toEqual(
+        ['sbom', cosignTag(index, 'att'), cosignTag(index, 'sbom'), cosignTag(index, 'sig')].sort(),
+      );
+    }
+    const text = await runCli(['show', `${repository}:v1`, '--plain-http', host]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('(named by reference)');
+    expect(text.stdout).not.toMatch(/unreported|problem/);
+  });
+
+  it('pulls the SBOM of an image given by reference with --artifact-type', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'pull-image-'));
+    const result = await runCli([
+      'pull',
+      `${repository}:v1`,
+      '--plain-http',
+      host,
+      '--artifact-type',
+      'text/spdx+json',
+      '-o',
+      out,
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const name = repository.split('/').pop() as string;
+    expect(await filesUnder(out)).toEqual([`${name}.sbom/sbom.json`]);
+    expect(JSON.parse(await readFile(join(out, `${name}.sbom/sbom.json`), 'utf8'))).toEqual(SBOM);
+  });
+
   it('pulls a cosign attestation named by its tag with --artifact-ref', async () => {
     const out = await mkdtemp(join(tmpdir(), 'pull-ref-'));
     const result = await runCli([

@@ -9,6 +9,7 @@ import type {
   Manifest,
 } from '../../../src/oci/types.js';
 import type { ContentStore } from '../../../src/tree/ports.js';
+import { NAMED_CONTENT_TASK } from '../../../src/tree/model.js';
 import {
   resolveTree,
   type ManifestClass,
@@ -597,6 +598,28 @@ describe("resolveTree: cosign's tag-stored attachments and an index's platforms"
     expect(tree.taskRuns[0]?.artifacts[0]?.referrers.map((r) => r.digest)).toContain(sig.digest);
     expect(store.requests).toContain(`manifest reg.test/app sha256-${hex(index.digest)}.sbom`);
     expect(tree.problems).toEqual([]);
+  });
+
+  it('shows an image given as the root as itself: platforms and referrers, no unreported problem', async () => {
+    const store = new MemoryStore();
+    const { image, index, sig, platformSig } = signedIndex(store);
+    const tree = await resolveTree(
+      input(store, [], {
+        run: { kind: 'Artifact', name: 'reg.test/app:v1', outcome: 'Unknown', source: 'registry' },
+        root: { repository: 'reg.test/app', tag: 'v1' },
+      }),
+    );
+    expect(tree.taskRuns).toHaveLength(1);
+    expect(tree.taskRuns[0]).toMatchObject({ pipelineTask: NAMED_CONTENT_TASK, outcome: 'Unknown' });
+    const node = tree.taskRuns[0]?.artifacts[0];
+    expect(node).toMatchObject({ name: 'app', state: 'present', usable: true, digest: index.digest });
+    expect(node?.referrers.map((r) => r.digest)).toContain(sig.digest);
+    expect(node?.platforms.map((p) => [p.digest, p.referrers.map((r) => r.digest)])).toEqual([
+      [image.digest, [platformSig.digest]],
+    ]);
+    expect(tree.unreported).toEqual([]);
+    expect(tree.problems).toEqual([]);
+    expect(tree.storage.root).toBeUndefined();
   });
 
   it('--artifact-type keeps an artifact for its referrers of the type, cut to those', async () => {
