@@ -128,7 +128,9 @@ export type ProblemKind =
   /** The store answered with something else than expected, or failed. */
   | 'fetch-error'
   /** A value in a status could not be read (malformed digest, reference). */
-  | 'malformed';
+  | 'malformed'
+  /** The run should have a root artifact (grouped storage) and none was found where it is tagged. */
+  | 'root-not-found';
 
 export interface Problem {
   kind: ProblemKind;

@@ -122,6 +122,13 @@ export interface ResolveInput {
   repository?: string;
   /** The tag of the run's root artifact in that repository, e.g. `ci.build-app-x7k2`. */
   rootTag?: string;
+  /**
+   * Where else to look for `rootTag` when no repository is configured (an export of runs only):
+   * the repositories the TaskRuns' statuses name, or the OCI layout.
+   */
+  rootRepositories?: string[];
+  /** The storage configuration groups artifacts under a root (`oci.groupByPipelineRun`): its absence is a problem. */
+  expectRoot?: boolean;
   /** A root given directly (show <reference>). */
   root?: Location;
   store: ContentStore;
@@ -190,6 +197,8 @@ class Resolution {
   /** Subjects seen on reported artifacts: the way to a root when its tag is unknown. */
   readonly subjects: { repository: string; subject: Descriptor; from: string }[] = [];
   referrersMode: StorageInfo['referrers'];
+  /** Where a TaskRun reference was met: the run's content is grouped under a root in that repository. */
+  rootExpectedIn: string | undefined;
   /** Referrer nodes walked so far, against input.maxNodes. */
   private nodes = 0;
   constructor(readonly input: ResolveInput) {}
@@ -554,7 +563,7 @@ interface RootFound {
 
 async function findRoot(state: Resolution): Promise<RootFound | undefined> {
   const { store, classify, repository, rootTag, root } = state.input;
-  const attempts: { repository: string; reference: string; foundBy: string }[] = [];
+  const attempts: { repository: string; reference: string; foundBy: string; guessed?: true }[] = [];
   if (root)
     attempts.push({
       repository: root.repository,
@@ -562,6 +571,14 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
       foundBy: 'argument',
     });
   if (repository && rootTag) attempts.push({ repository, reference: rootTag, foundBy: `tag ${rootTag}` });
+  else if (rootTag)
+    for (const candidate of new Set(state.input.rootRepositories ?? []))
+      attempts.push({
+        repository: candidate,
+        reference: rootTag,
+        foundBy: `tag ${rootTag} in ${candidate}`,
+        guessed: true,
+      });
   for (const attempt of attempts) {
     try {
       const fetched = await store.fetchManifest(attempt.repository, attempt.reference);
@@ -569,7 +586,8 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
     } catch (error) {
       // The root the user named is the whole question: its absence or any failure is the answer.
       if (attempt.foundBy === 'argument') throw error;
-      if (!isNotFound(error)) {
+      // A repository guessed from the statuses may well refuse a tag it does not have (401, 403).
+      if (!isNotFound(error) && !attempt.guessed) {
         state.problems.push({
           kind: 'fetch-error',
           reference: `${attempt.repository}:${attempt.reference}`,
@@ -588,6 +606,8 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
         const classified = classify(fetched.manifest, fetched.descriptor);
         if (classified.role === 'pipelinerun-root')
           return { repository: repo, fetched, foundBy: `subject of ${from}` };
+        // A TaskRun reference is grouped under a root: the run has one, found or not.
+        if (classified.role === 'taskrun-reference') state.rootExpectedIn = repo;
         current = fetched.manifest.subject;
       } catch {
         current = undefined;
@@ -817,6 +837,18 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
         });
       }
     }
+  }
+  const looked = reachOf(state).root || input.run.kind === 'Artifact';
+  const expected = input.expectRoot || state.rootExpectedIn !== undefined;
+  if (looked && !root && input.run.kind !== 'Artifact' && expected) {
+    // Where it should be: the configured repository, else where its TaskRun references are.
+    const where = input.repository ?? state.rootExpectedIn;
+    const tag = input.rootTag ? ` (tag ${input.rootTag}${where ? ` in ${where}` : ''})` : '';
+    state.problems.push({
+      kind: 'root-not-found',
+      ...(input.rootTag && where ? { reference: `${where}:${input.rootTag}` } : {}),
+      message: `the run's root artifact was not found${tag}: content stored under it that no status names is not shown`,
+    });
   }
   if (state.referrersMode) storage.referrers = state.referrersMode;
 

@@ -638,6 +638,82 @@ describe("resolveTree: cosign's tag-stored attachments and an index's platforms"
   });
 });
 
+describe('resolveTree: root discovery without a configured repository', () => {
+  function groupedRun(store: MemoryStore, withRoot: boolean) {
+    const root = store.addManifest(
+      { mediaType: 'application/vnd.oci.image.index.v1+json', artifactType: ROOT_TYPE, manifests: [] },
+      withRoot ? 'ci.pr' : undefined,
+    );
+    if (!withRoot) store.manifests.delete(root.digest);
+    const trRef = store.addManifest({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: TASKRUN_TYPE,
+      config: empty,
+      layers: [],
+      subject: root,
+      annotations: { 'dev.tekton.artifact/taskrun': 'pr-build' },
+    });
+    const reportedOne = artifactManifest(store, 'a', 'pr-build', trRef);
+    artifactManifest(store, 'stray', 'pr-build', trRef);
+    const taskRuns: TaskRunView[] = [
+      {
+        name: 'pr-build',
+        pipelineTask: 'build',
+        outcome: 'Succeeded',
+        warnings: [],
+        reported: [reported('a', { location: `reg.test/art@${reportedOne.digest}` })],
+      },
+    ];
+    return { root, taskRuns };
+  }
+
+  it('looks the root tag up in the repositories the statuses name', async () => {
+    const store = new MemoryStore();
+    const { root, taskRuns } = groupedRun(store, true);
+    const tree = await resolveTree(
+      input(store, taskRuns, { rootTag: 'ci.pr', rootRepositories: ['reg.test/art'] }),
+    );
+    expect(tree.storage.root).toMatchObject({ digest: root.digest, foundBy: 'tag ci.pr in reg.test/art' });
+    expect(tree.problems.map((p) => [p.kind, p.artifact])).toEqual([['unreported', 'stray']]);
+  });
+
+  it('says root-not-found when a TaskRun reference points at a root that is gone, once it looked', async () => {
+    const store = new MemoryStore();
+    const { taskRuns } = groupedRun(store, false);
+    const tree = await resolveTree(
+      input(store, taskRuns, { rootTag: 'ci.pr', rootRepositories: ['reg.test/art'] }),
+    );
+    expect(tree.storage.root).toBeUndefined();
+    expect(tree.problems).toEqual([
+      expect.objectContaining({ kind: 'root-not-found', reference: 'reg.test/art:ci.pr' }),
+    ]);
+    // Not asked to walk the root (pull of named artifacts): nothing is said about it.
+    const reportedOnly = await resolveTree(
+      input(store, taskRuns, { rootTag: 'ci.pr', expectRoot: true, reach: { referrers: 0, root: false } }),
+    );
+    expect(reportedOnly.problems).toEqual([]);
+  });
+
+  it('takes a guessed repository refusing the tag for an absent root, not a failure', async () => {
+    const store = new MemoryStore();
+    const { taskRuns } = groupedRun(store, true);
+    const refusing = Object.assign(Object.create(store) as MemoryStore, {
+      fetchManifest: async (repository: string, reference: string) => {
+        if (repository === 'quay.test/private') throw new OciError('DENIED', 'denied');
+        return store.fetchManifest(repository, reference);
+      },
+    });
+    const tree = await resolveTree(
+      input(refusing, taskRuns, {
+        rootTag: 'ci.pr',
+        rootRepositories: ['quay.test/private', 'reg.test/art'],
+      }),
+    );
+    expect(tree.storage.root?.foundBy).toBe('tag ci.pr in reg.test/art');
+    expect(tree.problems.filter((p) => p.kind === 'fetch-error')).toEqual([]);
+  });
+});
+
 describe('resolveTree: the cap on nodes per walk', () => {
   /** An artifact with `wide` referrers, each with `deep` referrers of its own. */
   function fanOut(wide: number, deep: number): { store: MemoryStore; taskRuns: TaskRunView[] } {
