@@ -168,6 +168,189 @@ async function locationParser(): Promise<(location: string) => Location | undefi
 /** What resolving a run gives: its tree, or (with --explain-config) the configuration text. */
 export type Resolved = { kind: 'tree'; tree: ArtifactTree } | { kind: 'explanation'; text: string };
 
+/** The resolver's helpers that read formats, loaded once per resolution. */
+interface Readers {
+  classify: (manifest: Manifest, descriptor: Descriptor) => ManifestClass;
+  parseLocation: (location: string) => Location | undefined;
+}
+
+/** The resolver's options every way in shares: filters, the walk's bounds and reach. */
+function walkOptions(options: RunOptions, readers: Readers) {
+  return {
+    ...readers,
+    filters: options.filters,
+    ...(options.registry.maxNodes !== undefined ? { maxNodes: options.registry.maxNodes } : {}),
+    ...(options.reach ? { reach: options.reach } : {}),
+  };
+}
+
+/**
+ * Where `--pipelinerun NAME` (without RUN) finds the run's root: the `<namespace>.<pipelinerun>`
+ * tag in `--repository`, or in the repository the storage configuration names.
+ */
+async function rootByRunName(options: RunOptions, name: string, readers: Readers): Promise<Location> {
+  const { expandTagPattern } = await import('../config/tag-pattern.js');
+  const { ROOT_TAG_PATTERN } = await import('../formats/constants.js');
+  let namespace = options.cluster.namespace ?? 'default';
+  let configured = options.repository;
+  if (!configured) {
+    // No --repository: the storage configuration says where this namespace's runs are stored.
+    const source = await openSource(options);
+    namespace = options.cluster.namespace ?? source.defaultNamespace;
+    const { loadStorageConfig } = await import('../config/load.js');
+    const config = await loadStorageConfig(source, {
+      namespace,
+      names: { configMapName: options.configMapName, tektonNamespace: options.tektonNamespace },
+    });
+    configured = config.settings.ociRepository;
+    if (!configured) {
+      throw new CliError(
+        `no artifact repository is configured for namespace ${namespace} (looked in ${config.levels.map((level) => level.source).join(', ')})`,
+        'notConfigured',
+        `pass --repository REGISTRY/REPOSITORY, or set oci.repository in the ${options.configMapName} ConfigMap`,
+      );
+    }
+  }
+  const repository = readers.parseLocation(configured);
+  if (!repository) throw new CliError(`"${configured}" is not an OCI repository`, 'usage');
+  return {
+    repository: repository.repository,
+    tag: expandTagPattern(ROOT_TAG_PATTERN, { namespace, pipelinerun: name }),
+  };
+}
+
+/** A run read from the registry alone: a root reference, or --pipelinerun with a repository. */
+async function resolveFromRegistry(
+  options: RunOptions,
+  target: RunTarget,
+  readers: Readers,
+): Promise<Resolved> {
+  const store = await openStore(options.registry);
+  let root: Location;
+  let name: string;
+  if (target.kind === 'Artifact') {
+    const parsed = readers.parseLocation(target.reference);
+    if (!parsed) throw new CliError(`"${target.reference}" is not an OCI reference`, 'usage');
+    root = parsed;
+    name = target.reference;
+  } else {
+    root = await rootByRunName(options, target.name, readers);
+    name = target.name;
+  }
+  const run: RunInfo = { kind: 'Artifact', name, outcome: 'Unknown', source: `registry ${root.repository}` };
+  const tree = await resolveTree({
+    run,
+    taskRuns: [],
+    root,
+    repository: root.repository,
+    store,
+    ...walkOptions(options, readers),
+  });
+  return { kind: 'tree', tree };
+}
+
+/** What the cluster (or the export) says about a run: its outcome, its TaskRuns and their reports. */
+interface RunSide {
+  runInfo: RunInfo;
+  taskRuns: TaskRunView[];
+  /** The PipelineRun (a TaskRun's parent, when it still exists): its storage annotations and root tag. */
+  pipelineRun?: PipelineRun;
+}
+
+function warningsOf(list: { path: string; message: string }[]): { path: string; message: string }[] {
+  return list.map((w) => ({ path: w.path, message: w.message }));
+}
+
+async function readTaskRunSide(source: RunSource, namespace: string, name: string): Promise<RunSide> {
+  const { extractTaskRunArtifacts } = await import('../formats/extract.js');
+  const taskRun: TaskRun = await source.getTaskRun(namespace, name);
+  const pipelineTask = taskRun.metadata.labels?.['tekton.dev/pipelineTask'];
+  const extraction = extractTaskRunArtifacts(taskRun, pipelineTask ? { pipelineTaskName: pipelineTask } : {});
+  const outcome = outcomeOf(taskRun);
+  const side: RunSide = {
+    runInfo: { kind: 'TaskRun', name, namespace, ...outcome, source: source.describe() },
+    taskRuns: [
+      {
+        name,
+        ...(pipelineTask ? { pipelineTask } : {}),
+        ...outcome,
+        reported: extraction.refs.map(toReported),
+        warnings: warningsOf(extraction.warnings),
+      },
+    ],
+  };
+  const parent = taskRun.metadata.labels?.['tekton.dev/pipelineRun'];
+  if (parent) {
+    try {
+      side.pipelineRun = await source.getPipelineRun(namespace, parent);
+    } catch {
+      // The parent may be gone; the TaskRun's own artifacts still show.
+    }
+  }
+  return side;
+}
+
+async function readPipelineRunSide(source: RunSource, namespace: string, name: string): Promise<RunSide> {
+  const { extractRunArtifacts } = await import('../formats/extract.js');
+  const { getPipelineRunTaskRuns } = await import('../cluster/source.js');
+  const pipelineRun = await source.getPipelineRun(namespace, name);
+  const children = await getPipelineRunTaskRuns(source, pipelineRun);
+  const present = children.taskRuns.filter((child) => child.taskRun !== undefined);
+  const extraction = extractRunArtifacts(
+    pipelineRun,
+    present.map((child) => ({
+      taskRun: child.taskRun as TaskRun,
+      ...(child.pipelineTaskName ? { pipelineTaskName: child.pipelineTaskName } : {}),
+    })),
+  );
+  const outcome = outcomeOf(pipelineRun);
+  const taskRuns: TaskRunView[] = children.taskRuns.map((child) => {
+    const found = extraction.taskRuns.find((t) => t.name === child.name);
+    return {
+      name: child.name,
+      ...(child.pipelineTaskName ? { pipelineTask: child.pipelineTaskName } : {}),
+      ...(child.taskRun
+        ? outcomeOf(child.taskRun)
+        : { outcome: 'Unknown' as const, reason: 'TaskRun not found' }),
+      reported: found ? found.refs.map(toReported) : [],
+      warnings: found ? warningsOf(found.warnings) : [],
+    };
+  });
+  const pipelineLevel = extraction.pipelineRun.refs.filter((ref) => !ref.sameAs);
+  if (pipelineLevel.length > 0) {
+    taskRuns.push({
+      name,
+      pipelineTask: '(pipeline results)',
+      ...outcome,
+      reported: pipelineLevel.map(toReported),
+      warnings: warningsOf(extraction.pipelineRun.warnings),
+    });
+  }
+  return {
+    runInfo: { kind: 'PipelineRun', name, namespace, ...outcome, source: source.describe() },
+    taskRuns,
+    pipelineRun,
+  };
+}
+
+/**
+ * With no repository configured (an export of runs only), where to look for the root tag: the
+ * repositories the statuses store content in; in an OCI layout, which has no repositories, once.
+ */
+function rootSearchRepositories(taskRuns: TaskRunView[], options: RunOptions, readers: Readers): string[] {
+  const named = taskRuns.flatMap((view) =>
+    view.reported.flatMap((reported) => {
+      try {
+        const location = reported.location ? readers.parseLocation(reported.location) : undefined;
+        return location ? [location.repository] : [];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return options.registry.ociLayout ? [named[0] ?? options.registry.ociLayout] : [...new Set(named)];
+}
+
 /**
  * Resolves a run given any way show accepts it (a name in the cluster or a file, a root reference,
  * --pipelinerun with --repository) into its artifact tree. pull and diff start from here too.
@@ -183,156 +366,30 @@ export async function resolveRun(options: RunOptions): Promise<Resolved> {
   const target: RunTarget = options.run
     ? parseRunArgument(options.run)
     : { kind: 'PipelineRun', name: options.pipelineRun as string };
-  // --pipelinerun (without RUN) finds a run by its root tag: the run may be gone from the cluster.
-  const registryOnly = target.kind === 'Artifact' || (options.pipelineRun !== undefined && !options.run);
-
   const [classify, parseLocation] = await Promise.all([classifier(), locationParser()]);
-  if (registryOnly) {
-    const store = await openStore(options.registry);
-    let root: Location;
-    let name: string;
-    if (target.kind === 'Artifact') {
-      const parsed = parseLocation(target.reference);
-      if (!parsed) throw new CliError(`"${target.reference}" is not an OCI reference`, 'usage');
-      root = parsed;
-      name = target.reference;
-    } else {
-      const { expandTagPattern } = await import('../config/tag-pattern.js');
-      const { ROOT_TAG_PATTERN } = await import('../formats/constants.js');
-      let namespace = options.cluster.namespace ?? 'default';
-      let configured = options.repository;
-      if (!configured) {
-        // No --repository: the storage configuration says where this namespace's runs are stored.
-        const source = await openSource(options);
-        namespace = options.cluster.namespace ?? source.defaultNamespace;
-        const { loadStorageConfig } = await import('../config/load.js');
-        const config = await loadStorageConfig(source, {
-          namespace,
-          names: { configMapName: options.configMapName, tektonNamespace: options.tektonNamespace },
-        });
-        configured = config.settings.ociRepository;
-        if (!configured) {
-          throw new CliError(
-            `no artifact repository is configured for namespace ${namespace} (looked in ${config.levels.map((level) => level.source).join(', ')})`,
-            'notConfigured',
-            `pass --repository REGISTRY/REPOSITORY, or set oci.repository in the ${options.configMapName} ConfigMap`,
-          );
-        }
-      }
-      const tag = expandTagPattern(ROOT_TAG_PATTERN, { namespace, pipelinerun: target.name });
-      const repository = parseLocation(configured);
-      if (!repository) throw new CliError(`"${configured}" is not an OCI repository`, 'usage');
-      root = { repository: repository.repository, tag };
-      name = target.name;
-    }
-    const run: RunInfo = {
-      kind: 'Artifact',
-      name,
-      outcome: 'Unknown',
-      source: `registry ${root.repository}`,
-    };
-    const tree = await resolveTree({
-      run,
-      taskRuns: [],
-      root,
-      repository: root.repository,
-      store,
-      classify,
-      parseLocation,
-      filters: options.filters,
-      ...(options.registry.maxNodes !== undefined ? { maxNodes: options.registry.maxNodes } : {}),
-      ...(options.reach ? { reach: options.reach } : {}),
-    });
-    return { kind: 'tree', tree };
-  }
+  const readers: Readers = { classify, parseLocation };
+  // --pipelinerun (without RUN) finds a run by its root tag: the run may be gone from the cluster.
+  if (target.kind === 'Artifact' || (options.pipelineRun !== undefined && !options.run))
+    return resolveFromRegistry(options, target, readers);
 
   const source = await openSource(options);
   const namespace = options.cluster.namespace ?? source.defaultNamespace;
-  const names = { configMapName: options.configMapName, tektonNamespace: options.tektonNamespace };
-  const { loadStorageConfig, formatStorageConfigExplanation, expandTagPattern } =
-    await import('../config/index.js');
-  const { ROOT_TAG_PATTERN } = await import('../formats/constants.js');
-
-  let runInfo: RunInfo;
-  let taskRuns: TaskRunView[];
-  let pipelineRun: PipelineRun | undefined;
-  const { extractRunArtifacts, extractTaskRunArtifacts } = await import('../formats/extract.js');
-  if (target.kind === 'TaskRun') {
-    const taskRun: TaskRun = await source.getTaskRun(namespace, target.name);
-    const pipelineTask = taskRun.metadata.labels?.['tekton.dev/pipelineTask'];
-    const extraction = extractTaskRunArtifacts(
-      taskRun,
-      pipelineTask ? { pipelineTaskName: pipelineTask } : {},
-    );
-    const outcome = outcomeOf(taskRun);
-    runInfo = { kind: 'TaskRun', name: target.name, namespace, ...outcome, source: source.describe() };
-    taskRuns = [
-      {
-        name: target.name,
-        ...(pipelineTask ? { pipelineTask } : {}),
-        ...outcome,
-        reported: extraction.refs.map(toReported),
-        warnings: extraction.warnings.map((w) => ({ path: w.path, message: w.message })),
-      },
-    ];
-    const parent = taskRun.metadata.labels?.['tekton.dev/pipelineRun'];
-    if (parent) {
-      try {
-        pipelineRun = await source.getPipelineRun(namespace, parent);
-      } catch {
-        // The parent may be gone; the TaskRun's own artifacts still show.
-      }
-    }
-  } else {
-    pipelineRun = await source.getPipelineRun(namespace, target.name);
-    const { getPipelineRunTaskRuns } = await import('../cluster/source.js');
-    const children = await getPipelineRunTaskRuns(source, pipelineRun);
-    const present = children.taskRuns.filter((child) => child.taskRun !== undefined);
-    const extraction = extractRunArtifacts(
-      pipelineRun,
-      present.map((child) => ({
-        taskRun: child.taskRun as TaskRun,
-        ...(child.pipelineTaskName ? { pipelineTaskName: child.pipelineTaskName } : {}),
-      })),
-    );
-    const outcome = outcomeOf(pipelineRun);
-    runInfo = { kind: 'PipelineRun', name: target.name, namespace, ...outcome, source: source.describe() };
-    taskRuns = children.taskRuns.map((child) => {
-      const found = extraction.taskRuns.find((t) => t.name === child.name);
-      const view: TaskRunView = {
-        name: child.name,
-        ...(child.pipelineTaskName ? { pipelineTask: child.pipelineTaskName } : {}),
-        ...(child.taskRun
-          ? outcomeOf(child.taskRun)
-          : { outcome: 'Unknown' as const, reason: 'TaskRun not found' }),
-        reported: found ? found.refs.map(toReported) : [],
-        warnings: found ? found.warnings.map((w) => ({ path: w.path, message: w.message })) : [],
-      };
-      return view;
-    });
-    const pipelineLevel = extraction.pipelineRun.refs.filter((ref) => !ref.sameAs);
-    if (pipelineLevel.length > 0) {
-      taskRuns.push({
-        name: target.name,
-        pipelineTask: '(pipeline results)',
-        ...outcome,
-        reported: pipelineLevel.map(toReported),
-        warnings: extraction.pipelineRun.warnings.map((w) => ({ path: w.path, message: w.message })),
-      });
-    }
-  }
-
+  const { runInfo, taskRuns, pipelineRun } =
+    target.kind === 'TaskRun'
+      ? await readTaskRunSide(source, namespace, target.name)
+      : await readPipelineRunSide(source, namespace, target.name);
   checkTaskFilter(options.filters.tasks, taskRuns);
 
+  const { loadStorageConfig, formatStorageConfigExplanation, expandTagPattern } =
+    await import('../config/index.js');
   const config = await loadStorageConfig(source, {
     namespace,
     ...(pipelineRun ? { pipelineRun } : {}),
-    names,
+    names: { configMapName: options.configMapName, tektonNamespace: options.tektonNamespace },
   });
   if (options.explainConfig) return { kind: 'explanation', text: formatStorageConfigExplanation(config) };
   for (const warning of config.warnings) options.warn?.(`Warning: ${warning.message}`);
 
-  const repository = options.repository ?? config.settings.ociRepository ?? undefined;
   // The storage configuration's `insecure: "true"` is what the controller connects with: the
   // repository's registry is reached the same way here (the flags add to it, never take away).
   const configured = config.settings.ociRepository ? parseLocation(config.settings.ociRepository) : undefined;
@@ -342,14 +399,12 @@ export async function resolveRun(options: RunOptions): Promise<Resolved> {
       ? { ...options.registry, insecure: [...options.registry.insecure, configuredRegistry] }
       : options.registry,
   );
+  const { ROOT_TAG_PATTERN } = await import('../formats/constants.js');
   const rootTag = pipelineRun
     ? expandTagPattern(ROOT_TAG_PATTERN, { namespace, pipelinerun: pipelineRun.metadata.name })
     : undefined;
-  let repositoryName: string | undefined;
-  if (repository) {
-    const parsed = parseLocation(repository);
-    repositoryName = parsed?.repository;
-  }
+  const repository = options.repository ?? config.settings.ociRepository ?? undefined;
+  const repositoryName = repository ? parseLocation(repository)?.repository : undefined;
   const { referrerBelongsToRun, ANNOTATION_PIPELINERUN } = await import('../formats/index.js');
   const runName = pipelineRun?.metadata.name;
   const isForeign = runName
@@ -357,24 +412,8 @@ export async function resolveRun(options: RunOptions): Promise<Resolved> {
         descriptor.annotations?.[ANNOTATION_PIPELINERUN] !== undefined &&
         !referrerBelongsToRun(descriptor, { pipelineRun: runName, namespace })
     : undefined;
-  // With no repository configured (an export of runs only), the root tag is looked for where the
-  // statuses store content; in an OCI layout, which has no repositories, once.
-  let rootRepositories: string[] | undefined;
-  if (!repositoryName && rootTag) {
-    const named = taskRuns.flatMap((view) =>
-      view.reported.flatMap((reported) => {
-        try {
-          const location = reported.location ? parseLocation(reported.location) : undefined;
-          return location ? [location.repository] : [];
-        } catch {
-          return [];
-        }
-      }),
-    );
-    rootRepositories = options.registry.ociLayout
-      ? [named[0] ?? options.registry.ociLayout]
-      : [...new Set(named)];
-  }
+  const rootRepositories =
+    !repositoryName && rootTag ? rootSearchRepositories(taskRuns, options, readers) : undefined;
   const tree = await resolveTree({
     run: runInfo,
     taskRuns,
@@ -384,11 +423,7 @@ export async function resolveRun(options: RunOptions): Promise<Resolved> {
     ...(repositoryName ? { repository: repositoryName } : {}),
     ...(rootTag ? { rootTag } : {}),
     store,
-    classify,
-    parseLocation,
-    filters: options.filters,
-    ...(options.registry.maxNodes !== undefined ? { maxNodes: options.registry.maxNodes } : {}),
-    ...(options.reach ? { reach: options.reach } : {}),
+    ...walkOptions(options, readers),
   });
   return { kind: 'tree', tree };
 }
