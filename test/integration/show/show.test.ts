@@ -220,6 +220,17 @@ describe.each(['olareg', 'distribution'] as const)('show against %s', (registryN
         .map((l) => l.split(/\s{3,}/)[1])
         .sort(),
     ).toEqual(['coverage', 'junit', 'logs', 'screenshots']);
+    // Short digests, said once; the unreported problem in STATE; rows that fit 120 columns.
+    const rows = lines.map((line) => line.split(/\s{3,}/));
+    expect(rows.find((cells) => cells[1] === 'logs')?.[2]).toBe('unreported');
+    expect(rows.find((cells) => cells[1] === 'screenshots')?.[2]).toBe('dangling');
+    expect(rows.find((cells) => cells[1] === 'logs')?.slice(4)).toEqual([
+      scenario.digests.logs.slice(0, 'sha256:'.length + 12),
+      scenario.repositories.artifacts,
+    ]);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(120);
+    const whole = await tkn(['show', scenario.pipelineRun, ...common(), '-o', 'table', '--full-digests']);
+    expect(whole.stdout).toContain(`${scenario.digests.logs}   ${scenario.repositories.artifacts}\n`);
   });
 });
 
