@@ -84,6 +84,7 @@ function tableRows(tree: ArtifactTree, options: TableOptions): string[][] {
   }
   for (const artifact of tree.unreported)
     rows.push(row('(unreported)', artifact, problemsOf(tree.problems, undefined, artifact), options));
+  if (tree.artifact) rows.push(row('-', tree.artifact, [], options));
   return rows;
 }
 

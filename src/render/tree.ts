@@ -196,6 +196,8 @@ export function treeLines(tree: ArtifactTree, options: TreeOptions = {}): Line[]
       children: withinDepth(2, options) ? tree.unreported.map((a) => artifactNode(a, 2, options)) : [],
     });
   }
+  // One artifact named by reference (a Konflux blob URI): no TaskRun around it, no outcome known.
+  if (tree.artifact) top.push(artifactNode(tree.artifact, 2, options));
   top.forEach((node, index) => draw(node, '', index === top.length - 1, lines));
 
   if (tree.problems.length > 0) {

@@ -185,6 +185,45 @@ describe('documents and names', () => {
     const yaml = parse(await renderDocument(sampleTree(), 'yaml'));
     expect(yaml).toEqual(json);
   });
+  it('names a blob artifact by its oci: URI, never as a manifest reference', () => {
+    const tree = sampleTree();
+    const digest = 'sha256:' + '1'.repeat(64);
+    tree.artifact = {
+      name: 'app-trusted-artifacts',
+      direction: 'output',
+      producers: ['konflux-trusted-artifact'],
+      reportedAt: [],
+      location: `oci:registry.example.com/ci/app-trusted-artifacts@${digest}`,
+      reference: `registry.example.com/ci/app-trusted-artifacts@${digest}`,
+      digest,
+      digestRefersTo: 'blob',
+      size: 102400,
+      state: 'present',
+      usable: false,
+      files: [{ digest, size: 102400, mediaType: 'application/octet-stream' }],
+      platforms: [],
+      referrers: [],
+    };
+    expect(treeNames(tree).split('\n')).toContain(
+      `oci:registry.example.com/ci/app-trusted-artifacts@${digest}`,
+    );
+    expect(treeNames(tree)).not.toMatch(/^registry\.example\.com\/ci\/app-trusted-artifacts@/m);
+    const row = treeTable(tree)
+      .trimEnd()
+      .split('\n')
+      .at(-1)!
+      .split(/\s{3,}/);
+    expect(row).toEqual([
+      '-',
+      'app-trusted-artifacts',
+      'present',
+      '100 KiB',
+      'sha256:111111111111',
+      'registry.example.com/ci/app-trusted-artifacts',
+    ]);
+    const text = linesToString(treeLines(tree), false);
+    expect(text).toContain('└── app-trusted-artifacts  ✔ present (task outcome unknown)  100 KiB  ');
+  });
   it('prints one reference per line for -o name', () => {
     expect(treeNames(sampleTree())).toBe(
       'registry.example.com/app@sha256:' +
