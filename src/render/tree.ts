@@ -49,7 +49,9 @@ function digestText(digest: string | undefined, options: TreeOptions): string {
 /** `repo@sha256:abcdef123456`: the digest shortened like the others, unless asked for whole. */
 function referenceText(reference: string, options: TreeOptions): string {
   const at = reference.lastIndexOf('@');
-  if (options.fullDigests || at < 0) return reference;
+  // Only a digest is shortened: `git+https://…@refs/heads/main` is shown as reported.
+  if (options.fullDigests || at < 0 || !/^[a-z0-9]+:[0-9a-f]{32,}$/.test(reference.slice(at + 1)))
+    return reference;
   return `${reference.slice(0, at)}@${shortDigest(reference.slice(at + 1))}`;
 }
 
