@@ -68,7 +68,7 @@ export interface PullReport {
   output: string;
   files: PulledFile[];
   skipped: SkippedArtifact[];
-  /** Artifacts (or layers of them) refused or broken; the others were pulled, and pull exits 9. */
+  /** Artifacts (or layers of them) refused or broken; the others were pulled, and pull exits 7 unless --allow-partial. */
   failed: PullProblem[];
   summary: {
     pulled: number;

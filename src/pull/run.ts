@@ -5,7 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
-import { CliError } from '../cli/errors.js';
+import { CliError, toCliError } from '../cli/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { liveTerminal, type CommandIo } from '../cli/io.js';
 import { escapeJsonText, sanitize, sanitizeLines } from '../text/sanitize.js';
@@ -243,7 +243,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
   // One artifact's refused content is its own problem: the rest is pulled, and pull exits 7.
   const failed: PullProblem[] = [...plan.failed];
   let firstFailure = plan.firstError;
-  if (plan.files.length === 0 && firstFailure !== undefined) throw firstFailure;
+  if (plan.files.length === 0 && firstFailure !== undefined) throw toCliError(firstFailure);
   const targetFor = (repository: string): BlobTarget => store.targetOf(repository);
 
   const controller = new AbortController();
@@ -314,7 +314,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
       await view?.stop({ clear: controller.signal.aborted });
     }
     // Nothing pulled and something refused: the refusal is the outcome, with its own exit code.
-    if (files.length === 0 && firstFailure !== undefined) throw firstFailure;
+    if (files.length === 0 && firstFailure !== undefined) throw toCliError(firstFailure);
     const report: PullReport = {
       apiVersion: PULL_API_VERSION,
       kind: 'PullReport',

@@ -2,7 +2,7 @@
 // path back to the node it names, so a finding can say file:line:column. Pure (text in, data out).
 
 import { LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import type { Document, Node } from 'yaml';
 import { aliasErrorHint, badAlias, badAliasText } from '../cluster/file-source.js';
 import type { Finding, Path, Position } from './types.js';
 
@@ -107,9 +107,7 @@ export function locate(
   let complete = true;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = (node.items as Array<Pair<unknown, unknown>>).find(
-        (p) => isScalar(p.key) && String(p.key.value) === String(segment),
-      );
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
       if (!pair) {
         complete = false;
         break;

@@ -34,6 +34,7 @@ import {
   isRetryableStatus,
   withRetries,
 } from './retry.js';
+import { abortReason } from '../abort.js';
 import { type HttpMethod, type RegistryResponse, Transport, discard, readBody } from './transport.js';
 
 export { redactHeaders, redactUrl, type RegistryResponse } from './transport.js';
@@ -92,7 +93,7 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(abortReason(signal));
       return;
     }
     const t = setTimeout(() => {
@@ -101,7 +102,7 @@ const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     }, ms);
     const onAbort = (): void => {
       clearTimeout(t);
-      reject(signal?.reason);
+      reject(abortReason(signal));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });

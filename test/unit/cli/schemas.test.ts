@@ -1,5 +1,7 @@
-// Each JSON output against its documented schema (docs/schemas/): show's ArtifactTree and pull's
-// PullReport, produced by the commands' run* through the I/O seam on the shipped example.
+// Each JSON output against its documented schema (docs/schemas/): show's ArtifactTree, pull's
+// PullReport, gc's plan and report, and validate's ValidationReport, produced by the commands'
+// run* through the I/O seam on the shipped example and the validate fixtures. (diff's
+// ArtifactDiff is checked in test/unit/diff.)
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +11,7 @@ import { DEFAULT_MAX_RATIO, DEFAULT_MAX_SIZE } from '../../../src/pull/limits.js
 import { runPull } from '../../../src/pull/run.js';
 import { runShow } from '../../../src/show/run.js';
 import { runGc, type GcOptions } from '../../../src/gc/run.js';
+import { runValidate } from '../../../src/validate/run.js';
 import { memoryIo } from '../../support/io.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -123,5 +126,35 @@ describe('JSON outputs match their documented schemas', () => {
     } finally {
       await rm(layout, { recursive: true, force: true });
     }
+  });
+
+  it('validate -o json (ValidationReport), with findings and a storage configuration', async () => {
+    const check = await validator('validation-report.schema.json');
+    const fixtures = join(root, 'test/fixtures/validate');
+    const io = memoryIo();
+    const code = await runValidate(
+      {
+        inputs: [join(fixtures, 'rules/TA104.fail.yaml'), join(fixtures, 'cases/pipelinerun.yaml')],
+        fromCluster: false,
+        defaults: false,
+        clusterConfig: join(fixtures, 'config/artifacts-on.yaml'),
+        cluster: {},
+        names: { configMapName: example.configMapName, tektonNamespace: example.tektonNamespace },
+        output: 'json',
+        failOn: 'warning',
+        ignoreRules: [],
+        artifactApi: 'served',
+        noColor: true,
+        version: '0.0.0-test',
+        cwd: root,
+      },
+      io,
+    );
+    const report = JSON.parse(io.text()) as { findings: unknown[]; configuration: { storage: unknown[] } };
+    expect(code).toBe(1);
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(report.configuration.storage.length).toBeGreaterThan(0);
+    expect(check(report)).toEqual([]);
+    expect(check({ ...report, findings: [{ ruleId: 'TA104', severity: 'fatal' }] })).not.toEqual([]);
   });
 });

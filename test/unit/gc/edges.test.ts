@@ -64,13 +64,12 @@ describe('validateGcOptions', () => {
 });
 
 describe('liveViewOf', () => {
-  const pr = (name: string, status: Record<string, unknown>): PipelineRun =>
-    ({
-      apiVersion: 'tekton.dev/v1',
-      kind: 'PipelineRun',
-      metadata: { name, namespace: 'ci', uid: `u-${name}`, labels: { 'tekton.dev/pipeline': 'build' } },
-      status,
-    }) as unknown as PipelineRun;
+  const pr = (name: string, status: Record<string, unknown>): PipelineRun => ({
+    apiVersion: 'tekton.dev/v1',
+    kind: 'PipelineRun',
+    metadata: { name, namespace: 'ci', uid: `u-${name}`, labels: { 'tekton.dev/pipeline': 'build' } },
+    status,
+  });
   it('records runs, whether they run, and every digest they name', () => {
     const consumer = {
       apiVersion: 'tekton.dev/v1',
