@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cronJobObjects } from '../../../src/gc/cronjob.js';
-import { parseDuration } from '../../../src/gc/duration.js';
+import { parseDuration } from '../../../src/units/duration.js';
 import { liveViewOf } from '../../../src/gc/liveness.js';
 import { runKey } from '../../../src/gc/model.js';
 import type { GcPlan } from '../../../src/gc/plan.js';
