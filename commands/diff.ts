@@ -17,15 +17,11 @@ import { DEFAULT_MAX_RATIO, DEFAULT_MAX_SIZE } from '../src/pull/limits.js';
 export default class Diff extends BaseCommand {
   static override summary = 'Compare what two runs produced: artifacts, results, files, packages and tests';
 
-  static override description = `RUN_A and RUN_B are what show accepts: PipelineRun names (or pipelinerun/NAME, taskrun/NAME),
-or OCI references to runs' roots (a pruned run). The two sides may come from different
-sources: --from-file and --oci-layout apply to both, --from-file-a/-b and --oci-layout-a/-b to one.
-With --artifact-ref, RUN_A and RUN_B are two single artifacts.
-
-Artifacts are matched by pipeline task and name (a matrix fan-out by task and index). Changed
-ones are compared by content, verified as pull verifies it: archives by their file lists (A/D/C),
-JSON by path, SBOMs (SPDX, CycloneDX) by package, JUnit by test, text with --content as a
-unified diff. Exit 0 when equal, 1 when different, other codes as the README says. See docs/diff.md.`;
+  // One line per paragraph: oclif wraps them to the terminal.
+  static override description = [
+    "RUN_A and RUN_B are what show accepts: PipelineRun names (or pipelinerun/NAME, taskrun/NAME), or OCI references to runs' roots (a pruned run). The two sides may come from different sources: --from-file and --oci-layout apply to both, --from-file-a/-b and --oci-layout-a/-b to one. With --artifact-ref, RUN_A and RUN_B are two single artifacts.",
+    'Artifacts are matched by pipeline task and name (a matrix fan-out by task and index). Changed ones are compared by content, verified as pull verifies it: archives by their file lists (A/D/C), JSON by path, SBOMs (SPDX, CycloneDX) by package, JUnit by test, text with --content as a unified diff. Exit 0 when equal, 1 when different, other codes as the README says. See docs/diff.md.',
+  ].join('\n\n');
 
   static override examples = [
     '<%= config.bin %> diff build-app-x7k2 build-app-q9m4',

@@ -15,17 +15,11 @@ export default class Gc extends BaseCommand {
   static override summary =
     'Delete what runs that are gone stored in an artifact repository (dry run unless --apply)';
 
-  static override description = `Finds the run groups stored in the artifact repository (the storage configuration's, or
---repository): PipelineRun roots and everything below them, per-artifact tags of runs stored without
-a root, and with --include-attached the Tekton referrers attached to images. A group goes when its
-run is gone from the cluster (the UID the content records differs, or no run has its name), or
-when --older-than/--keep-last reach it. Running runs, content a live run names, and images are
-never deleted; what gc cannot prove is gone stays.
-
-Without --apply, gc prints the plan and deletes nothing. --plan-file FILE saves it; gc --apply
---plan-file FILE applies exactly that plan, checking every item again first. Deletion goes leaves
-first, so a gc stopped at any point leaves nothing dangling and a re-run completes it. Blob space
-is then reclaimed by the registry's own garbage collection. See docs/gc.md.`;
+  // One line per paragraph: oclif wraps them to the terminal.
+  static override description = [
+    "Finds the run groups stored in the artifact repository (the storage configuration's, or --repository): PipelineRun roots and everything below them, per-artifact tags of runs stored without a root, and with --include-attached the Tekton referrers attached to images. A group goes when its run is gone from the cluster (the UID the content records differs, or no run has its name), or when --older-than/--keep-last reach it. Running runs, content a live run names, and images are never deleted; what gc cannot prove is gone stays.",
+    "Without --apply, gc prints the plan and deletes nothing. --plan-file FILE saves it; gc --apply --plan-file FILE applies exactly that plan, checking every item again first. Deletion goes leaves first, so a gc stopped at any point leaves nothing dangling and a re-run completes it. Blob space is then reclaimed by the registry's own garbage collection. See docs/gc.md.",
+  ].join('\n\n');
 
   static override examples = [
     '<%= config.bin %> gc -n ci',

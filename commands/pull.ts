@@ -21,8 +21,8 @@ export default class Pull extends BaseCommand {
 
   // One line per paragraph: oclif wraps them to the terminal.
   static override description = [
-    "RUN is what show accepts: a PipelineRun name (or pipelinerun/NAME, taskrun/NAME), or an OCI reference to a run's root artifact. --artifact-ref pulls one artifact by reference instead; a Konflux URI (oci:<repo>@sha256:<blob>) given as RUN is taken that way too.",
-    'Files land in DIR/<task>/<artifact>/: single files under their title, archives (tar+gzip, Konflux trusted artifacts) extracted unless --raw. Every blob is verified against its digest before it takes its final name; extraction refuses paths and links that leave the destination, devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.',
+    "RUN is what show accepts: a PipelineRun name (or pipelinerun/NAME, taskrun/NAME), or an OCI reference to a run's root artifact. --artifact-ref pulls one artifact by reference instead, into DIR itself as oras pull -o DIR does; a Konflux URI (oci:<repo>@sha256:<blob>) given as RUN is taken that way too, and extracted into DIR as use-oci.sh does.",
+    "A run's files land in DIR/<task>/<artifact>/: single files under their title, archives (tar+gzip, Konflux trusted artifacts) extracted unless --raw. Every blob is verified against its digest before it takes its final name; extraction refuses paths and links that leave the destination, devices, and archives that expand past --max-ratio/--max-size. See docs/pull.md.",
   ].join('\n\n');
 
   static override examples = [

@@ -20,7 +20,8 @@ export default class Show extends BaseCommand {
 
   // One line per paragraph: oclif wraps them to the terminal.
   static override description = [
-    "RUN is a PipelineRun name (or pipelinerun/NAME, taskrun/NAME) in the current namespace, or an OCI reference to a run's root artifact (so a run can be inspected after it was pruned). Without a cluster, --from-file reads a \\`kubectl get pipelinerun,taskrun -o yaml\\` export, and --oci-layout reads an OCI image layout directory in place of the registries.",
+    "RUN is a PipelineRun name (or pipelinerun/NAME, taskrun/NAME) in the current namespace, or an OCI reference to a run's root artifact (so a run can be inspected after it was pruned). A Konflux URI (oci:<repo>@sha256:<blob>) is shown as that one blob.",
+    'Without a cluster, --from-file reads a `kubectl get pipelinerun,taskrun -o yaml` export, and --oci-layout reads an OCI image layout directory in place of the registries.',
   ].join('\n\n');
 
   static override examples = [
@@ -30,6 +31,7 @@ export default class Show extends BaseCommand {
     '<%= config.bin %> show --pipelinerun build-app-run-x7k2 --repository registry.example.com/tekton/artifacts -n ci',
     '<%= config.bin %> show build-app-run-x7k2 --from-file run.yaml --oci-layout ./layout',
     '<%= config.bin %> show build-app-run-x7k2 --explain-config',
+    '<%= config.bin %> show oci:quay.io/acme/app-ta@sha256:a67100…',
   ];
 
   static completionArgs: CompletionCommand['args'] = 'runs';

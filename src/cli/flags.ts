@@ -106,7 +106,8 @@ export const debugFlag = {
 /** The RUN argument of the commands that resolve a run (show, pull): the same forms for both. */
 export const runArgs = {
   run: Args.string({
-    description: 'PipelineRun name, pipelinerun/NAME, taskrun/NAME, or an OCI reference to a root artifact',
+    description:
+      'PipelineRun name, pipelinerun/NAME, taskrun/NAME, an OCI reference to a root artifact, or a Konflux oci:<repo>@sha256:<blob> URI',
   }),
 };
 

@@ -176,18 +176,18 @@ export async function loadKubeconfig(
 /** Connects: a TCP probe of the API server, then no request until the first read. */
 export async function connectCluster(options: ClusterOptions = {}): Promise<ClusterSource> {
   // One TCP connect first: a refused connection is reported before client-node takes seconds to load.
-  const { apiServerToProbe, probeApiServer } = await import('./probe.js');
-  const server = await apiServerToProbe({
+  const { probeKubeconfigServer } = await import('./probe.js');
+  await probeKubeconfigServer({
     kubeconfig: options.kubeconfig,
     context: options.context,
     env: options.env ?? process.env,
   });
-  if (server) await probeApiServer(server);
   const loaded = await loadKubeconfig(options);
   return new ClusterSource(loaded, options.requestTimeoutMs ?? 30_000);
 }
 
-interface Operation {
+/** A request, as errors name it. */
+export interface ClusterOperation {
   verb: 'get' | 'list';
   kind: string;
   resource: string;
@@ -238,22 +238,22 @@ export class ClusterSource implements RunSource {
     return { middleware: [middleware], middlewareMergeStrategy: 'append' };
   }
 
-  private async call<T>(op: Operation, fn: (options: RequestOptions) => Promise<T>): Promise<T> {
+  private async call<T>(op: ClusterOperation, fn: (options: RequestOptions) => Promise<T>): Promise<T> {
     try {
       return await fn(this.requestOptions());
     } catch (err) {
-      throw this.mapError(op, err);
+      throw this.errorFor(op, err);
     }
   }
 
   /** Tekton objects: v1 first; a 404 that is not about the object means the version is not served. */
   private async tekton<T>(
-    op: Omit<Operation, 'group'>,
+    op: Omit<ClusterOperation, 'group'>,
     fn: (version: string, options: RequestOptions) => Promise<T>,
   ): Promise<T> {
     const known = this.tektonVersion.get(op.resource);
     const versions = known ? [known] : TEKTON_VERSIONS;
-    const full: Operation = { ...op, group: TEKTON_GROUP };
+    const full: ClusterOperation = { ...op, group: TEKTON_GROUP };
     for (const version of versions) {
       try {
         const out = await fn(version, this.requestOptions());
@@ -267,7 +267,7 @@ export class ClusterSource implements RunSource {
         ) {
           continue;
         }
-        throw this.mapError(full, err);
+        throw this.errorFor(full, err);
       }
     }
     throw new NotFoundError({
@@ -278,7 +278,8 @@ export class ClusterSource implements RunSource {
     });
   }
 
-  private mapError(op: Operation, err: unknown): Error {
+  /** A client-node failure as the typed error the CLI reports (validate's reads use it too). */
+  errorFor(op: ClusterOperation, err: unknown): Error {
     if (err instanceof ClusterError) return err;
     if (err instanceof this.k8s.ApiException) {
       const status = parseStatus(err.body);
@@ -416,7 +417,7 @@ export class ClusterSource implements RunSource {
   }
 
   async getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
-    const op: Operation = {
+    const op: ClusterOperation = {
       verb: 'get',
       kind: 'ConfigMap',
       resource: 'configmaps',
@@ -436,7 +437,13 @@ export class ClusterSource implements RunSource {
   }
 
   async listConfigMaps(namespace: string, options: ListOptions = {}): Promise<ConfigMap[]> {
-    const op: Operation = { verb: 'list', kind: 'ConfigMap', resource: 'configmaps', group: '', namespace };
+    const op: ClusterOperation = {
+      verb: 'list',
+      kind: 'ConfigMap',
+      resource: 'configmaps',
+      group: '',
+      namespace,
+    };
     const list = await this.call(op, (opts) =>
       this.core.listNamespacedConfigMap(
         { namespace, ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}) },

@@ -76,6 +76,15 @@ export async function apiServerToProbe(options: ProbeOptions): Promise<URL | und
   }
 }
 
+/**
+ * Probes the server the kubeconfig options select, when it can be told simply: every command that
+ * talks to the cluster calls this before loading client-node.
+ */
+export async function probeKubeconfigServer(options: ProbeOptions): Promise<void> {
+  const server = await apiServerToProbe(options);
+  if (server) await probeApiServer(server);
+}
+
 /** Throws UnreachableError when the server definitely cannot be reached; resolves otherwise. */
 export async function probeApiServer(server: URL): Promise<void> {
   const port = Number(server.port || (server.protocol === 'http:' ? 80 : 443));

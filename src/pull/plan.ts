@@ -9,7 +9,9 @@
  *   <task>/<artifact>/<stem>/      an archive among several layers, extracted (title minus .tar.gz)
  *   <task>/<artifact>/<dir>/       an oras directory layer among several: its <dir>/… entries, as oras pull
  *   <task>/<artifact>/<artifact>   an inline value, or an untitled blob (Konflux) with --raw
- * A single artifact pulled by reference has no <task>/ level.
+ * A single artifact pulled by reference has neither level: its files land in the output directory
+ * itself, as `oras pull -o DIR` writes them (a lone archive extracted into DIR, as Konflux's
+ * use-oci.sh does with `tar -C DIR`).
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -63,7 +65,7 @@ export interface PlannedFile {
    * `../` or be absolute.
    */
   path: string;
-  /** The artifact's own directory (relative), where its files go. */
+  /** The artifact's own directory (relative; `.` for a single artifact), where its files go. */
   artifactDir: string;
 }
 
@@ -140,7 +142,9 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
         'Names come from the TaskRun status or the registry, and pull writes no directory under a name it refuses (whatever the flags); nothing of this artifact was written. Fix the name where it is produced.',
       );
   }
-  const artifactDir = task === undefined ? node.name : `${task}/${node.name}`;
+  // A single artifact (pulled by reference) goes where oras pull puts it: the output directory.
+  const artifactDir = task === undefined ? '.' : `${task}/${node.name}`;
+  const under = (name: string) => (artifactDir === '.' ? name : `${artifactDir}/${name}`);
   const base = {
     ...(task !== undefined ? { task } : {}),
     artifact: node.name,
@@ -160,7 +164,7 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
       size: bytes.byteLength,
       mediaType: node.mediaType ?? 'text/plain',
       action: 'file',
-      path: `${artifactDir}/${node.name}`,
+      path: under(node.name),
     });
     return plan;
   }
@@ -218,10 +222,10 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
           name,
           `is ${MARKER_FILE}, the name pull keeps for its marker file`,
         );
-      path = check.segments.length === 0 ? artifactDir : `${artifactDir}/${joinSegments(check.segments)}`;
+      path = check.segments.length === 0 ? artifactDir : under(joinSegments(check.segments));
     } else if (options.allowPathTraversal && !alwaysRefused(name)) {
       // Trusted producer: the title is taken as written, relative to the artifact's directory.
-      path = name.startsWith('/') ? posix.normalize(name) : posix.normalize(`${artifactDir}/${name}`);
+      path = name.startsWith('/') ? posix.normalize(name) : posix.normalize(under(name));
     } else {
       throw new UnsafeArchiveError(source, name, check.reason);
     }

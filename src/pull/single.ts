@@ -9,6 +9,7 @@ import type { ArtifactNode } from '../tree/model.js';
 import { isNotFound } from '../oci/errors.js';
 import type { ContentStore } from '../tree/ports.js';
 import type { Candidate } from './select.js';
+import { blobArtifactNode, ociUriBlob } from '../tree/blob.js';
 import { titledFiles } from './referrers.js';
 
 export async function resolveSingle(reference: string, store: ContentStore): Promise<Candidate> {
@@ -29,20 +30,8 @@ export async function resolveSingle(reference: string, store: ContentStore): Pro
     referrers: [],
   };
 
-  const blob = (digest: string, size: number): Candidate => {
-    const node: ArtifactNode = {
-      ...base,
-      name: lastSegment,
-      // The `oci:` spelling is the Konflux/StepAction convention for a tar.gz blob (plan.ts extracts it).
-      producers: referenceForm(reference) === 'oci' ? ['konflux-trusted-artifact'] : [],
-      reference: `${repository}@${digest}`,
-      digest,
-      digestRefersTo: 'blob',
-      size,
-      files: [{ digest, size, mediaType: 'application/octet-stream' }],
-    };
-    return { node, named: true };
-  };
+  // pull takes what it is given: a blob named by reference is the user's to vouch for.
+  const blob = (node: ArtifactNode): Candidate => ({ node: { ...node, usable: true }, named: true });
   const notFound = (digest: string) =>
     new CliError(
       `${repository} has neither a manifest nor a blob ${digest}`,
@@ -50,13 +39,10 @@ export async function resolveSingle(reference: string, store: ContentStore): Pro
       'Check the reference; a Konflux trusted artifact looks like oci:<registry>/<repository>@sha256:<digest of the tar.gz>.',
     );
 
-  // Konflux and the StepActions hand out oci:<repo>@<blob digest>: ask for the blob first (asked
-  // for a manifest by a blob's digest, distribution 2.8 answers 500, which is retried for seconds).
+  // Konflux and the StepActions hand out oci:<repo>@<blob digest>: asked for as a blob first.
   const blobFirst = referenceForm(reference) === 'oci' && parsed.digest !== undefined;
-  if (blobFirst) {
-    const size = await store.blobSize(repository, parsed.digest as string);
-    if (size !== undefined) return blob(parsed.digest as string, size);
-  }
+  const named = blobFirst ? await ociUriBlob(reference, store) : undefined;
+  if (named) return blob(named);
   let fetched;
   try {
     fetched = await store.fetchManifest(repository, parsed.digest ?? parsed.tag ?? 'latest');
@@ -68,7 +54,7 @@ export async function resolveSingle(reference: string, store: ContentStore): Pro
     if (blobFirst) throw notFound(parsed.digest);
     const size = await store.blobSize(repository, parsed.digest);
     if (size === undefined) throw notFound(parsed.digest);
-    return blob(parsed.digest, size);
+    return blob(await blobArtifactNode(reference, repository, parsed.digest, size));
   }
 
   const classified = classifyManifest(fetched.manifest, {

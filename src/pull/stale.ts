@@ -11,6 +11,11 @@ import { join } from 'node:path';
 
 const PARTIAL = /^\..*\.tkn-(?:partial|outside|old)-(?:(\d+)-)?[A-Za-z0-9]+$/;
 
+/** Whether `name` is a partial file or directory of a pull (this one's, or one gone or running). */
+export function isPartialName(name: string): boolean {
+  return PARTIAL.test(name);
+}
+
 /** The infix for this process's partial names: `.NAME${partialInfix('partial')}XXXX`. */
 export function partialInfix(kind: 'partial' | 'outside' | 'old'): string {
   return `.tkn-${kind}-${process.pid}-`;

@@ -37,7 +37,7 @@ import { checkOutside, commitOutside, extractArchive, type ExtractResult } from 
 import type { ExtractLimits } from './limits.js';
 import { startMemoryValve } from './memory.js';
 import { BlobSpool } from './spool.js';
-import { partialInfix, removeStalePartials } from './stale.js';
+import { isPartialName, partialInfix, removeStalePartials } from './stale.js';
 import { readMarker, writeMarker, type PullMarker } from './marker.js';
 import type { PlannedFile } from './plan.js';
 import { ProgressCounter, type ProgressTracker } from './progress.js';
@@ -241,11 +241,63 @@ export async function extractedState(
   return { kind: 'foreign', what: 'it is not empty and has no .tkn-artifacts.json (not written by pull)' };
 }
 
-function notOurs(path: string, what: string): CliError {
+/**
+ * What is in the output directory, for a single artifact's archive extracted into it (-o itself):
+ * nothing of note (empty, or only what a killed pull left), this archive intact, or anything else,
+ * which pull refuses rather than replaces: -o may hold another artifact, or the user's files.
+ */
+async function outputState(
+  directory: string,
+  digest: string,
+  options: { verify?: boolean } = {},
+): Promise<{ kind: 'absent' } | { kind: 'current'; marker: PullMarker } | { kind: 'foreign'; what: string }> {
+  const marker = await readMarker(directory);
+  if (marker?.archive.digest === digest) {
+    if (options.verify === false || (await verifyExtracted(directory, marker)))
+      return { kind: 'current', marker };
+    return { kind: 'foreign', what: 'it holds this artifact, changed since it was pulled' };
+  }
+  if (marker)
+    return {
+      kind: 'foreign',
+      what: `it holds another artifact, ${marker.reference ?? marker.archive.digest}, pulled there before (pull replaces no other artifact)`,
+    };
+  const names = (await readdir(directory)).filter((name) => !isPartialName(name));
+  if (names.length === 0) return { kind: 'absent' };
+  return { kind: 'foreign', what: 'it is not empty, and a single artifact is extracted into -o itself' };
+}
+
+/** Moves what `staging` holds into the empty `target`, every entry or none. */
+async function moveInto(
+  staging: string,
+  target: string,
+): Promise<{ undo: () => Promise<void>; done: () => Promise<void> }> {
+  const moved: string[] = [];
+  const undo = async () => {
+    for (const name of moved.reverse()) await rename(join(target, name), join(staging, name));
+  };
+  try {
+    for (const name of await readdir(staging)) {
+      // Checked empty just before; anything here now is someone else's, never written over.
+      if (await lstatOrUndefined(join(target, name)))
+        throw new CliError(`cannot extract into ${target}: ${name} appeared there meanwhile`, 'usage');
+      await rename(join(staging, name), join(target, name));
+      moved.push(name);
+    }
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+  return { undo, done: async () => undefined };
+}
+
+function notOurs(path: string, what: string, intoOutput = false): CliError {
   return new CliError(
     `cannot extract into ${path}: ${what}`,
     'usage',
-    'Remove it, or pull into another directory with -o. (Was it pulled with --raw before? Extracted archives carry a .tkn-artifacts.json marker.)',
+    intoOutput
+      ? 'Pull each artifact into a directory of its own with -o DIR (a single artifact is extracted into DIR itself, as Konflux use-oci.sh does), or empty it first.'
+      : 'Remove it, or pull into another directory with -o. (Was it pulled with --raw before? Extracted archives carry a .tkn-artifacts.json marker.)',
   );
 }
 
@@ -436,10 +488,14 @@ class Transfer {
   async extract(file: PlannedFile, key: string): Promise<PulledFile> {
     if (file.source.kind !== 'blob' || !file.archive) throw new Error('extract() needs an archive blob');
     const target = resolve(this.options.output, file.path);
-    const parent = dirname(target);
+    // A single artifact's lone archive goes into -o itself: staged inside it, moved in when whole.
+    const intoOutput = target === resolve(this.options.output);
+    const parent = intoOutput ? target : dirname(target);
     // First the way there: the tree below is only read (hashed) once no link leads elsewhere.
     await this.prepareParent(file, parent);
-    const before = await extractedState(target, file.digest);
+    const before = intoOutput
+      ? await outputState(target, file.digest)
+      : await extractedState(target, file.digest);
     if (before.kind === 'current') {
       const { marker } = before;
       return this.pulled(file, target, 'present', {
@@ -450,7 +506,7 @@ class Transfer {
         contents: marker.contents ?? [],
       });
     }
-    if (before.kind === 'foreign') throw notOurs(target, before.what);
+    if (before.kind === 'foreign') throw notOurs(target, before.what, intoOutput);
     this.options.progress?.start(key);
     const staging = await mkdtemp(join(parent, `.${basename(target)}${partialInfix('partial')}`));
     const outside = this.options.allowPathTraversal
@@ -501,10 +557,14 @@ class Transfer {
       });
       await chmod(staging, 0o755); // mkdtemp made it private
       // Nothing has moved yet: refuse now whatever would stop the commit halfway.
-      const now = await extractedState(target, file.digest, { verify: false });
-      if (now.kind === 'foreign') throw notOurs(target, now.what);
+      const now = intoOutput
+        ? await outputState(target, file.digest, { verify: false })
+        : await extractedState(target, file.digest, { verify: false });
+      if (now.kind === 'foreign') throw notOurs(target, now.what, intoOutput);
+      if (intoOutput && now.kind !== 'absent')
+        throw notOurs(target, 'another pull extracted it meanwhile', intoOutput);
       await checkOutside(result.outside);
-      const placed = await this.place(staging, target);
+      const placed = intoOutput ? await moveInto(staging, target) : await this.place(staging, target);
       if (result.outside.length > 0) {
         try {
           await commitOutside(result.outside); // all or nothing: it undoes itself when it fails

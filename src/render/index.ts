@@ -25,7 +25,7 @@ export async function printTree(tree: ArtifactTree, options: PrintOptions, io: C
       stdout.write(treeNames(tree));
       return;
     case 'table':
-      stdout.write(treeTable(tree));
+      stdout.write(treeTable(tree, options));
       return;
     case 'tree': {
       // Plain lines, coloured on a TTY: static output goes through no redraw loop (ink redrew a

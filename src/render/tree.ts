@@ -50,7 +50,9 @@ function digestText(digest: string | undefined, options: TreeOptions): string {
 /** `repo@sha256:abcdef123456`: the digest shortened like the others, unless asked for whole. */
 function referenceText(reference: string, options: TreeOptions): string {
   const at = reference.lastIndexOf('@');
-  if (options.fullDigests || at < 0) return reference;
+  // Only a digest is shortened: `git+https://…@refs/heads/main` is shown as reported.
+  if (options.fullDigests || at < 0 || !/^[a-z0-9]+:[0-9a-f]{32,}$/.test(reference.slice(at + 1)))
+    return reference;
   return `${reference.slice(0, at)}@${shortDigest(reference.slice(at + 1))}`;
 }
 
@@ -217,6 +219,8 @@ export function treeLines(tree: ArtifactTree, options: TreeOptions = {}): Line[]
       children: withinDepth(2, options) ? tree.unreported.map((a) => artifactNode(a, 2, options)) : [],
     });
   }
+  // One artifact named by reference (a Konflux blob URI): no TaskRun around it, no outcome known.
+  if (tree.artifact) top.push(artifactNode(tree.artifact, 2, options));
   top.forEach((node, index) => draw(node, '', index === top.length - 1, lines));
 
   if (tree.problems.length > 0) {

@@ -6,7 +6,8 @@
 import type { CommandIo } from '../cli/io.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { printTree, type PrintOptions } from '../render/index.js';
-import type { ArtifactNode, ArtifactTree, ReferrerNode } from '../tree/model.js';
+import { CliError } from '../cli/errors.js';
+import { TREE_API_VERSION, type ArtifactNode, type ArtifactTree, type ReferrerNode } from '../tree/model.js';
 import { FULL_REACH, type Reach } from '../tree/resolve.js';
 import { decidingFailure, describeMissing, missingFrom } from '../tree/partial.js';
 import { resolveRun, type RunOptions } from '../tree/run.js';
@@ -63,10 +64,51 @@ export function trimTree(tree: ArtifactTree, depth: number | undefined): Artifac
     ...tree,
     taskRuns: tree.taskRuns.map((taskRun) => ({ ...taskRun, artifacts: artifacts(taskRun.artifacts) })),
     unreported: artifacts(tree.unreported),
+    ...(tree.artifact ? { artifact: depth <= 1 ? tree.artifact : trimArtifact(tree.artifact, depth) } : {}),
   };
 }
 
+/**
+ * A Konflux `oci:<repo>@sha256:<blob>` URI (pull takes it too) names a blob, not a manifest: shown
+ * as that one artifact, its digest and size, with no TaskRuns and no referrers (a blob has none).
+ * Undefined when RUN is something else, or an `oci:` URI naming a manifest (a root, an image).
+ */
+async function blobTree(options: ShowOptions): Promise<ArtifactTree | undefined> {
+  const { referenceForm } = await import('../oci/reference.js');
+  if (options.run === undefined || referenceForm(options.run) !== 'oci') return undefined;
+  const [{ openStore }, { ociUriBlob }] = await Promise.all([
+    import('../tree/targets.js'),
+    import('../tree/blob.js'),
+  ]);
+  const node = await ociUriBlob(options.run, await openStore(options.registry));
+  if (!node) return undefined;
+  if (options.filters.tasks.length > 0)
+    throw new CliError(
+      `no task matches ${options.filters.tasks.map((task) => JSON.stringify(task)).join(', ')}`,
+      'notFound',
+      `${options.run} is one blob, with no TaskRuns`,
+    );
+  const repository = node.reference?.slice(0, node.reference.lastIndexOf('@')) ?? options.run;
+  const tree: ArtifactTree = {
+    apiVersion: TREE_API_VERSION,
+    kind: 'ArtifactTree',
+    run: { kind: 'Artifact', name: options.run, outcome: 'Unknown', source: `registry ${repository}` },
+    storage: { repository },
+    taskRuns: [],
+    unreported: [],
+    problems: [],
+  };
+  // A blob has no artifact type: --artifact-type leaves nothing, as it does for a run.
+  if (options.filters.artifactTypes.length === 0) tree.artifact = node;
+  return tree;
+}
+
 export async function runShow(options: ShowOptions, io: CommandIo): Promise<number> {
+  const blob = await blobTree(options);
+  if (blob) {
+    await printTree(trimTree(blob, options.depth), options.print, io);
+    return ExitCode.ok;
+  }
   const resolved = await resolveRun({
     ...options,
     reach: reachForDepth(options.depth),

@@ -170,4 +170,9 @@ export interface ArtifactTree {
   /** Content of this run found in the store that no TaskRun status mentions. */
   unreported: ArtifactNode[];
   problems: Problem[];
+  /**
+   * When RUN names one artifact that is no run's root (a Konflux `oci:<repo>@sha256:<blob>` URI):
+   * that artifact, with no TaskRuns around it.
+   */
+  artifact?: ArtifactNode;
 }

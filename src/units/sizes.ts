@@ -56,8 +56,14 @@ export function humanSize(bytes: number): string {
     value /= 1024;
     unit += 1;
   }
-  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  let shown = value.toFixed(digits);
+  const rounded = (v: number) => v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2);
+  let shown = rounded(value);
+  // 1023.6 KiB rounds to "1024 KiB": that is 1 MiB.
+  if (Number(shown) >= 1024 && unit < BINARY_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+    shown = rounded(value);
+  }
   if (shown.includes('.')) shown = shown.replace(/0+$/, '').replace(/\.$/, '');
   return `${shown} ${BINARY_UNITS[unit]}`;
 }

@@ -5,14 +5,7 @@
 import type * as K8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { ClusterSource, loadKubeconfig } from '../cluster/cluster-source.js';
-import {
-  ApiServerError,
-  ForbiddenError,
-  InputError,
-  NotFoundError,
-  UnauthorizedError,
-  UnreachableError,
-} from '../cluster/errors.js';
+import { InputError, NotFoundError } from '../cluster/errors.js';
 import type { RunSource } from '../cluster/source.js';
 import type { InputText } from './inputs.js';
 import { type TektonKind } from './resources.js';
@@ -84,6 +77,9 @@ export interface LiveClusterOptions {
 }
 
 export async function connectLive(options: LiveClusterOptions): Promise<LiveCluster> {
+  // One TCP connect first, as for every command: a refused connection is said before client-node loads.
+  const { probeKubeconfigServer } = await import('../cluster/probe.js');
+  await probeKubeconfigServer({ kubeconfig: options.kubeconfig, context: options.context, env: process.env });
   const loaded = await loadKubeconfig({
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
     ...(options.context ? { context: options.context } : {}),
@@ -109,37 +105,19 @@ export async function connectLive(options: LiveClusterOptions): Promise<LiveClus
     middlewareMergeStrategy: 'append',
   });
 
-  const mapError = (
-    err: unknown,
-    verb: string,
-    kind: TektonKind,
-    namespace: string,
-    name?: string,
-  ): Error => {
-    if (err instanceof k8s.ApiException) {
-      const message = statusMessage(err.body);
-      if (err.code === 404)
-        return new NotFoundError({ kind, namespace, name: name ?? PLURAL[kind], tried: describe() });
-      if (err.code === 403) {
-        const identity = message?.match(/User "([^"]+)"/)?.[1];
-        return new ForbiddenError({
-          verb,
-          resource: PLURAL[kind],
-          group: GROUP,
-          namespace,
-          ...(name ? { name } : {}),
-          ...(identity ? { identity } : {}),
-          ...(message ? { serverMessage: message } : {}),
-        });
-      }
-      if (err.code === 401)
-        return new UnauthorizedError({ server: source.server, context: source.contextName });
-      return new ApiServerError(err.code, message ?? err.message);
-    }
-    const reason = networkReason(err);
-    if (reason) return new UnreachableError(source.server, reason);
-    return err instanceof Error ? err : new Error(String(err));
-  };
+  // The same typed errors as every other command's cluster reads (refused, plain http, 403, …).
+  const mapError = (err: unknown, verb: string, kind: TektonKind, namespace: string, name?: string): Error =>
+    source.errorFor(
+      {
+        verb: verb === 'list' ? 'list' : 'get',
+        kind,
+        resource: PLURAL[kind],
+        group: GROUP,
+        namespace,
+        ...(name ? { name } : {}),
+      },
+      err,
+    );
 
   /** v1 first; a bare 404 (no Status naming the object) means the version is not served. */
   const tekton = async <T>(
@@ -255,27 +233,7 @@ function parseBody(body: unknown): Record<string, unknown> | undefined {
   }
 }
 
-function statusMessage(body: unknown): string | undefined {
-  const s = parseBody(body);
-  return s && typeof s.message === 'string' ? s.message : undefined;
-}
-
 function statusNotFound(body: unknown): boolean {
   const s = parseBody(body);
   return s?.kind === 'Status' && s.reason === 'NotFound';
-}
-
-/** undici reports network failures as TypeError("fetch failed") with the system error as cause. */
-function networkReason(err: unknown): string | undefined {
-  let cur: unknown = err;
-  for (let depth = 0; depth < 5 && isRecord(cur); depth++) {
-    const code = typeof cur.code === 'string' ? cur.code : undefined;
-    const name = typeof cur.name === 'string' ? cur.name : undefined;
-    if (name === 'TimeoutError' || name === 'AbortError') return 'timed out';
-    if (code && /^(E[A-Z]+|UND_ERR_[A-Z_]+|CERT_[A-Z_]+|ERR_TLS_[A-Z_]+|[A-Z_]*CERT[A-Z_]*)$/.test(code)) {
-      return `${typeof cur.message === 'string' ? cur.message : code} (${code})`;
-    }
-    cur = cur.cause;
-  }
-  return err instanceof TypeError && err.message === 'fetch failed' ? err.message : undefined;
 }

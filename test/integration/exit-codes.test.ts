@@ -453,6 +453,30 @@ describe('exit codes of validate', () => {
     ]);
     expectExit(result, ExitCode.unreachable);
     expect(result.stderr).toContain('connection refused');
+    // Reading Tasks from the cluster: the same probe, the same words (it said "fetch failed").
+    const live = await tkn(['validate', '--from-cluster', '--kubeconfig', kubeconfig]);
+    expectExit(live, ExitCode.unreachable);
+    expect(live.stderr).toContain(
+      `cannot reach the Kubernetes API server https://${closed}: connection refused`,
+    );
+  });
+  it('2 usage: --from-cluster to a plain http:// server (it was 70, a bug)', async () => {
+    const server = await startServer();
+    try {
+      const kubeconfig = join(work, 'plain-http.kubeconfig');
+      await writeFile(
+        kubeconfig,
+        (await readFile(env.kube.adminKubeconfig, 'utf8'))
+          .replace(/server: \S+/, `server: ${server.url}`)
+          .replace(/^\s*certificate-authority-data: \S+\n/m, ''),
+      );
+      const result = await tkn(['validate', '--from-cluster', '--kubeconfig', kubeconfig]);
+      expectExit(result, ExitCode.usage);
+      expect(result.stderr).toContain(`the cluster server ${server.url.replace(/\/$/, '')} is plain http://`);
+      expect(server.requests).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
   it('4 forbidden: --from-cluster as a user who may not list Tasks', async () => {
     const result = await tkn([

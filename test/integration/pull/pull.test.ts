@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oras, testEnv, type TestEnv } from '../../env/context.js';
 import { loadIntoCluster } from '../../support/cluster.js';
 import { pushScenario, writeRunExport, type Scenario } from '../../support/scenario.js';
+import { pushKonfluxArtifacts } from '../../support/producers.js';
 import { listTree, tarOf, tgzOf, zeroBomb, type TestEntry } from '../../unit/pull/archives.js';
 import type { PullReport } from '../../../src/pull/report.js';
 import { startFaultyProxy, type FaultyProxy } from './proxy.js';
@@ -265,17 +266,40 @@ describe.each(['olareg', 'distribution'] as const)('pull from %s', (registryName
     });
   });
 
-  it('pulls a Konflux trusted artifact by its oci: URI', async () => {
+  it('pulls a Konflux trusted artifact by its oci: URI into -o, as use-oci.sh, and keeps another apart', async () => {
     const dest = join(base(), 'konflux');
     const uri = `oci:${scenario.repositories.source}@${scenario.digests.sourceBlob}`;
     const result = await tkn(['pull', uri, '--plain-http', host, '-o', dest]);
     expect(result.code).toBe(0);
+    // What Konflux's use-oci.sh leaves: oras blob fetch … | tar -C DIR -xzf - (the reference tree).
     const expectedSource = Object.fromEntries(
       Object.entries(expected)
         .filter(([path]) => path.startsWith('clone/SOURCE_ARTIFACT/'))
-        .map(([path, digest]) => [path.replace('clone/SOURCE_ARTIFACT', 'app-trusted-artifacts'), digest]),
+        .map(([path, digest]) => [path.slice('clone/SOURCE_ARTIFACT/'.length), digest]),
     );
-    expect(await snapshot(dest)).toEqual({ 'app-trusted-artifacts': 'dir', ...expectedSource });
+    expect(await snapshot(dest)).toEqual(expectedSource);
+
+    // A second trusted artifact, pushed as create-oci.sh pushes it, into the same -o: refused
+    // (it would have replaced the first), the first left as it was; into its own -o, it lands.
+    const second = await pushKonfluxArtifacts(
+      { oras: env.bin.oras, cosign: '', crane: '', workDir: base() },
+      `${host}/${namespace}/konflux-second`,
+      'second',
+      { CACHI2_ARTIFACT: { 'deps/lock.json': '{"deps":[]}\n' } },
+    );
+    const uri2 = second['CACHI2_ARTIFACT'] as string;
+    const refused = await tkn(['pull', uri2, '--plain-http', host, '-o', dest]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `it holds another artifact, ${uri.slice('oci:'.length)}, pulled there before`,
+    );
+    expect(await snapshot(dest)).toEqual(expectedSource);
+    const apart = await tkn(['pull', uri2, '--plain-http', host, '-o', join(base(), 'konflux-second')]);
+    expect(apart.code).toBe(0);
+    expect(await snapshot(join(base(), 'konflux-second'))).toEqual({
+      deps: 'dir',
+      'deps/lock.json': `sha256:${createHash('sha256').update('{"deps":[]}\n').digest('hex')}`,
+    });
   });
 
   it('says what cannot be pulled when it is named: a dangling artifact exits 3', async () => {
@@ -393,8 +417,9 @@ describe.each(['olareg', 'distribution'] as const)(
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect([...proxy.blobGets.values()]).toEqual([2, 2]);
-      expect(await readFile(join(dest, 'big/big.bin'))).toEqual(original.big);
-      expect(await snapshot(join(dest, 'big/tree'))).toEqual(original.tree);
+      // One artifact by reference: its files in -o itself, as oras pull -o puts them.
+      expect(await readFile(join(dest, 'big.bin'))).toEqual(original.big);
+      expect(await snapshot(join(dest, 'tree'))).toEqual(original.tree);
     });
 
     it('rejects blobs whose bytes do not match their digest, writing nothing', async () => {
@@ -420,9 +445,7 @@ describe.each(['olareg', 'distribution'] as const)(
       // directory on disk: the moment an interruption must not leave anything behind.
       await proxy.stalled(2);
       const partials = async () =>
-        (await exists(join(dest, 'big')))
-          ? (await listTree(join(dest, 'big'))).filter((path) => path.includes('.tkn-partial-'))
-          : [];
+        (await exists(dest)) ? (await listTree(dest)).filter((path) => path.includes('.tkn-partial-')) : [];
       await until(
         async () =>
           (await partials()).some((p) => p.startsWith('.big.bin.')) &&
@@ -556,7 +579,7 @@ describe.each(['olareg', 'distribution'] as const)(
           join(hostile, `dest-bomb-${name}`),
           ...extra,
         ]);
-      const zeros = (name: string) => join(hostile, `dest-bomb-${name}`, 'bomb', 'zeros');
+      const zeros = (name: string) => join(hostile, `dest-bomb-${name}`, 'zeros');
       // 64 MiB of zeros in about 64 KiB: some 1000x.
       const ratio = await pull('ratio', ['--max-ratio', '2000']);
       expect(ratio.stderr).toBe('');
@@ -656,13 +679,13 @@ describe.each(['olareg', 'distribution'] as const)(
         'trusted',
         await tgzOf([
           { name: 'inside.txt', content: 'in' },
-          { name: `../../trusted-${tag}.txt`, content: 'out' },
+          { name: `../trusted-${tag}.txt`, content: 'out' },
         ]),
         ['--allow-path-traversal'],
       );
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
-      expect(await readFile(join(dest, 'trusted/inside.txt'), 'utf8')).toBe('in');
+      expect(await readFile(join(dest, 'inside.txt'), 'utf8')).toBe('in');
       expect(await readFile(join(hostile, `trusted-${tag}.txt`), 'utf8')).toBe('out');
       await rm(join(hostile, `trusted-${tag}.txt`));
       await rm(dest, { recursive: true });
@@ -716,7 +739,8 @@ describe.each(['olareg', 'distribution'] as const)('artifacts oras pushes itself
     const result = await tkn(args);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const ours = join(dest, repository);
+    // The same layout as oras pull -o: no directory of ours in between.
+    const ours = dest;
     expect(await snapshot(ours)).toEqual(await snapshot(byOras));
     if (files.includes('./somedir')) {
       // Modes come through too (the owner keeps read/write, as pull always leaves it).

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { testEnv, type TestEnv } from '../../env/context.js';
 import { createRun, loadIntoCluster } from '../../support/cluster.js';
 import { runCli, type CliResult } from '../../support/cli.js';
+import { runTool } from '../../env/run-tool.js';
 import { pushScenario, type Scenario } from '../../support/scenario.js';
 import type { ArtifactNode, ArtifactTree } from '../../../src/tree/model.js';
 
@@ -204,6 +205,57 @@ describe.each(['olareg', 'distribution'] as const)('show against %s', (registryN
     );
   });
 
+  it('shows a Konflux oci: blob URI as that blob, and -o name hands such URIs back', async () => {
+    const uri = `oci:${scenario.repositories.source}@${scenario.digests.sourceBlob}`;
+    // The size as oras sees it (a HEAD on the blob).
+    const descriptor = JSON.parse(
+      await runTool(env.bin.oras, [
+        'blob',
+        'fetch',
+        '--plain-http',
+        '--descriptor',
+        `${scenario.repositories.source}@${scenario.digests.sourceBlob}`,
+      ]),
+    ) as { size: number };
+    const result = await tkn(['show', uri, '--plain-http', host, '-o', 'json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const tree = JSON.parse(result.stdout) as ArtifactTree;
+    expect(tree.run).toMatchObject({ kind: 'Artifact', name: uri, outcome: 'Unknown' });
+    expect(tree.taskRuns).toEqual([]);
+    expect(tree.artifact).toMatchObject({
+      state: 'present',
+      digest: scenario.digests.sourceBlob,
+      digestRefersTo: 'blob',
+      size: descriptor.size,
+      referrers: [],
+      producers: ['konflux-trusted-artifact'],
+    });
+    const text = await tkn(['show', uri, '--plain-http', host]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`app-trusted-artifacts  ✔ present (task outcome unknown)  `);
+    const names = await tkn(['show', uri, '--plain-http', host, '-o', 'name']);
+    expect(names.stdout).toBe(`${uri}\n`);
+    // The run's own names: the Konflux blob as its oci: URI (show and pull take it), manifests by digest.
+    const runNames = (await tkn(['show', scenario.pipelineRun, ...common(), '-o', 'name'])).stdout.split(
+      '\n',
+    );
+    expect(runNames).toContain(uri);
+    expect(runNames).not.toContain(uri.slice('oci:'.length));
+    expect(runNames).toContain(`${scenario.repositories.artifacts}@${scenario.digests.junit}`);
+    for (const name of [uri, `${scenario.repositories.artifacts}@${scenario.digests.junit}`]) {
+      expect((await tkn(['show', name, '--plain-http', host, '-o', 'name'])).code).toBe(0);
+    }
+    // Not there: exit 3, as for any reference.
+    const missing = await tkn([
+      'show',
+      `oci:${scenario.repositories.source}@sha256:${'0'.repeat(64)}`,
+      '--plain-http',
+      host,
+    ]);
+    expect(missing.code).toBe(3);
+  });
+
   it('prints a readable tree and table when not on a terminal', async () => {
     const tree = await tkn(['show', scenario.pipelineRun, ...common()]);
     expect(tree.code).toBe(0);
@@ -220,6 +272,17 @@ describe.each(['olareg', 'distribution'] as const)('show against %s', (registryN
         .map((l) => l.split(/\s{3,}/)[1])
         .sort(),
     ).toEqual(['coverage', 'junit', 'logs', 'screenshots']);
+    // Short digests, said once; the unreported problem in STATE; rows that fit 120 columns.
+    const rows = lines.map((line) => line.split(/\s{3,}/));
+    expect(rows.find((cells) => cells[1] === 'logs')?.[2]).toBe('unreported');
+    expect(rows.find((cells) => cells[1] === 'screenshots')?.[2]).toBe('dangling');
+    expect(rows.find((cells) => cells[1] === 'logs')?.slice(4)).toEqual([
+      scenario.digests.logs.slice(0, 'sha256:'.length + 12),
+      scenario.repositories.artifacts,
+    ]);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(120);
+    const whole = await tkn(['show', scenario.pipelineRun, ...common(), '-o', 'table', '--full-digests']);
+    expect(whole.stdout).toContain(`${scenario.digests.logs}   ${scenario.repositories.artifacts}\n`);
   });
 });
 

@@ -46,6 +46,18 @@ describe('JSON outputs match their documented schemas', () => {
       expect(await runShow(options, io)).toBe(0);
       expect(check(JSON.parse(io.text()))).toEqual([]);
     }
+    // A Konflux oci: blob URI: the one artifact, no TaskRuns.
+    const io = memoryIo();
+    const blob = {
+      ...example,
+      run: 'oci:registry.example.com/ci/app-trusted-artifacts@sha256:2c69b7904adcaa6fabb0529a43256ff0a460a69ffc71ea751006cbdbd0901563',
+      filters: { tasks: [], artifactTypes: [] },
+      print: { format: 'json' as const },
+    };
+    expect(await runShow(blob, io)).toBe(0);
+    const document = JSON.parse(io.text()) as { artifact?: { digestRefersTo?: string } };
+    expect(document.artifact?.digestRefersTo).toBe('blob');
+    expect(check(document)).toEqual([]);
     // The schema is not a check that cannot fail.
     expect(check({ apiVersion: 'tkn-artifacts.tekton.dev/v1alpha1', kind: 'ArtifactTree' })).not.toEqual([]);
   });

@@ -46,6 +46,24 @@ describe('CLI surface', () => {
     expect(surface).toMatchSnapshot();
   });
 
+  it('help text is paragraphs oclif reflows to the terminal, with nothing escaped twice', () => {
+    for (const [id, command] of Object.entries(COMMANDS)) {
+      const texts = [
+        command.summary ?? '',
+        command.description ?? '',
+        ...Object.values(command.flags ?? {}).map(
+          (flag) => (flag as { description?: string }).description ?? '',
+        ),
+      ];
+      for (const text of texts) {
+        // A hard line break inside a paragraph comes out ragged at any other width.
+        for (const paragraph of text.split('\n\n'))
+          expect(paragraph, `${id}: ${paragraph}`).not.toContain('\n');
+        expect(text, id).not.toMatch(/\\[`'"]/);
+      }
+    }
+  });
+
   it('the exit codes (README table, src/cli/exit-codes.ts)', () => {
     expect(ExitCode).toMatchInlineSnapshot(`
       {

@@ -396,7 +396,9 @@ describe('planArtifact', () => {
     );
   });
 
-  it('has no task level for a single artifact', () => {
-    expect(planPull([{ node: node('junit'), named: true }], options).files[0]?.path).toBe('junit/junit');
+  it('writes a single artifact where oras pull -o DIR does: into DIR itself', () => {
+    const file = planPull([{ node: node('junit'), named: true }], options).files[0];
+    expect(file?.path).toBe('junit');
+    expect(file?.artifactDir).toBe('.');
   });
 });

@@ -124,25 +124,46 @@ describe('runPull on the shipped example', () => {
     });
   });
 
-  it('pulls a Konflux blob by its oci: URI, as RUN or --artifact-ref', async () => {
+  it('pulls a Konflux blob by its oci: URI, as RUN or --artifact-ref, into -o itself', async () => {
     const konflux =
       'oci:registry.example.com/ci/app-trusted-artifacts@sha256:2c69b7904adcaa6fabb0529a43256ff0a460a69ffc71ea751006cbdbd0901563';
     const streams = io();
-    await runPull(options({ run: konflux, cluster: {} }), streams);
+    await runPull(options({ run: konflux, cluster: {}, output: join(out, 'konflux') }), streams);
     const report = JSON.parse(streams.text()) as PullReport;
     expect(report.source).toEqual({ reference: konflux });
     expect(report.files[0]).toMatchObject({ artifact: 'app-trusted-artifacts', extracted: { files: 3 } });
-    expect(await readFile(join(out, 'app-trusted-artifacts/app/go.mod'), 'utf8')).toMatch(
-      /^module example.com\/app/,
-    );
+    // As Konflux's use-oci.sh extracts it: tar -C DIR.
+    expect(await readFile(join(out, 'konflux/app/go.mod'), 'utf8')).toMatch(/^module example.com\/app/);
     const raw = io();
     await runPull(
       options({ run: undefined, artifactRef: konflux, cluster: {}, raw: true, output: join(out, 'raw') }),
       raw,
     );
-    expect(sha256(await readFile(join(out, 'raw/app-trusted-artifacts/app-trusted-artifacts.tar.gz')))).toBe(
+    expect(sha256(await readFile(join(out, 'raw/app-trusted-artifacts.tar.gz')))).toBe(
       konflux.slice(konflux.indexOf('@') + 1),
     );
+  });
+
+  it('keeps two Konflux artifacts apart: the second refuses an -o that holds the first', async () => {
+    const blob = (hex: string) => `oci:registry.example.com/ci/app-trusted-artifacts@sha256:${hex}`;
+    const source = blob('2c69b7904adcaa6fabb0529a43256ff0a460a69ffc71ea751006cbdbd0901563');
+    // Another tar.gz blob of the example (the coverage archive), named the same way.
+    const other = blob('98d13f2780aef45e7387dc5fa08c3c758d51e62e9d4481438740632315db65b6');
+    const into = join(out, 'two');
+    expect(await runPull(options({ run: source, cluster: {}, output: into }), io())).toBe(0);
+    const before = await readFile(join(into, 'app/go.mod'), 'utf8');
+    const second = io();
+    await expect(runPull(options({ run: other, cluster: {}, output: into }), second)).rejects.toMatchObject({
+      exit: 'usage',
+      message: expect.stringContaining('holds another artifact'),
+    });
+    expect(await readFile(join(into, 'app/go.mod'), 'utf8')).toBe(before);
+    // Into a directory of its own, it lands; pulled again, it is present.
+    expect(await runPull(options({ run: other, cluster: {}, output: join(out, 'other') }), io())).toBe(0);
+    expect(await readFile(join(out, 'other/summary.txt'), 'utf8')).toMatch(/coverage/);
+    const again = io();
+    expect(await runPull(options({ run: source, cluster: {}, output: into }), again)).toBe(0);
+    expect((JSON.parse(again.text()) as PullReport).files[0]?.status).toBe('present');
   });
 
   it('pulls only the artifacts of a type with --artifact-type (artifact type or a layer media type)', async () => {

@@ -108,14 +108,63 @@ describe('table printer', () => {
   it('aligns columns without borders or trailing blanks', () => {
     const text = treeTable(sampleTree());
     const lines = text.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^TASK\s+ARTIFACT\s+STATE\s+USABLE\s+SIZE\s+DIGEST\s+PRODUCER\s+LOCATION$/);
+    expect(lines[0]).toMatch(/^TASK\s+ARTIFACT\s+STATE\s+SIZE\s+DIGEST\s+LOCATION$/);
     expect(lines).toHaveLength(4);
     const stateColumn = lines[0]!.indexOf('STATE');
-    for (const line of lines.slice(1)) {
-      expect(line.slice(stateColumn)).toMatch(/^(present|inline|dangling)/);
-      expect(line).toBe(line.trimEnd());
-    }
+    expect(lines.slice(1).map((line) => line.slice(stateColumn).split(/\s+/)[0])).toEqual([
+      'usable',
+      'usable',
+      'dangling',
+    ]);
+    for (const line of lines) expect(line).toBe(line.trimEnd());
     expect(lines[2]).toContain('(inline)');
+  });
+  it('says each digest once, short, and fits 120 columns', () => {
+    const lines = treeTable(sampleTree()).trimEnd().split('\n');
+    expect(lines[1]).toMatch(/ sha256:b{12} {3}registry\.example\.com\/app$/);
+    for (const line of lines) {
+      expect(line).not.toMatch(/[0-9a-f]{13}/);
+      expect(line.length).toBeLessThanOrEqual(120);
+    }
+    const whole = treeTable(sampleTree(), { fullDigests: true }).split('\n');
+    expect(whole[1]).toContain(` sha256:${'b'.repeat(64)}   registry.example.com/app`);
+    expect(whole.join('\n').match(/b{64}/g)).toHaveLength(1);
+  });
+  it('says the problem an artifact has when its state does not', () => {
+    const tree = sampleTree();
+    const taskRun = tree.taskRuns[0]!;
+    const image = taskRun.artifacts[0]!;
+    tree.problems.push({
+      kind: 'unreported',
+      taskRun: 'build',
+      artifact: 'image',
+      reference: image.reference,
+      message: "stored under the run's root but not named in the TaskRun's status",
+    });
+    tree.unreported.push({ ...image, name: 'stray', usable: false });
+    tree.problems.push({ kind: 'unreported', artifact: 'stray', message: 'no TaskRun status names it' });
+    const rows = treeTable(tree)
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.split(/\s{3,}/));
+    expect(rows.find((cells) => cells[1] === 'image')?.[2]).toBe('unreported');
+    expect(rows.find((cells) => cells[1] === 'summary')?.[2]).toBe('usable');
+    expect(rows.find((cells) => cells[1] === 'junit')?.[2]).toBe('dangling');
+    expect(rows.find((cells) => cells[1] === 'stray')?.slice(0, 3)).toEqual([
+      '(unreported)',
+      'stray',
+      'unreported',
+    ]);
+  });
+  it('says present, not usable, for content of a task that did not succeed', () => {
+    const tree = sampleTree();
+    const image = tree.taskRuns[0]!.artifacts[0]!;
+    image.usable = false;
+    expect(
+      treeTable(tree)
+        .split('\n')[1]!
+        .split(/\s{3,}/)[2],
+    ).toBe('present');
   });
   it('says so when there is nothing', () => {
     const tree = sampleTree();
@@ -142,6 +191,45 @@ describe('documents and names', () => {
     expect(json.taskRuns[0].artifacts[0].platforms[0].platform).toBe('linux/amd64');
     const yaml = parse(await renderDocument(sampleTree(), 'yaml'));
     expect(yaml).toEqual(json);
+  });
+  it('names a blob artifact by its oci: URI, never as a manifest reference', () => {
+    const tree = sampleTree();
+    const digest = 'sha256:' + '1'.repeat(64);
+    tree.artifact = {
+      name: 'app-trusted-artifacts',
+      direction: 'output',
+      producers: ['konflux-trusted-artifact'],
+      reportedAt: [],
+      location: `oci:registry.example.com/ci/app-trusted-artifacts@${digest}`,
+      reference: `registry.example.com/ci/app-trusted-artifacts@${digest}`,
+      digest,
+      digestRefersTo: 'blob',
+      size: 102400,
+      state: 'present',
+      usable: false,
+      files: [{ digest, size: 102400, mediaType: 'application/octet-stream' }],
+      platforms: [],
+      referrers: [],
+    };
+    expect(treeNames(tree).split('\n')).toContain(
+      `oci:registry.example.com/ci/app-trusted-artifacts@${digest}`,
+    );
+    expect(treeNames(tree)).not.toMatch(/^registry\.example\.com\/ci\/app-trusted-artifacts@/m);
+    const row = treeTable(tree)
+      .trimEnd()
+      .split('\n')
+      .at(-1)!
+      .split(/\s{3,}/);
+    expect(row).toEqual([
+      '-',
+      'app-trusted-artifacts',
+      'present',
+      '100 KiB',
+      'sha256:111111111111',
+      'registry.example.com/ci/app-trusted-artifacts',
+    ]);
+    const text = linesToString(treeLines(tree), false);
+    expect(text).toContain('└── app-trusted-artifacts  ✔ present (task outcome unknown)  100 KiB  ');
   });
   it('prints one reference per line for -o name', () => {
     expect(treeNames(sampleTree())).toBe(

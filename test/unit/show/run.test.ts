@@ -1,4 +1,7 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { reachForDepth, runShow, trimTree, type ShowOptions } from '../../../src/show/run.js';
 import type { ArtifactTree } from '../../../src/tree/model.js';
@@ -123,5 +126,60 @@ describe('depth', () => {
     expect(four.referrers[0]!.files).toEqual([file]);
     expect(four.referrers[0]!.referrers).toEqual([leaf]);
     expect(trimTree(tree, undefined)).toBe(tree);
+  });
+});
+
+describe('Chains *_ARTIFACT_INPUTS/OUTPUTS with source URIs', () => {
+  // Chains takes any non-empty uri with a digest it can parse (sha1 for a commit): its own docs
+  // give git+https://….git with sha1; these are source inputs, not OCI content.
+  const uris = {
+    GIT_ARTIFACT_INPUTS: 'git+https://github.com/acme/app.git',
+    REF_ARTIFACT_INPUTS: 'git+https://github.com/acme/app.git@refs/heads/main',
+    SSH_ARTIFACT_INPUTS: 'git+ssh://git@github.com/acme/app.git',
+    HTTPS_ARTIFACT_INPUTS: 'https://github.com/acme/app',
+    SRC_ARTIFACT_OUTPUTS: 'git+https://gitlab.example.com:8443/acme/app.git',
+  };
+
+  async function exportWith(results: { name: string; type: string; value: unknown }[]): Promise<string> {
+    const documents = parse(await readFile(join(root, 'examples/run.yaml'), 'utf8')) as {
+      items: { kind: string; metadata: { name: string }; status: { results?: unknown[] } }[];
+    };
+    const clone = documents.items.find(
+      (item) => item.kind === 'TaskRun' && item.metadata.name === 'build-app-x7k2-clone',
+    );
+    if (!clone) throw new Error('the example has no clone TaskRun');
+    clone.status.results = [...(clone.status.results ?? []), ...results];
+    const directory = await mkdtemp(join(tmpdir(), 'tkn-chains-'));
+    const file = join(directory, 'run.yaml');
+    await writeFile(file, stringify(documents));
+    return file;
+  }
+
+  it('shows them as external sources, not malformed; --strict exits 0', async () => {
+    const digest = 'sha1:0123456789abcdef0123456789abcdef01234567';
+    const file = await exportWith(
+      Object.entries(uris).map(([name, uri], i) =>
+        // Both ways Tekton stores an object result: an object, or a JSON string of one.
+        i % 2 === 0
+          ? { name, type: 'object', value: { uri, digest } }
+          : { name, type: 'string', value: JSON.stringify({ uri, digest }) },
+      ),
+    );
+    const base = { cluster: { fromFile: file }, filters: { tasks: ['clone'], artifactTypes: [] } };
+    const io = memoryIo();
+    const code = await runShow(options({ ...base, strict: true }), io);
+    expect(io.errors()).toBe('');
+    expect(code).toBe(0);
+    const tree = JSON.parse(io.text()) as ArtifactTree;
+    expect(tree.problems).toEqual([]);
+    const shown = Object.fromEntries(
+      tree.taskRuns[0]!.artifacts.map((artifact) => [artifact.name, [artifact.state, artifact.digest]]),
+    );
+    for (const name of Object.keys(uris)) expect(shown[name]).toEqual(['external', digest]);
+    // The tree prints each URI whole: only digests are shortened after an @.
+    const text = memoryIo();
+    expect(await runShow(options({ ...base, strict: true, print: { format: 'tree' } }), text)).toBe(0);
+    for (const uri of Object.values(uris))
+      expect(text.text()).toContain(`  external  ${uri}  (chains-type-hint)`);
   });
 });

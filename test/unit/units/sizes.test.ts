@@ -21,9 +21,9 @@ describe('humanSize', () => {
   });
 
   it('reads back (parseSize) within half a percent of the bytes, at most three significant digits', () => {
-    // parseSize's grammar stops at TiB (no one writes PiB limits).
+    // parseSize's grammar stops at TiB (no one writes PiB limits): counts that print in TiB.
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1024 ** 5 - 1 }), (bytes) => {
+      fc.property(fc.integer({ min: 0, max: 1023 * 1024 ** 4 }), (bytes) => {
         const shown = humanSize(bytes);
         expect(shown).toMatch(/^\d+(\.\d*[1-9])? (B|KiB|MiB|GiB|TiB|PiB)$/);
         const number = shown.split(' ')[0] ?? '';
@@ -33,6 +33,54 @@ describe('humanSize', () => {
         expect(Math.abs((back ?? 0) - bytes)).toBeLessThanOrEqual(Math.max(1, bytes * 0.005));
       }),
     );
+  });
+});
+
+describe('humanSize against byte counts', () => {
+  /** The number and unit humanSize printed, as bytes. */
+  const value = (shown: string) => {
+    const [number, unit] = shown.split(' ');
+    return Number(number) * (unit === 'B' ? 1 : 1024 ** (UNITS.indexOf(unit ?? '') + 1));
+  };
+
+  it('picks the largest unit the count reaches, and never shows 1024 of a unit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (bytes) => {
+        const shown = humanSize(bytes);
+        const [number, unit] = shown.split(' ');
+        const n = Number(number);
+        if (unit === 'B') expect(n).toBe(bytes);
+        else {
+          expect(n).toBeGreaterThanOrEqual(1);
+          if (unit !== 'PiB') expect(n).toBeLessThan(1024);
+        }
+        // Within rounding to three significant digits (half a unit of the last digit shown).
+        expect(Math.abs(value(shown) - bytes)).toBeLessThanOrEqual(Math.max(0.5, bytes * 0.005));
+      }),
+    );
+  });
+
+  it('is monotonic: more bytes never print as less', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 50 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        (bytes, more) => {
+          expect(value(humanSize(bytes + more))).toBeGreaterThanOrEqual(value(humanSize(bytes)));
+        },
+      ),
+    );
+  });
+
+  it('the edges of each unit', () => {
+    expect(humanSize(1024 ** 2 - 1)).toBe('1 MiB');
+    expect(humanSize(1024 ** 3 - 1)).toBe('1 GiB');
+    expect(humanSize(1023.4 * 1024)).toBe('1023 KiB');
+    expect(humanSize(99.996 * 1024)).toBe('100 KiB');
+    expect(humanSize(9.999 * 1024)).toBe('10 KiB');
+    expect(humanSize(102_400)).toBe('100 KiB');
+    expect(humanSize(200 * 1024 ** 2)).toBe('200 MiB');
+    expect(humanSize(1024 ** 6)).toBe('1024 PiB');
   });
 });
 
