@@ -157,6 +157,10 @@ async function locationParser(): Promise<(location: string) => Location | undefi
       referenceForm(location) === 'plain'
     )
       return undefined;
+    // git's scp-like `user@host:path` (git@github.com:acme/app.git): a source, not a reference
+    // (which has a `/` before any `@`, and a digest after it).
+    if (/^[^/@\s]+@[^/@:\s]+:/.test(location) && !/@sha(256|512):[0-9a-f]+$/i.test(location))
+      return undefined;
     const reference = parseReference(location);
     const out: Location = { repository: repositoryName(reference) };
     if (reference.digest) out.digest = reference.digest;

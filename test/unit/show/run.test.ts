@@ -138,6 +138,8 @@ describe('Chains *_ARTIFACT_INPUTS/OUTPUTS with source URIs', () => {
     SSH_ARTIFACT_INPUTS: 'git+ssh://git@github.com/acme/app.git',
     HTTPS_ARTIFACT_INPUTS: 'https://github.com/acme/app',
     SRC_ARTIFACT_OUTPUTS: 'git+https://gitlab.example.com:8443/acme/app.git',
+    // git's scp-like form (user@host:path), which Chains takes as any other uri.
+    SCP_ARTIFACT_INPUTS: 'git@github.com:acme/app.git',
   };
 
   async function exportWith(results: { name: string; type: string; value: unknown }[]): Promise<string> {
