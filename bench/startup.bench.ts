@@ -52,7 +52,8 @@ function measure(command: string, args: string[]): Sample {
       env: { ...process.env, NO_COLOR: '1' },
     });
     const elapsed = performance.now() - start;
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+    if (result.status !== 0)
+      throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr.toString()}`);
     if (i < 2) continue; // the first two fill the page cache and the compile cache
     times.push(elapsed);
     const [user, system, maxRss] = (result.stderr.toString().trim().split('\n').at(-1) ?? '')

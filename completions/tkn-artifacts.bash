@@ -49,27 +49,27 @@ _tkn_artifacts_runs() {
 _tkn_artifacts_value() {
   local command=$1 prev=$2 cur=$3
   case "$command:$prev" in
-    diff:--artifact|diff:--artifact-type|diff:--concurrency|diff:--config-map|diff:--insecure|diff:--max-content-size|diff:--max-nodes|diff:--max-ratio|diff:--max-size|diff:--plain-http|diff:--task) COMPREPLY=(); return 0 ;;
+    diff:--artifact|diff:--artifact-type|diff:--concurrency|diff:--config-map|diff:--insecure|diff:--max-content-size|diff:--max-nodes|diff:--max-ratio|diff:--max-size|diff:--plain-http|diff:--request-timeout|diff:--task|diff:--timeout) COMPREPLY=(); return 0 ;;
     diff:--ca-file|diff:--from-file|diff:--from-file-a|diff:--from-file-b|diff:--kubeconfig|diff:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     diff:--context|diff:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
     diff:--namespace|diff:-n|diff:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
     diff:--oci-layout|diff:--oci-layout-a|diff:--oci-layout-b) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
     diff:--output|diff:-o) COMPREPLY=($(compgen -W "text json yaml" -- "$cur")); return 0 ;;
     gc:--ca-file|gc:--from-file|gc:--kubeconfig|gc:--plan-file|gc:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    gc:--concurrency|gc:--config-map|gc:--image|gc:--insecure|gc:--keep-last|gc:--older-than|gc:--plain-http|gc:--repository|gc:--schedule) COMPREPLY=(); return 0 ;;
+    gc:--concurrency|gc:--config-map|gc:--image|gc:--insecure|gc:--keep-last|gc:--older-than|gc:--plain-http|gc:--repository|gc:--request-timeout|gc:--schedule|gc:--timeout) COMPREPLY=(); return 0 ;;
     gc:--context|gc:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
     gc:--namespace|gc:-n|gc:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
     gc:--oci-layout) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
     gc:--output|gc:-o) COMPREPLY=($(compgen -W "text json yaml" -- "$cur")); return 0 ;;
     gc:--run) COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur")); return 0 ;;
-    pull:--artifact|pull:--artifact-ref|pull:--artifact-type|pull:--concurrency|pull:--config-map|pull:--insecure|pull:--max-nodes|pull:--max-ratio|pull:--max-size|pull:--plain-http|pull:--repository|pull:--task) COMPREPLY=(); return 0 ;;
+    pull:--artifact|pull:--artifact-ref|pull:--artifact-type|pull:--concurrency|pull:--config-map|pull:--insecure|pull:--max-nodes|pull:--max-ratio|pull:--max-size|pull:--plain-http|pull:--repository|pull:--request-timeout|pull:--task|pull:--timeout) COMPREPLY=(); return 0 ;;
     pull:--ca-file|pull:--from-file|pull:--kubeconfig|pull:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     pull:--context|pull:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
     pull:--format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
     pull:--namespace|pull:-n|pull:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
     pull:--oci-layout|pull:--output|pull:-o) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
     pull:--pipelinerun) COMPREPLY=($(compgen -W "$(_tkn_artifacts_runs)" -- "$cur")); return 0 ;;
-    show:--artifact-type|show:--concurrency|show:--config-map|show:--depth|show:--insecure|show:--max-nodes|show:--plain-http|show:--repository|show:--task) COMPREPLY=(); return 0 ;;
+    show:--artifact-type|show:--concurrency|show:--config-map|show:--depth|show:--insecure|show:--max-nodes|show:--plain-http|show:--repository|show:--request-timeout|show:--task|show:--timeout) COMPREPLY=(); return 0 ;;
     show:--ca-file|show:--from-file|show:--kubeconfig|show:--registry-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
     show:--context|show:-c) COMPREPLY=($(compgen -W "$(_tkn_artifacts_contexts)" -- "$cur")); return 0 ;;
     show:--namespace|show:-n|show:--tekton-namespace) COMPREPLY=($(compgen -W "$(_tkn_artifacts_namespaces)" -- "$cur")); return 0 ;;
@@ -124,10 +124,10 @@ _tkn_artifacts() {
   if [[ "$cur" == -* ]]; then
     case "$command" in
       completion) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
-      diff) COMPREPLY=($(compgen -W "--artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --content --context --debug --from-file --from-file-a --from-file-b --help --inputs --insecure --kubeconfig --max-content-size --max-nodes --max-ratio --max-size --name-only --namespace --no-color --oci-layout --oci-layout-a --oci-layout-b --output --plain-http --registry-config --shallow --stat --task --tekton-namespace -c -n -o" -- "$cur")) ;;
-      gc) COMPREPLY=($(compgen -W "--all-namespaces --apply --ca-file --concurrency --config-map --context --debug --force --from-file --full-digests --help --image --include-attached --insecure --keep-last --kubeconfig --namespace --no-color --oci-layout --older-than --output --plain-http --plan-file --print-cronjob --registry-config --repository --run --schedule --tekton-namespace --verbose -A -c -n -o -v" -- "$cur")) ;;
-      pull) COMPREPLY=($(compgen -W "--allow-partial --allow-path-traversal --artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --context --debug --format --from-file --help --inputs --insecure --kubeconfig --max-nodes --max-ratio --max-size --namespace --no-color --oci-layout --output --pipelinerun --plain-http --quiet --raw --registry-config --repository --task --tekton-namespace -T -c -n -o -q" -- "$cur")) ;;
-      show) COMPREPLY=($(compgen -W "--allow-partial --artifact-type --ca-file --concurrency --config-map --context --debug --depth --explain-config --from-file --full-digests --help --insecure --kubeconfig --max-nodes --namespace --no-color --oci-layout --output --pipelinerun --plain-http --registry-config --repository --strict --task --tekton-namespace -c -n -o" -- "$cur")) ;;
+      diff) COMPREPLY=($(compgen -W "--artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --content --context --debug --from-file --from-file-a --from-file-b --help --inputs --insecure --kubeconfig --max-content-size --max-nodes --max-ratio --max-size --name-only --namespace --no-color --oci-layout --oci-layout-a --oci-layout-b --output --plain-http --registry-config --request-timeout --shallow --stat --task --tekton-namespace --timeout -c -n -o" -- "$cur")) ;;
+      gc) COMPREPLY=($(compgen -W "--all-namespaces --apply --ca-file --concurrency --config-map --context --debug --force --from-file --full-digests --help --image --include-attached --insecure --keep-last --kubeconfig --namespace --no-color --oci-layout --older-than --output --plain-http --plan-file --print-cronjob --registry-config --repository --request-timeout --run --schedule --tekton-namespace --timeout --verbose -A -c -n -o -v" -- "$cur")) ;;
+      pull) COMPREPLY=($(compgen -W "--allow-partial --allow-path-traversal --artifact --artifact-ref --artifact-type --ca-file --concurrency --config-map --context --debug --format --from-file --help --inputs --insecure --kubeconfig --max-nodes --max-ratio --max-size --namespace --no-color --oci-layout --output --pipelinerun --plain-http --quiet --raw --registry-config --repository --request-timeout --task --tekton-namespace --timeout -T -c -n -o -q" -- "$cur")) ;;
+      show) COMPREPLY=($(compgen -W "--allow-partial --artifact-type --ca-file --concurrency --config-map --context --debug --depth --explain-config --from-file --full-digests --help --insecure --kubeconfig --max-nodes --namespace --no-color --oci-layout --output --pipelinerun --plain-http --registry-config --repository --request-timeout --strict --task --tekton-namespace --timeout -c -n -o" -- "$cur")) ;;
       validate) COMPREPLY=($(compgen -W "--artifact-api --cluster-config --config-map --context --defaults --exclude --export-config --fail-on --from-cluster --help --ignore-rule --kubeconfig --namespace --no-color --output --tekton-namespace --tekton-version -c -n -o" -- "$cur")) ;;
     esac
     return

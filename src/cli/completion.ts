@@ -254,7 +254,7 @@ export interface LoadedCommand {
 
 function argsOf(value: unknown): CompletionCommand['args'] {
   if (value === 'runs' || value === 'files' || value === 'none') return value;
-  if (Array.isArray(value) && value.every((word) => typeof word === 'string')) return value as string[];
+  if (Array.isArray(value) && value.every((word) => typeof word === 'string')) return value;
   return 'none';
 }
 
@@ -394,7 +394,7 @@ function kubectlScope(args: readonly string[]): {
     const key = Object.hasOwn(keys, flag) ? keys[flag] : undefined;
     if (key === undefined) continue;
     if (eq > 0) scope[key] = word.slice(eq + 1);
-    else if (i + 1 < args.length - 1) scope[key] = args[i + 1] as string;
+    else if (i + 1 < args.length - 1) scope[key] = args[i + 1];
   }
   return scope;
 }

@@ -3,6 +3,8 @@
  * (the kubectl cli-runtime habit). tkn passes cluster flags through untouched, so we parse them.
  */
 import { Args, Flags } from '@oclif/core';
+import { parseDuration } from '../units/duration.js';
+import { CliError } from './errors.js';
 
 export const clusterFlags = {
   kubeconfig: Flags.string({
@@ -55,7 +57,29 @@ export const registryFlags = {
     max: 64,
     helpGroup: 'REGISTRY',
   }),
+  timeout: Flags.string({
+    description:
+      'stop the command when its registry requests run past this long in all, exit 6 (e.g. 90s, 10m, 1h; default: none)',
+    helpGroup: 'REGISTRY',
+  }),
+  'request-timeout': Flags.string({
+    description: 'the most one registry request may take, retries and body included, exit 6 (default 30m)',
+    helpGroup: 'REGISTRY',
+  }),
 };
+
+/** A duration flag's value in milliseconds; a usage error when it is not one. */
+function durationFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined)
+    throw new CliError(
+      `--${name} ${JSON.stringify(value)} is not a duration`,
+      'usage',
+      'for example 90s, 10m, 1h30m',
+    );
+  return ms;
+}
 
 /** For the commands that resolve one run's tree (gc's inventory is bounded per listing instead). */
 export const walkFlags = {
@@ -123,6 +147,8 @@ export function registryOptions(flags: {
   concurrency?: number | undefined;
   debug?: boolean | undefined;
   'max-nodes'?: number | undefined;
+  timeout?: string | undefined;
+  'request-timeout'?: string | undefined;
 }): {
   ociLayout: string | undefined;
   plainHttp: string[];
@@ -132,7 +158,10 @@ export function registryOptions(flags: {
   concurrency: number | undefined;
   debug: boolean | undefined;
   maxNodes: number | undefined;
+  requestTimeoutMs: number | undefined;
+  until: number | undefined;
 } {
+  const timeoutMs = durationFlag('timeout', flags.timeout);
   return {
     ociLayout: flags['oci-layout'],
     plainHttp: flags['plain-http'] ?? [],
@@ -142,5 +171,8 @@ export function registryOptions(flags: {
     concurrency: flags.concurrency,
     debug: flags.debug,
     maxNodes: flags['max-nodes'],
+    requestTimeoutMs: durationFlag('request-timeout', flags['request-timeout']),
+    // The command's deadline counts from when its flags were read, which is when it starts.
+    until: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
   };
 }

@@ -33,7 +33,7 @@ const root = resolve(
 const argv = process.argv.slice(2);
 
 function packageJson(): PackageJson {
-  if (bundled) return structuredClone(TKN_ARTIFACTS_PACKAGE) as PackageJson;
+  if (bundled && TKN_ARTIFACTS_PACKAGE) return structuredClone(TKN_ARTIFACTS_PACKAGE);
   return JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as PackageJson;
 }
 

@@ -345,7 +345,7 @@ export class ClusterSource implements RunSource {
 
   async getPipelineRun(namespace: string, name: string): Promise<PipelineRun> {
     const op = { verb: 'get', kind: 'PipelineRun', resource: 'pipelineruns', namespace, name } as const;
-    const obj = await this.tekton(op, (version, options) =>
+    const obj: unknown = await this.tekton(op, (version, options) =>
       this.custom.getNamespacedCustomObject(
         { group: TEKTON_GROUP, version, namespace, plural: 'pipelineruns', name },
         options,
@@ -356,7 +356,7 @@ export class ClusterSource implements RunSource {
 
   async getTaskRun(namespace: string, name: string): Promise<TaskRun> {
     const op = { verb: 'get', kind: 'TaskRun', resource: 'taskruns', namespace, name } as const;
-    const obj = await this.tekton(op, (version, options) =>
+    const obj: unknown = await this.tekton(op, (version, options) =>
       this.custom.getNamespacedCustomObject(
         { group: TEKTON_GROUP, version, namespace, plural: 'taskruns', name },
         options,
@@ -367,7 +367,7 @@ export class ClusterSource implements RunSource {
 
   async listTaskRuns(namespace: string, options: ListOptions = {}): Promise<TaskRun[]> {
     const op = { verb: 'list', kind: 'TaskRun', resource: 'taskruns', namespace } as const;
-    const list = await this.tekton(op, (version, opts) =>
+    const list: unknown = await this.tekton(op, (version, opts) =>
       this.custom.listNamespacedCustomObject(
         {
           group: TEKTON_GROUP,
@@ -384,7 +384,7 @@ export class ClusterSource implements RunSource {
 
   async listPipelineRuns(namespace: string, options: ListOptions = {}): Promise<PipelineRun[]> {
     const op = { verb: 'list', kind: 'PipelineRun', resource: 'pipelineruns', namespace } as const;
-    const list = await this.tekton(op, (version, opts) =>
+    const list: unknown = await this.tekton(op, (version, opts) =>
       this.custom.listNamespacedCustomObject(
         {
           group: TEKTON_GROUP,
@@ -402,7 +402,7 @@ export class ClusterSource implements RunSource {
   async getPipeline(namespace: string, name: string): Promise<Pipeline | undefined> {
     const op = { verb: 'get', kind: 'Pipeline', resource: 'pipelines', namespace, name } as const;
     try {
-      const obj = await this.tekton(op, (version, options) =>
+      const obj: unknown = await this.tekton(op, (version, options) =>
         this.custom.getNamespacedCustomObject(
           { group: TEKTON_GROUP, version, namespace, plural: 'pipelines', name },
           options,
@@ -466,7 +466,7 @@ function parseStatus(body: unknown): KubeStatus | undefined {
       return undefined;
     }
   }
-  return isRecord(v) && v.kind === 'Status' ? (v as KubeStatus) : undefined;
+  return isRecord(v) && v.kind === 'Status' ? v : undefined;
 }
 
 /**

@@ -195,7 +195,7 @@ export class FileSource implements RunSource {
   async getPipelineRun(namespace: string, name: string): Promise<PipelineRun> {
     const o = this.find('PipelineRun', namespace, name);
     if (!o) throw this.notFound('PipelineRun', namespace, name);
-    return o.obj as PipelineRun;
+    return o.obj;
   }
 
   async getTaskRun(namespace: string, name: string): Promise<TaskRun> {
@@ -208,7 +208,7 @@ export class FileSource implements RunSource {
         'export the TaskRuns too: kubectl get pipelinerun,taskrun,pipeline,configmap -o yaml',
       );
     }
-    return o.obj as TaskRun;
+    return o.obj;
   }
 
   async listTaskRuns(namespace: string, options?: ListOptions): Promise<TaskRun[]> {
@@ -220,11 +220,11 @@ export class FileSource implements RunSource {
   }
 
   async getPipeline(namespace: string, name: string): Promise<Pipeline | undefined> {
-    return this.find('Pipeline', namespace, name)?.obj as Pipeline | undefined;
+    return this.find('Pipeline', namespace, name)?.obj;
   }
 
   async getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
-    return this.find('ConfigMap', namespace, name)?.obj as ConfigMap | undefined;
+    return this.find('ConfigMap', namespace, name)?.obj;
   }
 
   async listConfigMaps(namespace: string, options?: ListOptions): Promise<ConfigMap[]> {

@@ -50,7 +50,7 @@ export async function loadStorageConfig(
     else if (ref?.resolver) {
       notApplicable.push({
         level: 'pipeline',
-        reason: `pipelineRef uses the ${String(ref.resolver)} resolver; its annotations are not read`,
+        reason: `pipelineRef uses the ${typeof ref.resolver === 'string' ? ref.resolver : JSON.stringify(ref.resolver)} resolver; its annotations are not read`,
       });
     } else if (isRecord(spec) && spec.pipelineSpec) {
       notApplicable.push({ level: 'pipeline', reason: 'the PipelineRun embeds its pipelineSpec' });

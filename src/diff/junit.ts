@@ -145,7 +145,7 @@ export function diffTests(a: TestCase[], b: TestCase[]): TestChange[] {
   for (const id of [...new Set([...left.keys(), ...right.keys()])].sort()) {
     const sa = left.get(id);
     const sb = right.get(id);
-    if (sa === undefined) out.push({ id, change: 'appeared', b: sb as TestState });
+    if (sa === undefined) out.push({ id, change: 'appeared', b: sb });
     else if (sb === undefined) out.push({ id, change: 'disappeared', a: sa });
     else if (sa !== sb) {
       const change =

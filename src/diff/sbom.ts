@@ -115,7 +115,7 @@ export function diffPackages(a: SbomPackage[], b: SbomPackage[]): PackageChange[
     const va = la?.versions ?? [];
     const vb = rb?.versions ?? [];
     if (va.length === 1 && vb.length === 1) {
-      if (va[0] !== vb[0]) out.push({ id, name, op: 'changed', a: va[0] as string, b: vb[0] as string });
+      if (va[0] !== vb[0]) out.push({ id, name, op: 'changed', a: va[0], b: vb[0] });
       continue;
     }
     // Several versions of one identity (or none on a side): what each side has that the other lacks.

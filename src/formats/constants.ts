@@ -91,4 +91,6 @@ export const NOTARY_SIGNATURE_TYPE = 'application/vnd.cncf.notary.signature';
 export const CYCLONEDX_JSON_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
 export const CYCLONEDX_XML_MEDIA_TYPE = 'application/vnd.cyclonedx+xml';
 export const SPDX_TEXT_MEDIA_TYPE = 'text/spdx';
+/** cosign's SPDX JSON layer type (`cosign attach sbom --type spdxjson`; sigstore/cosign pkg/types). */
+export const SPDX_TEXT_JSON_MEDIA_TYPE = 'text/spdx+json';
 export const SYFT_JSON_MEDIA_TYPE = 'application/vnd.syft+json';

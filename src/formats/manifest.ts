@@ -121,6 +121,7 @@ function isSbomType(t: string): boolean {
   return (
     t === C.SPDX_JSON_MEDIA_TYPE ||
     t === C.SPDX_TEXT_MEDIA_TYPE ||
+    t === C.SPDX_TEXT_JSON_MEDIA_TYPE ||
     t === C.CYCLONEDX_JSON_MEDIA_TYPE ||
     t === C.CYCLONEDX_XML_MEDIA_TYPE ||
     t === C.SYFT_JSON_MEDIA_TYPE ||

@@ -295,7 +295,7 @@ export async function applyPlan(plan: GcPlan, target: GcDeleter, options: ApplyO
     }
   }
   const count = (s: GroupStatus): number => groups.filter((g) => g.status === s).length;
-  const finalStop = stop as Stop | undefined;
+  const finalStop = stop;
   return {
     apiVersion: GC_API_VERSION,
     kind: 'GcReport',

@@ -298,7 +298,7 @@ export function parsePlan(text: string): GcPlan {
         w,
         'comes after its subject',
       );
-      digests.add(it['digest'] as string);
+      digests.add(it['digest']);
     });
     expect(Array.isArray(g['repair'] ?? []), `${where}.repair`, 'is not a list');
   });

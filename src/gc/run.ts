@@ -11,7 +11,7 @@ import { ExitCode } from '../cli/exit-codes.js';
 import type { CommandIo } from '../cli/io.js';
 import type { RegistryOptions } from '../tree/targets.js';
 import type { GcReport } from './apply.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../units/duration.js';
 import type { LiveView } from './model.js';
 import type { GcPlan, PlanGroup } from './plan.js';
 import type { Policy } from './policy.js';

@@ -1,4 +1,5 @@
 // A counting semaphore: bounds how many requests one registry has in flight.
+import { abortReason } from './abort.js';
 
 export class Limiter {
   private active = 0;
@@ -27,7 +28,7 @@ export class Limiter {
         const onAbort = (): void => {
           const i = this.waiting.indexOf(wake);
           if (i >= 0) this.waiting.splice(i, 1);
-          reject(signal?.reason);
+          reject(abortReason(signal));
         };
         signal?.addEventListener('abort', onAbort, { once: true });
         this.waiting.push(wake);

@@ -159,7 +159,7 @@ export function parseRegistryErrors(body: string | Uint8Array | undefined): Regi
     return [];
   }
   if (typeof parsed !== 'object' || parsed === null || !('errors' in parsed)) return [];
-  const errors = (parsed as { errors: unknown }).errors;
+  const errors = parsed.errors;
   if (!Array.isArray(errors)) return [];
   const out: RegistryErrorDetail[] = [];
   for (const e of errors.slice(0, 20)) {

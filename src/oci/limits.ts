@@ -58,7 +58,7 @@ export class DeadlineError extends OciError {
 
   constructor(limitMs: number, message: string, options: OciErrorOptions = {}) {
     super('TIMEOUT', message, {
-      hint: `Each request must complete within ${formatMs(limitMs)} (timeouts.requestMs), retries and body included; the registry sent too slowly. Retry, or raise timeouts.requestMs for very large blobs on slow links.`,
+      hint: `Each request must complete within ${formatMs(limitMs)} (timeouts.requestMs; the CLI's --request-timeout), retries and body included; the registry sent too slowly. Retry, or raise it for very large blobs on slow links.`,
       ...options,
     });
     this.limitMs = limitMs;

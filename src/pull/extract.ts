@@ -624,7 +624,8 @@ export async function readTarEntries(
   const stages: NodeJS.ReadWriteStream[] = options.archive === 'tar+gzip' ? [createGunzip()] : [];
 
   let chainError: unknown;
-  let entryError: unknown;
+  // Boxed, so that a thrown `undefined` still counts as a failure and is rethrown as it was.
+  let entryFailure: { error: unknown } | undefined;
   const chain = pipeline([
     feed,
     ...stages,
@@ -640,7 +641,7 @@ export async function readTarEntries(
         try {
           await onEntry(entry);
         } catch (error) {
-          entryError ??= error;
+          entryFailure ??= { error };
           feed.destroy();
           break;
         }
@@ -650,12 +651,12 @@ export async function readTarEntries(
     }
   })();
 
-  let inputError: unknown;
+  let inputFailure: { error: unknown } | undefined;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
       options.signal?.throwIfAborted();
       options.onBytes?.(chunk.byteLength);
-      if (entryError !== undefined) break;
+      if (entryFailure) break;
       if (feed.destroyed) {
         // Our own refusal (a bomb) ends the download; a format error reads on to learn the digest.
         if (chainError instanceof UnsafeArchiveError) break;
@@ -665,16 +666,16 @@ export async function readTarEntries(
     }
     if (!feed.destroyed) feed.end();
   } catch (error) {
-    inputError = error;
+    inputFailure = { error };
     feed.destroy();
   }
   await chain;
   await entries;
-  if (inputError !== undefined) throw inputError;
+  if (inputFailure) throw inputFailure.error;
   // An entry's stream torn down because the parser failed says less than the parser's own error;
   // any other entry error (a refusal, a cap, a write failure) is the cause and wins.
-  if (entryError !== undefined && (chainError === undefined || !isStreamTeardown(entryError)))
-    throw entryError;
+  if (entryFailure && (chainError === undefined || !isStreamTeardown(entryFailure.error)))
+    throw entryFailure.error;
   if (chainError !== undefined)
     throw chainError instanceof UnsafeArchiveError
       ? chainError

@@ -5,13 +5,13 @@
  */
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
-import { CliError } from '../cli/errors.js';
+import { CliError, toCliError } from '../cli/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { liveTerminal, type CommandIo } from '../cli/io.js';
 import { escapeJsonText, sanitize, sanitizeLines } from '../text/sanitize.js';
 import type { ArtifactTree } from '../tree/model.js';
 import { decidingFailure, describeMissing, missingFrom, type Missing } from '../tree/partial.js';
-import type { Reach } from '../tree/resolve.js';
+import { FULL_REACH, type Reach } from '../tree/resolve.js';
 import type { RunOptions } from '../tree/run.js';
 import type { RegistryOptions } from '../tree/targets.js';
 import type { ExtractLimits } from './limits.js';
@@ -194,7 +194,11 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
     source = { reference: options.artifactRef };
   } else {
     const { resolveRun } = await import('../tree/run.js');
+    // --artifact-type may name the type of a signature, attestation or SBOM attached to an
+    // artifact: the referrers are then walked as show walks them, and pulled when of the type.
+    const byType = options.select.artifactTypes.length > 0;
     const resolveWith = async (reach: Reach, artifacts: string[]): Promise<ArtifactTree> => {
+      if (byType) reach = { ...reach, referrers: FULL_REACH.referrers };
       const resolved = await resolveRun({
         ...(options.run !== undefined ? { run: options.run } : {}),
         ...(options.pipelineRun !== undefined ? { pipelineRun: options.pipelineRun } : {}),
@@ -219,6 +223,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
       tasks: options.select.tasks,
       artifacts: options.select.artifacts,
       inputs: options.select.inputs,
+      artifactTypes: options.select.artifactTypes,
     };
     selection = selectArtifacts(tree, selectOptions);
     // A name the statuses do not report may be content stored under the run's root.
@@ -243,7 +248,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
   // One artifact's refused content is its own problem: the rest is pulled, and pull exits 7.
   const failed: PullProblem[] = [...plan.failed];
   let firstFailure = plan.firstError;
-  if (plan.files.length === 0 && firstFailure !== undefined) throw firstFailure;
+  if (plan.files.length === 0 && firstFailure !== undefined) throw toCliError(firstFailure);
   const targetFor = (repository: string): BlobTarget => store.targetOf(repository);
 
   const controller = new AbortController();
@@ -314,7 +319,7 @@ export async function runPull(options: PullOptions, io: CommandIo): Promise<numb
       await view?.stop({ clear: controller.signal.aborted });
     }
     // Nothing pulled and something refused: the refusal is the outcome, with its own exit code.
-    if (files.length === 0 && firstFailure !== undefined) throw firstFailure;
+    if (files.length === 0 && firstFailure !== undefined) throw toCliError(firstFailure);
     const report: PullReport = {
       apiVersion: PULL_API_VERSION,
       kind: 'PullReport',

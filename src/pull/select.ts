@@ -4,7 +4,15 @@
  */
 import type { ErrorKind } from '../cli/exit-codes.js';
 import { namesArtifact } from '../tree/resolve.js';
-import type { ArtifactNode, ArtifactTree, Outcome, TaskRunNode } from '../tree/model.js';
+import {
+  NAMED_CONTENT_TASK,
+  type ArtifactNode,
+  type ArtifactTree,
+  type Outcome,
+  type TaskRunNode,
+} from '../tree/model.js';
+import { hasArtifactType } from '../tree/artifact-type.js';
+import { referrerArtifacts } from './referrers.js';
 
 export interface SelectOptions {
   /** Pipeline task or TaskRun names (the tree is filtered already, except registry-only runs). */
@@ -13,6 +21,11 @@ export interface SelectOptions {
   artifacts: string[];
   /** Also pull inputs (by default only outputs: an input is pulled from the task that made it). */
   inputs: boolean;
+  /**
+   * --artifact-type: the tree kept only artifacts of these types and those with referrers of them;
+   * of the latter, the referrers are what is pulled.
+   */
+  artifactTypes?: string[];
 }
 
 /** An artifact chosen for pulling, with the task directory it goes under. */
@@ -87,8 +100,16 @@ function unpullableReason(node: ArtifactNode): string | undefined {
   }
 }
 
+/** What --artifact-type asks of these artifacts: each one of the type, else its referrers of the type. */
+function ofType(artifacts: ArtifactNode[], types: string[] | undefined): ArtifactNode[] {
+  if (!types || types.length === 0) return artifacts;
+  return artifacts.flatMap((node) =>
+    hasArtifactType(node, types) ? [node] : referrerArtifacts(node, types),
+  );
+}
+
 export function selectArtifacts(tree: ArtifactTree, options: SelectOptions): Selection {
-  const entries: { task: string; taskRun?: string; outcome?: Outcome; node: ArtifactNode }[] = [];
+  const entries: { task?: string; taskRun?: string; outcome?: Outcome; node: ArtifactNode }[] = [];
   for (const taskRun of tree.taskRuns) {
     // A run read from the registry alone has TaskRuns the tree did not filter.
     if (
@@ -97,11 +118,17 @@ export function selectArtifacts(tree: ArtifactTree, options: SelectOptions): Sel
       !options.tasks.includes(taskRun.name)
     )
       continue;
-    for (const node of taskRun.artifacts)
+    // Content named by reference has no task level on disk, as pull --artifact-ref writes it.
+    if (taskRun.pipelineTask === NAMED_CONTENT_TASK) {
+      for (const node of ofType(taskRun.artifacts, options.artifactTypes)) entries.push({ node });
+      continue;
+    }
+    for (const node of ofType(taskRun.artifacts, options.artifactTypes))
       entries.push({ task: taskDirectory(taskRun), taskRun: taskRun.name, outcome: taskRun.outcome, node });
   }
   if (options.tasks.length === 0)
-    for (const node of tree.unreported) entries.push({ task: UNREPORTED_DIR, node });
+    for (const node of ofType(tree.unreported, options.artifactTypes))
+      entries.push({ task: UNREPORTED_DIR, node });
   return selectFrom(entries, options);
 }
 

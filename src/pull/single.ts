@@ -9,6 +9,7 @@ import type { ArtifactNode } from '../tree/model.js';
 import { isNotFound } from '../oci/errors.js';
 import type { ContentStore } from '../tree/ports.js';
 import type { Candidate } from './select.js';
+import { titledFiles } from './referrers.js';
 
 export async function resolveSingle(reference: string, store: ContentStore): Promise<Candidate> {
   const [{ parseReference, repositoryName, referenceForm }, { classifyManifest }] = await Promise.all([
@@ -90,7 +91,11 @@ export async function resolveSingle(reference: string, store: ContentStore): Pro
     digest: fetched.descriptor.digest,
     digestRefersTo: 'manifest',
     mediaType: fetched.descriptor.mediaType,
-    files: classified.files.map((file) => ({ ...file })),
+    // cosign titles no layer: its signatures, attestations and SBOMs get names of their kind.
+    files:
+      classified.kind === 'signature' || classified.kind === 'attestation' || classified.kind === 'sbom'
+        ? titledFiles(classified.kind, classified.files)
+        : classified.files.map((file) => ({ ...file })),
   };
   if (classified.artifactType !== undefined) node.artifactType = classified.artifactType;
   return { node, named: true };

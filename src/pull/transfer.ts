@@ -655,7 +655,7 @@ async function copyToStdout(path: string, stdout: NodeJS.WritableStream): Promis
       input.destroy();
       // The reader went away (`| head`): not our failure.
       if (isErrnoCode(error, 'EPIPE')) done();
-      else fail(error);
+      else fail(error instanceof Error ? error : new Error(String(error)));
     };
     stdout.once('error', onError);
     input.once('error', onError);

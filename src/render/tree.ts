@@ -3,13 +3,14 @@
  * Pure: it turns an ArtifactTree into styled lines; the plain and ink printers draw them.
  * Glyphs are the ones oras discover and tree(1) use, so the shape reads at a glance.
  */
-import type {
-  ArtifactNode,
-  ArtifactTree,
-  FileEntry,
-  Outcome,
-  ReferrerNode,
-  TaskRunNode,
+import {
+  NAMED_CONTENT_TASK,
+  type ArtifactNode,
+  type ArtifactTree,
+  type FileEntry,
+  type Outcome,
+  type ReferrerNode,
+  type TaskRunNode,
 } from '../tree/model.js';
 import type { Line, Segment, Style } from './style.js';
 import { unusableBecause } from './outcome.js';
@@ -53,6 +54,13 @@ function referenceText(reference: string, options: TreeOptions): string {
   return `${reference.slice(0, at)}@${shortDigest(reference.slice(at + 1))}`;
 }
 
+/** `sha256-<hex>.sig` with the hex shortened like digests, unless asked for whole. */
+function tagText(tag: string, options: TreeOptions): string {
+  const match = /^(sha256)-([0-9a-f]{64})(\..+)$/.exec(tag);
+  if (options.fullDigests || !match) return tag;
+  return `${shortDigest(`${match[1]}:${match[2]}`).replace(':', '-')}${match[3]}`;
+}
+
 function fileNode(file: FileEntry, options: TreeOptions): Node {
   const label: Segment[] = [
     { text: file.title ?? '(untitled layer)', style: file.title ? 'plain' : 'muted' },
@@ -65,11 +73,13 @@ function fileNode(file: FileEntry, options: TreeOptions): Node {
 }
 
 function referrerNode(referrer: ReferrerNode, level: number, options: TreeOptions): Node {
-  const label: Segment[] = [
-    { text: referrer.kind, style: 'accent' },
+  const label: Segment[] = [{ text: referrer.kind, style: 'accent' }];
+  // cosign's tag-stored attachments are no referrers: the tag says where they are.
+  if (referrer.tag) label.push({ text: `  (cosign, tag ${tagText(referrer.tag, options)})`, style: 'muted' });
+  label.push(
     { text: `  ${referrer.artifactType || '<unknown>'}`, style: 'muted' },
     { text: `  ${digestText(referrer.digest, options)}`, style: 'dim' },
-  ];
+  );
   if (referrer.error) label.push({ text: `  ! ${referrer.error}`, style: 'bad' });
   const children = withinDepth(level + 1, options)
     ? [
@@ -134,7 +144,9 @@ function artifactNode(artifact: ArtifactNode, level: number, options: TreeOption
           { text: `  ${humanSize(platform.size)}` },
           { text: `  ${digestText(platform.digest, options)}`, style: 'dim' },
         ],
-        children: [],
+        children: withinDepth(level + 2, options)
+          ? platform.referrers.map((referrer) => referrerNode(referrer, level + 2, options))
+          : [],
       });
     }
     // A blob artifact (Konflux, StepActions) is its one file: the artifact line already says it all.
@@ -148,6 +160,15 @@ function artifactNode(artifact: ArtifactNode, level: number, options: TreeOption
 }
 
 function taskRunNode(taskRun: TaskRunNode, options: TreeOptions): Node {
+  // Content named by reference has no TaskRun, so no outcome to show.
+  if (taskRun.pipelineTask === NAMED_CONTENT_TASK) {
+    return {
+      label: [{ text: NAMED_CONTENT_TASK, style: 'muted' }],
+      children: withinDepth(2, options)
+        ? taskRun.artifacts.map((a) => artifactNode(a, 2, options, taskRun.outcome))
+        : [],
+    };
+  }
   const label: Segment[] = [{ text: taskRun.pipelineTask ?? taskRun.name, style: 'bold' }];
   if (taskRun.pipelineTask) label.push({ text: ` (${taskRun.name})`, style: 'muted' });
   label.push({ text: '  ' }, ...outcomeSegments(taskRun.outcome, taskRun.reason));

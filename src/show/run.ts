@@ -41,7 +41,16 @@ function trimReferrers(referrers: ReferrerNode[], levels: number): ReferrerNode[
 
 function trimArtifact(artifact: ArtifactNode, depth: number): ArtifactNode {
   if (depth > LEVELS_ABOVE_REFERRERS) {
-    return { ...artifact, referrers: trimReferrers(artifact.referrers, depth - LEVELS_ABOVE_REFERRERS) };
+    const levels = depth - LEVELS_ABOVE_REFERRERS;
+    return {
+      ...artifact,
+      // A platform's referrers sit one level below the platform, as a referrer's referrers do.
+      platforms: artifact.platforms.map((platform) => ({
+        ...platform,
+        referrers: trimReferrers(platform.referrers, levels - 1),
+      })),
+      referrers: trimReferrers(artifact.referrers, levels),
+    };
   }
   return { ...artifact, files: [], platforms: [], referrers: [] };
 }

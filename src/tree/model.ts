@@ -42,6 +42,13 @@ export interface ReferrerNode {
   size: number;
   /** What it is, for people: signature, attestation, sbom, tekton-artifact, … */
   kind: string;
+  /**
+   * Set when it is stored under a tag instead of being listed as a referrer: cosign's default
+   * `sha256-<hex>.sig`, `.att` and `.sbom` (what Tekton Chains writes). `kind` is then cosign's
+   * type (signature, attestation, sbom) and `artifactType` the one cosign gives the same content
+   * as an OCI 1.1 referrer (the tagged manifest has none).
+   */
+  tag?: string;
   annotations?: Record<string, string>;
   files: FileEntry[];
   referrers: ReferrerNode[];
@@ -63,6 +70,8 @@ export interface PlatformNode {
   digest: string;
   size: number;
   mediaType: string;
+  /** The platform manifest's own referrers and cosign attachments (an index's are the artifact's). */
+  referrers: ReferrerNode[];
 }
 
 export interface ArtifactNode {
@@ -95,6 +104,12 @@ export interface ArtifactNode {
   failure?: Failure;
 }
 
+/**
+ * The pipeline task of the one entry a root reference that is no run root gets (an image, an
+ * index, an artifact named by reference): its content is shown as an artifact, with no TaskRun.
+ */
+export const NAMED_CONTENT_TASK = '(named by reference)';
+
 export interface TaskRunNode {
   name: string;
   pipelineTask?: string;
@@ -113,7 +128,9 @@ export type ProblemKind =
   /** The store answered with something else than expected, or failed. */
   | 'fetch-error'
   /** A value in a status could not be read (malformed digest, reference). */
-  | 'malformed';
+  | 'malformed'
+  /** The run should have a root artifact (grouped storage) and none was found where it is tagged. */
+  | 'root-not-found';
 
 export interface Problem {
   kind: ProblemKind;

@@ -18,6 +18,11 @@ export interface ContentStore {
   blobSize(repository: string, digest: string): Promise<number | undefined>;
   /** Referrers of a subject in that repository. */
   referrers(repository: string, subject: Descriptor): Promise<Descriptor[]>;
+  /**
+   * The repository's tags (listed once, then remembered for the resolution). Throws when the
+   * registry does not list them; the caller then asks for the tags it wants one by one.
+   */
+  tagsOf(repository: string): Promise<ReadonlySet<string>>;
   /** How referrers were listed in that repository (known after the first call). */
   referrersMode(repository: string): ReferrersListing | undefined;
   /** The canonical way to print content of a repository by digest. */

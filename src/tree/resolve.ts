@@ -7,6 +7,7 @@
  * resolved at once, and the store bounds the requests in flight per registry.
  */
 import {
+  NAMED_CONTENT_TASK,
   TREE_API_VERSION,
   type ArtifactNode,
   type ArtifactTree,
@@ -39,6 +40,8 @@ import {
 } from '../oci/types.js';
 import { errorMessage, type ContentStore } from './ports.js';
 import { DEFAULT_MAX_NODES, WalkLimitError } from './limits.js';
+import { cosignTagsOf, type CosignTag } from '../formats/cosign.js';
+import { filterArtifactByType } from './artifact-type.js';
 
 /** One artifact or result as a TaskRun status reported it (src/formats finds these). */
 export interface ReportedArtifact {
@@ -119,6 +122,13 @@ export interface ResolveInput {
   repository?: string;
   /** The tag of the run's root artifact in that repository, e.g. `ci.build-app-x7k2`. */
   rootTag?: string;
+  /**
+   * Where else to look for `rootTag` when no repository is configured (an export of runs only):
+   * the repositories the TaskRuns' statuses name, or the OCI layout.
+   */
+  rootRepositories?: string[];
+  /** The storage configuration groups artifacts under a root (`oci.groupByPipelineRun`): its absence is a problem. */
+  expectRoot?: boolean;
   /** A root given directly (show <reference>). */
   root?: Location;
   store: ContentStore;
@@ -187,6 +197,8 @@ class Resolution {
   /** Subjects seen on reported artifacts: the way to a root when its tag is unknown. */
   readonly subjects: { repository: string; subject: Descriptor; from: string }[] = [];
   referrersMode: StorageInfo['referrers'];
+  /** Where a TaskRun reference was met: the run's content is grouped under a root in that repository. */
+  rootExpectedIn: string | undefined;
   /** Referrer nodes walked so far, against input.maxNodes. */
   private nodes = 0;
   constructor(readonly input: ResolveInput) {}
@@ -204,19 +216,17 @@ function rethrowCap(error: unknown): void {
   if (error instanceof WalkLimitError) throw error;
 }
 
-async function walkReferrers(
+/** A subject's referrers as the registry lists them; a failed listing is the run's problem, not a throw. */
+async function listReferrers(
   state: Resolution,
   repository: string,
   subject: Descriptor,
-  depth: number,
-  visited: Set<string>,
-): Promise<ReferrerNode[]> {
-  if (depth <= 0) return [];
-  const { store, classify } = state.input;
-  let descriptors: Descriptor[];
+): Promise<Descriptor[]> {
+  const { store } = state.input;
   try {
-    descriptors = await store.referrers(repository, subject);
+    const descriptors = await store.referrers(repository, subject);
     state.referrersMode = store.referrersMode(repository) ?? state.referrersMode;
+    return descriptors;
   } catch (error) {
     state.problems.push({
       kind: 'fetch-error',
@@ -226,42 +236,122 @@ async function walkReferrers(
     });
     return [];
   }
+}
+
+interface Tagged {
+  tag: CosignTag;
+  fetched: FetchedManifest;
+}
+
+/**
+ * cosign's attachments of a subject, stored under `sha256-<hex>.sig|.att|.sbom` tags of its
+ * repository: looked up in the repository's tag list (one listing per repository), or one by one
+ * when the registry does not list tags.
+ */
+async function cosignTagged(state: Resolution, repository: string, subject: Descriptor): Promise<Tagged[]> {
+  const { store } = state.input;
+  const candidates = cosignTagsOf(subject.digest);
+  let listed: ReadonlySet<string> | undefined;
+  try {
+    listed = await store.tagsOf(repository);
+  } catch {
+    listed = undefined;
+  }
+  const wanted = listed ? candidates.filter((candidate) => listed.has(candidate.tag)) : candidates;
+  const found = await Promise.all(
+    wanted.map(async (tag): Promise<Tagged | undefined> => {
+      try {
+        return { tag, fetched: await store.fetchManifest(repository, tag.tag) };
+      } catch (error) {
+        // Asked one by one, an absent tag is the usual answer.
+        if (!listed && isNotFound(error)) return undefined;
+        state.problems.push({
+          kind: 'fetch-error',
+          reference: `${repository}:${tag.tag}`,
+          message: `reading cosign's ${tag.kind} failed: ${errorMessage(error)}`,
+          failure: failureOf(error),
+        });
+        return undefined;
+      }
+    }),
+  );
+  return found.filter((entry): entry is Tagged => entry !== undefined);
+}
+
+function withAnnotations(node: ReferrerNode, annotations: Record<string, string> | undefined): void {
+  if (annotations && Object.keys(annotations).length > 0) node.annotations = annotations;
+}
+
+/**
+ * A subject's referrers, and cosign's tag-stored attachments beside them, `depth` levels down.
+ * Each level looks up both again: a signature can be signed, an SBOM attested.
+ */
+async function walkReferrers(
+  state: Resolution,
+  repository: string,
+  subject: Descriptor,
+  depth: number,
+  visited: Set<string>,
+): Promise<ReferrerNode[]> {
+  if (depth <= 0) return [];
+  const { store, classify } = state.input;
+  const [descriptors, tagged] = await Promise.all([
+    listReferrers(state, repository, subject),
+    cosignTagged(state, repository, subject),
+  ]);
   const walked = descriptors.filter(
     (descriptor) => !visited.has(descriptor.digest) && !state.input.isForeign?.(descriptor),
   );
-  state.walk(walked.length, store.referenceOf(repository, subject.digest));
-  return Promise.all(
-    walked.map(async (descriptor): Promise<ReferrerNode> => {
-      // A registry can craft A → B → A; each path remembers where it has been.
-      const path = new Set(visited).add(descriptor.digest);
-      const node: ReferrerNode = {
-        digest: descriptor.digest,
-        mediaType: descriptor.mediaType,
-        artifactType: descriptor.artifactType ?? '',
-        size: descriptor.size,
-        kind: 'artifact',
-        files: [],
-        referrers: [],
-      };
-      if (descriptor.annotations && Object.keys(descriptor.annotations).length > 0)
-        node.annotations = descriptor.annotations;
-      try {
-        const fetched = await store.fetchManifest(repository, descriptor.digest);
-        const classified = classify(fetched.manifest, fetched.descriptor);
-        node.kind = classified.kind;
-        node.artifactType = artifactTypeOf(fetched) ?? node.artifactType;
-        node.files = classified.files;
-        if (fetched.manifest.annotations && Object.keys(fetched.manifest.annotations).length > 0) {
-          node.annotations = fetched.manifest.annotations;
-        }
-        node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
-      } catch (error) {
-        rethrowCap(error);
-        failNode(node, typedFailure(error));
-      }
-      return node;
-    }),
+  const listedDigests = new Set(walked.map((descriptor) => descriptor.digest));
+  const taggedWalked = tagged.filter(
+    ({ fetched }) => !visited.has(fetched.descriptor.digest) && !listedDigests.has(fetched.descriptor.digest),
   );
+  state.walk(walked.length + taggedWalked.length, store.referenceOf(repository, subject.digest));
+  const referrers = walked.map(async (descriptor): Promise<ReferrerNode> => {
+    // A registry can craft A → B → A; each path remembers where it has been.
+    const path = new Set(visited).add(descriptor.digest);
+    const node: ReferrerNode = {
+      digest: descriptor.digest,
+      mediaType: descriptor.mediaType,
+      artifactType: descriptor.artifactType ?? '',
+      size: descriptor.size,
+      kind: 'artifact',
+      files: [],
+      referrers: [],
+    };
+    withAnnotations(node, descriptor.annotations);
+    try {
+      const fetched = await store.fetchManifest(repository, descriptor.digest);
+      const classified = classify(fetched.manifest, fetched.descriptor);
+      node.kind = classified.kind;
+      node.artifactType = artifactTypeOf(fetched) ?? node.artifactType;
+      node.files = classified.files;
+      withAnnotations(node, fetched.manifest.annotations);
+      node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
+    } catch (error) {
+      rethrowCap(error);
+      failNode(node, typedFailure(error));
+    }
+    return node;
+  });
+  const attachments = taggedWalked.map(async ({ tag, fetched }): Promise<ReferrerNode> => {
+    const node: ReferrerNode = {
+      digest: fetched.descriptor.digest,
+      mediaType: fetched.descriptor.mediaType,
+      // The tagged manifest has no artifactType: cosign's own name for what the tag holds.
+      artifactType: tag.artifactType,
+      size: fetched.descriptor.size,
+      kind: tag.kind,
+      tag: tag.tag,
+      files: classify(fetched.manifest, fetched.descriptor).files,
+      referrers: [],
+    };
+    withAnnotations(node, fetched.manifest.annotations);
+    const path = new Set(visited).add(fetched.descriptor.digest);
+    node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
+    return node;
+  });
+  return Promise.all([...referrers, ...attachments]);
 }
 
 function emptyNode(reported: ReportedArtifact): ArtifactNode {
@@ -284,12 +374,6 @@ function emptyNode(reported: ReportedArtifact): ArtifactNode {
   if (reported.buildOutput) node.buildOutput = true;
   if (reported.inline !== undefined) node.inline = reported.inline;
   return node;
-}
-
-function matchesArtifactType(node: ArtifactNode, types: string[] | undefined): boolean {
-  if (!types || types.length === 0) return true;
-  const own = [node.artifactType, node.mediaType, ...node.files.map((file) => file.mediaType)];
-  return types.some((type) => own.includes(type));
 }
 
 async function resolveReported(
@@ -391,16 +475,27 @@ async function resolveReported(
     node.mediaType = fetched.descriptor.mediaType;
     const artifactType = artifactTypeOf(fetched);
     if (artifactType) node.artifactType = artifactType;
+    let platformsWalked: Promise<PlatformNode[]> = Promise.resolve([]);
     if (isIndex(fetched)) {
-      node.platforms = (isIndexManifest(fetched.manifest) ? fetched.manifest.manifests : []).map(
-        (child): PlatformNode => ({
+      // An index's platform manifests have referrers of their own (a signature on the amd64 image).
+      const children = isIndexManifest(fetched.manifest) ? fetched.manifest.manifests : [];
+      platformsWalked = Promise.all(
+        children.map(async (child): Promise<PlatformNode> => ({
           platform: platformName(child),
           digest: child.digest,
           size: child.size,
           mediaType: child.mediaType,
-        }),
+          referrers: await walkReferrers(
+            state,
+            location.repository,
+            child,
+            // One level below the platform, as a referrer's referrers are below the referrer.
+            reachOf(state).referrers - 1,
+            new Set([fetched.descriptor.digest, child.digest]),
+          ),
+        })),
       );
-      node.size = fetched.descriptor.size + node.platforms.reduce((sum, p) => sum + p.size, 0);
+      node.size = fetched.descriptor.size + children.reduce((sum, child) => sum + child.size, 0);
     } else {
       const classified = classify(fetched.manifest, fetched.descriptor);
       node.files = classified.files;
@@ -416,13 +511,16 @@ async function resolveReported(
     }
     node.state = 'present';
     node.usable = succeeded;
-    node.referrers = await walkReferrers(
-      state,
-      location.repository,
-      fetched.descriptor,
-      reachOf(state).referrers,
-      new Set([fetched.descriptor.digest]),
-    );
+    [node.referrers, node.platforms] = await Promise.all([
+      walkReferrers(
+        state,
+        location.repository,
+        fetched.descriptor,
+        reachOf(state).referrers,
+        new Set([fetched.descriptor.digest]),
+      ),
+      platformsWalked,
+    ]);
     return node;
   } catch (error) {
     rethrowCap(error);
@@ -465,7 +563,7 @@ interface RootFound {
 
 async function findRoot(state: Resolution): Promise<RootFound | undefined> {
   const { store, classify, repository, rootTag, root } = state.input;
-  const attempts: { repository: string; reference: string; foundBy: string }[] = [];
+  const attempts: { repository: string; reference: string; foundBy: string; guessed?: true }[] = [];
   if (root)
     attempts.push({
       repository: root.repository,
@@ -473,6 +571,14 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
       foundBy: 'argument',
     });
   if (repository && rootTag) attempts.push({ repository, reference: rootTag, foundBy: `tag ${rootTag}` });
+  else if (rootTag)
+    for (const candidate of new Set(state.input.rootRepositories ?? []))
+      attempts.push({
+        repository: candidate,
+        reference: rootTag,
+        foundBy: `tag ${rootTag} in ${candidate}`,
+        guessed: true,
+      });
   for (const attempt of attempts) {
     try {
       const fetched = await store.fetchManifest(attempt.repository, attempt.reference);
@@ -480,7 +586,8 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
     } catch (error) {
       // The root the user named is the whole question: its absence or any failure is the answer.
       if (attempt.foundBy === 'argument') throw error;
-      if (!isNotFound(error)) {
+      // A repository guessed from the statuses may well refuse a tag it does not have (401, 403).
+      if (!isNotFound(error) && !attempt.guessed) {
         state.problems.push({
           kind: 'fetch-error',
           reference: `${attempt.repository}:${attempt.reference}`,
@@ -499,6 +606,8 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
         const classified = classify(fetched.manifest, fetched.descriptor);
         if (classified.role === 'pipelinerun-root')
           return { repository: repo, fetched, foundBy: `subject of ${from}` };
+        // A TaskRun reference is grouped under a root: the run has one, found or not.
+        if (classified.role === 'taskrun-reference') state.rootExpectedIn = repo;
         current = fetched.manifest.subject;
       } catch {
         current = undefined;
@@ -605,6 +714,42 @@ async function registryArtifacts(
   return out;
 }
 
+/**
+ * A reference given as the root that names no run root (an image, an index, an artifact): content
+ * to show as itself, with its platforms and referrers, not a run whose parts are missing.
+ */
+function isNamedContent(state: Resolution, found: RootFound): boolean {
+  if (state.input.run.kind !== 'Artifact' || found.foundBy !== 'argument') return false;
+  const { role } = state.input.classify(found.fetched.manifest, found.fetched.descriptor);
+  return role !== 'pipelinerun-root' && role !== 'taskrun-reference';
+}
+
+async function namedContent(state: Resolution, found: RootFound): Promise<TaskRunNode> {
+  const { store, classify } = state.input;
+  const { descriptor, manifest } = found.fetched;
+  const classified = classify(manifest, descriptor);
+  const reference = store.referenceOf(found.repository, descriptor.digest);
+  const view: TaskRunView = {
+    name: reference,
+    pipelineTask: NAMED_CONTENT_TASK,
+    outcome: 'Unknown',
+    reported: [],
+    warnings: [],
+  };
+  const node = await resolveReported(state, view, {
+    // Named as the producer named it, else after the repository (as pull --artifact-ref names it).
+    name: classified.artifactName ?? found.repository.split('/').at(-1) ?? found.repository,
+    producers: [classified.kind],
+    paths: [],
+    direction: 'output',
+    location: reference,
+    digestRefersTo: 'manifest',
+  });
+  // No TaskRun made it: what the user named is usable when it is there.
+  node.usable = node.state === 'present';
+  return { name: reference, pipelineTask: NAMED_CONTENT_TASK, outcome: 'Unknown', artifacts: [node] };
+}
+
 export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
   const state = new Resolution(input);
   const tasks = input.filters?.tasks ?? [];
@@ -643,7 +788,10 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
   if (input.repository) storage.repository = input.repository;
   const unreported: ArtifactNode[] = [];
   const root = reachOf(state).root || input.run.kind === 'Artifact' ? await findRoot(state) : undefined;
-  if (root) {
+  if (root && isNamedContent(state, root)) {
+    storage.repository ??= root.repository;
+    taskRuns.push(await namedContent(state, root));
+  } else if (root) {
     storage.root = {
       reference: input.store.referenceOf(root.repository, root.fetched.descriptor.digest),
       digest: root.fetched.descriptor.digest,
@@ -690,20 +838,31 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
       }
     }
   }
+  const looked = reachOf(state).root || input.run.kind === 'Artifact';
+  const expected = input.expectRoot || state.rootExpectedIn !== undefined;
+  if (looked && !root && input.run.kind !== 'Artifact' && expected) {
+    // Where it should be: the configured repository, else where its TaskRun references are.
+    const where = input.repository ?? state.rootExpectedIn;
+    const tag = input.rootTag ? ` (tag ${input.rootTag}${where ? ` in ${where}` : ''})` : '';
+    state.problems.push({
+      kind: 'root-not-found',
+      ...(input.rootTag && where ? { reference: `${where}:${input.rootTag}` } : {}),
+      message: `the run's root artifact was not found${tag}: content stored under it that no status names is not shown`,
+    });
+  }
   if (state.referrersMode) storage.referrers = state.referrersMode;
 
-  for (const taskRun of taskRuns) {
-    taskRun.artifacts = taskRun.artifacts.filter((artifact) =>
-      matchesArtifactType(artifact, input.filters?.artifactTypes),
-    );
-  }
+  const types = input.filters?.artifactTypes ?? [];
+  const ofType = (artifacts: ArtifactNode[]): ArtifactNode[] =>
+    artifacts.flatMap((artifact) => filterArtifactByType(artifact, types) ?? []);
+  for (const taskRun of taskRuns) taskRun.artifacts = ofType(taskRun.artifacts);
   return {
     apiVersion: TREE_API_VERSION,
     kind: 'ArtifactTree',
     run: input.run,
     storage,
     taskRuns,
-    unreported: unreported.filter((artifact) => matchesArtifactType(artifact, input.filters?.artifactTypes)),
+    unreported: ofType(unreported),
     problems: state.problems.map((problem) => {
       // Drop undefined optional fields so JSON output stays tidy.
       const clean = { ...problem };

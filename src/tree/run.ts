@@ -357,9 +357,29 @@ export async function resolveRun(options: RunOptions): Promise<Resolved> {
         descriptor.annotations?.[ANNOTATION_PIPELINERUN] !== undefined &&
         !referrerBelongsToRun(descriptor, { pipelineRun: runName, namespace })
     : undefined;
+  // With no repository configured (an export of runs only), the root tag is looked for where the
+  // statuses store content; in an OCI layout, which has no repositories, once.
+  let rootRepositories: string[] | undefined;
+  if (!repositoryName && rootTag) {
+    const named = taskRuns.flatMap((view) =>
+      view.reported.flatMap((reported) => {
+        try {
+          const location = reported.location ? parseLocation(reported.location) : undefined;
+          return location ? [location.repository] : [];
+        } catch {
+          return [];
+        }
+      }),
+    );
+    rootRepositories = options.registry.ociLayout
+      ? [named[0] ?? options.registry.ociLayout]
+      : [...new Set(named)];
+  }
   const tree = await resolveTree({
     run: runInfo,
     taskRuns,
+    ...(rootRepositories ? { rootRepositories } : {}),
+    ...(config.settings.ociGroupByPipelineRun ? { expectRoot: true } : {}),
     ...(isForeign ? { isForeign } : {}),
     ...(repositoryName ? { repository: repositoryName } : {}),
     ...(rootTag ? { rootTag } : {}),

@@ -8,12 +8,19 @@ import type {
   ManifestFetcher,
   ReferrerLister,
   ReferrersListing,
+  TagLister,
 } from '../oci/target.js';
 import type { Descriptor, FetchedManifest } from '../oci/types.js';
 import type { ContentStore } from './ports.js';
 
 /** What the tree reads from a repository, and what pull streams blobs with. */
-export type StoreTarget = ManifestFetcher & BlobStatter & ReferrerLister & BlobFetcher;
+export type StoreTarget = ManifestFetcher & BlobStatter & ReferrerLister & BlobFetcher & TagLister;
+
+/**
+ * Past this many tags a listing is abandoned (and tags are asked for one by one): a repository
+ * of a hundred thousand tags is pages of requests that a few lookups per subject beat.
+ */
+const MAX_LISTED_TAGS = 20_000;
 
 export interface TargetStoreOptions {
   /** Opens (and caches) the target for a repository `registry/name`. */
@@ -26,6 +33,7 @@ export class TargetStore implements ContentStore {
   private readonly targets = new Map<string, StoreTarget>();
   /** A run names the same manifest from several places (status, root walk, subjects): fetch it once. */
   private readonly manifests = new Map<string, Promise<FetchedManifest>>();
+  private readonly tagLists = new Map<string, Promise<ReadonlySet<string>>>();
   constructor(private readonly options: TargetStoreOptions) {}
 
   private target(repository: string): StoreTarget {
@@ -75,6 +83,26 @@ export class TargetStore implements ContentStore {
       digest: subject.digest,
       size: subject.size,
     });
+  }
+
+  tagsOf(repository: string): Promise<ReadonlySet<string>> {
+    const key = this.options.layout ? '' : repository;
+    let pending = this.tagLists.get(key);
+    if (!pending) {
+      pending = this.listTags(repository);
+      this.tagLists.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async listTags(repository: string): Promise<ReadonlySet<string>> {
+    const tags = new Set<string>();
+    for await (const tag of this.target(repository).tags()) {
+      tags.add(tag);
+      if (tags.size > MAX_LISTED_TAGS)
+        throw new Error(`${repository} has more than ${MAX_LISTED_TAGS} tags: not listed whole`);
+    }
+    return tags;
   }
 
   referrersMode(repository: string): ReferrersListing | undefined {

@@ -18,6 +18,10 @@ export interface RegistryOptions {
   debug?: boolean | undefined;
   /** Referrer nodes one resolution walks at most (src/tree/limits.ts). */
   maxNodes?: number | undefined;
+  /** --request-timeout: one request's overall deadline (the client's default when unset). */
+  requestTimeoutMs?: number | undefined;
+  /** --timeout: when every request must have ended (ms since the epoch). */
+  until?: number | undefined;
 }
 
 export async function openStore(options: RegistryOptions): Promise<TargetStore> {
@@ -43,6 +47,10 @@ export async function openStore(options: RegistryOptions): Promise<TargetStore> 
   ]);
   if (options.registryConfig) await checkRegistryConfig(options.registryConfig);
   const registries = new Registries({
+    timeouts: {
+      ...(options.requestTimeoutMs !== undefined ? { requestMs: options.requestTimeoutMs } : {}),
+      ...(options.until !== undefined ? { until: options.until } : {}),
+    },
     credentials: options.registryConfig
       ? [dockerConfigStore(options.registryConfig)]
       : defaultCredentialStores(),

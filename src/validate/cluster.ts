@@ -173,7 +173,7 @@ export async function connectLive(options: LiveClusterOptions): Promise<LiveClus
         const plural = PLURAL[sel.kind];
         if (sel.name !== undefined) {
           const name = sel.name;
-          const obj = await tekton('get', sel.kind, namespace, name, (version) =>
+          const obj: unknown = await tekton('get', sel.kind, namespace, name, (version) =>
             custom.getNamespacedCustomObject(
               { group: GROUP, version, namespace, plural, name },
               requestOptions(),
@@ -181,7 +181,7 @@ export async function connectLive(options: LiveClusterOptions): Promise<LiveClus
           );
           return isRecord(obj) ? [{ kind: sel.kind, obj }] : [];
         }
-        const list = await tekton('list', sel.kind, namespace, undefined, (version) =>
+        const list: unknown = await tekton('list', sel.kind, namespace, undefined, (version) =>
           custom.listNamespacedCustomObject({ group: GROUP, version, namespace, plural }, requestOptions()),
         );
         const items = isRecord(list) && Array.isArray(list.items) ? list.items.filter(isRecord) : [];

@@ -183,14 +183,8 @@ function nothingChecked(o: ValidateOptions, result: EngineResult, files: number,
   });
 }
 
-export async function runValidate(
-  o: ValidateOptions,
-  io: CommandIo,
-  readStdin: () => Promise<string> = readProcessStdin,
-): Promise<number> {
-  const stdout = (t: string) => void io.stdout.write(t);
-  const stderr = (t: string) => void io.stderr.write(t);
-  checkUsage(o);
+/** The rules --ignore-rule names; refused when unknown, or when an input rule would be ignored. */
+function ignoredRules(o: ValidateOptions): ReadonlySet<string> {
   const selected = resolveRuleSelectors(o.ignoreRules);
   if (selected.unknown.length > 0) {
     throw usage(
@@ -207,26 +201,166 @@ export async function runValidate(
       'TA001 and TA002 mean the input could not be read, so nothing in it was checked: fix the input at the position shown',
     );
   }
+  return selected.ids;
+}
+
+type Live = Awaited<ReturnType<typeof connect>>;
+
+/** The input texts: from the cluster (--from-cluster), or files, directories and stdin. */
+async function readTexts(
+  o: ValidateOptions,
+  live: Live | undefined,
+  readStdin: () => Promise<string>,
+  notes: string[],
+): Promise<InputText[]> {
+  if (o.fromCluster && live) {
+    const { parseClusterSelector } = await import('./cluster.js');
+    return live.read(o.inputs.map(parseClusterSelector), o.cluster.namespace ?? live.namespace);
+  }
+  if (o.inputs.length === 0) return [];
+  const excluded: string[] = [];
+  const texts = await readInputs(o.inputs, readStdin, { exclude: o.exclude ?? [], excluded });
+  if (excluded.length > 0) {
+    notes.push(
+      `--exclude left out ${excluded.length} file${excluded.length === 1 ? '' : 's'}: ${excluded.slice(0, 5).join(', ')}${excluded.length > 5 ? ', …' : ''}`,
+    );
+  }
+  return texts;
+}
+
+interface SnapshotText {
+  name: string;
+  text: string;
+  file: SnapshotFile;
+}
+
+/** The --cluster-config snapshot, read and checked (a file, or `-` for stdin). */
+async function readSnapshotArg(
+  path: string,
+  names: StorageConfigNames,
+  readStdin: () => Promise<string>,
+): Promise<SnapshotText> {
+  const name = path === '-' ? 'stdin' : path;
+  let text: string;
+  try {
+    // A byte-order mark would shift every column of line 1 (stripBom, decodeText).
+    text = path === '-' ? stripBom(await readStdin()) : decodeText(readFileSync(path));
+  } catch (err) {
+    throw new InputError(
+      {
+        file: path,
+        message: `cannot read: ${(err as Error).message}`,
+        hint: 'write one with --export-config FILE, or kubectl get configmap feature-flags config-artifact-storage -n tekton-pipelines -o yaml',
+      },
+      { cause: err },
+    );
+  }
+  return { name, text, file: readSnapshotText(name, text, names) };
+}
+
+/** --export-config: the live ConfigMaps (and whether the artifact API is served) to a file or stdout. */
+async function exportConfig(
+  o: ValidateOptions & { exportConfig: string },
+  live: Live,
+  namespaces: string[],
+  io: CommandIo,
+): Promise<void> {
+  const api = await live.artifactApi();
+  const { yaml, configMaps } = await exportSnapshot(live.source, {
+    names: o.names,
+    namespaces,
+    artifactApi: api.served ? 'served' : 'absent',
+  });
+  if (o.exportConfig === '-') {
+    io.stdout.write(yaml);
+    return;
+  }
+  writeFileSync(o.exportConfig, yaml);
+  io.stderr.write(
+    `wrote ${configMaps.length} ConfigMap${configMaps.length === 1 ? '' : 's'} from ${live.describe()} to ${o.exportConfig}\n`,
+  );
+}
+
+/** The configuration to check against: Tekton's defaults, a snapshot file, or the live cluster. */
+async function loadConfiguration(
+  o: ValidateOptions,
+  live: Live | undefined,
+  snapshotText: SnapshotText | undefined,
+  namespaces: { all: string[]; default: string },
+): Promise<ConfigSnapshot> {
+  if (o.defaults)
+    return buildSnapshot({
+      source: "Tekton's defaults (--defaults)",
+      names: o.names,
+      defaultNamespace: namespaces.default,
+    });
+  let source: RunSource;
+  let describe: string;
+  if (snapshotText) {
+    const { FileSource } = await import('../cluster/file-source.js');
+    source = await FileSource.fromText(snapshotText.text, snapshotText.name);
+    describe =
+      snapshotText.name === 'stdin' ? 'a snapshot on standard input' : `snapshot ${snapshotText.name}`;
+  } else if (live) {
+    source = live.source;
+    describe = live.describe();
+  } else {
+    throw new Error('no configuration source'); // unreachable: needLive covers it
+  }
+  return loadSnapshot(source, {
+    describe,
+    names: o.names,
+    namespaces: namespaces.all,
+    defaultNamespace: namespaces.default,
+    isSnapshotFile: snapshotText !== undefined,
+    ...(snapshotText?.file.exportedNamespaces
+      ? { exportedNamespaces: snapshotText.file.exportedNamespaces }
+      : {}),
+  });
+}
+
+function printReport(
+  o: ValidateOptions,
+  report: ReturnType<typeof buildReport>,
+  texts: readonly InputText[],
+  io: CommandIo,
+): void {
+  const out = (t: string): void => void io.stdout.write(t);
+  switch (o.output) {
+    case 'json':
+      out(formatJson(report));
+      break;
+    case 'sarif':
+      out(
+        formatSarif(report, {
+          cwd: o.cwd,
+          virtual: new Map(o.fromCluster ? texts.map((t) => [t.file, t.uri]) : []),
+        }),
+      );
+      break;
+    case 'github':
+      out(formatGithub(report));
+      break;
+    case 'human':
+      out(formatHuman(report, { colour: io.color }));
+      break;
+  }
+}
+
+export async function runValidate(
+  o: ValidateOptions,
+  io: CommandIo,
+  readStdin: () => Promise<string> = readProcessStdin,
+): Promise<number> {
+  checkUsage(o);
+  const ignore = ignoredRules(o);
 
   const needLive =
     o.fromCluster || o.exportConfig !== undefined || (o.clusterConfig === undefined && !o.defaults);
   const live = needLive ? await connect(o) : undefined;
 
-  let texts: InputText[] = [];
-  const excluded: string[] = [];
-  if (o.fromCluster && live) {
-    const { parseClusterSelector } = await import('./cluster.js');
-    const selectors = o.inputs.map(parseClusterSelector);
-    texts = await live.read(selectors, o.cluster.namespace ?? live.namespace);
-  } else if (o.inputs.length > 0) {
-    texts = await readInputs(o.inputs, readStdin, { exclude: o.exclude ?? [], excluded });
-  }
   const inputNotes: string[] = [];
-  if (excluded.length > 0) {
-    inputNotes.push(
-      `--exclude left out ${excluded.length} file${excluded.length === 1 ? '' : 's'}: ${excluded.slice(0, 5).join(', ')}${excluded.length > 5 ? ', …' : ''}`,
-    );
-  }
+  const texts = await readTexts(o, live, readStdin, inputNotes);
   const files = dropTemplates(
     texts.map((t) => parseYaml(t.file, t.text)),
     texts,
@@ -236,27 +370,8 @@ export async function runValidate(
     .resources.map((r) => r.namespace)
     .filter((ns): ns is string => ns !== undefined);
 
-  let snapshotText: { name: string; text: string; file: SnapshotFile } | undefined;
-  if (o.clusterConfig !== undefined) {
-    const name = o.clusterConfig === '-' ? 'stdin' : o.clusterConfig;
-    let text: string;
-    try {
-      // A byte-order mark would shift every column of line 1 (stripBom, decodeText).
-      text =
-        o.clusterConfig === '-' ? stripBom(await readStdin()) : decodeText(readFileSync(o.clusterConfig));
-    } catch (err) {
-      throw new InputError(
-        {
-          file: o.clusterConfig,
-          message: `cannot read: ${(err as Error).message}`,
-          hint: 'write one with --export-config FILE, or kubectl get configmap feature-flags config-artifact-storage -n tekton-pipelines -o yaml',
-        },
-        { cause: err },
-      );
-    }
-    snapshotText = { name, text, file: readSnapshotText(name, text, o.names) };
-  }
-
+  const snapshotText =
+    o.clusterConfig !== undefined ? await readSnapshotArg(o.clusterConfig, o.names, readStdin) : undefined;
   const defaultNamespace =
     o.cluster.namespace ??
     live?.namespace ??
@@ -267,58 +382,21 @@ export async function runValidate(
   const namespaces = [defaultNamespace, ...resourceNamespaces];
 
   if (o.exportConfig !== undefined && live) {
-    const api = await live.artifactApi();
-    const { yaml, configMaps } = await exportSnapshot(live.source, {
-      names: o.names,
-      namespaces,
-      artifactApi: api.served ? 'served' : 'absent',
-    });
-    if (o.exportConfig === '-') stdout(yaml);
-    else {
-      writeFileSync(o.exportConfig, yaml);
-      stderr(
-        `wrote ${configMaps.length} ConfigMap${configMaps.length === 1 ? '' : 's'} from ${live.describe()} to ${o.exportConfig}\n`,
-      );
-    }
+    await exportConfig({ ...o, exportConfig: o.exportConfig }, live, namespaces, io);
     if (!o.fromCluster && o.inputs.length === 0) return 0;
   }
 
-  let snapshot: ConfigSnapshot;
-  if (o.defaults) {
-    snapshot = buildSnapshot({ source: "Tekton's defaults (--defaults)", names: o.names, defaultNamespace });
-  } else {
-    let source: RunSource;
-    let describe: string;
-    if (snapshotText) {
-      const { FileSource } = await import('../cluster/file-source.js');
-      source = await FileSource.fromText(snapshotText.text, snapshotText.name);
-      describe =
-        snapshotText.name === 'stdin' ? 'a snapshot on standard input' : `snapshot ${snapshotText.name}`;
-    } else if (live) {
-      source = live.source;
-      describe = live.describe();
-    } else {
-      throw new Error('no configuration source'); // unreachable: needLive covers it
-    }
-    snapshot = await loadSnapshot(source, {
-      describe,
-      names: o.names,
-      namespaces,
-      defaultNamespace,
-      isSnapshotFile: snapshotText !== undefined,
-      ...(snapshotText?.file.exportedNamespaces
-        ? { exportedNamespaces: snapshotText.file.exportedNamespaces }
-        : {}),
-    });
-  }
-
+  const snapshot = await loadConfiguration(o, live, snapshotText, {
+    all: namespaces,
+    default: defaultNamespace,
+  });
   const target: TektonTarget = resolveTarget({
     ...(o.tektonVersion !== undefined ? { flag: o.tektonVersion } : {}),
     ...(snapshot.tektonVersion ? { cluster: snapshot.tektonVersion } : {}),
     ...(snapshot.tektonVersionUnknown ? { clusterUnknown: snapshot.tektonVersionUnknown } : {}),
     artifactApi: await artifactApiOf(o, live, snapshotText?.file),
   });
-  const result = validateFiles(files, snapshot, { ignore: selected.ids, target });
+  const result = validateFiles(files, snapshot, { ignore, target });
   result.notes.push(...inputNotes);
   if (result.resources.length === 0 && !result.findings.some((f) => isInputRule(f.ruleId))) {
     const where =
@@ -328,24 +406,6 @@ export async function runValidate(
     throw nothingChecked(o, result, files.length, where);
   }
   const report = buildReport(result, { snapshot, files: files.length, failOn: o.failOn, version: o.version });
-  switch (o.output) {
-    case 'json':
-      stdout(formatJson(report));
-      break;
-    case 'sarif':
-      stdout(
-        formatSarif(report, {
-          cwd: o.cwd,
-          virtual: new Map(o.fromCluster ? texts.map((t) => [t.file, t.uri]) : []),
-        }),
-      );
-      break;
-    case 'github':
-      stdout(formatGithub(report));
-      break;
-    case 'human':
-      stdout(formatHuman(report, { colour: io.color }));
-      break;
-  }
+  printReport(o, report, texts, io);
   return report.summary.exitCode;
 }

@@ -2,7 +2,7 @@
 // path back to the node it names, so a finding can say file:line:column. Pure (text in, data out).
 
 import { LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import type { Node } from 'yaml';
 import { aliasErrorHint, badAlias, badAliasText } from '../cluster/file-source.js';
 import type { Finding, Path, Position } from './types.js';
 
@@ -17,10 +17,106 @@ export interface SourceDocument {
   /** The whole file's text (shared by its documents), to find text inside a scalar. */
   text: string;
   /**
-   * The syntax tree, for positions. Kept from the first parse: parsing again only the files with
-   * findings was measured slower on 1,000 files (bench/validate.bench.mjs).
+   * Where each node is, for positions: the syntax tree reduced to offsets, built once at parse
+   * time. Kept instead of yaml's Document, which held about five times the memory (5,000 files:
+   * bench/validate.bench.mjs); parsing again only the files with findings was measured slower.
    */
-  ast(): { doc: Document.Parsed; lineCounter: LineCounter };
+  positions: { root: Located; lineCounter: LineCounter };
+}
+
+/**
+ * A collection's offsets in the text, compact: a scalar child is five numbers in `slots` (key
+ * start and end, value start and end, flags), not an object; only collections are objects.
+ */
+interface Located {
+  start: number;
+  /** Where its value ends (yaml's range[1]). */
+  end: number;
+  /** Only a document's root can be a scalar here (children that are scalars live in slots). */
+  scalar: boolean;
+  /** A mapping's scalar keys, as String(key) compares them, in order (undefined: a sequence). */
+  names: string[] | undefined;
+  /** Per child: key start, key end (a mapping's), value start, value end, flags. */
+  slots: number[];
+  /** Per child: the collection it is, else undefined. */
+  kids: (Located | undefined)[];
+}
+
+/** One node as locate walks it: a collection, or a scalar (or alias) made from its slots. */
+interface Spot {
+  start: number;
+  end: number;
+  scalar: boolean;
+  /** A null scalar with nothing written (`key:` alone): the key is the better position. */
+  empty: boolean;
+  collection: Located | undefined;
+}
+
+const SCALAR = 1;
+const EMPTY = 2;
+const ABSENT = 4;
+
+function locatedOf(node: Node): Located {
+  const range = node.range ?? [0, 0, 0];
+  const pairs = isMap(node) ? node.items.filter((pair) => isScalar(pair.key)) : undefined;
+  const children: Array<{ key: Node | undefined; value: unknown }> = pairs
+    ? pairs.map((pair) => ({ key: pair.key as Node, value: pair.value }))
+    : isSeq(node)
+      ? node.items.map((item) => ({ key: undefined, value: item }))
+      : [];
+  // Arrays of their exact length (filled by index, not grown by push): there are many of them.
+  const slots = new Array<number>(children.length * 5);
+  const kids = new Array<Located | undefined>(children.length);
+  children.forEach(({ key, value }, i) => {
+    const kr = key?.range ?? [0, 0, 0];
+    const vr = isNode(value) ? (value.range ?? [0, 0, 0]) : kr;
+    const flags = !isNode(value)
+      ? ABSENT
+      : (isScalar(value) ? SCALAR : 0) |
+        (isScalar(value) && value.value === null && vr[0] === vr[1] ? EMPTY : 0);
+    slots[i * 5] = kr[0];
+    slots[i * 5 + 1] = kr[1];
+    slots[i * 5 + 2] = vr[0];
+    slots[i * 5 + 3] = vr[1];
+    slots[i * 5 + 4] = flags;
+    kids[i] = isMap(value) || isSeq(value) ? locatedOf(value) : undefined;
+  });
+  return {
+    start: range[0],
+    end: range[1],
+    scalar: isScalar(node),
+    names: pairs?.map((pair) => String((pair.key as { value: unknown }).value)),
+    slots,
+    kids,
+  };
+}
+
+function spotOf(collection: Located): Spot {
+  return {
+    start: collection.start,
+    end: collection.end,
+    scalar: collection.scalar,
+    empty: false,
+    collection,
+  };
+}
+
+/** Child `i` of a collection: its value (undefined when `key:` has none), and its key. */
+function childOf(parent: Located, i: number): { key: Spot; value: Spot | undefined } {
+  const [ks = 0, ke = 0, vs = 0, ve = 0, flags = 0] = parent.slots.slice(i * 5, i * 5 + 5);
+  const key = { start: ks, end: ke, scalar: true, empty: false, collection: undefined };
+  if (flags & ABSENT) return { key, value: undefined };
+  const kid = parent.kids[i];
+  const value = kid
+    ? spotOf(kid)
+    : {
+        start: vs,
+        end: ve,
+        scalar: (flags & SCALAR) !== 0,
+        empty: (flags & EMPTY) !== 0,
+        collection: undefined,
+      };
+  return { key, value };
 }
 
 export interface ParsedFile {
@@ -75,8 +171,7 @@ export function parseYaml(file: string, raw: string): ParsedFile {
       });
       return;
     }
-    const tree = { doc, lineCounter };
-    documents.push({ file, index, value, text, ast: () => tree });
+    documents.push({ file, index, value, text, positions: { root: locatedOf(doc.contents), lineCounter } });
   });
   return { file, documents, errors };
 }
@@ -100,54 +195,54 @@ export function locate(
   at: 'key' | 'value' = 'value',
   needle?: string,
 ): Position {
-  const { doc, lineCounter } = source.ast();
-  let node: Node | null | undefined = doc.contents;
-  let keyNode: Node | null | undefined;
-  let lastGood: Node | null | undefined = node;
+  const { root, lineCounter } = source.positions;
+  let node: Spot | undefined = spotOf(root);
+  let keyNode: Spot | undefined;
+  let lastGood: Spot | undefined = node;
   let complete = true;
   for (const segment of path) {
-    if (isMap(node)) {
-      const pair = (node.items as Array<Pair<unknown, unknown>>).find(
-        (p) => isScalar(p.key) && String(p.key.value) === String(segment),
-      );
-      if (!pair) {
+    const collection: Located | undefined = node?.collection;
+    if (collection?.names) {
+      const index = collection.names.indexOf(String(segment));
+      if (index < 0) {
         complete = false;
         break;
       }
-      keyNode = pair.key as Node;
-      node = (isPair(pair) ? pair.value : undefined) as Node | null | undefined;
+      const child = childOf(collection, index);
+      keyNode = child.key;
+      node = child.value;
       // `key:` with no value (null, or an empty scalar at the end of the line): the key is the
       // best position there is.
-      const empty =
-        !node || (isScalar(node) && node.value === null && (!node.range || node.range[0] === node.range[1]));
-      lastGood = empty ? keyNode : node;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item = node.items[segment] as Node | undefined;
-      if (!item) {
+      lastGood = !node || node.empty ? keyNode : node;
+    } else if (collection && typeof segment === 'number') {
+      if (!Number.isInteger(segment) || segment < 0 || segment >= collection.kids.length) {
         complete = false;
         break;
       }
       keyNode = undefined;
-      node = item;
-      lastGood = item;
+      node = childOf(collection, segment).value;
+      if (!node) {
+        complete = false;
+        break;
+      }
+      lastGood = node;
     } else {
       complete = false;
       break;
     }
   }
   // Incomplete: point at the key of the deepest mapping entry found (`spec:`), not its contents.
-  const target = complete ? (at === 'key' && keyNode ? keyNode : lastGood) : (keyNode ?? lastGood);
-  const range = target?.range ?? doc.contents?.range;
-  if (!range) return { line: 1, column: 1 };
-  if (complete && needle && isScalar(target)) {
-    const offset = source.text.slice(range[0], range[1]).indexOf(needle);
+  const target =
+    (complete ? (at === 'key' && keyNode ? keyNode : lastGood) : (keyNode ?? lastGood)) ?? spotOf(root);
+  if (complete && needle && target.scalar) {
+    const offset = source.text.slice(target.start, target.end).indexOf(needle);
     if (offset >= 0) {
-      const start = lineCounter.linePos(range[0] + offset);
-      const end = lineCounter.linePos(range[0] + offset + needle.length);
+      const start = lineCounter.linePos(target.start + offset);
+      const end = lineCounter.linePos(target.start + offset + needle.length);
       return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
     }
   }
-  const start = lineCounter.linePos(range[0]);
-  const end = lineCounter.linePos(range[1]);
+  const start = lineCounter.linePos(target.start);
+  const end = lineCounter.linePos(target.end);
   return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
 }

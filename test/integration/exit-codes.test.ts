@@ -7,7 +7,7 @@
  * case here is a promise, and 70 (a bug) must come out of none of them.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -276,6 +276,25 @@ describe.each(['olareg', 'distribution'] as const)('exit codes against %s', (reg
         expectExit(result, ExitCode.unreachable);
       });
     }
+  });
+
+  describe('6 past --timeout (the whole command) or --request-timeout (one request)', () => {
+    for (const flag of ['--timeout', '--request-timeout'] as const) {
+      it(`pull: ${flag} ends downloads the registry stalls; nothing partial is kept`, async () => {
+        proxy.mode = { kind: 'stall', after: 16 };
+        const out = join(dir, `deadline${flag}`);
+        const result = await tkn(['pull', ...runArgs(), '-o', out, flag, '2s']);
+        proxy.mode = { kind: 'pass' };
+        expectExit(result, ExitCode.unreachable);
+        expect(result.stderr).toMatch(flag === '--timeout' ? /overall deadline/ : /2 s request deadline/);
+        expect(result.stderr).toContain(flag);
+        const left = await readdir(out, { recursive: true }).catch(() => [] as string[]);
+        expect(left.filter((name) => name.includes('.tkn-partial-'))).toEqual([]);
+      });
+    }
+    it('show: a --timeout that is not a duration is a usage error', async () => {
+      expectExit(await tkn(['show', ...runArgs(), '--timeout', 'soon']), ExitCode.usage);
+    });
   });
 
   describe('0 with --allow-partial: the user accepts what could be read', () => {

@@ -11,14 +11,14 @@ export async function createRun(env: TestEnv, obj: Record<string, unknown>): Pro
   const { status, ...rest } = obj as { status?: unknown } & KubeObject;
   // The API server assigns UIDs; the scenario's are only for the offline export.
   const { uid: _uid, ...metadata } = rest.metadata as KubeObject['metadata'] & { uid?: string };
-  const stored = await kubeApply(env, { ...rest, metadata } as KubeObject);
+  const stored = await kubeApply(env, { ...rest, metadata });
   if (status === undefined) return stored;
   const kind = (obj as { kind: string }).kind;
   const plural = kind === 'PipelineRun' ? 'pipelineruns' : 'taskruns';
   const path = `/apis/tekton.dev/v1/namespaces/${stored.metadata.namespace}/${plural}/${stored.metadata.name}/status`;
   const response = await kubeRequest(env, 'PUT', path, { ...stored, status });
   if (response.status !== 200) throw new Error(`PUT ${path}: HTTP ${response.status}: ${response.text}`);
-  return response.body as KubeObject;
+  return response.body;
 }
 
 /** The scenario's namespace and every run of it, with status. */

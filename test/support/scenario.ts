@@ -366,7 +366,7 @@ export async function pushScenario(options: ScenarioOptions): Promise<Scenario> 
         task,
         created,
         contentType,
-        subject: refDescriptors[task] as Descriptor,
+        subject: refDescriptors[task],
         files: await Promise.all(
           files.map(async (file) => ({
             title: file.title,

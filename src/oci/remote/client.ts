@@ -34,6 +34,7 @@ import {
   isRetryableStatus,
   withRetries,
 } from './retry.js';
+import { abortReason } from '../abort.js';
 import { type HttpMethod, type RegistryResponse, Transport, discard, readBody } from './transport.js';
 
 export { redactHeaders, redactUrl, type RegistryResponse } from './transport.js';
@@ -51,9 +52,11 @@ export interface RegistryOptions {
   /**
    * `requestMs` is the overall deadline of one request — every retry and the whole body included —
    * so a body sent at a trickle still ends (default 30 min; 0 or Infinity for none). The others
-   * are undici's per-phase timeouts; `bodyMs` is an idle timeout between body chunks.
+   * are undici's per-phase timeouts; `bodyMs` is an idle timeout between body chunks. `until` is
+   * a time (ms since the epoch) by which every request must have ended, whatever `requestMs`
+   * leaves: a whole command's deadline (the CLI's --timeout).
    */
-  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number; requestMs?: number };
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number; requestMs?: number; until?: number };
   /** Looked up in order; the first with credentials for the registry wins. */
   credentials?: CredentialStore[];
   userAgent?: string;
@@ -92,7 +95,7 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(abortReason(signal));
       return;
     }
     const t = setTimeout(() => {
@@ -101,7 +104,7 @@ const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     }, ms);
     const onAbort = (): void => {
       clearTimeout(t);
-      reject(signal?.reason);
+      reject(abortReason(signal));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -213,8 +216,18 @@ export class RegistryClient {
    */
   async request(req: ClientRequest): Promise<RegistryResponse> {
     const replayable = req.body === undefined || req.body instanceof Uint8Array;
-    const limitMs = this.options.timeouts?.requestMs ?? DEFAULT_REQUEST_DEADLINE_MS;
-    const deadline = new Deadline(limitMs, () => this.deadlineError(req, limitMs), req.signal);
+    const requestMs = this.options.timeouts?.requestMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+    const until = this.options.timeouts?.until;
+    // What is left of the command's deadline, when that ends first (never 0: 0 means no deadline).
+    const leftMs = until === undefined ? undefined : Math.max(1, until - Date.now());
+    const byCommand =
+      leftMs !== undefined && (!(requestMs > 0 && requestMs < Infinity) || leftMs < requestMs);
+    const limitMs = byCommand ? leftMs : requestMs;
+    const deadline = new Deadline(
+      limitMs,
+      () => (byCommand ? this.commandDeadlineError(req) : this.deadlineError(req, limitMs)),
+      req.signal,
+    );
     const call: ClientRequest = { ...req, signal: deadline.signal };
     let answer: { res: RegistryResponse; release: () => void };
     try {
@@ -306,6 +319,20 @@ export class RegistryClient {
       request: `${req.method} ${stripQuery(req.path)}`,
       cause: err,
     });
+  }
+
+  private commandDeadlineError(req: ClientRequest): DeadlineError {
+    const until = this.options.timeouts?.until ?? Date.now();
+    return new DeadlineError(
+      0,
+      `${req.method} ${this.describe(req)}: stopped at the overall deadline (timeouts.until; the CLI's --timeout)`,
+      {
+        registry: this.registry,
+        repository: req.repository,
+        request: `${req.method} ${stripQuery(req.path)}`,
+        hint: `The deadline passed at ${new Date(until).toISOString()}; raise --timeout, or leave it out for none.`,
+      },
+    );
   }
 
   private deadlineError(req: ClientRequest, limitMs: number): DeadlineError {

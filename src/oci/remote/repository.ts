@@ -356,7 +356,7 @@ export class RemoteRepository implements Target {
       if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
       const t = (parsed as { tags?: unknown }).tags;
       if (t === null || t === undefined) return [];
-      if (Array.isArray(t) && t.every((x) => typeof x === 'string')) return t as string[];
+      if (Array.isArray(t) && t.every((x) => typeof x === 'string')) return t;
       throw new Error('"tags" is not a list of strings');
     } catch (err) {
       throw new OciError(

@@ -54,7 +54,7 @@ export function findBinaries(): Binaries {
     distribution: DISTRIBUTION_BIN,
     htpasswd: '/usr/bin/htpasswd',
   };
-  const missing = Object.values(bins).filter((b) => !existsSync(b));
+  const missing = (Object.values(bins) as string[]).filter((b) => !existsSync(b));
   if (missing.length > 0) {
     throw new Error(
       `test env: missing binaries:\n  ${missing.join('\n  ')}\n` +

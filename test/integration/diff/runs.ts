@@ -283,7 +283,7 @@ export async function pushRun(options: {
         task,
         created,
         contentType: mediaType,
-        subject: refs[task] as OciDescriptor,
+        subject: refs[task],
         files: [
           {
             title: artifactName,
@@ -430,7 +430,7 @@ export async function pushRun(options: {
         },
       }),
       taskRun('test', !content.byeFails, {
-        artifacts: { outputs: [{ name: 'junit', values: [value(outputs['junit'] as never)] }] },
+        artifacts: { outputs: [{ name: 'junit', values: [value(outputs['junit'])] }] },
       }),
       taskRun('report', true, {
         artifacts: { outputs: [{ name: 'summary', values: [{ inline: content.summary }] }] },

@@ -55,7 +55,7 @@ function configMap(
     kind: 'ConfigMap',
     metadata: { name, namespace, ...(labels ? { labels } : {}) },
     data,
-  } as KubeObject;
+  };
 }
 
 function fixtureObject(file: string, namespace: string): KubeObject {
@@ -82,7 +82,7 @@ describe('validate against the test kube-apiserver', () => {
     workDir = join(env.runDir, 'work', `validate-${suffix}`);
     mkdirSync(workDir, { recursive: true });
     for (const ns of [tekton, teamA, teamB]) {
-      await kubeApply(env, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } as KubeObject);
+      await kubeApply(env, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     }
     // Storage on without a repository at cluster level; team A brings its own; matrix is beta and
     // the cluster allows stable fields only.
@@ -294,11 +294,7 @@ describe('validate against the test kube-apiserver', () => {
     const finding = one.findings.find((f) => f.ruleId === 'TA102');
     expect(finding?.file).toBe(`cluster/${teamB}/task/build.yaml`);
     const fetched = await kubeRequest(env, 'GET', `/apis/tekton.dev/v1/namespaces/${teamB}/tasks/build`);
-    const printed = toVirtualFile(
-      'Task',
-      fetched.body as unknown as Record<string, unknown>,
-      teamB,
-    ).text.split('\n');
+    const printed = toVirtualFile('Task', fetched.body, teamB).text.split('\n');
     const line = printed[(finding?.line ?? 0) - 1] ?? '';
     expect(line.slice((finding?.column ?? 0) - 1)).toBe('external');
     expect(line.trim()).toBe('storage: external');

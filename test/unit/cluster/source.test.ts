@@ -51,7 +51,7 @@ describe('version-independent accessors', () => {
     expect(resultsOf(b1).field).toBe('status.taskResults');
     expect(resultsOf(b1).results).toHaveLength(1);
     expect(resultsOf(b2).field).toBe('status.pipelineResults');
-    expect(resultsOf({ metadata: { name: 'z' } } as TaskRun).results).toEqual([]);
+    expect(resultsOf({ metadata: { name: 'z' } }).results).toEqual([]);
   });
 
   it('child references keep TaskRuns only', () => {
@@ -67,7 +67,7 @@ describe('version-independent accessors', () => {
       },
     } as unknown as PipelineRun;
     expect(childTaskRunReferences(pr)?.map((c) => c.name)).toEqual(['a', 'c']);
-    expect(childTaskRunReferences({ metadata: { name: 'p' }, status: {} } as PipelineRun)).toBeUndefined();
+    expect(childTaskRunReferences({ metadata: { name: 'p' }, status: {} })).toBeUndefined();
   });
 });
 
@@ -92,7 +92,7 @@ describe('getPipelineRunTaskRuns', () => {
     const pr = await src.getPipelineRun('team-a', 'build-abc12');
     const stripped: PipelineRun = {
       ...pr,
-      status: { ...pr.status, childReferences: undefined } as PipelineRun['status'],
+      status: { ...pr.status, childReferences: undefined },
     };
     delete stripped.status?.childReferences;
     const r = await getPipelineRunTaskRuns(src, stripped);

@@ -11,7 +11,7 @@ function wrap(inner: RunSource, overrides: Partial<RunSource>): RunSource {
     get(target, prop, receiver) {
       if (prop in overrides) return overrides[prop as keyof RunSource];
       const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
+      return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
     },
   });
 }

@@ -36,12 +36,16 @@ export function artifact(
 }
 
 export function inline(name: string, value: string): ArtifactNode {
-  return artifact(name, {}, {
-    state: 'inline',
-    inline: value,
-    digest: undefined,
-    reference: undefined,
-  } as Partial<ArtifactNode>);
+  return artifact(
+    name,
+    {},
+    {
+      state: 'inline',
+      inline: value,
+      digest: undefined,
+      reference: undefined,
+    },
+  );
 }
 
 export function taskRun(

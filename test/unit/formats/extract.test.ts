@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FileSource, getPipelineRunTaskRuns } from '../../../src/cluster/index.js';
-import type { PipelineRun, TaskRun } from '../../../src/cluster/index.js';
+import type { TaskRun } from '../../../src/cluster/index.js';
 import {
   extractPipelineRunArtifacts,
   extractRunArtifacts,
@@ -443,7 +443,7 @@ describe('robustness', () => {
           status: { ...(typeof status === 'object' && status !== null ? status : {}), results },
         } as unknown as TaskRun;
         extractTaskRunArtifacts(tr);
-        extractPipelineRunArtifacts(tr as unknown as PipelineRun);
+        extractPipelineRunArtifacts(tr);
       }),
       { numRuns: 300 },
     );

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cronJobObjects } from '../../../src/gc/cronjob.js';
-import { parseDuration } from '../../../src/gc/duration.js';
+import { parseDuration } from '../../../src/units/duration.js';
 import { liveViewOf } from '../../../src/gc/liveness.js';
 import { runKey } from '../../../src/gc/model.js';
 import type { GcPlan } from '../../../src/gc/plan.js';
@@ -64,13 +64,12 @@ describe('validateGcOptions', () => {
 });
 
 describe('liveViewOf', () => {
-  const pr = (name: string, status: Record<string, unknown>): PipelineRun =>
-    ({
-      apiVersion: 'tekton.dev/v1',
-      kind: 'PipelineRun',
-      metadata: { name, namespace: 'ci', uid: `u-${name}`, labels: { 'tekton.dev/pipeline': 'build' } },
-      status,
-    }) as unknown as PipelineRun;
+  const pr = (name: string, status: Record<string, unknown>): PipelineRun => ({
+    apiVersion: 'tekton.dev/v1',
+    kind: 'PipelineRun',
+    metadata: { name, namespace: 'ci', uid: `u-${name}`, labels: { 'tekton.dev/pipeline': 'build' } },
+    status,
+  });
   it('records runs, whether they run, and every digest they name', () => {
     const consumer = {
       apiVersion: 'tekton.dev/v1',

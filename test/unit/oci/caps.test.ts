@@ -391,6 +391,30 @@ describe('an overall deadline per request', () => {
     expect(e.message).toMatch(/GET 127\.0\.0\.1:\d+\/caps: not complete within the 0\.3 s request deadline/);
   });
 
+  it('a whole command’s deadline (timeouts.until, --timeout) ends a request before its own', async () => {
+    route({ 'GET /v2/caps/manifests/v1': () => undefined });
+    const until = Date.now() + 300;
+    const e = await failure(repository({}, { timeouts: { requestMs: 60_000, until } }).fetchManifest('v1'));
+    expect(e).toBeInstanceOf(DeadlineError);
+    expect(e.message).toMatch(/GET 127\.0\.0\.1:\d+\/caps: stopped at the overall deadline/);
+    expect(e.hint).toContain(new Date(until).toISOString());
+    expect(e.hint).toMatch(/--timeout/);
+    expect(toCliError(e).exitCode).toBe(6);
+  });
+
+  it('a deadline already past fails the next request at once, as a deadline', async () => {
+    let asked = 0;
+    route({
+      'GET /v2/caps/manifests/v1': () => {
+        asked++;
+      },
+    });
+    const e = await failure(repository({}, { timeouts: { until: Date.now() - 1000 } }).fetchManifest('v1'));
+    expect(e).toBeInstanceOf(DeadlineError);
+    expect(e.message).toMatch(/overall deadline/);
+    expect(asked).toBeLessThanOrEqual(1);
+  });
+
   it('a caller’s own cancel stays ABORTED', async () => {
     route({ 'GET /v2/caps/manifests/v1': () => undefined });
     const controller = new AbortController();

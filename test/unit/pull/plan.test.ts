@@ -60,7 +60,7 @@ describe('selectArtifacts', () => {
         node('images'),
         node('IMAGE', {
           files: [],
-          platforms: [{ platform: 'linux/amd64', digest: d('3'), size: 1, mediaType: 'x' }],
+          platforms: [{ platform: 'linux/amd64', digest: d('3'), size: 1, mediaType: 'x', referrers: [] }],
         }),
         node('source', { direction: 'input' }),
       ]),

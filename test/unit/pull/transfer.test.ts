@@ -667,7 +667,7 @@ describe('at scale and in part', () => {
 describe('partial files of an earlier pull', () => {
   it('removes what a killed pull left, and keeps what a running one is writing', async () => {
     const { spawnSync } = await import('node:child_process');
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number; // exited: its PID is free
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited: its PID is free
     const dir = join(output, 'test/junit');
     await mkdir(join(dir, `.coverage.tkn-partial-${dead}-abc123`, 'deep'), { recursive: true });
     await writeFile(join(dir, `.coverage.tkn-partial-${dead}-abc123`, 'deep', 'half'), 'x'.repeat(1000));

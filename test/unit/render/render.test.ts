@@ -38,6 +38,13 @@ describe('tree printer', () => {
       '│   ├── image [build output]  ✔ usable  1.21 KiB  registry.example.com/app@sha256:bbbbbbbbbbbb  (chains-type-hint)',
     );
     expect(text).toContain('│   │   ├── linux/amd64  900 B  sha256:cccccccccccc');
+    // cosign's tag-stored signature of the platform image, under the platform, its tag shortened.
+    expect(text).toContain(
+      '│   │   │   └── signature  (cosign, tag sha256-cccccccccccc.sig)  application/vnd.dev.cosign.artifact.sig.v1+json  sha256:eeeeeeeeeeee',
+    );
+    expect(text).toContain(
+      '│   │   │       └── (untitled layer)  250 B  application/vnd.dev.cosign.simplesigning.v1+json',
+    );
     expect(text).toContain('│   │   └── sbom  application/spdx+json  sha256:dddddddddddd');
     expect(text).toContain('│   │       └── sbom.spdx.json  20 KiB  application/spdx+json');
     expect(text).toContain('└── test (build-app-x7k2-test)  ✘ Failed');

@@ -47,6 +47,24 @@ export function sampleTree(): ArtifactTree {
                 digest: 'sha256:' + 'c'.repeat(64),
                 size: 900,
                 mediaType: 'application/vnd.oci.image.manifest.v1+json',
+                referrers: [
+                  {
+                    digest: 'sha256:' + 'e'.repeat(64),
+                    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+                    artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+                    size: 550,
+                    kind: 'signature',
+                    tag: 'sha256-' + 'c'.repeat(64) + '.sig',
+                    files: [
+                      {
+                        digest: 'sha256:' + 'f'.repeat(64),
+                        size: 250,
+                        mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+                      },
+                    ],
+                    referrers: [],
+                  },
+                ],
               },
             ],
             referrers: [

@@ -9,6 +9,7 @@ import type {
   Manifest,
 } from '../../../src/oci/types.js';
 import type { ContentStore } from '../../../src/tree/ports.js';
+import { NAMED_CONTENT_TASK } from '../../../src/tree/model.js';
 import {
   resolveTree,
   type ManifestClass,
@@ -33,6 +34,8 @@ class MemoryStore implements ContentStore {
   tags = new Map<string, string>();
   blobs = new Map<string, number>();
   requests: string[] = [];
+  /** False: the registry refuses to list tags, so the resolver asks for cosign's one by one. */
+  listsTags = true;
 
   addManifest(manifest: StoreManifest, tag?: string): StoreDescriptor {
     const bytes = JSON.stringify(manifest);
@@ -73,6 +76,11 @@ class MemoryStore implements ContentStore {
       }
     }
     return out;
+  }
+  async tagsOf(repository: string): Promise<ReadonlySet<string>> {
+    this.requests.push(`tags ${repository}`);
+    if (!this.listsTags) throw new OciError('UNSUPPORTED', 'tags are not listed');
+    return new Set(this.tags.keys());
   }
   referrersMode(): 'layout' {
     return 'layout';
@@ -474,6 +482,235 @@ describe('resolveTree', () => {
     expect(tree.taskRuns.map((t) => [t.pipelineTask, t.artifacts.map((x) => x.name)])).toEqual([
       ['one', ['a']],
     ]);
+  });
+});
+
+describe("resolveTree: cosign's tag-stored attachments and an index's platforms", () => {
+  const hex = (digest: string) => digest.slice('sha256:'.length);
+
+  /** An image index of one platform, a cosign .sig/.att pair on the index, an OCI 1.1 signature on the platform. */
+  function signedIndex(store: MemoryStore) {
+    const layer = store.addBlob('binary');
+    const image = store.addManifest({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: layer.digest, size: 6 },
+      layers: [{ ...layer, mediaType: 'application/vnd.oci.image.layer.v1.tar' }],
+    });
+    const index = store.addManifest(
+      {
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [{ ...image, platform: { os: 'linux', architecture: 'amd64' } }],
+      },
+      'v1',
+    );
+    const payload = store.addBlob('{"critical":{}}');
+    const sig = store.addManifest(
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: payload.digest, size: 2 },
+        layers: [
+          {
+            ...payload,
+            mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+            annotations: { 'dev.cosignproject.cosign/signature': 'MEUCIQ…' },
+          },
+        ],
+      },
+      `sha256-${hex(index.digest)}.sig`,
+    );
+    const envelope = store.addBlob('{"payloadType":"application/vnd.in-toto+json"}');
+    const att = store.addManifest(
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: payload.digest, size: 2 },
+        layers: [{ ...envelope, mediaType: 'application/vnd.dsse.envelope.v1+json' }],
+      },
+      `sha256-${hex(index.digest)}.att`,
+    );
+    // The referrers fallback tag of the image (no suffix) is no cosign attachment.
+    store.tags.set(`sha256-${hex(image.digest)}`, index.digest);
+    const platformSig = store.addManifest({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+      config: empty,
+      layers: [{ ...payload, mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json' }],
+      subject: image,
+    });
+    return { image, index, sig, att, platformSig };
+  }
+
+  function imageRun(store: MemoryStore, index: StoreDescriptor, extra: Partial<ResolveInput> = {}) {
+    return input(
+      store,
+      [
+        {
+          name: 'pr-build',
+          pipelineTask: 'build',
+          outcome: 'Succeeded',
+          warnings: [],
+          reported: [reported('IMAGE', { location: `reg.test/app@${index.digest}`, producers: ['chains'] })],
+        },
+      ],
+      extra,
+    );
+  }
+
+  it("shows cosign's .sig and .att under their subject and the platform's referrers under the platform", async () => {
+    const store = new MemoryStore();
+    const { image, index, sig, att, platformSig } = signedIndex(store);
+    const tree = await resolveTree(imageRun(store, index));
+    const node = tree.taskRuns[0]?.artifacts[0];
+    expect(node?.referrers.map((r) => [r.kind, r.tag, r.digest, r.artifactType])).toEqual([
+      [
+        'signature',
+        `sha256-${hex(index.digest)}.sig`,
+        sig.digest,
+        'application/vnd.dev.cosign.artifact.sig.v1+json',
+      ],
+      [
+        'attestation',
+        `sha256-${hex(index.digest)}.att`,
+        att.digest,
+        'application/vnd.dev.cosign.artifact.att.v1+json',
+      ],
+    ]);
+    expect(node?.referrers[0]?.files.map((f) => f.mediaType)).toEqual([
+      'application/vnd.dev.cosign.simplesigning.v1+json',
+    ]);
+    expect(node?.platforms).toEqual([
+      expect.objectContaining({
+        platform: 'linux/amd64',
+        digest: image.digest,
+        referrers: [expect.objectContaining({ digest: platformSig.digest })],
+      }),
+    ]);
+    expect(node?.platforms[0]?.referrers[0]).not.toHaveProperty('tag');
+    expect(tree.problems).toEqual([]);
+    // Listed tags: an absent one is not asked for.
+    expect(store.requests).not.toContain(`manifest reg.test/app sha256-${hex(index.digest)}.sbom`);
+  });
+
+  it('asks for the three tags one by one when the registry does not list tags', async () => {
+    const store = new MemoryStore();
+    store.listsTags = false;
+    const { index, sig } = signedIndex(store);
+    const tree = await resolveTree(imageRun(store, index));
+    expect(tree.taskRuns[0]?.artifacts[0]?.referrers.map((r) => r.digest)).toContain(sig.digest);
+    expect(store.requests).toContain(`manifest reg.test/app sha256-${hex(index.digest)}.sbom`);
+    expect(tree.problems).toEqual([]);
+  });
+
+  it('shows an image given as the root as itself: platforms and referrers, no unreported problem', async () => {
+    const store = new MemoryStore();
+    const { image, index, sig, platformSig } = signedIndex(store);
+    const tree = await resolveTree(
+      input(store, [], {
+        run: { kind: 'Artifact', name: 'reg.test/app:v1', outcome: 'Unknown', source: 'registry' },
+        root: { repository: 'reg.test/app', tag: 'v1' },
+      }),
+    );
+    expect(tree.taskRuns).toHaveLength(1);
+    expect(tree.taskRuns[0]).toMatchObject({ pipelineTask: NAMED_CONTENT_TASK, outcome: 'Unknown' });
+    const node = tree.taskRuns[0]?.artifacts[0];
+    expect(node).toMatchObject({ name: 'app', state: 'present', usable: true, digest: index.digest });
+    expect(node?.referrers.map((r) => r.digest)).toContain(sig.digest);
+    expect(node?.platforms.map((p) => [p.digest, p.referrers.map((r) => r.digest)])).toEqual([
+      [image.digest, [platformSig.digest]],
+    ]);
+    expect(tree.unreported).toEqual([]);
+    expect(tree.problems).toEqual([]);
+    expect(tree.storage.root).toBeUndefined();
+  });
+
+  it('--artifact-type keeps an artifact for its referrers of the type, cut to those', async () => {
+    const store = new MemoryStore();
+    const { index, att } = signedIndex(store);
+    const tree = await resolveTree(
+      imageRun(store, index, { filters: { artifactTypes: ['application/vnd.dsse.envelope.v1+json'] } }),
+    );
+    const node = tree.taskRuns[0]?.artifacts[0];
+    expect(node?.referrers.map((r) => r.digest)).toEqual([att.digest]);
+    expect(node?.platforms[0]?.referrers).toEqual([]);
+    const none = await resolveTree(
+      imageRun(store, index, { filters: { artifactTypes: ['text/x-nothing'] } }),
+    );
+    expect(none.taskRuns[0]?.artifacts).toEqual([]);
+  });
+});
+
+describe('resolveTree: root discovery without a configured repository', () => {
+  function groupedRun(store: MemoryStore, withRoot: boolean) {
+    const root = store.addManifest(
+      { mediaType: 'application/vnd.oci.image.index.v1+json', artifactType: ROOT_TYPE, manifests: [] },
+      withRoot ? 'ci.pr' : undefined,
+    );
+    if (!withRoot) store.manifests.delete(root.digest);
+    const trRef = store.addManifest({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: TASKRUN_TYPE,
+      config: empty,
+      layers: [],
+      subject: root,
+      annotations: { 'dev.tekton.artifact/taskrun': 'pr-build' },
+    });
+    const reportedOne = artifactManifest(store, 'a', 'pr-build', trRef);
+    artifactManifest(store, 'stray', 'pr-build', trRef);
+    const taskRuns: TaskRunView[] = [
+      {
+        name: 'pr-build',
+        pipelineTask: 'build',
+        outcome: 'Succeeded',
+        warnings: [],
+        reported: [reported('a', { location: `reg.test/art@${reportedOne.digest}` })],
+      },
+    ];
+    return { root, taskRuns };
+  }
+
+  it('looks the root tag up in the repositories the statuses name', async () => {
+    const store = new MemoryStore();
+    const { root, taskRuns } = groupedRun(store, true);
+    const tree = await resolveTree(
+      input(store, taskRuns, { rootTag: 'ci.pr', rootRepositories: ['reg.test/art'] }),
+    );
+    expect(tree.storage.root).toMatchObject({ digest: root.digest, foundBy: 'tag ci.pr in reg.test/art' });
+    expect(tree.problems.map((p) => [p.kind, p.artifact])).toEqual([['unreported', 'stray']]);
+  });
+
+  it('says root-not-found when a TaskRun reference points at a root that is gone, once it looked', async () => {
+    const store = new MemoryStore();
+    const { taskRuns } = groupedRun(store, false);
+    const tree = await resolveTree(
+      input(store, taskRuns, { rootTag: 'ci.pr', rootRepositories: ['reg.test/art'] }),
+    );
+    expect(tree.storage.root).toBeUndefined();
+    expect(tree.problems).toEqual([
+      expect.objectContaining({ kind: 'root-not-found', reference: 'reg.test/art:ci.pr' }),
+    ]);
+    // Not asked to walk the root (pull of named artifacts): nothing is said about it.
+    const reportedOnly = await resolveTree(
+      input(store, taskRuns, { rootTag: 'ci.pr', expectRoot: true, reach: { referrers: 0, root: false } }),
+    );
+    expect(reportedOnly.problems).toEqual([]);
+  });
+
+  it('takes a guessed repository refusing the tag for an absent root, not a failure', async () => {
+    const store = new MemoryStore();
+    const { taskRuns } = groupedRun(store, true);
+    const refusing = Object.assign(Object.create(store) as MemoryStore, {
+      fetchManifest: async (repository: string, reference: string) => {
+        if (repository === 'quay.test/private') throw new OciError('DENIED', 'denied');
+        return store.fetchManifest(repository, reference);
+      },
+    });
+    const tree = await resolveTree(
+      input(refusing, taskRuns, {
+        rootTag: 'ci.pr',
+        rootRepositories: ['quay.test/private', 'reg.test/art'],
+      }),
+    );
+    expect(tree.storage.root?.foundBy).toBe('tag ci.pr in reg.test/art');
+    expect(tree.problems.filter((p) => p.kind === 'fetch-error')).toEqual([]);
   });
 });
 

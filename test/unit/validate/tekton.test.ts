@@ -29,7 +29,7 @@ function flags(data: Record<string, string>): ConfigMap {
     kind: 'ConfigMap',
     metadata: { name: 'feature-flags', namespace: 'tekton-pipelines' },
     data,
-  } as ConfigMap;
+  };
 }
 
 function check(text: string, data: Record<string, string> = {}, served = false) {

@@ -1,6 +1,7 @@
 /**
- * --older-than: Go-style durations (`90m`, `36h`, `1h30m`) plus days and weeks (`30d`, `2w`), the
- * units retention policies are written in. Pure.
+ * Durations as flags take them (gc's --older-than, --timeout, --request-timeout): Go-style
+ * (`90s`, `90m`, `36h`, `1h30m`) plus days and weeks (`30d`, `2w`), the units retention policies
+ * are written in. Pure.
  */
 const UNITS: Record<string, number> = {
   s: 1000,
