@@ -52,7 +52,8 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Pr
       (error, stdout, stderr) => {
         const ms = performance.now() - start;
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        if (error && code === -1) return fail(error);
+        // Not an exit code: the command could not be run at all.
+        if (error && code === -1) return fail(new Error(`${command} could not be run: ${error.message}`));
         const kib = Number(/maxrss-kib=(\d+)\s*$/.exec(stderr)?.[1] ?? NaN);
         done({ ms, rssMiB: kib / 1024, code, stdout, stderr: stderr.replace(/maxrss-kib=\d+\s*$/, '') });
       },
