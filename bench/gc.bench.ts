@@ -1,9 +1,15 @@
 /**
- * gc at scale, on olareg: the plan (inventory, liveness, decisions) over 1,000 and 10,000 stored
- * runs of 5 artifacts each (a root, a TaskRun reference, 5 artifacts: 7 manifests a run), with
- * its time and peak RSS; then apply throughput beside a loop of `oras manifest delete` over the
+ * gc at scale: the plan (inventory, liveness, decisions) over 1,000 and 10,000 stored runs of 5
+ * artifacts each (a root, a TaskRun reference, 5 artifacts: 7 manifests a run), with its time and
+ * peak RSS; then, on olareg, apply throughput beside a loop of `oras manifest delete` over the
  * same manifests (the same count, same order, leaves first) in the same run. Live runs come from
  * an export naming 1 % of the runs. Prints figures and ratios; asserts nothing.
+ *
+ * The plan's repositories are written directly in olareg's storage format (olareg-layout.ts) and
+ * served by layout-registry.ts: olareg v0.2.1 rewrites index.json on every push (seeding 1,000
+ * runs through its API took 519 s) and copies the whole index on every request, so a plan over
+ * 70,000 manifests on it measures olareg, quadratically. BENCH_GC_PLAN_ON_OLAREG=1 plans on olareg
+ * instead (the same storage, written before olareg starts).
  * BENCH_GC_SIZES=1000,10000 and BENCH_GC_APPLY_RUNS=200 change the sizes.
  */
 import { execFile } from 'node:child_process';
@@ -26,6 +32,7 @@ import { RemoteRepository } from '../src/oci/remote/repository.js';
 import type { GcPlan } from '../src/gc/plan.js';
 import { findBinaries } from '../test/env/services/binaries.js';
 import { startOlareg } from '../test/env/services/olareg.js';
+import { OlaregRepositoryWriter, startLayoutRegistry } from './olareg-layout.js';
 
 const run = promisify(execFile);
 const SIZES = (process.env['BENCH_GC_SIZES'] ?? '1000,10000').split(',').map(Number);
@@ -89,6 +96,46 @@ async function seed(host: string, repository: string, runs: number): Promise<voi
   });
 }
 
+/** Writes the same runs as seed() straight into olareg's storage format under `dataDir`. */
+function seedLayout(dataDir: string, repository: string, runs: number): void {
+  const writer = new OlaregRepositoryWriter(dataDir, repository);
+  const content = Buffer.from('one shared content blob: gc never deletes blobs, only manifests\n');
+  const layer = { digest: writer.blob(content), size: content.byteLength };
+  for (let i = 0; i < runs; i++) {
+    const pipelineRun = `run-${String(i).padStart(5, '0')}`;
+    const rootManifest = buildRootManifestJSON({
+      namespace,
+      pipelineRun,
+      pipelineRunUid: `uid-${i}`,
+      created,
+    });
+    writer.manifest(rootManifest, rootManifest.tag);
+    const taskRun = `${pipelineRun}-build`;
+    const reference = buildTaskRunReferenceJSON({
+      namespace,
+      pipelineRun,
+      taskRun,
+      task: 'build',
+      created,
+      root: rootManifest.descriptor,
+    });
+    writer.manifest(reference, reference.tag);
+    for (let a = 0; a < ARTIFACTS; a++) {
+      const artifact = buildArtifactManifestJSON({
+        name: `artifact-${a}`,
+        namespace,
+        taskRun,
+        pipelineRun,
+        created,
+        subject: reference.descriptor,
+        files: [{ title: `artifact-${a}`, digest: layer.digest, size: layer.size }],
+      });
+      writer.manifest(artifact, artifact.tag);
+    }
+  }
+  writer.finish();
+}
+
 /** The export gc reads as the live runs: 1 % of the runs (every 100th) still exist. */
 async function writeExport(file: string, runs: number): Promise<void> {
   const items = [];
@@ -121,16 +168,28 @@ async function timed(args: string[]): Promise<{ ms: number; rssMiB: number; stdo
 const work = await mkdtemp(join(tmpdir(), 'tkn-artifacts-bench-gc-'));
 await mkdir(join(work, 'logs'), { recursive: true });
 const bins = findBinaries();
+const planOnOlareg = process.env['BENCH_GC_PLAN_ON_OLAREG'] === '1';
+// olareg's --dir (startOlareg's layout): the plan's repositories are written there before it starts.
+const olaregData = join(work, 'olareg', 'data');
+const planData = planOnOlareg ? olaregData : join(work, 'layout');
+const seededMs = new Map<number, number>();
+for (const runs of SIZES) {
+  const seedStart = performance.now();
+  seedLayout(planData, `bench/gc-${runs}`, runs);
+  seededMs.set(runs, performance.now() - seedStart);
+}
 const olareg = await startOlareg(work, bins);
+const layoutRegistry = planOnOlareg ? undefined : await startLayoutRegistry(planData);
 const host = olareg.host;
+const planHost = layoutRegistry?.host ?? host;
 try {
-  console.log(`gc on olareg, runs of 1 root + 1 TaskRun reference + ${ARTIFACTS} artifacts (7 manifests):`);
+  console.log(
+    `gc plan on ${planOnOlareg ? 'olareg' : 'layout-registry.ts'}, runs of 1 root + 1 TaskRun reference + ${ARTIFACTS} artifacts (7 manifests):`,
+  );
   const plans: Array<{ runs: number; ms: number; rssMiB: number }> = [];
   for (const runs of SIZES) {
     const repository = `bench/gc-${runs}`;
-    const seedStart = performance.now();
-    await seed(host, repository, runs);
-    const seeded = performance.now() - seedStart;
+    const seeded = seededMs.get(runs) ?? NaN;
     const exportFile = join(work, `live-${runs}.yaml`);
     await writeExport(exportFile, runs);
     const args = [
@@ -138,11 +197,11 @@ try {
       '-n',
       namespace,
       '--repository',
-      `${host}/${repository}`,
+      `${planHost}/${repository}`,
       '--from-file',
       exportFile,
       '--plain-http',
-      host,
+      planHost,
       '-o',
       'json',
     ];
@@ -167,7 +226,7 @@ try {
     const plan = JSON.parse(stdout) as GcPlan;
     plans.push({ runs, ms, rssMiB });
     console.log(
-      `  plan, ${runs} runs (${runs * 7} manifests; seeded in ${(seeded / 1000).toFixed(0)} s): ${(ms / 1000).toFixed(2)} s, peak RSS ${rssMiB.toFixed(0)} MiB, ${plan.totals.runs} runs to remove, ${plan.totals.kept} kept`,
+      `  plan, ${runs} runs (${runs * 7} manifests; written in ${(seeded / 1000).toFixed(0)} s): ${(ms / 1000).toFixed(2)} s, peak RSS ${rssMiB.toFixed(0)} MiB, ${plan.totals.runs} runs to remove, ${plan.totals.kept} kept`,
     );
   }
   if (plans.length >= 2) {
@@ -177,47 +236,49 @@ try {
     );
   }
 
-  // Apply throughput: the same manifests, deleted by gc and by a loop of `oras manifest delete`.
-  if (APPLY_RUNS === 0) process.exit(0);
-  const ours = 'bench/apply-gc';
-  const theirs = 'bench/apply-oras';
-  await seed(host, ours, APPLY_RUNS);
-  await seed(host, theirs, APPLY_RUNS);
-  const exportFile = join(work, 'live-none.yaml');
-  // One live run outside the seeded names keeps the namespace "looked at"; every seeded run is gone.
-  await writeFile(
-    exportFile,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [{ apiVersion: 'tekton.dev/v1', kind: 'PipelineRun', metadata: { name: 'other', namespace } }],
-    }),
-  );
-  const planFile = join(work, 'plan.json');
-  const common = ['-n', namespace, '--from-file', exportFile, '--plain-http', host];
-  await run(cli, ['gc', ...common, '--repository', `${host}/${ours}`, '--plan-file', planFile], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const plan = JSON.parse(await readFile(planFile, 'utf8')) as GcPlan;
-  const order = plan.groups.flatMap((g) => g.delete.map((i) => i.digest));
-  const applied = await timed(['gc', ...common, '--apply', '--plan-file', planFile, '-o', 'json']);
-  const report = JSON.parse(applied.stdout) as { totals: { manifestsDeleted: number } };
-  // oras deletes the same digests (the second repository holds byte-identical manifests), in the same order.
-  const orasStart = performance.now();
-  for (const digest of order)
-    await run(bins.oras, ['manifest', 'delete', '--force', '--plain-http', `${host}/${theirs}@${digest}`]);
-  const orasMs = performance.now() - orasStart;
-  const oursRate = report.totals.manifestsDeleted / (applied.ms / 1000);
-  const orasRate = order.length / (orasMs / 1000);
-  console.log(`  apply, ${APPLY_RUNS} runs (${order.length} manifests), plan applied from a file:`);
-  console.log(
-    `    tkn-artifacts gc --apply      ${(applied.ms / 1000).toFixed(2)} s, ${oursRate.toFixed(0)} manifests/s (re-checks included), peak RSS ${applied.rssMiB.toFixed(0)} MiB`,
-  );
-  console.log(
-    `    oras manifest delete loop     ${(orasMs / 1000).toFixed(2)} s, ${orasRate.toFixed(0)} manifests/s`,
-  );
-  console.log(`    ratio                         ${(oursRate / orasRate).toFixed(1)}x oras's throughput`);
+  if (APPLY_RUNS > 0) {
+    // Apply throughput on olareg: the same manifests, deleted by gc and by a loop of `oras manifest delete`.
+    const ours = 'bench/apply-gc';
+    const theirs = 'bench/apply-oras';
+    await seed(host, ours, APPLY_RUNS);
+    await seed(host, theirs, APPLY_RUNS);
+    const exportFile = join(work, 'live-none.yaml');
+    // One live run outside the seeded names keeps the namespace "looked at"; every seeded run is gone.
+    await writeFile(
+      exportFile,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ apiVersion: 'tekton.dev/v1', kind: 'PipelineRun', metadata: { name: 'other', namespace } }],
+      }),
+    );
+    const planFile = join(work, 'plan.json');
+    const common = ['-n', namespace, '--from-file', exportFile, '--plain-http', host];
+    await run(cli, ['gc', ...common, '--repository', `${host}/${ours}`, '--plan-file', planFile], {
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const plan = JSON.parse(await readFile(planFile, 'utf8')) as GcPlan;
+    const order = plan.groups.flatMap((g) => g.delete.map((i) => i.digest));
+    const applied = await timed(['gc', ...common, '--apply', '--plan-file', planFile, '-o', 'json']);
+    const report = JSON.parse(applied.stdout) as { totals: { manifestsDeleted: number } };
+    // oras deletes the same digests (the second repository holds byte-identical manifests), in the same order.
+    const orasStart = performance.now();
+    for (const digest of order)
+      await run(bins.oras, ['manifest', 'delete', '--force', '--plain-http', `${host}/${theirs}@${digest}`]);
+    const orasMs = performance.now() - orasStart;
+    const oursRate = report.totals.manifestsDeleted / (applied.ms / 1000);
+    const orasRate = order.length / (orasMs / 1000);
+    console.log(`  apply, ${APPLY_RUNS} runs (${order.length} manifests), plan applied from a file:`);
+    console.log(
+      `    tkn-artifacts gc --apply      ${(applied.ms / 1000).toFixed(2)} s, ${oursRate.toFixed(0)} manifests/s (re-checks included), peak RSS ${applied.rssMiB.toFixed(0)} MiB`,
+    );
+    console.log(
+      `    oras manifest delete loop     ${(orasMs / 1000).toFixed(2)} s, ${orasRate.toFixed(0)} manifests/s`,
+    );
+    console.log(`    ratio                         ${(oursRate / orasRate).toFixed(1)}x oras's throughput`);
+  }
 } finally {
+  layoutRegistry?.stop();
   await olareg.stop();
   await rm(work, { recursive: true, force: true });
 }
