@@ -28,6 +28,7 @@ function failureOf(error: unknown): Failure {
   const { kind, code } = typedFailure(error);
   return code ? { kind, code } : { kind };
 }
+import { mapConcurrent } from '../oci/concurrency.js';
 import { isNotFound } from '../oci/errors.js';
 import {
   EMPTY_JSON,
@@ -42,6 +43,9 @@ import { errorMessage, type ContentStore } from './ports.js';
 import { DEFAULT_MAX_NODES, WalkLimitError } from './limits.js';
 import { cosignTagsOf, type CosignTag } from '../formats/cosign.js';
 import { filterArtifactByType } from './artifact-type.js';
+
+/** Referrers walked at once per subject: enough to keep a registry's 8 requests in flight busy. */
+const WALK_CONCURRENCY = 32;
 
 /** One artifact or result as a TaskRun status reported it (src/formats finds these). */
 export interface ReportedArtifact {
@@ -283,6 +287,36 @@ function withAnnotations(node: ReferrerNode, annotations: Record<string, string>
 }
 
 /**
+ * What a walk has already been through: the digests on the path from the walk's start (a
+ * registry can craft A → B → A), and a set shared by every branch (the run root's children, so
+ * that an artifact is not walked again as another's referrer). A path is a chain of links, not a
+ * copied set: with N referrers in flight, copies held N sets of N digests at once (3.6 GiB at
+ * 10,000 referrers of one subject).
+ */
+interface Seen {
+  digest: string;
+  parent?: Seen;
+  shared?: ReadonlySet<string>;
+}
+
+function seenFrom(digests: readonly string[], shared?: ReadonlySet<string>): Seen | undefined {
+  let seen: Seen | undefined;
+  for (const digest of digests)
+    seen = { digest, ...(seen ? { parent: seen } : {}), ...(shared ? { shared } : {}) };
+  return seen;
+}
+
+function hasSeen(seen: Seen | undefined, digest: string): boolean {
+  if (seen?.shared?.has(digest)) return true;
+  for (let at = seen; at; at = at.parent) if (at.digest === digest) return true;
+  return false;
+}
+
+function seenWith(seen: Seen | undefined, digest: string): Seen {
+  return { digest, ...(seen ? { parent: seen } : {}), ...(seen?.shared ? { shared: seen.shared } : {}) };
+}
+
+/**
  * A subject's referrers, and cosign's tag-stored attachments beside them, `depth` levels down.
  * Each level looks up both again: a signature can be signed, an SBOM attested.
  */
@@ -291,7 +325,7 @@ async function walkReferrers(
   repository: string,
   subject: Descriptor,
   depth: number,
-  visited: Set<string>,
+  seen: Seen | undefined,
 ): Promise<ReferrerNode[]> {
   if (depth <= 0) return [];
   const { store, classify } = state.input;
@@ -300,16 +334,19 @@ async function walkReferrers(
     cosignTagged(state, repository, subject),
   ]);
   const walked = descriptors.filter(
-    (descriptor) => !visited.has(descriptor.digest) && !state.input.isForeign?.(descriptor),
+    (descriptor) => !hasSeen(seen, descriptor.digest) && !state.input.isForeign?.(descriptor),
   );
   const listedDigests = new Set(walked.map((descriptor) => descriptor.digest));
   const taggedWalked = tagged.filter(
-    ({ fetched }) => !visited.has(fetched.descriptor.digest) && !listedDigests.has(fetched.descriptor.digest),
+    ({ fetched }) =>
+      !hasSeen(seen, fetched.descriptor.digest) && !listedDigests.has(fetched.descriptor.digest),
   );
   state.walk(walked.length + taggedWalked.length, store.referenceOf(repository, subject.digest));
-  const referrers = walked.map(async (descriptor): Promise<ReferrerNode> => {
+  // At most WALK_CONCURRENCY referrers in flight: each one waiting holds a node, a request and
+  // its deadline, and a subject can have 100,000 of them.
+  const referrers = mapConcurrent(walked, WALK_CONCURRENCY, async (descriptor): Promise<ReferrerNode> => {
     // A registry can craft A → B → A; each path remembers where it has been.
-    const path = new Set(visited).add(descriptor.digest);
+    const path = seenWith(seen, descriptor.digest);
     const node: ReferrerNode = {
       digest: descriptor.digest,
       mediaType: descriptor.mediaType,
@@ -347,11 +384,12 @@ async function walkReferrers(
       referrers: [],
     };
     withAnnotations(node, fetched.manifest.annotations);
-    const path = new Set(visited).add(fetched.descriptor.digest);
+    const path = seenWith(seen, fetched.descriptor.digest);
     node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
     return node;
   });
-  return Promise.all([...referrers, ...attachments]);
+  const [listed, ...attached] = await Promise.all([referrers, ...attachments]);
+  return [...listed, ...attached];
 }
 
 function emptyNode(reported: ReportedArtifact): ArtifactNode {
@@ -491,7 +529,7 @@ async function resolveReported(
             child,
             // One level below the platform, as a referrer's referrers are below the referrer.
             reachOf(state).referrers - 1,
-            new Set([fetched.descriptor.digest, child.digest]),
+            seenFrom([fetched.descriptor.digest, child.digest]),
           ),
         })),
       );
@@ -517,7 +555,7 @@ async function resolveReported(
         location.repository,
         fetched.descriptor,
         reachOf(state).referrers,
-        new Set([fetched.descriptor.digest]),
+        seenFrom([fetched.descriptor.digest]),
       ),
       platformsWalked,
     ]);
@@ -645,70 +683,70 @@ async function registryArtifacts(
       return;
     }
     state.walk(referrers.length, store.referenceOf(found.repository, subject.digest));
-    await Promise.all(
-      referrers.map(async (descriptor) => {
-        if (visited.has(descriptor.digest)) return;
-        visited.add(descriptor.digest);
-        // Reported content is already in the tree; only a TaskRun reference needs a look inside.
-        if (state.reportedDigests.has(descriptor.digest)) return;
-        // The listing carries artifactType and annotations: a TaskRun reference is known without a fetch.
-        if (descriptor.artifactType) {
-          const listed = classify(listedManifest(descriptor), descriptor);
-          if (listed.role === 'taskrun-reference' && listed.taskRun) {
-            await visit(descriptor, listed.taskRun, depth + 1);
-            return;
-          }
-        }
-        let fetched: FetchedManifest;
-        try {
-          fetched = await store.fetchManifest(found.repository, descriptor.digest);
-        } catch (error) {
-          state.problems.push({
-            kind: 'fetch-error',
-            reference: store.referenceOf(found.repository, descriptor.digest),
-            message: errorMessage(error),
-            failure: failureOf(error),
-          });
+    // Bounded, as walkReferrers is: a TaskRun reference can carry 100,000 artifacts.
+    await mapConcurrent(referrers, WALK_CONCURRENCY, async (descriptor) => {
+      if (visited.has(descriptor.digest)) return;
+      visited.add(descriptor.digest);
+      // Reported content is already in the tree; only a TaskRun reference needs a look inside.
+      if (state.reportedDigests.has(descriptor.digest)) return;
+      // The listing carries artifactType and annotations: a TaskRun reference is known without a fetch.
+      if (descriptor.artifactType) {
+        const listed = classify(listedManifest(descriptor), descriptor);
+        if (listed.role === 'taskrun-reference' && listed.taskRun) {
+          await visit(descriptor, listed.taskRun, depth + 1);
           return;
         }
-        const classified = classify(fetched.manifest, fetched.descriptor);
-        if (classified.role === 'taskrun-reference') {
-          await visit(fetched.descriptor, classified.taskRun ?? taskRunHint, depth + 1);
-          return;
-        }
-        if (state.reportedDigests.has(descriptor.digest)) return;
-        const node: ArtifactNode = {
-          name:
-            classified.artifactName ??
-            descriptor.annotations?.['org.opencontainers.image.title'] ??
-            classified.kind,
-          direction: 'output',
-          producers: [classified.kind],
-          reportedAt: [],
+      }
+      let fetched: FetchedManifest;
+      try {
+        fetched = await store.fetchManifest(found.repository, descriptor.digest);
+      } catch (error) {
+        state.problems.push({
+          kind: 'fetch-error',
           reference: store.referenceOf(found.repository, descriptor.digest),
-          digest: descriptor.digest,
-          digestRefersTo: 'manifest',
-          size: fetched.descriptor.size + layersSize(fetched.manifest),
-          mediaType: fetched.descriptor.mediaType,
-          state: 'present',
-          usable: false,
-          files: classified.files,
-          platforms: [],
-          referrers: await walkReferrers(
-            state,
-            found.repository,
-            fetched.descriptor,
-            reachOf(state).referrers - 1,
-            new Set(visited),
-          ),
-        };
-        const artifactType = artifactTypeOf(fetched);
-        if (artifactType) node.artifactType = artifactType;
-        if (classified.buildOutput) node.buildOutput = true;
-        const taskRun = classified.taskRun ?? taskRunHint;
-        out.push(taskRun === undefined ? { node } : { taskRun, node });
-      }),
-    );
+          message: errorMessage(error),
+          failure: failureOf(error),
+        });
+        return;
+      }
+      const classified = classify(fetched.manifest, fetched.descriptor);
+      if (classified.role === 'taskrun-reference') {
+        await visit(fetched.descriptor, classified.taskRun ?? taskRunHint, depth + 1);
+        return;
+      }
+      if (state.reportedDigests.has(descriptor.digest)) return;
+      const node: ArtifactNode = {
+        name:
+          classified.artifactName ??
+          descriptor.annotations?.['org.opencontainers.image.title'] ??
+          classified.kind,
+        direction: 'output',
+        producers: [classified.kind],
+        reportedAt: [],
+        reference: store.referenceOf(found.repository, descriptor.digest),
+        digest: descriptor.digest,
+        digestRefersTo: 'manifest',
+        size: fetched.descriptor.size + layersSize(fetched.manifest),
+        mediaType: fetched.descriptor.mediaType,
+        state: 'present',
+        usable: false,
+        files: classified.files,
+        platforms: [],
+        referrers: await walkReferrers(
+          state,
+          found.repository,
+          fetched.descriptor,
+          reachOf(state).referrers - 1,
+          // The run's children so far, shared (never copied), and this artifact's own path.
+          seenFrom([found.fetched.descriptor.digest, descriptor.digest], visited),
+        ),
+      };
+      const artifactType = artifactTypeOf(fetched);
+      if (artifactType) node.artifactType = artifactType;
+      if (classified.buildOutput) node.buildOutput = true;
+      const taskRun = classified.taskRun ?? taskRunHint;
+      out.push(taskRun === undefined ? { node } : { taskRun, node });
+    });
   };
   await visit(found.fetched.descriptor, undefined, 0);
   return out;
