@@ -79,6 +79,8 @@ export interface ManifestClass {
   kind: string;
   artifactName?: string;
   taskRun?: string;
+  /** The pipeline task (dev.tekton.artifact/task): registry-only views name TaskRuns by it. */
+  task?: string;
   pipelineRun?: string;
   buildOutput?: boolean;
   files: FileEntry[];
@@ -659,14 +661,14 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
 async function registryArtifacts(
   state: Resolution,
   found: RootFound,
-): Promise<{ taskRun?: string; node: ArtifactNode }[]> {
+): Promise<{ taskRun?: string; task?: string; node: ArtifactNode }[]> {
   const { store, classify } = state.input;
-  const out: { taskRun?: string; node: ArtifactNode }[] = [];
+  const out: { taskRun?: string; task?: string; node: ArtifactNode }[] = [];
   const visited = new Set<string>([found.fetched.descriptor.digest]);
 
   const visit = async (
     subject: Descriptor,
-    taskRunHint: string | undefined,
+    hint: { taskRun?: string; task?: string },
     depth: number,
   ): Promise<void> => {
     if (depth > 3) return;
@@ -693,7 +695,11 @@ async function registryArtifacts(
       if (descriptor.artifactType) {
         const listed = classify(listedManifest(descriptor), descriptor);
         if (listed.role === 'taskrun-reference' && listed.taskRun) {
-          await visit(descriptor, listed.taskRun, depth + 1);
+          await visit(
+            descriptor,
+            { taskRun: listed.taskRun, ...(listed.task ? { task: listed.task } : {}) },
+            depth + 1,
+          );
           return;
         }
       }
@@ -711,7 +717,13 @@ async function registryArtifacts(
       }
       const classified = classify(fetched.manifest, fetched.descriptor);
       if (classified.role === 'taskrun-reference') {
-        await visit(fetched.descriptor, classified.taskRun ?? taskRunHint, depth + 1);
+        const taskRun = classified.taskRun ?? hint.taskRun;
+        const task = classified.task ?? hint.task;
+        await visit(
+          fetched.descriptor,
+          { ...(taskRun ? { taskRun } : {}), ...(task ? { task } : {}) },
+          depth + 1,
+        );
         return;
       }
       if (state.reportedDigests.has(descriptor.digest)) return;
@@ -744,11 +756,16 @@ async function registryArtifacts(
       const artifactType = artifactTypeOf(fetched);
       if (artifactType) node.artifactType = artifactType;
       if (classified.buildOutput) node.buildOutput = true;
-      const taskRun = classified.taskRun ?? taskRunHint;
-      out.push(taskRun === undefined ? { node } : { taskRun, node });
+      const taskRun = classified.taskRun ?? hint.taskRun;
+      const task = classified.task ?? hint.task;
+      out.push({
+        ...(taskRun !== undefined ? { taskRun } : {}),
+        ...(task !== undefined ? { task } : {}),
+        node,
+      });
     });
   };
-  await visit(found.fetched.descriptor, undefined, 0);
+  await visit(found.fetched.descriptor, {}, 0);
   return out;
 }
 
@@ -836,7 +853,7 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
       foundBy: root.foundBy,
     };
     storage.repository ??= root.repository;
-    for (const { taskRun, node } of await registryArtifacts(state, root)) {
+    for (const { taskRun, task, node } of await registryArtifacts(state, root)) {
       const owner = taskRuns.find((candidate) => candidate.name === taskRun);
       // Content of a TaskRun that --task filtered out is not "unreported": it is just not shown.
       if (!owner && taskRun && input.taskRuns.some((candidate) => candidate.name === taskRun)) continue;
@@ -859,7 +876,13 @@ export async function resolveTree(input: ResolveInput): Promise<ArtifactTree> {
         // Registry-only: the TaskRun is known only by the annotations of its reference artifact.
         let synthetic = taskRuns.find((candidate) => candidate.name === taskRun);
         if (!synthetic) {
-          synthetic = { name: taskRun, outcome: 'Unknown', artifacts: [] };
+          // Named by its pipeline task when the annotations give one, as a cluster view is.
+          synthetic = {
+            name: taskRun,
+            ...(task ? { pipelineTask: task } : {}),
+            outcome: 'Unknown',
+            artifacts: [],
+          };
           taskRuns.push(synthetic);
         }
         synthetic.artifacts.push(node);

@@ -141,6 +141,7 @@ async function classifier(): Promise<(manifest: Manifest, descriptor: Descriptor
     };
     if (c.artifactName) out.artifactName = c.artifactName;
     if (c.taskRun) out.taskRun = c.taskRun;
+    if (c.task) out.task = c.task;
     if (c.pipelineRun) out.pipelineRun = c.pipelineRun;
     if (c.buildOutput) out.buildOutput = true;
     return out;

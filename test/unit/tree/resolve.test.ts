@@ -115,6 +115,8 @@ function classify(manifest: Manifest): ManifestClass {
     files,
   };
   if (taskRun) out.taskRun = taskRun;
+  const task = annotations['dev.tekton.artifact/task'];
+  if (task) out.task = task;
   if (artifactName) out.artifactName = artifactName;
   return out;
 }
@@ -409,7 +411,7 @@ describe('resolveTree', () => {
       config: empty,
       layers: [],
       subject: root,
-      annotations: { 'dev.tekton.artifact/taskrun': 'gone-build' },
+      annotations: { 'dev.tekton.artifact/taskrun': 'gone-build', 'dev.tekton.artifact/task': 'build' },
     });
     artifactManifest(store, 'report', 'gone-build', trRef);
     const tree = await resolveTree(
@@ -418,8 +420,9 @@ describe('resolveTree', () => {
         root: { repository: 'reg.test/art', tag: 'ci.gone' },
       }),
     );
-    expect(tree.taskRuns.map((t) => [t.name, t.artifacts.map((a) => a.name)])).toEqual([
-      ['gone-build', ['report']],
+    // Named by the pipeline task the reference's annotations give, as a cluster view names it.
+    expect(tree.taskRuns.map((t) => [t.name, t.pipelineTask, t.artifacts.map((a) => a.name)])).toEqual([
+      ['gone-build', 'build', ['report']],
     ]);
     expect(tree.problems).toEqual([]);
   });
