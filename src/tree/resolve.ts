@@ -28,7 +28,7 @@ function failureOf(error: unknown): Failure {
   const { kind, code } = typedFailure(error);
   return code ? { kind, code } : { kind };
 }
-import { mapConcurrent } from '../oci/concurrency.js';
+import { drainConcurrent, mapConcurrent } from '../oci/concurrency.js';
 import { isNotFound } from '../oci/errors.js';
 import {
   EMPTY_JSON,
@@ -196,8 +196,16 @@ function artifactTypeOf(fetched: FetchedManifest): string | undefined {
   );
 }
 
+/** Distinct strings kept shared at most: media types and TaskRun names are few, digests are not asked. */
+const SHARED_STRINGS = 1_000;
+
 /** Mutable state of one resolution: problems, and every digest the statuses account for. */
 class Resolution {
+  /**
+   * One copy of the strings every node of a flood repeats (media types, artifact types, TaskRun
+   * names): each manifest's parse makes its own, and 100,000 nodes kept 100,000 of each.
+   */
+  private readonly strings = new Map<string, string>();
   readonly problems: Problem[] = [];
   readonly reportedDigests = new Set<string>();
   /** Subjects seen on reported artifacts: the way to a root when its tag is unknown. */
@@ -208,6 +216,20 @@ class Resolution {
   /** Referrer nodes walked so far, against input.maxNodes. */
   private nodes = 0;
   constructor(readonly input: ResolveInput) {}
+
+  shared<T extends string | undefined>(value: T): T {
+    if (value === undefined) return value;
+    const known = this.strings.get(value);
+    if (known !== undefined) return known as T;
+    if (this.strings.size < SHARED_STRINGS) this.strings.set(value, value);
+    return value;
+  }
+
+  /** A manifest's files as a node keeps them: their media types shared. */
+  files(files: FileEntry[]): FileEntry[] {
+    for (const file of files) file.mediaType = this.shared(file.mediaType);
+    return files;
+  }
 
   /** Counts referrers about to be walked; throws WalkLimitError past the cap. */
   walk(count: number, where: string): void {
@@ -351,8 +373,8 @@ async function walkReferrers(
     const path = seenWith(seen, descriptor.digest);
     const node: ReferrerNode = {
       digest: descriptor.digest,
-      mediaType: descriptor.mediaType,
-      artifactType: descriptor.artifactType ?? '',
+      mediaType: state.shared(descriptor.mediaType),
+      artifactType: state.shared(descriptor.artifactType ?? ''),
       size: descriptor.size,
       kind: 'artifact',
       files: [],
@@ -363,8 +385,8 @@ async function walkReferrers(
       const fetched = await store.fetchManifest(repository, descriptor.digest);
       const classified = classify(fetched.manifest, fetched.descriptor);
       node.kind = classified.kind;
-      node.artifactType = artifactTypeOf(fetched) ?? node.artifactType;
-      node.files = classified.files;
+      node.artifactType = state.shared(artifactTypeOf(fetched)) ?? node.artifactType;
+      node.files = state.files(classified.files);
       withAnnotations(node, fetched.manifest.annotations);
       node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
     } catch (error) {
@@ -376,13 +398,13 @@ async function walkReferrers(
   const attachments = taggedWalked.map(async ({ tag, fetched }): Promise<ReferrerNode> => {
     const node: ReferrerNode = {
       digest: fetched.descriptor.digest,
-      mediaType: fetched.descriptor.mediaType,
+      mediaType: state.shared(fetched.descriptor.mediaType),
       // The tagged manifest has no artifactType: cosign's own name for what the tag holds.
       artifactType: tag.artifactType,
       size: fetched.descriptor.size,
       kind: tag.kind,
       tag: tag.tag,
-      files: classify(fetched.manifest, fetched.descriptor).files,
+      files: state.files(classify(fetched.manifest, fetched.descriptor).files),
       referrers: [],
     };
     withAnnotations(node, fetched.manifest.annotations);
@@ -672,7 +694,7 @@ async function registryArtifacts(
     depth: number,
   ): Promise<void> => {
     if (depth > 3) return;
-    let referrers: Descriptor[];
+    let referrers: (Descriptor | undefined)[];
     try {
       referrers = await store.referrers(found.repository, subject);
       state.referrersMode = store.referrersMode(found.repository) ?? state.referrersMode;
@@ -685,8 +707,9 @@ async function registryArtifacts(
       return;
     }
     state.walk(referrers.length, store.referenceOf(found.repository, subject.digest));
-    // Bounded, as walkReferrers is: a TaskRun reference can carry 100,000 artifacts.
-    await mapConcurrent(referrers, WALK_CONCURRENCY, async (descriptor) => {
+    // Bounded, as walkReferrers is: a TaskRun reference can carry 100,000 artifacts, and each
+    // listing entry is let go once its node is built.
+    await drainConcurrent(referrers, WALK_CONCURRENCY, async (descriptor) => {
       if (visited.has(descriptor.digest)) return;
       visited.add(descriptor.digest);
       // Reported content is already in the tree; only a TaskRun reference needs a look inside.
@@ -739,10 +762,10 @@ async function registryArtifacts(
         digest: descriptor.digest,
         digestRefersTo: 'manifest',
         size: fetched.descriptor.size + layersSize(fetched.manifest),
-        mediaType: fetched.descriptor.mediaType,
+        mediaType: state.shared(fetched.descriptor.mediaType),
         state: 'present',
         usable: false,
-        files: classified.files,
+        files: state.files(classified.files),
         platforms: [],
         referrers: await walkReferrers(
           state,
@@ -753,11 +776,11 @@ async function registryArtifacts(
           seenFrom([found.fetched.descriptor.digest, descriptor.digest], visited),
         ),
       };
-      const artifactType = artifactTypeOf(fetched);
+      const artifactType = state.shared(artifactTypeOf(fetched));
       if (artifactType) node.artifactType = artifactType;
       if (classified.buildOutput) node.buildOutput = true;
-      const taskRun = classified.taskRun ?? hint.taskRun;
-      const task = classified.task ?? hint.task;
+      const taskRun = state.shared(classified.taskRun ?? hint.taskRun);
+      const task = state.shared(classified.task ?? hint.task);
       out.push({
         ...(taskRun !== undefined ? { taskRun } : {}),
         ...(task !== undefined ? { task } : {}),
