@@ -75,6 +75,11 @@ export const EXPERIMENTS_ARTIFACT_TYPES: readonly string[] = [
 
 /** oras 1.0 default config media type (image-spec 1.0 packing). */
 export const ORAS_UNKNOWN_CONFIG_MEDIA_TYPE = 'application/vnd.unknown.config.v1+json';
+/**
+ * The layer media type `oras push <ref> <file>` gives a file when none is named (oras-go's
+ * default, the image-spec layer type): create-oci.sh and the StepActions push their tar.gz so.
+ */
+export const ORAS_DEFAULT_FILE_LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar';
 /** oras directory layers carry this annotation. */
 export const ORAS_UNPACK_ANNOTATION = 'io.deis.oras.content.unpack';
 

@@ -43,6 +43,7 @@ import { errorMessage, type ContentStore } from './ports.js';
 import { DEFAULT_MAX_NODES, WalkLimitError } from './limits.js';
 import { cosignTagsOf, type CosignTag } from '../formats/cosign.js';
 import { filterArtifactByType } from './artifact-type.js';
+import { blobMediaType } from './blob.js';
 
 /** Referrers walked at once per subject: enough to keep a registry's 8 requests in flight busy. */
 const WALK_CONCURRENCY = 32;
@@ -500,7 +501,7 @@ async function resolveReported(
         problem('digest-conflict', `the status reports ${reported.size} bytes but the blob has ${size}`);
       }
       node.size = size;
-      node.files = [{ digest, size, mediaType: reported.mediaType ?? 'application/octet-stream' }];
+      node.files = [{ digest, size, mediaType: blobMediaType(node.producers, reported.mediaType) }];
       node.state = 'present';
       node.usable = succeeded;
       return node;

@@ -62,7 +62,7 @@ describe('selectArtifacts', () => {
           files: [],
           platforms: [{ platform: 'linux/amd64', digest: d('3'), size: 1, mediaType: 'x', referrers: [] }],
         }),
-        node('source', { direction: 'input' }),
+        node('source', { direction: 'input', digest: d('5') }),
       ]),
       taskRun('test', [
         node('junit', { usable: false }),
@@ -146,6 +146,40 @@ describe('selectArtifacts', () => {
     expect(selectArtifacts(sample, { ...all, inputs: true }).selected.map((c) => c.node.name)).toContain(
       'source',
     );
+  });
+
+  describe('one Konflux SOURCE_ARTIFACT handed from task to task', () => {
+    const blob = (direction: 'input' | 'output', c = 'a') =>
+      node('SOURCE_ARTIFACT', { direction, digest: d(c), digestRefersTo: 'blob' });
+    const konflux = tree([
+      taskRun('build', [blob('input')]),
+      taskRun('clone', [blob('output')]),
+      taskRun('test', [blob('input')]),
+      taskRun('scan', [blob('input', 'b')]),
+      taskRun('lint', [blob('input', 'b')]),
+    ]);
+    const pulled = (artifacts: string[], inputs = false) =>
+      selectArtifacts(konflux, { ...all, artifacts, inputs }).selected.map((c) => `${c.task}/${c.node.name}`);
+
+    it('pulls the content once, where it was produced, however many tasks took it as input', () => {
+      expect(pulled(['SOURCE_ARTIFACT'])).toEqual(['clone/SOURCE_ARTIFACT', 'scan/SOURCE_ARTIFACT']);
+      expect(pulled([], true)).toEqual(['clone/SOURCE_ARTIFACT', 'scan/SOURCE_ARTIFACT']);
+      const skipped = selectArtifacts(konflux, { ...all, artifacts: ['SOURCE_ARTIFACT'] }).skipped;
+      expect(skipped.map((s) => [s.task, s.state, s.reason])).toEqual([
+        ['build', 'duplicate', 'an input of the task: the same content is pulled as clone/SOURCE_ARTIFACT'],
+        ['test', 'duplicate', 'an input of the task: the same content is pulled as clone/SOURCE_ARTIFACT'],
+        ['lint', 'duplicate', 'an input of the task: the same content is pulled as scan/SOURCE_ARTIFACT'],
+      ]);
+    });
+
+    it("still pulls a task's own copy when TASK/NAME names it", () => {
+      expect(pulled(['test/SOURCE_ARTIFACT'])).toEqual(['test/SOURCE_ARTIFACT']);
+      expect(pulled(['SOURCE_ARTIFACT', 'test/SOURCE_ARTIFACT'])).toEqual([
+        'clone/SOURCE_ARTIFACT',
+        'test/SOURCE_ARTIFACT',
+        'scan/SOURCE_ARTIFACT',
+      ]);
+    });
   });
 
   it('pulls one of two artifacts with the same name in a task', () => {
