@@ -138,19 +138,25 @@ export function clusterOptions(flags: {
   };
 }
 
-/** The parsed registry flags (and --debug) as the store opener takes them. */
-export function registryOptions(flags: {
-  'oci-layout'?: string | undefined;
-  'plain-http'?: string[] | undefined;
-  insecure?: string[] | undefined;
-  'ca-file'?: string | undefined;
-  'registry-config'?: string | undefined;
-  concurrency?: number | undefined;
-  debug?: boolean | undefined;
-  'max-nodes'?: number | undefined;
-  timeout?: string | undefined;
-  'request-timeout'?: string | undefined;
-}): {
+/**
+ * The parsed registry flags (and --debug) as the store opener takes them, with cosign's
+ * `COSIGN_REPOSITORY` from the environment (cosign users set it once, for every cosign command).
+ */
+export function registryOptions(
+  flags: {
+    'oci-layout'?: string | undefined;
+    'plain-http'?: string[] | undefined;
+    insecure?: string[] | undefined;
+    'ca-file'?: string | undefined;
+    'registry-config'?: string | undefined;
+    concurrency?: number | undefined;
+    debug?: boolean | undefined;
+    'max-nodes'?: number | undefined;
+    timeout?: string | undefined;
+    'request-timeout'?: string | undefined;
+  },
+  environment: NodeJS.ProcessEnv = process.env,
+): {
   ociLayout: string | undefined;
   plainHttp: string[];
   insecure: string[];
@@ -161,6 +167,7 @@ export function registryOptions(flags: {
   maxNodes: number | undefined;
   requestTimeoutMs: number | undefined;
   until: number | undefined;
+  cosignRepository: string | undefined;
 } {
   const timeoutMs = durationFlag('timeout', flags.timeout);
   return {
@@ -175,5 +182,6 @@ export function registryOptions(flags: {
     requestTimeoutMs: durationFlag('request-timeout', flags['request-timeout']),
     // The command's deadline counts from when its flags were read, which is when it starts.
     until: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+    cosignRepository: environment['COSIGN_REPOSITORY'] || undefined,
   };
 }

@@ -49,6 +49,11 @@ export interface ReferrerNode {
    * as an OCI 1.1 referrer (the tagged manifest has none).
    */
   tag?: string;
+  /**
+   * The repository the tag is in, when it is not the subject's: cosign writes to the repository
+   * `COSIGN_REPOSITORY` names when that is set (and Chains with it).
+   */
+  repository?: string;
   annotations?: Record<string, string>;
   files: FileEntry[];
   referrers: ReferrerNode[];

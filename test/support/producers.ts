@@ -77,12 +77,13 @@ const COSIGN_REGISTRY_FLAGS = ['--allow-insecure-registry', '--allow-http-regist
 
 /**
  * Signs `image` (repo@sha256:…) with a local key, no transparency log. Default storage: the
- * `sha256-<hex>.sig` tag; `referrers: true`: an OCI 1.1 referrer (`--registry-referrers-mode=oci-1-1`).
+ * `sha256-<hex>.sig` tag; `referrers: true`: an OCI 1.1 referrer (`--registry-referrers-mode=oci-1-1`);
+ * `repository`: the tag in that repository instead of the image's (cosign's COSIGN_REPOSITORY).
  */
 export async function cosignSign(
   tools: ProducerTools,
   image: string,
-  options: { referrers?: boolean } = {},
+  options: { referrers?: boolean; repository?: string } = {},
 ): Promise<void> {
   const key = await cosignKey(tools);
   await tool(
@@ -97,7 +98,12 @@ export async function cosignSign(
       ...(options.referrers ? ['--registry-referrers-mode=oci-1-1'] : []),
       image,
     ],
-    { env: cosignEnv(tools) },
+    {
+      env: {
+        ...cosignEnv(tools),
+        ...(options.repository !== undefined ? { COSIGN_REPOSITORY: options.repository } : {}),
+      },
+    },
   );
 }
 
