@@ -3,8 +3,7 @@
  * (the kubectl cli-runtime habit). tkn passes cluster flags through untouched, so we parse them.
  */
 import { Args, Flags } from '@oclif/core';
-import { parseDuration } from '../units/duration.js';
-import { CliError } from './errors.js';
+import { durationOption } from './errors.js';
 
 export const clusterFlags = {
   kubeconfig: Flags.string({
@@ -67,19 +66,6 @@ export const registryFlags = {
     helpGroup: 'REGISTRY',
   }),
 };
-
-/** A duration flag's value in milliseconds; a usage error when it is not one. */
-function durationFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (ms === undefined)
-    throw new CliError(
-      `--${name} ${JSON.stringify(value)} is not a duration`,
-      'usage',
-      'for example 90s, 10m, 1h30m',
-    );
-  return ms;
-}
 
 /** For the commands that resolve one run's tree (gc's inventory is bounded per listing instead). */
 export const walkFlags = {
@@ -169,7 +155,7 @@ export function registryOptions(
   until: number | undefined;
   cosignRepository: string | undefined;
 } {
-  const timeoutMs = durationFlag('timeout', flags.timeout);
+  const timeoutMs = durationOption('--timeout', flags.timeout);
   return {
     ociLayout: flags['oci-layout'],
     plainHttp: flags['plain-http'] ?? [],
@@ -179,7 +165,7 @@ export function registryOptions(
     concurrency: flags.concurrency,
     debug: flags.debug,
     maxNodes: flags['max-nodes'],
-    requestTimeoutMs: durationFlag('request-timeout', flags['request-timeout']),
+    requestTimeoutMs: durationOption('--request-timeout', flags['request-timeout']),
     // The command's deadline counts from when its flags were read, which is when it starts.
     until: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
     cosignRepository: environment['COSIGN_REPOSITORY'] || undefined,
