@@ -10,6 +10,7 @@ import {
   type Manifest,
 } from '../oci/types.js';
 import * as C from './constants.js';
+import { cosignSignatureOf, type CosignSignature } from './cosign.js';
 import { isRecord, str } from '../json/guards.js';
 
 export type ManifestProducer =
@@ -50,6 +51,8 @@ export interface ManifestFile {
   archive?: 'tar+gzip';
   /** oras's `io.deis.oras.content.unpack`: a directory pushed by `oras push`, holding `<title>/…`. */
   directory?: true;
+  /** A cosign signature layer's signature (and certificate, chain, bundle), from its annotations. */
+  cosign?: CosignSignature;
 }
 
 export interface ManifestClassification {
@@ -146,6 +149,7 @@ function fileOf(layer: Descriptor): ManifestFile | undefined {
     a[C.ANNOTATION_ARCHIVE] === C.ARCHIVE_TAR_GZIP ||
     layer.mediaType === MediaType.TektonArtifactTarGzip ||
     (title !== undefined && /\.(tar\.gz|tgz)$/.test(title));
+  const cosign = cosignSignatureOf(a);
   return {
     ...(title ? { title } : {}),
     digest: layer.digest,
@@ -153,6 +157,7 @@ function fileOf(layer: Descriptor): ManifestFile | undefined {
     mediaType: layer.mediaType,
     ...(archive ? { archive: 'tar+gzip' as const } : {}),
     ...(directory ? { directory: true as const } : {}),
+    ...(cosign ? { cosign } : {}),
   };
 }
 

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import type { CosignSignature } from '../formats/cosign.js';
 import type { ArtifactNode, FileEntry, Outcome } from '../tree/model.js';
 import { UnsafeArchiveError } from './errors.js';
 import {
@@ -245,9 +246,44 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
       ...(prefix !== undefined && prefix !== '.' ? { prefix } : {}),
       path,
     });
+    if (file.cosign && !extract) plan.files.push(...cosignCompanions(file.cosign, path, base));
   }
   checkOverlaps(plan.files, where);
   return plan;
+}
+
+/**
+ * A cosign signature's payload is the layer; the signature, and for keyless signing the
+ * certificate, chain and Rekor bundle, are the layer's annotations. Each is written beside the
+ * payload under the names `cosign sign --output-*` users pass, so that
+ * `cosign verify-blob --signature P.sig [--certificate P.pem] P` checks what was pulled.
+ */
+function cosignCompanions(
+  cosign: CosignSignature,
+  path: string,
+  base: Omit<PlannedFile, 'source' | 'digest' | 'size' | 'mediaType' | 'action' | 'path'>,
+): PlannedFile[] {
+  const parts: [suffix: string, text: string | undefined, mediaType: string][] = [
+    ['.sig', cosign.signature, 'text/plain'],
+    ['.pem', cosign.certificate, 'application/x-pem-file'],
+    ['.chain.pem', cosign.chain, 'application/x-pem-file'],
+    ['.bundle', cosign.bundle, 'application/json'],
+  ];
+  return parts.flatMap(([suffix, text, mediaType]) => {
+    if (text === undefined) return [];
+    const bytes = Buffer.from(text, 'utf8');
+    return [
+      {
+        ...base,
+        source: { kind: 'inline', bytes },
+        digest: inlineDigest(bytes),
+        size: bytes.byteLength,
+        mediaType,
+        action: 'file',
+        path: `${path}${suffix}`,
+      },
+    ];
+  });
 }
 
 /** Two layers writing the same path, or one inside the other's extracted directory, is refused. */

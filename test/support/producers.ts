@@ -107,6 +107,31 @@ export async function cosignSign(
   );
 }
 
+/**
+ * `cosign verify-blob` of a pulled payload with its signature file, against the key cosignSign
+ * signed with: cosign's own check that pull wrote a signature that verifies. Throws when not.
+ */
+export async function cosignVerifyBlob(
+  tools: ProducerTools,
+  payload: string,
+  signature: string,
+): Promise<void> {
+  const key = await cosignKey(tools);
+  await tool(
+    tools.cosign,
+    [
+      'verify-blob',
+      '--key',
+      key.replace(/\.key$/, '.pub'),
+      '--signature',
+      signature,
+      '--insecure-ignore-tlog=true',
+      payload,
+    ],
+    { env: cosignEnv(tools) },
+  );
+}
+
 /** Attests `image` with an in-toto predicate (`.att` tag). */
 export async function cosignAttest(
   tools: ProducerTools,

@@ -18,6 +18,7 @@ import {
   cosignAttest,
   cosignSign,
   cosignTag,
+  cosignVerifyBlob,
   craneIndex,
   type ProducerTools,
 } from '../../support/producers.js';
@@ -277,10 +278,21 @@ describe.each(['olareg', 'distribution'] as const)('cosign and OCI 1.1 attachmen
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+    // Each payload with the signature its layer's annotation carries, beside it.
     const files = await filesUnder(out);
-    expect(files).toHaveLength(2);
+    expect(files).toHaveLength(4);
     expect(files[0]).toMatch(/^build\/IMAGE\.linux-amd64\.signature-[0-9a-f]{12}\/signature\.json$/);
-    expect(files[1]).toBe('build/IMAGE.sig/signature.json');
+    expect(files[1]).toBe(`${files[0]}.sig`);
+    expect(files.slice(2)).toEqual(['build/IMAGE.sig/signature.json', 'build/IMAGE.sig/signature.json.sig']);
+    // cosign itself verifies each pulled payload with the pulled signature and the signing key.
+    for (const payload of [files[0] as string, files[2] as string])
+      await cosignVerifyBlob(tools, join(out, payload), join(out, `${payload}.sig`));
+    // A payload changed by one byte no longer verifies: the check is real.
+    const tampered = join(out, 'tampered.json');
+    await writeFile(tampered, `${await readFile(join(out, files[2] as string), 'utf8')} `);
+    await expect(cosignVerifyBlob(tools, tampered, join(out, `${files[2]}.sig`))).rejects.toThrow(
+      /verify-blob/,
+    );
     // Byte for byte the simplesigning payloads cosign stored.
     const [tagLayer] = await layers(`${repository}:${cosignTag(index, 'sig')}`);
     expect(sha256(await readFile(join(out, 'build/IMAGE.sig/signature.json')))).toBe(tagLayer?.digest);

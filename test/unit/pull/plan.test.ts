@@ -206,6 +206,46 @@ describe('selectArtifacts', () => {
 });
 
 describe('planArtifact', () => {
+  it("writes a cosign signature's annotations beside its payload, as cosign sign --output-* names them", () => {
+    const payload = {
+      digest: d('2'),
+      size: 10,
+      mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+    };
+    const keyless = node('IMAGE.sig', {
+      files: [
+        {
+          ...payload,
+          title: 'signature.json',
+          cosign: {
+            signature: 'TUVVQ0lR',
+            certificate: '-----BEGIN CERTIFICATE-----\n',
+            chain: 'C',
+            bundle: '{}',
+          },
+        },
+      ],
+    });
+    const plan = planArtifact({ task: 'build', node: keyless, named: false }, options);
+    expect(plan.files.map((f) => [f.path, f.source.kind, f.mediaType])).toEqual([
+      ['build/IMAGE.sig/signature.json', 'blob', payload.mediaType],
+      ['build/IMAGE.sig/signature.json.sig', 'inline', 'text/plain'],
+      ['build/IMAGE.sig/signature.json.pem', 'inline', 'application/x-pem-file'],
+      ['build/IMAGE.sig/signature.json.chain.pem', 'inline', 'application/x-pem-file'],
+      ['build/IMAGE.sig/signature.json.bundle', 'inline', 'application/json'],
+    ]);
+    const sig = plan.files[1]!;
+    expect(sig.source.kind === 'inline' && sig.source.bytes.toString()).toBe('TUVVQ0lR');
+    expect(sig.size).toBe(8);
+    // With a key: the signature alone.
+    const keyed = node('IMAGE.sig', {
+      files: [{ ...payload, title: 'signature.json', cosign: { signature: 'c2ln' } }],
+    });
+    expect(
+      planArtifact({ task: 'build', node: keyed, named: false }, options).files.map((f) => f.path),
+    ).toEqual(['build/IMAGE.sig/signature.json', 'build/IMAGE.sig/signature.json.sig']);
+  });
+
   it('puts single files under their title in <task>/<artifact>/', () => {
     const plan = planArtifact({ task: 'test', node: node('junit'), named: false }, options);
     expect(plan.files).toEqual([

@@ -235,7 +235,11 @@ describe('resolveTree', () => {
     expect(build!.artifacts[1]!.size).toBe('gzip bytes'.length);
     // The blob URI names no manifest: the file is typed as create-oci.sh's oras push types it.
     expect(build!.artifacts[1]!.files).toEqual([
-      { digest: tarball.digest, size: 'gzip bytes'.length, mediaType: 'application/vnd.oci.image.layer.v1.tar' },
+      {
+        digest: tarball.digest,
+        size: 'gzip bytes'.length,
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+      },
     ]);
     expect(tree.problems).toEqual([]);
   });
