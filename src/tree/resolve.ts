@@ -695,21 +695,26 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
   return undefined;
 }
 
-/** Walks the run's root: TaskRun references, and below them, the artifacts. */
-async function registryArtifacts(
-  state: Resolution,
-  found: RootFound,
-): Promise<{ taskRun?: string; task?: string; node: ArtifactNode }[]> {
+interface RegistryArtifact {
+  taskRun?: string;
+  task?: string;
+  node: ArtifactNode;
+}
+
+/**
+ * Walks the run's root: TaskRun references, and below them, the artifacts, in the order the
+ * listings give them (not the order their fetches end: the output is the same from run to run).
+ */
+async function registryArtifacts(state: Resolution, found: RootFound): Promise<RegistryArtifact[]> {
   const { store, classify } = state.input;
-  const out: { taskRun?: string; task?: string; node: ArtifactNode }[] = [];
   const visited = new Set<string>([found.fetched.descriptor.digest]);
 
   const visit = async (
     subject: Descriptor,
     hint: { taskRun?: string; task?: string },
     depth: number,
-  ): Promise<void> => {
-    if (depth > 3) return;
+  ): Promise<RegistryArtifact[]> => {
+    if (depth > 3) return [];
     let referrers: (Descriptor | undefined)[];
     try {
       referrers = await store.referrers(found.repository, subject);
@@ -720,12 +725,13 @@ async function registryArtifacts(
         message: `listing referrers of ${subject.digest} failed: ${errorMessage(error)}`,
         failure: failureOf(error),
       });
-      return;
+      return [];
     }
     state.walk(referrers.length, store.referenceOf(found.repository, subject.digest));
     // Bounded, as walkReferrers is: a TaskRun reference can carry 100,000 artifacts, and each
     // listing entry is let go once its node is built.
-    await drainConcurrent(referrers, WALK_CONCURRENCY, async (descriptor) => {
+    const walked = new Array<RegistryArtifact | RegistryArtifact[] | undefined>(referrers.length);
+    await drainConcurrent(referrers, WALK_CONCURRENCY, async (descriptor, index) => {
       if (visited.has(descriptor.digest)) return;
       visited.add(descriptor.digest);
       // Reported content is already in the tree; only a TaskRun reference needs a look inside.
@@ -734,7 +740,7 @@ async function registryArtifacts(
       if (descriptor.artifactType) {
         const listed = classify(listedManifest(descriptor), descriptor);
         if (listed.role === 'taskrun-reference' && listed.taskRun) {
-          await visit(
+          walked[index] = await visit(
             descriptor,
             { taskRun: listed.taskRun, ...(listed.task ? { task: listed.task } : {}) },
             depth + 1,
@@ -758,7 +764,7 @@ async function registryArtifacts(
       if (classified.role === 'taskrun-reference') {
         const taskRun = classified.taskRun ?? hint.taskRun;
         const task = classified.task ?? hint.task;
-        await visit(
+        walked[index] = await visit(
           fetched.descriptor,
           { ...(taskRun ? { taskRun } : {}), ...(task ? { task } : {}) },
           depth + 1,
@@ -797,15 +803,15 @@ async function registryArtifacts(
       if (classified.buildOutput) node.buildOutput = true;
       const taskRun = state.shared(classified.taskRun ?? hint.taskRun);
       const task = state.shared(classified.task ?? hint.task);
-      out.push({
+      walked[index] = {
         ...(taskRun !== undefined ? { taskRun } : {}),
         ...(task !== undefined ? { task } : {}),
         node,
-      });
+      };
     });
+    return walked.flatMap((entry) => entry ?? []);
   };
-  await visit(found.fetched.descriptor, {}, 0);
-  return out;
+  return visit(found.fetched.descriptor, {}, 0);
 }
 
 /**
