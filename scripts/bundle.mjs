@@ -1,9 +1,9 @@
 // Bundles the CLI for bin/ and for the standalone executables (scripts/release.mjs):
 //
 //   dist/bundle/tkn-artifacts.cjs  everything start-up and the commands need, one CommonJS file
-//                                  (Node's single executable applications run one CommonJS script)
-//   dist/bundle/start.cjs          what bin/ runs: answers --version, else enables the compile
-//                                  cache, then loads the above
+//                                  (Node's single executable applications embed it as an asset)
+//   dist/bundle/start.cjs          what bin/ and the executables run: answers --version, else runs
+//                                  the above with V8's code cache (scripts/bundle-start.cjs)
 //   dist/bundle/kubernetes.mjs     @kubernetes/client-node, loaded only when a cluster is read
 //   dist/bundle/ink.mjs            ink and React with the module that draws with them
 //                                  (src/pull/progress-view.ts), loaded only for pull's live
@@ -20,6 +20,7 @@
 //
 // The command list is whatever commands/index.ts exports (oclif's explicit strategy), handed to
 // src/cli/main.ts's main() by the bundle's entry: a new command needs nothing here.
+import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -170,21 +171,14 @@ export async function bundle({ metafile = false } = {}) {
     for (const { outfile: file, metafile: meta } of built)
       writeFileSync(`${file}.meta.json`, JSON.stringify(meta));
   }
-  // bin/ runs this: the compile cache must be on before the bundle is compiled to help it.
+  // bin/ and the executables run this first (scripts/bundle-start.cjs says why). The build's
+  // hash names its code caches: V8 checks a cache against the source's length, not its content.
+  const buildId = createHash('sha256').update(readFileSync(outfile)).digest('hex').slice(0, 16);
   writeFileSync(
     join(bundleDir, 'start.cjs'),
-    [
-      '// Written by scripts/bundle.mjs. `--version` is answered here, without reading the bundle,',
-      '// in the words src/cli/main.ts uses (test/integration/ship compares both with one line).',
-      'const a = process.argv;',
-      "if (a.length === 3 && (a[2] === '--version' || a[2] === 'version')) {",
-      `  process.stdout.write(\`tkn-artifacts ${pkg.version} (node \${process.version}, \${process.platform}-\${process.arch})\\n\`);`,
-      '} else {',
-      "  require('node:module').enableCompileCache?.();",
-      "  require('./tkn-artifacts.cjs');",
-      '}',
-      '',
-    ].join('\n'),
+    readFileSync(join(root, 'scripts/bundle-start.cjs'), 'utf8')
+      .replace("'__TKN_VERSION__'", JSON.stringify(pkg.version))
+      .replace("'__TKN_BUILD__'", JSON.stringify(buildId)),
   );
   return built.map(({ outfile: file }) => ({ file, bytes: readFileSync(file).length }));
 }
