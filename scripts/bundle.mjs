@@ -128,6 +128,18 @@ function piecesPlugin() {
   };
 }
 
+/**
+ * esbuild leaves a few characters beyond ASCII in regular expressions (ansi-regex's \u009B, "µs").
+ * One is enough to make V8 hold the whole 2 MB source as two bytes a character, and decoding it
+ * from UTF-8 at every start costs milliseconds; escaped, the source is one-byte. Every character
+ * left is inside a string or regular expression literal, where \uXXXX means the same character.
+ */
+function asciiOnly(file) {
+  const source = readFileSync(file, 'utf8');
+  const escaped = source.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped !== source) writeFileSync(file, escaped);
+}
+
 export async function bundle({ metafile = false } = {}) {
   rmSync(bundleDir, { recursive: true, force: true });
   mkdirSync(bundleDir, { recursive: true });
@@ -165,6 +177,7 @@ export async function bundle({ metafile = false } = {}) {
     }).then((result) => ({ outfile, metafile: result.metafile })),
   ]);
   const main = built.at(-1);
+  asciiOnly(outfile);
   const leaked = Object.keys(main.metafile.inputs).filter((input) => pieceInputs.test(input));
   if (leaked.length) throw new Error(`a piece's packages reached the main bundle: ${leaked.join(', ')}`);
   if (metafile) {
