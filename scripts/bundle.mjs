@@ -21,12 +21,14 @@
 // The command list is whatever commands/index.ts exports (oclif's explicit strategy), handed to
 // src/cli/main.ts's main() by the bundle's entry: a new command needs nothing here.
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const requireBuiltin = createRequire(import.meta.url);
 export const bundleDir = join(root, 'dist', 'bundle');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
@@ -98,6 +100,50 @@ async function buildPiece(name, { entry }) {
     plugins: [noDevtools],
   });
   return { outfile, metafile: result.metafile };
+}
+
+/**
+ * Node built-ins that are not in Node's own start-up snapshot, that `--help` and most commands
+ * never call, and whose importers use them only inside functions: oclif's parser (readline, for
+ * `stdin` flags), its Windows shell probe (child_process), its DEBUG timings (perf_hooks), and
+ * hashing (crypto, which `--help` never needs). Loading them costs 10 ms or more of CPU at every
+ * start. Each import of one gets a stand-in that loads the built-in at its first use and then
+ * answers every property (and key listing) from it, so the code using it sees no difference.
+ */
+const lazyBuiltins = /^(node:)?(child_process|crypto|perf_hooks|readline)$/;
+
+function lazyBuiltinsPlugin() {
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      b.onResolve({ filter: lazyBuiltins }, (args) =>
+        args.namespace === 'lazy-builtin'
+          ? undefined
+          : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+        loader: 'js',
+        contents: [
+          'let loaded;',
+          `const real = () => (loaded ??= require('node:${args.path}'));`,
+          // The names as this Node has them: listing them (esbuild's interop copies an imported
+          // module's properties as getters) must not load the module.
+          `const names = ${JSON.stringify(Object.getOwnPropertyNames(requireBuiltin(`node:${args.path}`)))};`,
+          'module.exports = new Proxy({}, {',
+          '  get: (_, key) => Reflect.get(real(), key),',
+          '  has: (_, key) => Reflect.has(real(), key),',
+          '  ownKeys: () => (loaded ? Reflect.ownKeys(loaded) : names),',
+          '  getOwnPropertyDescriptor: (_, key) => {',
+          '    if (!loaded) return names.includes(key) ? { configurable: true, enumerable: true, get: () => Reflect.get(real(), key) } : undefined;',
+          '    const d = Reflect.getOwnPropertyDescriptor(loaded, key);',
+          // A proxy may not report a property its (empty) target lacks as non-configurable.
+          '    return d && { ...d, configurable: true };',
+          '  },',
+          '});',
+        ].join('\n'),
+      }));
+    },
+  };
 }
 
 /** Leaves each piece's imports as `import('tkn-artifacts:NAME')`, resolved at run time. */
@@ -173,7 +219,7 @@ export async function bundle({ metafile = false } = {}) {
       // oclif reads tsconfig files (through typescript) only to run uncompiled TypeScript in
       // development; the bundle runs none, and typescript is no run-time dependency of ours.
       external: ['typescript'],
-      plugins: [piecesPlugin()],
+      plugins: [piecesPlugin(), lazyBuiltinsPlugin()],
     }).then((result) => ({ outfile, metafile: result.metafile })),
   ]);
   const main = built.at(-1);
