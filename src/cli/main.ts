@@ -61,7 +61,10 @@ async function oclifConfig(pjson: PackageJson, commands?: CommandList): Promise<
   // Only the fields we read are typed here; the rest of package.json passes through as oclif reads it.
   const oclifPjson = pjson as unknown as Interfaces.PJSON;
   if (!commands) return Config.load({ root, pjson: oclifPjson });
-  const plugin = new Plugin({ root, pjson: oclifPjson, isRoot: true });
+  // The command list is the whole truth: oclif is not to look for an oclif.manifest.json
+  // under root (for an executable, two directories above it, which is anyone's), and each look
+  // cost two failed opens at every start.
+  const plugin = new Plugin({ root, pjson: oclifPjson, isRoot: true, ignoreManifest: true });
   // commandCache is private in oclif's typings; it is where loading the explicit target ends up.
   (plugin as unknown as { commandCache: unknown }).commandCache = commands;
   await plugin.load();
