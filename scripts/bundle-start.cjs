@@ -51,11 +51,20 @@ if (argv.length === 3 && (argv[2] === '--version' || argv[2] === 'version')) {
   }
   // The wrapper Node puts around a CommonJS file.
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+  // Node calls the constant below experimental and warns so, on stderr, at the first import() it
+  // serves. The warning is about how this file loads the bundle, nothing a user can act on, and
+  // output must not depend on the loader: that one warning alone is dropped. (A function in its
+  // place would need --experimental-vm-modules.)
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (warning, ...rest) {
+    if (typeof warning === 'string' && warning.startsWith('vm.USE_MAIN_CONTEXT_DEFAULT_LOADER ')) return;
+    return Reflect.apply(emitWarning, this, [warning, ...rest]);
+  };
   const script = new vm.Script(wrapped, {
     filename,
     cachedData,
-    // import('tkn-artifacts:NAME') in the bundle goes through Node's loader and the hooks
-    // scripts/bundle-runtime.cjs registers, as it does for a script Node loads itself.
+    // import() in the bundle (import('tkn-artifacts:NAME'), a few built-ins) goes through Node's
+    // loader and the hooks scripts/bundle-runtime.cjs registers, as for a script Node loads itself.
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
