@@ -22,7 +22,7 @@ declare const TKN_ARTIFACTS_PACKAGE: PackageJson | undefined;
 const bundled = typeof TKN_ARTIFACTS_PACKAGE !== 'undefined';
 
 // Cache V8's compiled code on disk for what is loaded from here on: under tsc that is oclif and
-// every module; the bundle has it enabled by its loader (dist/bundle/start.cjs) before it is read.
+// every module; the bundle is compiled by its loader (dist/bundle/start.cjs) with a cache of its own.
 if (!bundled) enableCompileCache();
 
 // dist/src/cli/main.js or dist/bundle/tkn-artifacts.cjs; oclif looks for nothing there that matters.
