@@ -146,6 +146,27 @@ function lazyBuiltinsPlugin() {
   };
 }
 
+/**
+ * oclif passes every piece of help text through ejs (for `<%= config.bin %>` in examples), and ejs
+ * compiles each string into a new function at every run, code no cache can keep: a few
+ * milliseconds for `--help`. Text without `<%` is what ejs would return unchanged, so it is returned
+ * as it is. The build fails if oclif's code no longer reads as expected.
+ */
+function ejsOnlyForTemplatesPlugin() {
+  const original = 'return ejs_1.default.render(t, context);';
+  return {
+    name: 'ejs-only-for-templates',
+    setup(b) {
+      b.onLoad({ filter: /node_modules\/@oclif\/core\/lib\/help\/util\.js$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(original)) throw new Error(`${args.path} no longer has: ${original}`);
+        const guarded = `return typeof t === 'string' && !t.includes('<%') ? t : ejs_1.default.render(t, context);`;
+        return { contents: source.replace(original, guarded), loader: 'js' };
+      });
+    },
+  };
+}
+
 /** Leaves each piece's imports as `import('tkn-artifacts:NAME')`, resolved at run time. */
 function piecesPlugin() {
   return {
@@ -219,7 +240,7 @@ export async function bundle({ metafile = false } = {}) {
       // oclif reads tsconfig files (through typescript) only to run uncompiled TypeScript in
       // development; the bundle runs none, and typescript is no run-time dependency of ours.
       external: ['typescript'],
-      plugins: [piecesPlugin(), lazyBuiltinsPlugin()],
+      plugins: [piecesPlugin(), lazyBuiltinsPlugin(), ejsOnlyForTemplatesPlugin()],
     }).then((result) => ({ outfile, metafile: result.metafile })),
   ]);
   const main = built.at(-1);
