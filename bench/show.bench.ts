@@ -168,6 +168,9 @@ try {
       'json',
       `${registry}/bench/tekton-artifacts@${rootManifest.descriptor.digest}`,
     ];
+    // BENCH_COMPARE=PATH: another build's bin/tkn-artifacts (an older checkout) in the same run.
+    const compare = process.env['BENCH_COMPARE'];
+    const compared = compare ? await time(compare, args) : undefined;
     const oras = await time(bins.oras, orasArgs);
     const orasFrom = requests?.() ?? 0;
     await exec(bins.oras, orasArgs, { maxBuffer: 64 * 1024 * 1024 });
@@ -176,6 +179,8 @@ try {
     console.log(
       `    tkn-artifacts show -o json     ${ours.toFixed(0)} ms   (${present} artifacts present, ${tree.problems.length} problems)`,
     );
+    if (compared !== undefined)
+      console.log(`    BENCH_COMPARE show -o json     ${compared.toFixed(0)} ms   (${compare})`);
     console.log(`    oras discover --format json    ${oras.toFixed(0)} ms`);
     console.log(`    ratio                          ${(ours / oras).toFixed(2)}x oras (target < 0.5)`);
     if (requests)
