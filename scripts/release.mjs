@@ -158,7 +158,9 @@ export function krewManifest(archives, baseUrl) {
  */
 async function cached(platform, build) {
   const hash = createHash('sha256').update(`${pinnedNode}\n${platform}\n${hostPlatform()}\n`);
-  for (const file of ['start.cjs', 'tkn-artifacts.cjs', 'kubernetes.mjs', 'ink.mjs'].map((f) => join(bundleDir, f))) {
+  for (const file of ['start.cjs', 'tkn-artifacts.cjs', 'kubernetes.mjs', 'ink.mjs'].map((f) =>
+    join(bundleDir, f),
+  )) {
     hash.update(readFileSync(file));
   }
   for (const file of [join(root, 'LICENSE'), fileURLToPath(import.meta.url)]) hash.update(readFileSync(file));
