@@ -1,4 +1,4 @@
-// dist/bundle/start.cjs (scripts/bundle.mjs writes it from this file, filling in the two
+// dist/bundle/start.cjs (scripts/bundle.mjs writes it from this file, filling in the
 // __TKN_*__ constants): what bin/ runs and what the standalone executables run first.
 //
 // `--version` is answered here, without reading the bundle, in the words src/cli/main.ts uses
@@ -31,10 +31,11 @@ if (argv.length === 3 && (argv[2] === '--version' || argv[2] === 'version')) {
   let cacheFile;
   let cachedData;
   if (!process.env.NODE_DISABLE_COMPILE_CACHE) {
-    // One cache per command: each caches the functions its own run compiled. Only a plain word is
-    // a name here, so a file name never comes from anything else the user typed.
+    // One cache per command: each caches the functions its own run compiled. The first word
+    // names it when it is a command (or help), so no other word the user typed (a flag's value)
+    // becomes a file name or another cache.
     const word = argv.slice(2).find((arg) => !arg.startsWith('-'));
-    const command = word && /^[a-z][a-z-]{0,31}$/.test(word) ? word : 'root';
+    const command = word && ['__TKN_COMMANDS__'].includes(word) ? word : 'root';
     const dir =
       Module.getCompileCacheDir?.() ||
       process.env.NODE_COMPILE_CACHE ||

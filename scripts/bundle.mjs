@@ -207,6 +207,15 @@ function asciiOnly(file) {
   if (escaped !== source) writeFileSync(file, escaped);
 }
 
+/** The command names commands/index.ts exports (the keys of COMMANDS), for the loader's cache names. */
+function commandNames() {
+  const source = readFileSync(join(root, 'commands', 'index.ts'), 'utf8');
+  const body = /export const COMMANDS = \{([^}]*)\}/.exec(source)?.[1] ?? '';
+  const names = [...body.matchAll(/^\s*([\w-]+):/gm)].map((m) => m[1]);
+  if (!names.length) throw new Error('commands/index.ts: no command names found in COMMANDS');
+  return names;
+}
+
 export async function bundle({ metafile = false } = {}) {
   rmSync(bundleDir, { recursive: true, force: true });
   mkdirSync(bundleDir, { recursive: true });
@@ -258,7 +267,8 @@ export async function bundle({ metafile = false } = {}) {
     join(bundleDir, 'start.cjs'),
     readFileSync(join(root, 'scripts/bundle-start.cjs'), 'utf8')
       .replace("'__TKN_VERSION__'", JSON.stringify(pkg.version))
-      .replace("'__TKN_BUILD__'", JSON.stringify(buildId)),
+      .replace("'__TKN_BUILD__'", JSON.stringify(buildId))
+      .replace("['__TKN_COMMANDS__']", JSON.stringify([...commandNames(), 'help'])),
   );
   return built.map(({ outfile: file }) => ({ file, bytes: readFileSync(file).length }));
 }

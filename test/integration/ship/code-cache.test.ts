@@ -59,14 +59,16 @@ describe('the code cache of bin/tkn-artifacts', () => {
     expect(readFileSync(cache).equals(made)).toBe(true);
   });
 
-  it('keeps one cache per command, named only by a plain command word', async () => {
+  it('keeps one cache per command, named only by a command word', async () => {
     const dir = cacheDir('commands');
     const env = { NODE_COMPILE_CACHE: dir };
     const shown = await runCli(example, { bin, env });
     expect(shown.code).toBe(0);
-    // A word that is no plain name (a path, here) never becomes part of a file name.
-    const odd = await runCli(['../x', '--help'], { bin, env });
-    expect(odd.code).toBe(2);
+    // A first word that is no command (a path, an unknown word) never names a cache file.
+    for (const word of ['../x', 'nosuch']) {
+      const odd = await runCli([word, '--help'], { bin, env });
+      expect(odd.code).toBe(2);
+    }
     const names = ourCaches(dir)
       .map((file) => file.split('-js-').at(-1))
       .sort();
