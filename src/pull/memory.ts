@@ -9,7 +9,9 @@
  *
  * The scavenge needs V8's gc(), which Node exposes only with --expose-gc; setting the flag at run
  * time and fetching gc from a fresh context is the documented way around that for tools. If any
- * of it fails, pull simply runs without the valve.
+ * of it fails, pull simply runs without the valve. Large blobs pulled to files do not need it
+ * (they are read into reused buffers, remote/direct.ts); it serves streamed blobs (archives,
+ * small files, diff).
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -35,8 +37,15 @@ export function startMemoryValve(options: { thresholdBytes?: number; intervalMs?
   const gc = gcFunction();
   if (!gc) return () => undefined;
   const threshold = options.thresholdBytes ?? 16 * 1024 ** 2;
+  // What a scavenge left is live (direct downloads keep their buffers): only growth past it is
+  // garbage worth collecting, or a pull holding 16 MiB of live buffers would scavenge every tick.
+  let live = 0;
   const timer = setInterval(() => {
-    if (process.memoryUsage().arrayBuffers > threshold) gc({ type: 'minor' });
+    const now = process.memoryUsage().arrayBuffers;
+    live = Math.min(live, now);
+    if (now - live <= threshold) return;
+    gc({ type: 'minor' });
+    live = process.memoryUsage().arrayBuffers;
   }, options.intervalMs ?? 10);
   timer.unref();
   return () => clearInterval(timer);
