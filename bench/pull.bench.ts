@@ -239,7 +239,9 @@ try {
     console.log(line('tkn-artifacts pull', samples.ours));
     console.log(line('oras pull (one manifest)', samples.oras));
     if (artifacts > 1)
-      console.log(`  oras pull x${artifacts}, 3 at a time       ${(median(samples.orasEach) / 1000).toFixed(2)} s`);
+      console.log(
+        `  oras pull x${artifacts}, 3 at a time       ${(median(samples.orasEach) / 1000).toFixed(2)} s`,
+      );
     console.log(
       `  ratio                          ${(o.ms / t.ms).toFixed(2)}x oras wall, ${(o.cpu / t.cpu).toFixed(2)}x oras CPU (target <= 1.0 wall)`,
     );

@@ -35,7 +35,14 @@ import {
   withRetries,
 } from './retry.js';
 import { abortReason } from '../abort.js';
-import { type HttpMethod, type RegistryResponse, Transport, discard, readBody, redactUrl } from './transport.js';
+import {
+  type HttpMethod,
+  type RegistryResponse,
+  Transport,
+  discard,
+  readBody,
+  redactUrl,
+} from './transport.js';
 import { type BodySink, DirectGet, type DirectOutcome } from './direct.js';
 
 export { redactHeaders, redactUrl, type RegistryResponse } from './transport.js';

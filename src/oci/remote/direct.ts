@@ -118,7 +118,8 @@ export class DirectGet {
           ...this.options.context,
           ...(cause !== undefined ? { cause } : {}),
         });
-      const onAbort = (): void => settle(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      const onAbort = (): void =>
+        settle(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
       const body = (chunk: Buffer): boolean => {
         const wanted = Math.min(chunk.byteLength, size - received);
         received += wanted;

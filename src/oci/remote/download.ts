@@ -110,12 +110,9 @@ export class FileSink implements BodySink {
   async finish(): Promise<void> {
     let actual: string;
     try {
-      // A buffer finishing may send the next (the one that waited for it).
-      while (this.writing) await this.writing;
-      if (this.failure) throw this.failure;
+      await this.drain();
       if (this.used > 0) this.flush();
-      while (this.writing) await this.writing;
-      if (this.failure) throw this.failure;
+      await this.drain();
       actual = `${this.algorithm}:${this.hash.digest('hex')}`;
     } finally {
       await this.close();
@@ -137,6 +134,12 @@ export class FileSink implements BodySink {
         { digest: actual, size: this.count },
         this.errorOptions,
       );
+  }
+
+  /** Waits until no buffer is in flight; a buffer finishing may send the next (the one that waited). */
+  private async drain(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.failure) throw this.failure;
   }
 
   /** Closes the file after a failure (waiting for the buffer in flight). */

@@ -298,7 +298,10 @@ export class RemoteRepository implements Target {
       isManifestMediaType(descriptor.mediaType)
     )
       return false;
-    const req = { path: this.endpoint.path('blobs', descriptor.digest), repository: this.endpoint.repository };
+    const req = {
+      path: this.endpoint.path('blobs', descriptor.digest),
+      repository: this.endpoint.repository,
+    };
     const sink = await FileSink.create(path, descriptor, this.endpoint.ctx(), options.onBytes);
     try {
       const outcome = await this.endpoint.client.direct(
