@@ -12,7 +12,7 @@ import tls from 'node:tls';
 import { OciError } from '../errors.js';
 
 /** Bytes read from the socket at once (the reused buffer). */
-export const DIRECT_READ_BYTES = 256 * 1024;
+export const DIRECT_READ_BYTES = 128 * 1024;
 /** Status line and headers larger than this are declined. */
 const MAX_HEAD_BYTES = 64 * 1024;
 
@@ -43,6 +43,12 @@ export interface BodySink {
   bind(control: { resume(): void; fail(error: Error): void }): void;
   /** One piece of the body, valid only during the call; false pauses reading until `resume()`. */
   take(chunk: Buffer): boolean;
+  /**
+   * Where the next read of the body may land (the sink's own memory, so `take` need not copy), or
+   * undefined for the connection's read buffer. Asked after every read; the region must stay
+   * untouched until a `take` hands it back.
+   */
+  readInto?(): Buffer | undefined;
 }
 
 export interface DirectGetOptions {
@@ -173,7 +179,10 @@ export class DirectGet {
       const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
       const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
       const readBuffer = readBuffers.take();
-      const onread = { buffer: readBuffer, callback: onRead };
+      // Node asks for the next buffer after every read: the body goes straight where the sink keeps it.
+      const nextBuffer = (): Buffer =>
+        (!settled && head === undefined ? this.sink.readInto?.() : undefined) ?? readBuffer;
+      const onread = { buffer: nextBuffer, callback: onRead };
       const socket: net.Socket = this.options.tls
         ? tls.connect({
             host,

@@ -1,5 +1,5 @@
-// A blob written to a new file as it arrives on a direct GET (direct.ts), hashed on the way: each
-// piece of the body is copied into one of two write buffers; a full buffer goes to disk (one
+// A blob written to a new file as it arrives on a direct GET (direct.ts), hashed on the way: the
+// socket reads into one of two write buffers (a piece that arrived elsewhere is copied); a full buffer goes to disk (one
 // positioned write, in libuv's thread pool) and is hashed meanwhile, while the other fills, and
 // reading pauses when both are busy. (Hashing in a worker thread, on shared buffers, was measured
 // too: on two busy cores it cost 15 MiB of RSS and more CPU, and was no faster.) The buffers are the only memory a
@@ -15,7 +15,7 @@ import type { Descriptor } from '../types.js';
 import { BufferPool, DIRECT_READ_BYTES, type BodySink } from './direct.js';
 
 /** Write buffers, two per download, reused by the next. */
-const writeBuffers = new BufferPool(1024 ** 2);
+const writeBuffers = new BufferPool(512 * 1024);
 
 const openFile = promisify(open);
 const closeFile = promisify(close);
@@ -61,9 +61,19 @@ export class FileSink implements BodySink {
     this.control = control;
   }
 
+  readInto(): Buffer | undefined {
+    // Reading goes on only while there is room for a whole read (take() sees to it), except for
+    // the one read that arrives after a pause: that lands in the connection's buffer, and is copied.
+    return this.filling.byteLength - this.used >= DIRECT_READ_BYTES
+      ? this.filling.subarray(this.used)
+      : undefined;
+  }
+
   take(chunk: Buffer): boolean {
     this.count += chunk.byteLength;
-    chunk.copy(this.filling, this.used);
+    const inPlace =
+      chunk.buffer === this.filling.buffer && chunk.byteOffset === this.filling.byteOffset + this.used;
+    if (!inPlace) chunk.copy(this.filling, this.used);
     this.used += chunk.byteLength;
     this.onBytes?.(chunk.byteLength);
     // Reading goes on only while the filling buffer has room for a whole read.
