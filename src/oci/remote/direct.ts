@@ -119,11 +119,13 @@ export class DirectGet {
         else resolve(outcome);
       };
       const decline = (reason: string): void => settle({ kind: 'declined', reason });
-      const broke = (message: string, cause?: unknown): OciError =>
-        new OciError('UNREACHABLE', `${this.options.what}: ${message} after ${received} of ${size} bytes`, {
-          ...this.options.context,
-          ...(cause !== undefined ? { cause } : {}),
-        });
+      // Worded as the usual path words it (endpoint.ts streamError).
+      const broke = (reason: string, cause?: unknown): OciError =>
+        new OciError(
+          'UNREACHABLE',
+          `${this.options.what}: the download broke off after ${received} of ${size} bytes (${reason})`,
+          { ...this.options.context, ...(cause !== undefined ? { cause } : {}) },
+        );
       const onAbort = (): void =>
         settle(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
       const body = (chunk: Buffer): boolean => {
@@ -206,7 +208,7 @@ export class DirectGet {
         if (error === this.failure) return settle(error);
         // Before the body, the usual path retries and explains; during it, the blob broke off.
         if (head !== undefined) decline(`connection failed: ${error.message}`);
-        else settle(broke('the connection failed', error));
+        else settle(broke(error.message, error));
       });
       socket.on('close', () => {
         if (head !== undefined) decline('connection closed before the response headers');

@@ -158,7 +158,9 @@ describe('RemoteRepository.downloadDirect', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OciError);
     expect((error as OciError).code).toBe('UNREACHABLE');
-    expect((error as OciError).message).toMatch(/connection closed after \d+ of \d+ bytes/);
+    expect((error as OciError).message).toMatch(
+      /the download broke off after \d+ of \d+ bytes \(the connection closed\)/,
+    );
   });
 
   it('fails with DIGEST_MISMATCH when the bytes are not the blob', async () => {
