@@ -45,6 +45,16 @@ export interface Resolver {
 export interface BlobFetcher {
   /** Streams content; the stream errors (and nothing is kept) if size or digest do not match. */
   fetch(descriptor: Descriptor, options?: RequestOptions): Promise<Readable>;
+  /**
+   * Where a target can do it faster than `fetch`: writes the blob to a new file at `path`,
+   * verified, and returns true; false (nothing created) when the caller should use `fetch`.
+   * The file holds unverified bytes until the promise resolves; on a failure the caller removes it.
+   */
+  downloadDirect?(
+    descriptor: Descriptor,
+    path: string,
+    options?: RequestOptions & { onBytes?: (bytes: number) => void },
+  ): Promise<boolean>;
 }
 
 export interface ManifestFetcher {

@@ -8,6 +8,8 @@
  * on the 1 GiB benchmark).
  *
  * The scavenge needs V8's gc() (src/memory/gc.ts); without it pull simply runs without the valve.
+ * Large blobs pulled to files do not need it (they are read into reused buffers,
+ * remote/direct.ts); it serves streamed blobs (archives, small files, diff).
  */
 import { gcFunction } from '../memory/gc.js';
 
@@ -16,8 +18,15 @@ export function startMemoryValve(options: { thresholdBytes?: number; intervalMs?
   const gc = gcFunction();
   if (!gc) return () => undefined;
   const threshold = options.thresholdBytes ?? 16 * 1024 ** 2;
+  // What a scavenge left is live (direct downloads keep their buffers): only growth past it is
+  // garbage worth collecting, or a pull holding 16 MiB of live buffers would scavenge every tick.
+  let live = 0;
   const timer = setInterval(() => {
-    if (process.memoryUsage().arrayBuffers > threshold) gc({ type: 'minor' });
+    const now = process.memoryUsage().arrayBuffers;
+    live = Math.min(live, now);
+    if (now - live <= threshold) return;
+    gc({ type: 'minor' });
+    live = process.memoryUsage().arrayBuffers;
   }, options.intervalMs ?? 10);
   timer.unref();
   return () => clearInterval(timer);

@@ -43,12 +43,17 @@ import type { PlannedFile } from './plan.js';
 import { ProgressCounter, type ProgressTracker } from './progress.js';
 import { PULL_API_VERSION, type PulledFile } from './report.js';
 
-/** What pull needs of an OCI target: a verified blob stream. */
+/** What pull needs of an OCI target: a verified blob stream (or a verified file, see Target). */
 export interface BlobTarget {
   fetch(
     descriptor: { mediaType: string; digest: string; size: number },
     options?: { signal?: AbortSignal },
   ): Promise<Readable>;
+  downloadDirect?(
+    descriptor: { mediaType: string; digest: string; size: number },
+    path: string,
+    options?: { signal?: AbortSignal; onBytes?: (bytes: number) => void },
+  ): Promise<boolean>;
 }
 
 export interface TransferOptions {
@@ -340,22 +345,18 @@ class Transfer {
   }
 
   /** Opens the blob and hands it to `consume`; starts over when the download breaks off. */
-  private async stream<T>(
+  private stream<T>(
     file: PlannedFile,
     key: string,
     consume: (stream: Readable) => Promise<T>,
     prepare?: () => Promise<void>,
   ): Promise<T> {
-    if (file.source.kind !== 'blob') throw new Error('stream() needs a blob');
-    const { repository, descriptor } = file.source;
-    const attempts = this.options.attempts ?? 3;
-    for (let attempt = 1; ; attempt++) {
-      this.signal.throwIfAborted();
+    return this.attempts(file, key, async (target, descriptor) => {
       // Anything slow happens before the blob is opened: a small blob can be read, verified and
       // failed before an idle consumer attaches.
       await prepare?.();
       // Errors opening the blob are final here: the OCI client already retried the request.
-      const stream = await this.options.targetFor(repository).fetch(descriptor, { signal: this.signal });
+      const stream = await target.fetch(descriptor, { signal: this.signal });
       // The consumer reads a failure from the stream's state; this keeps an early one from
       // surfacing as an unhandled 'error' event meanwhile.
       stream.on('error', () => undefined);
@@ -363,9 +364,28 @@ class Transfer {
         return await consume(stream);
       } catch (error) {
         stream.destroy();
-        if (attempt >= attempts || this.signal.aborted || !brokeOff(error)) throw error;
+        throw error;
+      }
+    });
+  }
+
+  /** Runs `attempt` on the blob's target; starts over when the download breaks off. */
+  private async attempts<T>(
+    file: PlannedFile,
+    key: string,
+    attempt: (target: BlobTarget, descriptor: Parameters<BlobTarget['fetch']>[0]) => Promise<T>,
+  ): Promise<T> {
+    if (file.source.kind !== 'blob') throw new Error('stream() needs a blob');
+    const { repository, descriptor } = file.source;
+    const attempts = this.options.attempts ?? 3;
+    for (let tried = 1; ; tried++) {
+      this.signal.throwIfAborted();
+      try {
+        return await attempt(this.options.targetFor(repository), descriptor);
+      } catch (error) {
+        if (tried >= attempts || this.signal.aborted || !brokeOff(error)) throw error;
         this.options.progress?.restart(key);
-        await sleep((this.options.retryDelayMs ?? 500) * 2 ** (attempt - 1), undefined, {
+        await sleep((this.options.retryDelayMs ?? 500) * 2 ** (tried - 1), undefined, {
           signal: this.signal,
         });
       }
@@ -460,6 +480,8 @@ class Transfer {
       if (file.source.kind === 'inline') {
         await writeFile(temporary, file.source.bytes, { flag: 'wx', mode: 0o644 });
         this.options.progress?.advance(key, file.size);
+      } else if (await this.direct(file, key, temporary)) {
+        // Written and verified straight from the socket.
       } else {
         await this.stream(file, key, async (stream) => {
           try {
@@ -483,6 +505,23 @@ class Transfer {
       throw error;
     }
     return this.pulled(file, path, 'pulled');
+  }
+
+  /** The blob written to `temporary` by the target itself, where it can (BlobTarget.downloadDirect). */
+  private direct(file: PlannedFile, key: string, temporary: string): Promise<boolean> {
+    const progress = this.options.progress;
+    return this.attempts(file, key, async (target, descriptor) => {
+      if (!target.downloadDirect) return false;
+      try {
+        return await target.downloadDirect(descriptor, temporary, {
+          signal: this.signal,
+          ...(progress ? { onBytes: (bytes: number) => progress.advance(key, bytes) } : {}),
+        });
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
+    });
   }
 
   async extract(file: PlannedFile, key: string): Promise<PulledFile> {

@@ -35,7 +35,15 @@ import {
   withRetries,
 } from './retry.js';
 import { abortReason } from '../abort.js';
-import { type HttpMethod, type RegistryResponse, Transport, discard, readBody } from './transport.js';
+import {
+  type HttpMethod,
+  type RegistryResponse,
+  Transport,
+  discard,
+  readBody,
+  redactUrl,
+} from './transport.js';
+import { type BodySink, DirectGet, type DirectOutcome } from './direct.js';
 
 export { redactHeaders, redactUrl, type RegistryResponse } from './transport.js';
 
@@ -216,18 +224,7 @@ export class RegistryClient {
    */
   async request(req: ClientRequest): Promise<RegistryResponse> {
     const replayable = req.body === undefined || req.body instanceof Uint8Array;
-    const requestMs = this.options.timeouts?.requestMs ?? DEFAULT_REQUEST_DEADLINE_MS;
-    const until = this.options.timeouts?.until;
-    // What is left of the command's deadline, when that ends first (never 0: 0 means no deadline).
-    const leftMs = until === undefined ? undefined : Math.max(1, until - Date.now());
-    const byCommand =
-      leftMs !== undefined && (!(requestMs > 0 && requestMs < Infinity) || leftMs < requestMs);
-    const limitMs = byCommand ? leftMs : requestMs;
-    const deadline = new Deadline(
-      limitMs,
-      () => (byCommand ? this.commandDeadlineError(req) : this.deadlineError(req, limitMs)),
-      req.signal,
-    );
+    const deadline = this.deadline(req);
     const call: ClientRequest = { ...req, signal: deadline.signal };
     let answer: { res: RegistryResponse; release: () => void };
     try {
@@ -256,6 +253,79 @@ export class RegistryClient {
     res.body.once('error', finish);
     if (res.body.destroyed || res.body.readableEnded) finish();
     return res;
+  }
+
+  /** The overall deadline of one request: the request's own, or what is left of the command's. */
+  private deadline(req: ClientRequest): Deadline {
+    const requestMs = this.options.timeouts?.requestMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+    const until = this.options.timeouts?.until;
+    // What is left of the command's deadline, when that ends first (never 0: 0 means no deadline).
+    const leftMs = until === undefined ? undefined : Math.max(1, until - Date.now());
+    const byCommand =
+      leftMs !== undefined && (!(requestMs > 0 && requestMs < Infinity) || leftMs < requestMs);
+    const limitMs = byCommand ? leftMs : requestMs;
+    return new Deadline(
+      limitMs,
+      () => (byCommand ? this.commandDeadlineError(req) : this.deadlineError(req, limitMs)),
+      req.signal,
+    );
+  }
+
+  /**
+   * A blob's GET read straight off the socket into `sink` (direct.ts), in a concurrency slot and
+   * within the request deadline, with the credentials the client would send up front. Declined
+   * when the response is not the plain case (a challenge, a redirect, an error): the caller then
+   * asks through request(), which handles those.
+   */
+  async direct(
+    req: Pick<ClientRequest, 'path' | 'repository' | 'signal'>,
+    size: number,
+    sink: BodySink,
+  ): Promise<DirectOutcome> {
+    const get: ClientRequest = { ...req, method: 'GET' };
+    const deadline = this.deadline(get);
+    let release: (() => void) | undefined;
+    try {
+      release = await this.limiter.acquire(deadline.signal).catch((err: unknown) => {
+        throw this.aborted(get, err);
+      });
+      let auth: string | undefined;
+      try {
+        auth = await this.auth.preemptive(get, this.auth.scopesFor(get));
+      } catch {
+        return { kind: 'declined', reason: 'no credentials up front' };
+      }
+      const settings = this.transport.directSettings();
+      const url = new URL(req.path, this.origin);
+      const headers: Record<string, string> = { 'user-agent': settings.userAgent };
+      if (auth) headers['authorization'] = auth;
+      const started = Date.now();
+      const outcome = await new DirectGet(
+        {
+          url,
+          headers,
+          ...(settings.tls ? { tls: settings.tls } : {}),
+          size,
+          ...(deadline.signal ? { signal: deadline.signal } : {}),
+          headersMs: settings.headersMs,
+          bodyMs: settings.bodyMs,
+          what: `GET ${this.describe(get)}`,
+          context: { registry: this.registry, ...(req.repository ? { repository: req.repository } : {}) },
+        },
+        sink,
+      ).start();
+      settings.debug?.(
+        `GET ${redactUrl(url, this.origin)} -> direct ${outcome.kind === 'done' ? `${size} bytes` : `declined: ${outcome.reason}`} (${Date.now() - started} ms)`,
+      );
+      return outcome;
+    } catch (err) {
+      if (err instanceof OciError) throw deadline.explain(err);
+      if (req.signal?.aborted || deadline.expired) throw deadline.explain(this.aborted(get, err));
+      throw err;
+    } finally {
+      deadline.clear();
+      release?.();
+    }
   }
 
   /** One attempt holding a slot: a response (transient or not), or a failure saying whether to retry. */

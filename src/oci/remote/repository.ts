@@ -2,6 +2,7 @@
 // against its descriptor; manifests are capped at 4 MiB. The parts live beside it: referrers
 // listing (referrers.ts) and the tag schema's fallback index (fallback-index.ts), blob uploads
 // (uploads.ts), paginated listings (pagination.ts), raw manifest reads and deletes (manifest-io.ts).
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { VerifyingStream, digestOf, isDigest, parseDigest, verifyBytes } from '../digest.js';
 import { ManifestError, OciError, VerificationError } from '../errors.js';
@@ -35,6 +36,7 @@ import { paginate } from './pagination.js';
 import type { ReferrersUpdate } from './referrers-index.js';
 import { ReferrersLister, type ReferrersState } from './referrers.js';
 import { discard } from './transport.js';
+import { FileSink } from './download.js';
 import { checkStoredDigest, pushBlob } from './uploads.js';
 
 export type ReferrersMode = 'auto' | 'api' | 'tag';
@@ -58,6 +60,9 @@ export interface RepositoryOptions {
   /** Bytes of one referrer's descriptor in a listing; larger ones are kept without annotations and reported. Default 64 KiB. */
   maxReferrerBytes?: number;
 }
+
+/** Blobs from this size on are read by a direct GET when pulled to a file (downloadDirect). */
+const DIRECT_MIN_BYTES = 1024 ** 2;
 
 export class RemoteRepository implements Target {
   readonly client: RegistryClient;
@@ -273,6 +278,48 @@ export class RemoteRepository implements Target {
     });
     res.body.pipe(verifier);
     return verifier;
+  }
+
+  /**
+   * Writes a large blob to a new file at `path` straight from the socket (direct.ts), verified:
+   * true once the file holds exactly the blob. False, with nothing created, when the registry's
+   * answer is not a plain 200 (the caller then streams `fetch()`, which handles the rest), or
+   * when the blob is small enough that a connection of its own costs more than it saves.
+   */
+  async downloadDirect(
+    descriptor: Descriptor,
+    path: string,
+    options: RequestOptions & { onBytes?: (bytes: number) => void } = {},
+  ): Promise<boolean> {
+    checkDescriptor(descriptor);
+    if (
+      descriptor.size < DIRECT_MIN_BYTES ||
+      embeddedData(descriptor) ||
+      isManifestMediaType(descriptor.mediaType)
+    )
+      return false;
+    const req = {
+      path: this.endpoint.path('blobs', descriptor.digest),
+      repository: this.endpoint.repository,
+    };
+    const sink = await FileSink.create(path, descriptor, this.endpoint.ctx(), options.onBytes);
+    try {
+      const outcome = await this.endpoint.client.direct(
+        { ...req, ...(options.signal ? { signal: options.signal } : {}) },
+        descriptor.size,
+        sink,
+      );
+      if (outcome.kind === 'declined') {
+        await sink.abandon();
+        await rm(path, { force: true });
+        return false;
+      }
+      await sink.finish();
+      return true;
+    } catch (error) {
+      await sink.abandon();
+      throw error;
+    }
   }
 
   async exists(descriptor: Descriptor, options: RequestOptions = {}): Promise<boolean> {

@@ -182,6 +182,8 @@ export class Transport {
   readonly origin: string;
   private readonly agent: Agent;
   private foreignAgent?: Agent;
+  /** Roots trusted on the registry's own origin (empty over plain HTTP). */
+  private readonly ca: string[];
 
   constructor(
     readonly registry: string,
@@ -193,6 +195,7 @@ export class Transport {
     // (redirects to object storage go through the separate, always-verified foreign agent).
     let ca = options.plainHttp ? [] : defaultCAs();
     if (options.caFile && !options.plainHttp) ca = [...ca, readCaFile(options.caFile, registry)];
+    this.ca = ca;
     this.agent = new Agent({
       connections: options.connections,
       keepAliveTimeout: 30_000,
@@ -207,6 +210,27 @@ export class Transport {
       connectTimeout: t.connectMs ?? 30_000,
       headersTimeout: t.headersMs ?? 120_000,
       bodyTimeout: t.bodyMs ?? 300_000,
+    };
+  }
+
+  /**
+   * What a direct GET on the registry's own origin needs (direct.ts): the same TLS settings and
+   * timeouts as the pool, the user agent, and the log.
+   */
+  directSettings(): {
+    tls?: { ca: string[]; rejectUnauthorized: boolean };
+    headersMs: number;
+    bodyMs: number;
+    userAgent: string;
+    debug?: (line: string) => void;
+  } {
+    const { headersTimeout, bodyTimeout } = this.timeouts();
+    return {
+      ...(this.options.plainHttp ? {} : { tls: { ca: this.ca, rejectUnauthorized: !this.options.insecure } }),
+      headersMs: headersTimeout,
+      bodyMs: bodyTimeout,
+      userAgent: this.userAgent,
+      ...(this.options.debug ? { debug: this.options.debug } : {}),
     };
   }
 

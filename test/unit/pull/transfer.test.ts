@@ -11,6 +11,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../../src/cli/errors.js';
 import { VerifyingStream } from '../../../src/oci/digest.js';
 import { OciError } from '../../../src/oci/errors.js';
+import { RegistryClient } from '../../../src/oci/remote/client.js';
+import { RemoteRepository } from '../../../src/oci/remote/repository.js';
+import { startServer, type TestServer } from '../../support/http-server.js';
 import { UnsafeArchiveError } from '../../../src/pull/errors.js';
 import { DEFAULT_MAX_RATIO, DEFAULT_MAX_SIZE } from '../../../src/pull/limits.js';
 import type { PullMarker } from '../../../src/pull/marker.js';
@@ -708,5 +711,60 @@ describe('transferToStdout', () => {
     );
     expect(error.code).toBe('DIGEST_MISMATCH');
     expect(written).toBe(0);
+  });
+});
+
+describe('direct downloads (a real client against an in-process HTTP server)', () => {
+  const big = Buffer.alloc(2 * 1024 ** 2 + 777, 'q');
+  let server: TestServer;
+  let repo: RemoteRepository;
+  let file: FileEntry & { title: string };
+  beforeEach(async () => {
+    server = await startServer();
+    repo = new RemoteRepository(
+      new RegistryClient(server.host, { plainHttp: true, retry: { maxRetries: 0 } }),
+      'r',
+    );
+    file = { ...target.add(big), title: 'big' };
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+  const direct = (extra: Partial<TransferOptions> = {}) => options({ targetFor: () => repo, ...extra });
+
+  it('retries a direct download that breaks off, counting progress from zero again', async () => {
+    let gets = 0;
+    server.handler = (_req, res) => {
+      res.writeHead(200, { 'content-length': String(big.length) });
+      if (++gets === 1) res.write(big.subarray(0, 1024 ** 2), () => res.destroy());
+      else res.end(big);
+    };
+    const progress = new ProgressTracker();
+    const [result] = await transferAll(plan([artifact('a', [file])]), direct({ progress }));
+    expect(result?.status).toBe('pulled');
+    expect(gets).toBe(2);
+    expect(progress.snapshot().done).toBe(big.length);
+    expect((await readFile(join(output, 'test/a/big'))).equals(big)).toBe(true);
+    expect(await tree(join(output, 'test/a'))).toEqual(['big']);
+  });
+
+  it('falls back to the streamed fetch when the direct answer is not the plain case', async () => {
+    server.handler = (_req, res) => {
+      res.writeHead(200); // no Content-Length: chunked
+      res.end(big);
+    };
+    const [result] = await transferAll(plan([artifact('a', [file])]), direct());
+    expect(result?.status).toBe('pulled');
+    expect(server.requests).toHaveLength(2);
+    expect((await readFile(join(output, 'test/a/big'))).equals(big)).toBe(true);
+  });
+
+  it('leaves nothing when the direct bytes do not match the digest', async () => {
+    const lie = Buffer.from(big);
+    lie.writeUInt8(lie.readUInt8(0) ^ 1, 0);
+    server.handler = (_req, res) => res.writeHead(200, { 'content-length': String(lie.length) }).end(lie);
+    const error = await failure(transferAll(plan([artifact('a', [file])]), direct()));
+    expect(error.code).toBe('DIGEST_MISMATCH');
+    expect(await tree(base)).toEqual([]);
   });
 });
