@@ -71,13 +71,14 @@ function interner(): Intern {
 type InternBlob = (blob: BlobRef) => BlobRef;
 
 function blobInterner(intern: Intern): InternBlob {
+  // Keyed by the interned digest (no key string of its own); a size that disagrees is not pooled.
   const pool = new Map<string, BlobRef>();
   return (blob) => {
-    const key = `${blob.size} ${blob.digest}`;
-    const known = pool.get(key);
-    if (known !== undefined) return known;
-    const ref = { digest: intern(blob.digest), size: blob.size };
-    pool.set(key, ref);
+    const digest = intern(blob.digest);
+    const known = pool.get(digest);
+    if (known !== undefined && known.size === blob.size) return known;
+    const ref = { digest, size: blob.size };
+    if (known === undefined) pool.set(digest, ref);
     return ref;
   };
 }

@@ -59,7 +59,7 @@ export interface HeapValve {
 export function startHeapValve(options: { slackBytes?: number; intervalMs?: number } = {}): HeapValve {
   const gc = gcFunction();
   if (!gc) return { settle: () => undefined, stop: () => undefined };
-  const slack = options.slackBytes ?? 24 * 1024 ** 2;
+  const slack = options.slackBytes ?? 16 * 1024 ** 2;
   const used = (): number => v8.getHeapStatistics().used_heap_size;
   let floor = used();
   const collect = (): void => {
