@@ -1,5 +1,6 @@
 import { ClusterError, type ClusterErrorCode } from '../cluster/errors.js';
 import { OciError, type OciErrorCode } from '../oci/errors.js';
+import { parseDuration } from '../units/duration.js';
 import { ExitCode, type ErrorKind, type ExitCodeName } from './exit-codes.js';
 
 /**
@@ -111,4 +112,17 @@ export function toCliError(error: unknown): CliError {
     return new CliError(error.message, errorKind(error), hint, { cause: error });
   }
   return new CliError(String(error), 'internal');
+}
+
+/** A duration flag's value in milliseconds; a usage error naming the flag when it is not one. */
+export function durationOption(
+  flag: string,
+  value: string | undefined,
+  example = 'for example 90s, 10m, 1h30m',
+): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined)
+    throw new CliError(`${flag} ${JSON.stringify(value)} is not a duration`, 'usage', example);
+  return ms;
 }

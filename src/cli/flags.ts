@@ -3,8 +3,7 @@
  * (the kubectl cli-runtime habit). tkn passes cluster flags through untouched, so we parse them.
  */
 import { Args, Flags } from '@oclif/core';
-import { parseDuration } from '../units/duration.js';
-import { CliError } from './errors.js';
+import { durationOption } from './errors.js';
 
 export const clusterFlags = {
   kubeconfig: Flags.string({
@@ -68,19 +67,6 @@ export const registryFlags = {
   }),
 };
 
-/** A duration flag's value in milliseconds; a usage error when it is not one. */
-function durationFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (ms === undefined)
-    throw new CliError(
-      `--${name} ${JSON.stringify(value)} is not a duration`,
-      'usage',
-      'for example 90s, 10m, 1h30m',
-    );
-  return ms;
-}
-
 /** For the commands that resolve one run's tree (gc's inventory is bounded per listing instead). */
 export const walkFlags = {
   'max-nodes': Flags.integer({
@@ -138,19 +124,25 @@ export function clusterOptions(flags: {
   };
 }
 
-/** The parsed registry flags (and --debug) as the store opener takes them. */
-export function registryOptions(flags: {
-  'oci-layout'?: string | undefined;
-  'plain-http'?: string[] | undefined;
-  insecure?: string[] | undefined;
-  'ca-file'?: string | undefined;
-  'registry-config'?: string | undefined;
-  concurrency?: number | undefined;
-  debug?: boolean | undefined;
-  'max-nodes'?: number | undefined;
-  timeout?: string | undefined;
-  'request-timeout'?: string | undefined;
-}): {
+/**
+ * The parsed registry flags (and --debug) as the store opener takes them, with cosign's
+ * `COSIGN_REPOSITORY` from the environment (cosign users set it once, for every cosign command).
+ */
+export function registryOptions(
+  flags: {
+    'oci-layout'?: string | undefined;
+    'plain-http'?: string[] | undefined;
+    insecure?: string[] | undefined;
+    'ca-file'?: string | undefined;
+    'registry-config'?: string | undefined;
+    concurrency?: number | undefined;
+    debug?: boolean | undefined;
+    'max-nodes'?: number | undefined;
+    timeout?: string | undefined;
+    'request-timeout'?: string | undefined;
+  },
+  environment: NodeJS.ProcessEnv = process.env,
+): {
   ociLayout: string | undefined;
   plainHttp: string[];
   insecure: string[];
@@ -161,8 +153,9 @@ export function registryOptions(flags: {
   maxNodes: number | undefined;
   requestTimeoutMs: number | undefined;
   until: number | undefined;
+  cosignRepository: string | undefined;
 } {
-  const timeoutMs = durationFlag('timeout', flags.timeout);
+  const timeoutMs = durationOption('--timeout', flags.timeout);
   return {
     ociLayout: flags['oci-layout'],
     plainHttp: flags['plain-http'] ?? [],
@@ -172,8 +165,9 @@ export function registryOptions(flags: {
     concurrency: flags.concurrency,
     debug: flags.debug,
     maxNodes: flags['max-nodes'],
-    requestTimeoutMs: durationFlag('request-timeout', flags['request-timeout']),
+    requestTimeoutMs: durationOption('--request-timeout', flags['request-timeout']),
     // The command's deadline counts from when its flags were read, which is when it starts.
     until: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+    cosignRepository: environment['COSIGN_REPOSITORY'] || undefined,
   };
 }

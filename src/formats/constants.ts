@@ -75,6 +75,11 @@ export const EXPERIMENTS_ARTIFACT_TYPES: readonly string[] = [
 
 /** oras 1.0 default config media type (image-spec 1.0 packing). */
 export const ORAS_UNKNOWN_CONFIG_MEDIA_TYPE = 'application/vnd.unknown.config.v1+json';
+/**
+ * The layer media type `oras push <ref> <file>` gives a file when none is named (oras-go's
+ * default, the image-spec layer type): create-oci.sh and the StepActions push their tar.gz so.
+ */
+export const ORAS_DEFAULT_FILE_LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar';
 /** oras directory layers carry this annotation. */
 export const ORAS_UNPACK_ANNOTATION = 'io.deis.oras.content.unpack';
 
@@ -84,6 +89,14 @@ export const COSIGN_SIGNATURE_TYPE = 'application/vnd.dev.cosign.artifact.sig.v1
 export const COSIGN_ATTESTATION_TYPE = 'application/vnd.dev.cosign.artifact.att.v1+json';
 export const COSIGN_SBOM_TYPE = 'application/vnd.dev.cosign.artifact.sbom.v1+json';
 export const COSIGN_SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+/**
+ * cosign keeps the signature of a simplesigning layer (and, keyless, its certificate, chain and
+ * Rekor bundle) in the layer's annotations, not in a blob (sigstore/cosign pkg/oci/static).
+ */
+export const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+export const COSIGN_CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
+export const COSIGN_CHAIN_ANNOTATION = 'dev.sigstore.cosign/chain';
+export const COSIGN_BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
 export const SIGSTORE_BUNDLE_PREFIX = 'application/vnd.dev.sigstore.bundle';
 export const DSSE_ENVELOPE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 export const IN_TOTO_MEDIA_TYPE = 'application/vnd.in-toto+json';

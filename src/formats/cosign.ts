@@ -7,6 +7,32 @@ import * as C from './constants.js';
 
 export type CosignAttachment = 'signature' | 'attestation' | 'sbom';
 
+/** What cosign stores in a signature layer's annotations: the layer's blob is only the payload. */
+export interface CosignSignature {
+  /** Base64, as `cosign sign --output-signature` writes it. */
+  signature: string;
+  /** PEM (keyless signing). */
+  certificate?: string;
+  chain?: string;
+  /** The Rekor bundle, JSON. */
+  bundle?: string;
+}
+
+/** The signature a layer's annotations carry, or undefined (an attestation's is empty: DSSE holds it). */
+export function cosignSignatureOf(annotations: Record<string, string>): CosignSignature | undefined {
+  const signature = annotations[C.COSIGN_SIGNATURE_ANNOTATION];
+  if (!signature) return undefined;
+  const certificate = annotations[C.COSIGN_CERTIFICATE_ANNOTATION];
+  const chain = annotations[C.COSIGN_CHAIN_ANNOTATION];
+  const bundle = annotations[C.COSIGN_BUNDLE_ANNOTATION];
+  return {
+    signature,
+    ...(certificate ? { certificate } : {}),
+    ...(chain ? { chain } : {}),
+    ...(bundle ? { bundle } : {}),
+  };
+}
+
 export interface CosignTag {
   /** The tag: `sha256-<hex>.sig`. */
   tag: string;

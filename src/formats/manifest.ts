@@ -10,6 +10,7 @@ import {
   type Manifest,
 } from '../oci/types.js';
 import * as C from './constants.js';
+import { cosignSignatureOf, type CosignSignature } from './cosign.js';
 import { isRecord, str } from '../json/guards.js';
 
 export type ManifestProducer =
@@ -50,6 +51,8 @@ export interface ManifestFile {
   archive?: 'tar+gzip';
   /** oras's `io.deis.oras.content.unpack`: a directory pushed by `oras push`, holding `<title>/…`. */
   directory?: true;
+  /** A cosign signature layer's signature (and certificate, chain, bundle), from its annotations. */
+  cosign?: CosignSignature;
 }
 
 export interface ManifestClassification {
@@ -146,6 +149,7 @@ function fileOf(layer: Descriptor): ManifestFile | undefined {
     a[C.ANNOTATION_ARCHIVE] === C.ARCHIVE_TAR_GZIP ||
     layer.mediaType === MediaType.TektonArtifactTarGzip ||
     (title !== undefined && /\.(tar\.gz|tgz)$/.test(title));
+  const cosign = cosignSignatureOf(a);
   return {
     ...(title ? { title } : {}),
     digest: layer.digest,
@@ -153,6 +157,7 @@ function fileOf(layer: Descriptor): ManifestFile | undefined {
     mediaType: layer.mediaType,
     ...(archive ? { archive: 'tar+gzip' as const } : {}),
     ...(directory ? { directory: true as const } : {}),
+    ...(cosign ? { cosign } : {}),
   };
 }
 
@@ -165,6 +170,40 @@ export function classifyManifest(
   manifest: Manifest,
   options: { descriptor?: { digest: string; size: number }; config?: unknown } = {},
 ): ManifestClassification {
+  const facts = manifestFacts(manifest, options);
+  // In order: the first producer whose marks the manifest carries names it.
+  return (
+    classifyTektonGrouping(facts) ??
+    classifyTektonArtifact(facts) ??
+    classifyAttachment(facts) ??
+    classifyGeneric(facts)
+  );
+}
+
+/** What the classifiers read of one manifest, worked out once. */
+interface ManifestFacts {
+  /** The fields every classification carries. */
+  base: Pick<
+    ManifestClassification,
+    'mediaType' | 'artifactType' | 'subject' | 'files' | 'manifests' | 'annotations' | 'descriptor'
+  >;
+  tekton: ReturnType<typeof tektonMetadata>;
+  isIndex: boolean;
+  /** The manifest's own artifactType (an empty one counts as none). */
+  explicitType: string | undefined;
+  /** artifactType, else config.mediaType. */
+  artifactType: string | undefined;
+  config: Descriptor | undefined;
+  layerTypes: string[];
+  files: ManifestFile[];
+  annotations: Record<string, string>;
+  hasTektonAnnotations: boolean;
+}
+
+function manifestFacts(
+  manifest: Manifest,
+  options: { descriptor?: { digest: string; size: number }; config?: unknown },
+): ManifestFacts {
   const isIndex = isIndexManifest(manifest);
   const mediaType = manifest.mediaType ?? (isIndex ? MediaType.OciIndex : MediaType.OciManifest);
   const config = isIndex ? undefined : manifest.config;
@@ -175,22 +214,31 @@ export function classifyManifest(
   const explicitType = manifest.artifactType === '' ? undefined : manifest.artifactType;
   const artifactType = explicitType ?? config?.mediaType;
   const files = layers.map(fileOf).filter((f): f is ManifestFile => f !== undefined);
-  const layerTypes = layers.map((l) => l.mediaType);
-  const cfg = parseArtifactConfig(options.config);
-
-  const base = {
-    mediaType,
-    ...(artifactType ? { artifactType } : {}),
-    ...(subject ? { subject } : {}),
+  return {
+    base: {
+      mediaType,
+      ...(artifactType ? { artifactType } : {}),
+      ...(subject ? { subject } : {}),
+      files,
+      ...(manifests ? { manifests } : {}),
+      annotations,
+      ...(options.descriptor ? { descriptor: options.descriptor } : {}),
+    },
+    tekton: tektonMetadata(annotations, parseArtifactConfig(options.config)),
+    isIndex,
+    explicitType,
+    artifactType,
+    config,
+    layerTypes: layers.map((l) => l.mediaType),
     files,
-    ...(manifests ? { manifests } : {}),
     annotations,
-    ...(options.descriptor ? { descriptor: options.descriptor } : {}),
+    hasTektonAnnotations: Object.keys(annotations).some((k) => k.startsWith(C.TEKTON_ANNOTATION_PREFIX)),
   };
+}
 
-  const tekton = tektonMetadata(annotations, cfg);
-  const hasTektonAnnotations = Object.keys(annotations).some((k) => k.startsWith(C.TEKTON_ANNOTATION_PREFIX));
-
+/** Our grouping manifests, and tekton-experiments' typed referrers and bundles. */
+function classifyTektonGrouping(facts: ManifestFacts): ManifestClassification | undefined {
+  const { base, tekton, explicitType, config, files, hasTektonAnnotations } = facts;
   // 1. Our grouping manifests.
   if (explicitType === C.TEKTON_PIPELINERUN_ARTIFACT_TYPE) {
     return {
@@ -238,6 +286,12 @@ export function classifyManifest(
       label: 'Tekton build-artifact bundle',
     };
   }
+  return undefined;
+}
+
+/** TEP-0164/TEP-0193 artifacts and the prototype controller's. */
+function classifyTektonArtifact(facts: ManifestFacts): ManifestClassification | undefined {
+  const { base, tekton, explicitType, config, files, annotations, hasTektonAnnotations } = facts;
   // 3. TEP-0164 / TEP-0193 artifacts.
   if (
     explicitType === MediaType.TektonArtifact ||
@@ -274,6 +328,12 @@ export function classifyManifest(
       label: 'Tekton artifact (prototype)',
     };
   }
+  return undefined;
+}
+
+/** Signatures, attestations and SBOMs, whoever attached them. */
+function classifyAttachment(facts: ManifestFacts): ManifestClassification | undefined {
+  const { base, explicitType, config, layerTypes } = facts;
   // 5. Signatures, attestations, SBOMs: named by artifactType, else by layer media types
   //    (cosign's tag-schema .sig/.att/.sbom manifests have none).
   const types = [explicitType, config?.mediaType, ...layerTypes].filter((t): t is string => !!t);
@@ -320,6 +380,12 @@ export function classifyManifest(
       ),
     };
   }
+  return undefined;
+}
+
+/** oras pushes, images, and what nothing above names. */
+function classifyGeneric(facts: ManifestFacts): ManifestClassification {
+  const { base, isIndex, explicitType, artifactType, config, files } = facts;
   // 6. Plain oras pushes: Konflux trusted artifacts, tekton-experiments create-oci-artifact.
   if (
     explicitType === MediaType.UnknownArtifact ||

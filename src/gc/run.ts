@@ -6,13 +6,12 @@
  */
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import type { RunSource } from '../cluster/source.js';
-import { CliError, toCliError } from '../cli/errors.js';
+import { CliError, durationOption, toCliError } from '../cli/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { CommandIo } from '../cli/io.js';
 import type { RegistryOptions } from '../tree/targets.js';
 import type { HeapValve } from '../pull/memory.js';
 import type { GcReport } from './apply.js';
-import { parseDuration } from '../units/duration.js';
 import type { LiveView } from './model.js';
 import type { GcPlan, PlanGroup } from './plan.js';
 import type { Policy } from './policy.js';
@@ -77,16 +76,12 @@ export function validateGcOptions(options: GcOptions): { olderThanMs?: number } 
     throw usage('--force only applies to --run NAME (removing a named run that still exists)');
   if (options.keepLast !== undefined && (!Number.isInteger(options.keepLast) || options.keepLast < 0))
     throw usage(`--keep-last ${options.keepLast} is not a count`, 'for example --keep-last 5');
-  if (options.olderThan !== undefined) {
-    const ms = parseDuration(options.olderThan);
-    if (ms === undefined)
-      throw usage(
-        `--older-than ${JSON.stringify(options.olderThan)} is not a duration`,
-        'for example 30d, 36h, 1h30m or 2w (s, m, h, d, w)',
-      );
-    return { olderThanMs: ms };
-  }
-  return {};
+  const olderThanMs = durationOption(
+    '--older-than',
+    options.olderThan,
+    'for example 30d, 36h, 1h30m or 2w (s, m, h, d, w)',
+  );
+  return olderThanMs === undefined ? {} : { olderThanMs };
 }
 
 async function openRuns(options: GcOptions): Promise<{ runs: RunSource; source: LiveView['source'] }> {

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import type { CosignSignature } from '../formats/cosign.js';
 import type { ArtifactNode, FileEntry, Outcome } from '../tree/model.js';
 import { UnsafeArchiveError } from './errors.js';
 import {
@@ -69,6 +70,12 @@ export interface PlannedFile {
   artifactDir: string;
 }
 
+/** What every file of one artifact carries. */
+type PlannedBase = Pick<
+  PlannedFile,
+  'task' | 'artifact' | 'reference' | 'usable' | 'outcome' | 'artifactDir'
+>;
+
 export interface Plan {
   files: PlannedFile[];
   skipped: SkippedArtifact[];
@@ -105,6 +112,11 @@ export function archiveOf(
  */
 export function isOrasDirectory(file: FileEntry): boolean {
   return file.archive === 'tar+gzip' && file.directory === true && file.title !== undefined;
+}
+
+/** A path inside an artifact's directory (`.`: the output directory itself). */
+function inArtifactDir(artifactDir: string, name: string): string {
+  return artifactDir === '.' ? name : `${artifactDir}/${name}`;
 }
 
 function stripArchiveExtension(title: string): string {
@@ -144,8 +156,7 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
   }
   // A single artifact (pulled by reference) goes where oras pull puts it: the output directory.
   const artifactDir = task === undefined ? '.' : `${task}/${node.name}`;
-  const under = (name: string) => (artifactDir === '.' ? name : `${artifactDir}/${name}`);
-  const base = {
+  const base: PlannedBase = {
     ...(task !== undefined ? { task } : {}),
     artifact: node.name,
     ...(node.reference !== undefined ? { reference: node.reference } : {}),
@@ -164,7 +175,7 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
       size: bytes.byteLength,
       mediaType: node.mediaType ?? 'text/plain',
       action: 'file',
-      path: under(node.name),
+      path: inArtifactDir(artifactDir, node.name),
     });
     return plan;
   }
@@ -198,56 +209,107 @@ export function planArtifact(candidate: Candidate, options: PlanOptions): Plan {
     return plan;
   }
 
-  for (const file of usable) {
-    const archive = archiveOf(node, file, usable.length);
-    const extract = archive !== undefined && !options.raw;
-    // Alone, the layer is extracted into the artifact's directory, where its <dir>/… lands as
-    // oras pull puts it; among others, into <dir> itself, taking <dir>/ off its entries.
-    const orasDirectory = extract && usable.length > 1 && isOrasDirectory(file);
-    let name: string;
-    if (orasDirectory) name = file.title as string;
-    else if (extract) name = usable.length === 1 ? '.' : stripArchiveExtension(file.title ?? node.name);
-    else name = file.title ?? (archive === 'tar+gzip' ? `${node.name}.tar.gz` : node.name);
-    const source = `layer ${file.digest} of ${where}`;
-    let path: string;
-    let prefix: string | undefined;
-    const check = name === '.' ? { ok: true as const, segments: [] } : checkEntryPath(name);
-    if (check.ok) {
-      if (orasDirectory) prefix = joinSegments(check.segments);
-      if (check.segments.length === 0 && !extract)
-        throw new UnsafeArchiveError(source, name, 'names the artifact directory itself, not a file in it');
-      if (check.segments.length === 1 && check.segments[0] === MARKER_FILE)
-        throw new UnsafeArchiveError(
-          source,
-          name,
-          `is ${MARKER_FILE}, the name pull keeps for its marker file`,
-        );
-      path = check.segments.length === 0 ? artifactDir : under(joinSegments(check.segments));
-    } else if (options.allowPathTraversal && !alwaysRefused(name)) {
-      // Trusted producer: the title is taken as written, relative to the artifact's directory.
-      path = name.startsWith('/') ? posix.normalize(name) : posix.normalize(under(name));
-    } else {
-      throw new UnsafeArchiveError(source, name, check.reason);
-    }
-    plan.files.push({
-      ...base,
-      source: {
-        kind: 'blob',
-        repository,
-        descriptor: { mediaType: file.mediaType, digest: file.digest, size: file.size },
-      },
-      digest: file.digest,
-      size: file.size,
-      mediaType: file.mediaType,
-      ...(file.title !== undefined ? { title: file.title } : {}),
-      action: extract ? 'extract' : 'file',
-      ...(archive !== undefined ? { archive } : {}),
-      ...(prefix !== undefined && prefix !== '.' ? { prefix } : {}),
-      path,
-    });
-  }
+  for (const file of usable)
+    plan.files.push(
+      ...planLayer({ node, file, layers: usable.length, where, repository, artifactDir, base }, options),
+    );
   checkOverlaps(plan.files, where);
   return plan;
+}
+
+/** One layer of an artifact: where it lands and how, with what cosign's annotations add beside it. */
+function planLayer(
+  layer: {
+    node: ArtifactNode;
+    file: FileEntry;
+    /** How many layers of the artifact pull writes. */
+    layers: number;
+    where: string;
+    repository: string;
+    artifactDir: string;
+    base: PlannedBase;
+  },
+  options: PlanOptions,
+): PlannedFile[] {
+  const { node, file, where, repository, artifactDir, base } = layer;
+  const archive = archiveOf(node, file, layer.layers);
+  const extract = archive !== undefined && !options.raw;
+  // Alone, the layer is extracted into the artifact's directory, where its <dir>/… lands as
+  // oras pull puts it; among others, into <dir> itself, taking <dir>/ off its entries.
+  const orasDirectory = extract && layer.layers > 1 && isOrasDirectory(file);
+  let name: string;
+  if (orasDirectory) name = file.title as string;
+  else if (extract) name = layer.layers === 1 ? '.' : stripArchiveExtension(file.title ?? node.name);
+  else name = file.title ?? (archive === 'tar+gzip' ? `${node.name}.tar.gz` : node.name);
+  const source = `layer ${file.digest} of ${where}`;
+  let path: string;
+  let prefix: string | undefined;
+  const check = name === '.' ? { ok: true as const, segments: [] } : checkEntryPath(name);
+  if (check.ok) {
+    if (orasDirectory) prefix = joinSegments(check.segments);
+    if (check.segments.length === 0 && !extract)
+      throw new UnsafeArchiveError(source, name, 'names the artifact directory itself, not a file in it');
+    if (check.segments.length === 1 && check.segments[0] === MARKER_FILE)
+      throw new UnsafeArchiveError(
+        source,
+        name,
+        `is ${MARKER_FILE}, the name pull keeps for its marker file`,
+      );
+    path =
+      check.segments.length === 0 ? artifactDir : inArtifactDir(artifactDir, joinSegments(check.segments));
+  } else if (options.allowPathTraversal && !alwaysRefused(name)) {
+    // Trusted producer: the title is taken as written, relative to the artifact's directory.
+    path = name.startsWith('/') ? posix.normalize(name) : posix.normalize(inArtifactDir(artifactDir, name));
+  } else {
+    throw new UnsafeArchiveError(source, name, check.reason);
+  }
+  const planned: PlannedFile = {
+    ...base,
+    source: {
+      kind: 'blob',
+      repository,
+      descriptor: { mediaType: file.mediaType, digest: file.digest, size: file.size },
+    },
+    digest: file.digest,
+    size: file.size,
+    mediaType: file.mediaType,
+    ...(file.title !== undefined ? { title: file.title } : {}),
+    action: extract ? 'extract' : 'file',
+    ...(archive !== undefined ? { archive } : {}),
+    ...(prefix !== undefined && prefix !== '.' ? { prefix } : {}),
+    path,
+  };
+  return file.cosign && !extract ? [planned, ...cosignCompanions(file.cosign, path, base)] : [planned];
+}
+
+/**
+ * A cosign signature's payload is the layer; the signature, and for keyless signing the
+ * certificate, chain and Rekor bundle, are the layer's annotations. Each is written beside the
+ * payload under the names `cosign sign --output-*` users pass, so that
+ * `cosign verify-blob --signature P.sig [--certificate P.pem] P` checks what was pulled.
+ */
+function cosignCompanions(cosign: CosignSignature, path: string, base: PlannedBase): PlannedFile[] {
+  const parts: [suffix: string, text: string | undefined, mediaType: string][] = [
+    ['.sig', cosign.signature, 'text/plain'],
+    ['.pem', cosign.certificate, 'application/x-pem-file'],
+    ['.chain.pem', cosign.chain, 'application/x-pem-file'],
+    ['.bundle', cosign.bundle, 'application/json'],
+  ];
+  return parts.flatMap(([suffix, text, mediaType]) => {
+    if (text === undefined) return [];
+    const bytes = Buffer.from(text, 'utf8');
+    return [
+      {
+        ...base,
+        source: { kind: 'inline', bytes },
+        digest: inlineDigest(bytes),
+        size: bytes.byteLength,
+        mediaType,
+        action: 'file',
+        path: `${path}${suffix}`,
+      },
+    ];
+  });
 }
 
 /** Two layers writing the same path, or one inside the other's extracted directory, is refused. */

@@ -46,7 +46,8 @@ function asArtifact(parent: ArtifactNode, name: string, referrer: ReferrerNode):
     direction: 'output',
     producers: [referrer.tag ? 'cosign' : referrer.kind],
     reportedAt: [],
-    reference: `${repositoryOf(parent.reference ?? '')}@${referrer.digest}`,
+    // cosign's tags can be in another repository (COSIGN_REPOSITORY); referrers are beside their subject.
+    reference: `${referrer.repository ?? repositoryOf(parent.reference ?? '')}@${referrer.digest}`,
     digest: referrer.digest,
     digestRefersTo: 'manifest',
     size: referrer.size,

@@ -132,6 +132,10 @@ export function selectArtifacts(tree: ArtifactTree, options: SelectOptions): Sel
   return selectFrom(entries, options);
 }
 
+function labelOf(task: string | undefined, node: ArtifactNode): string {
+  return task === undefined ? node.name : `${task}/${node.name}`;
+}
+
 /** Selection over (task, artifact) pairs; shared by run pulls and single-artifact pulls. */
 export function selectFrom(
   entries: { task?: string; taskRun?: string; outcome?: Outcome; node: ArtifactNode }[],
@@ -140,8 +144,18 @@ export function selectFrom(
   const result: Selection = { selected: [], skipped: [], refused: [], unmatched: [] };
   const used = new Set<string>();
   const seen = new Map<string, ArtifactNode>();
+  const namedBy = (task: string | undefined, taskRun: string | undefined, node: ArtifactNode) =>
+    options.artifacts.filter((value) => namesArtifact(value, task, taskRun, node.name));
+  // Konflux hands one SOURCE_ARTIFACT from task to task: the content an input names is pulled
+  // once, where it was produced (or at the first input naming it when no task here produced it).
+  const pulledAt = new Map<string, string>();
+  for (const { task, taskRun, node } of entries) {
+    if (node.direction === 'input' || node.digest === undefined || pulledAt.has(node.digest)) continue;
+    if (options.artifacts.length > 0 && namedBy(task, taskRun, node).length === 0) continue;
+    if (unpullableReason(node) === undefined) pulledAt.set(node.digest, labelOf(task, node));
+  }
   for (const { task, taskRun, outcome, node } of entries) {
-    const named = options.artifacts.filter((value) => namesArtifact(value, task, taskRun, node.name));
+    const named = namedBy(task, taskRun, node);
     named.forEach((value) => used.add(value));
     if (options.artifacts.length > 0 && named.length === 0) continue;
     const skip = (state: string, reason: string): SkippedArtifact => {
@@ -160,6 +174,19 @@ export function selectFrom(
         ),
       );
       continue;
+    }
+    // Named as TASK/NAME, that task's own copy is what the user asked for.
+    const namedWithTask = named.some((value) => value !== node.name);
+    if (node.direction === 'input' && node.digest !== undefined && !namedWithTask) {
+      const where = pulledAt.get(node.digest);
+      if (where !== undefined && where !== labelOf(task, node)) {
+        result.skipped.push(
+          skip('duplicate', `an input of the task: the same content is pulled as ${where}`),
+        );
+        continue;
+      }
+      if (where === undefined && unpullableReason(node) === undefined)
+        pulledAt.set(node.digest, labelOf(task, node));
     }
     const reason = unpullableReason(node);
     if (reason) {

@@ -77,7 +77,10 @@ function fileNode(file: FileEntry, options: TreeOptions): Node {
 function referrerNode(referrer: ReferrerNode, level: number, options: TreeOptions): Node {
   const label: Segment[] = [{ text: referrer.kind, style: 'accent' }];
   // cosign's tag-stored attachments are no referrers: the tag says where they are.
-  if (referrer.tag) label.push({ text: `  (cosign, tag ${tagText(referrer.tag, options)})`, style: 'muted' });
+  if (referrer.tag) {
+    const where = referrer.repository ? `${referrer.repository}:` : '';
+    label.push({ text: `  (cosign, tag ${where}${tagText(referrer.tag, options)})`, style: 'muted' });
+  }
   label.push(
     { text: `  ${referrer.artifactType || '<unknown>'}`, style: 'muted' },
     { text: `  ${digestText(referrer.digest, options)}`, style: 'dim' },

@@ -3,8 +3,21 @@
  * `oci:<repo>@sha256:<blob>` URI. Such a digest names the tar.gz itself, not a manifest, so it has
  * no manifest to fetch and no referrers; show and pull both take the URI and see the same node.
  */
+import { ORAS_DEFAULT_FILE_LAYER_MEDIA_TYPE } from '../formats/constants.js';
 import type { ArtifactNode } from './model.js';
 import type { ContentStore } from './ports.js';
+
+/**
+ * The media type of a blob named by reference. A registry serves every blob as octet-stream, and
+ * the URI does not name the manifest that typed it, so the type is the one the producer's push
+ * gives its layer (oras's default for Konflux and the StepActions), else what the status reported.
+ */
+export function blobMediaType(producers: readonly string[], reported?: string): string {
+  if (reported !== undefined) return reported;
+  if (producers.includes('konflux-trusted-artifact') || producers.includes('stepaction'))
+    return ORAS_DEFAULT_FILE_LAYER_MEDIA_TYPE;
+  return 'application/octet-stream';
+}
 
 /** The artifact node of a blob found at `repository@digest` (size from the store). */
 export async function blobArtifactNode(
@@ -14,11 +27,12 @@ export async function blobArtifactNode(
   size: number,
 ): Promise<ArtifactNode> {
   const { referenceForm } = await import('../oci/reference.js');
+  // The `oci:` spelling is the Konflux/StepAction convention for a tar.gz blob.
+  const producers: string[] = referenceForm(reference) === 'oci' ? ['konflux-trusted-artifact'] : [];
   return {
     name: repository.split('/').at(-1) ?? repository,
     direction: 'output',
-    // The `oci:` spelling is the Konflux/StepAction convention for a tar.gz blob.
-    producers: referenceForm(reference) === 'oci' ? ['konflux-trusted-artifact'] : [],
+    producers,
     reportedAt: [],
     location: reference,
     reference: `${repository}@${digest}`,
@@ -28,8 +42,7 @@ export async function blobArtifactNode(
     state: 'present',
     // No TaskRun vouches for it: its task's outcome is unknown.
     usable: false,
-    // A blob carries no media type of its own (a registry serves every blob as octet-stream).
-    files: [{ digest, size, mediaType: 'application/octet-stream' }],
+    files: [{ digest, size, mediaType: blobMediaType(producers) }],
     platforms: [],
     referrers: [],
   };

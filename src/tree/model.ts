@@ -5,6 +5,7 @@
  */
 
 import type { ErrorKind } from '../cli/exit-codes.js';
+import type { CosignSignature } from '../formats/cosign.js';
 
 export const TREE_API_VERSION = 'tkn-artifacts.tekton.dev/v1alpha1';
 
@@ -33,6 +34,11 @@ export interface FileEntry {
   archive?: 'tar+gzip' | 'tar';
   /** An oras directory push (`io.deis.oras.content.unpack`): the archive holds `<title>/…`. */
   directory?: true;
+  /**
+   * A cosign signature layer: the signature (certificate, chain, bundle) its annotations carry;
+   * pull writes each beside the payload, for `cosign verify-blob`.
+   */
+  cosign?: CosignSignature;
 }
 
 export interface ReferrerNode {
@@ -49,6 +55,11 @@ export interface ReferrerNode {
    * as an OCI 1.1 referrer (the tagged manifest has none).
    */
   tag?: string;
+  /**
+   * The repository the tag is in, when it is not the subject's: cosign writes to the repository
+   * `COSIGN_REPOSITORY` names when that is set (and Chains with it).
+   */
+  repository?: string;
   annotations?: Record<string, string>;
   files: FileEntry[];
   referrers: ReferrerNode[];

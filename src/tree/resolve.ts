@@ -43,6 +43,7 @@ import { errorMessage, type ContentStore } from './ports.js';
 import { DEFAULT_MAX_NODES, WalkLimitError } from './limits.js';
 import { cosignTagsOf, type CosignTag } from '../formats/cosign.js';
 import { filterArtifactByType } from './artifact-type.js';
+import { blobMediaType } from './blob.js';
 
 /** Referrers walked at once per subject: enough to keep a registry's 8 requests in flight busy. */
 const WALK_CONCURRENCY = 32;
@@ -152,6 +153,11 @@ export interface ResolveInput {
   isForeign?: (descriptor: Descriptor) => boolean;
   /** Referrer nodes walked at most (limits.ts); past it resolution fails with WalkLimitError. */
   maxNodes?: number;
+  /**
+   * Where cosign's `sha256-<hex>.sig|.att|.sbom` tags are, when not beside their subject: the
+   * repository `COSIGN_REPOSITORY` names (cosign and Chains write there when it is set).
+   */
+  cosignRepository?: string;
 }
 
 function reachOf(state: Resolution): Reach {
@@ -245,17 +251,24 @@ async function listReferrers(
 }
 
 interface Tagged {
+  /** The repository the tag was found in. */
+  repository: string;
   tag: CosignTag;
   fetched: FetchedManifest;
 }
 
 /**
  * cosign's attachments of a subject, stored under `sha256-<hex>.sig|.att|.sbom` tags of its
- * repository: looked up in the repository's tag list (one listing per repository), or one by one
- * when the registry does not list tags.
+ * repository (or of the one COSIGN_REPOSITORY names): looked up in the repository's tag list (one
+ * listing per repository), or one by one when the registry does not list tags.
  */
-async function cosignTagged(state: Resolution, repository: string, subject: Descriptor): Promise<Tagged[]> {
+async function cosignTagged(
+  state: Resolution,
+  subjectRepository: string,
+  subject: Descriptor,
+): Promise<Tagged[]> {
   const { store } = state.input;
+  const repository = state.input.cosignRepository ?? subjectRepository;
   const candidates = cosignTagsOf(subject.digest);
   let listed: ReadonlySet<string> | undefined;
   try {
@@ -267,7 +280,7 @@ async function cosignTagged(state: Resolution, repository: string, subject: Desc
   const found = await Promise.all(
     wanted.map(async (tag): Promise<Tagged | undefined> => {
       try {
-        return { tag, fetched: await store.fetchManifest(repository, tag.tag) };
+        return { repository, tag, fetched: await store.fetchManifest(repository, tag.tag) };
       } catch (error) {
         // Asked one by one, an absent tag is the usual answer.
         if (!listed && isNotFound(error)) return undefined;
@@ -373,23 +386,26 @@ async function walkReferrers(
     }
     return node;
   });
-  const attachments = taggedWalked.map(async ({ tag, fetched }): Promise<ReferrerNode> => {
-    const node: ReferrerNode = {
-      digest: fetched.descriptor.digest,
-      mediaType: fetched.descriptor.mediaType,
-      // The tagged manifest has no artifactType: cosign's own name for what the tag holds.
-      artifactType: tag.artifactType,
-      size: fetched.descriptor.size,
-      kind: tag.kind,
-      tag: tag.tag,
-      files: classify(fetched.manifest, fetched.descriptor).files,
-      referrers: [],
-    };
-    withAnnotations(node, fetched.manifest.annotations);
-    const path = seenWith(seen, fetched.descriptor.digest);
-    node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
-    return node;
-  });
+  const attachments = taggedWalked.map(
+    async ({ repository: stored, tag, fetched }): Promise<ReferrerNode> => {
+      const node: ReferrerNode = {
+        digest: fetched.descriptor.digest,
+        mediaType: fetched.descriptor.mediaType,
+        // The tagged manifest has no artifactType: cosign's own name for what the tag holds.
+        artifactType: tag.artifactType,
+        size: fetched.descriptor.size,
+        kind: tag.kind,
+        tag: tag.tag,
+        ...(stored !== repository ? { repository: stored } : {}),
+        files: classify(fetched.manifest, fetched.descriptor).files,
+        referrers: [],
+      };
+      withAnnotations(node, fetched.manifest.annotations);
+      const path = seenWith(seen, fetched.descriptor.digest);
+      node.referrers = await walkReferrers(state, stored, fetched.descriptor, depth - 1, path);
+      return node;
+    },
+  );
   const [listed, ...attached] = await Promise.all([referrers, ...attachments]);
   return [...listed, ...attached];
 }
@@ -500,7 +516,7 @@ async function resolveReported(
         problem('digest-conflict', `the status reports ${reported.size} bytes but the blob has ${size}`);
       }
       node.size = size;
-      node.files = [{ digest, size, mediaType: reported.mediaType ?? 'application/octet-stream' }];
+      node.files = [{ digest, size, mediaType: blobMediaType(node.producers, reported.mediaType) }];
       node.state = 'present';
       node.usable = succeeded;
       return node;

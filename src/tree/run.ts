@@ -181,12 +181,32 @@ interface Readers {
 
 /** The resolver's options every way in shares: filters, the walk's bounds and reach. */
 function walkOptions(options: RunOptions, readers: Readers) {
+  const cosignRepository = cosignRepositoryOf(options.registry.cosignRepository, readers);
   return {
     ...readers,
     filters: options.filters,
     ...(options.registry.maxNodes !== undefined ? { maxNodes: options.registry.maxNodes } : {}),
     ...(options.reach ? { reach: options.reach } : {}),
+    ...(cosignRepository !== undefined ? { cosignRepository } : {}),
   };
+}
+
+/** COSIGN_REPOSITORY as a repository name, or a usage error that says where the value came from. */
+function cosignRepositoryOf(value: string | undefined, readers: Readers): string | undefined {
+  if (value === undefined) return undefined;
+  let location: Location | undefined;
+  try {
+    location = readers.parseLocation(value);
+  } catch {
+    location = undefined;
+  }
+  if (!location || location.tag !== undefined || location.digest !== undefined)
+    throw new CliError(
+      `COSIGN_REPOSITORY=${JSON.stringify(value)} is not a repository`,
+      'usage',
+      'set it as cosign takes it, a repository without tag or digest (registry.example.com/signatures), or unset it',
+    );
+  return location.repository;
 }
 
 /**

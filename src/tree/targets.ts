@@ -22,6 +22,8 @@ export interface RegistryOptions {
   requestTimeoutMs?: number | undefined;
   /** --timeout: when every request must have ended (ms since the epoch). */
   until?: number | undefined;
+  /** `COSIGN_REPOSITORY`, as cosign reads it: where its signature tags are stored. */
+  cosignRepository?: string | undefined;
 }
 
 export async function openStore(options: RegistryOptions): Promise<TargetStore> {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { oras, testEnv, uniqueRepo, type TestEnv } from '../env/context.js';
+import { ORAS_DEFAULT_FILE_LAYER_MEDIA_TYPE } from '../../src/formats/constants.js';
 import {
   cosignAttachSbom,
   cosignAttest,
@@ -113,6 +114,11 @@ describe.each(['olareg', 'distribution'] as const)('real producers on %s', (regi
       'CACHI2_ARTIFACT',
     ]);
     expect(results['SOURCE_ARTIFACT']).toBe(`oci:${store}@${m.layers?.[0]?.digest}`);
+    // The type show and pull give the blob such a URI names (src/tree/blob.ts): oras's default.
+    expect(m.layers?.map((l) => l.mediaType)).toEqual([
+      ORAS_DEFAULT_FILE_LAYER_MEDIA_TYPE,
+      ORAS_DEFAULT_FILE_LAYER_MEDIA_TYPE,
+    ]);
     // gzip -n: no name and no time in the header, so equal content gives equal digests.
     const blob = join(tools.workDir, `blob-${registryName}`);
     await oras(env, ['blob', 'fetch', '--output', blob, `${store}@${m.layers?.[0]?.digest}`]);

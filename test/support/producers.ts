@@ -77,12 +77,13 @@ const COSIGN_REGISTRY_FLAGS = ['--allow-insecure-registry', '--allow-http-regist
 
 /**
  * Signs `image` (repo@sha256:…) with a local key, no transparency log. Default storage: the
- * `sha256-<hex>.sig` tag; `referrers: true`: an OCI 1.1 referrer (`--registry-referrers-mode=oci-1-1`).
+ * `sha256-<hex>.sig` tag; `referrers: true`: an OCI 1.1 referrer (`--registry-referrers-mode=oci-1-1`);
+ * `repository`: the tag in that repository instead of the image's (cosign's COSIGN_REPOSITORY).
  */
 export async function cosignSign(
   tools: ProducerTools,
   image: string,
-  options: { referrers?: boolean } = {},
+  options: { referrers?: boolean; repository?: string } = {},
 ): Promise<void> {
   const key = await cosignKey(tools);
   await tool(
@@ -96,6 +97,36 @@ export async function cosignSign(
       ...COSIGN_REGISTRY_FLAGS,
       ...(options.referrers ? ['--registry-referrers-mode=oci-1-1'] : []),
       image,
+    ],
+    {
+      env: {
+        ...cosignEnv(tools),
+        ...(options.repository !== undefined ? { COSIGN_REPOSITORY: options.repository } : {}),
+      },
+    },
+  );
+}
+
+/**
+ * `cosign verify-blob` of a pulled payload with its signature file, against the key cosignSign
+ * signed with: cosign's own check that pull wrote a signature that verifies. Throws when not.
+ */
+export async function cosignVerifyBlob(
+  tools: ProducerTools,
+  payload: string,
+  signature: string,
+): Promise<void> {
+  const key = await cosignKey(tools);
+  await tool(
+    tools.cosign,
+    [
+      'verify-blob',
+      '--key',
+      key.replace(/\.key$/, '.pub'),
+      '--signature',
+      signature,
+      '--insecure-ignore-tlog=true',
+      payload,
     ],
     { env: cosignEnv(tools) },
   );

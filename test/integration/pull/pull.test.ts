@@ -220,6 +220,27 @@ describe.each(['olareg', 'distribution'] as const)('pull from %s', (registryName
     });
   });
 
+  it('pulls content that tasks hand on once, where it was produced, with --inputs', async () => {
+    const dest = join(base(), 'inputs');
+    const result = await tkn(['pull', ...runArgs(), '--inputs', '-o', dest, '--format', 'json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as PullReport;
+    // build's `source` input is clone's SOURCE_ARTIFACT blob: not a second copy on disk.
+    expect(report.skipped.find((s) => s.artifact === 'source')).toMatchObject({
+      task: 'build',
+      state: 'duplicate',
+      reason: 'an input of the task: the same content is pulled as clone/SOURCE_ARTIFACT',
+    });
+    expect(await exists(join(dest, 'build/source'))).toBe(false);
+    expect(await snapshot(dest)).toEqual(expected);
+    // Named with its task, the input is that task's own copy.
+    const own = await tkn(['pull', ...runArgs(), '--artifact', 'build/source', '-o', join(base(), 'own')]);
+    expect(own.code, own.stderr).toBe(0);
+    expect(await snapshot(join(base(), 'own', 'build/source'))).toEqual(
+      await snapshot(join(dest, 'clone/SOURCE_ARTIFACT')),
+    );
+  });
+
   it('says nothing with --quiet, and pulls all the same', async () => {
     const dest = join(base(), 'quiet');
     const result = await tkn(['pull', ...runArgs(), '--quiet', '-o', dest]);

@@ -18,6 +18,7 @@ import {
   cosignAttest,
   cosignSign,
   cosignTag,
+  cosignVerifyBlob,
   craneIndex,
   type ProducerTools,
 } from '../../support/producers.js';
@@ -169,6 +170,51 @@ describe.each(['olareg', 'distribution'] as const)('cosign and OCI 1.1 attachmen
     expect(node.referrers).toHaveLength(4);
   });
 
+  it('looks for the tags where COSIGN_REPOSITORY says cosign stored them, and pulls from there', async () => {
+    const elsewhere = `${host}/${uniqueRepo(`cosign-sigs/${registryName}`)}`;
+    const { index: other } = await craneIndex(tools, `${repository}-apart`, 'v1');
+    await cosignSign(tools, `${repository}-apart@${other}`, { repository: elsewhere });
+    // The signature is in `elsewhere`, not beside the image (cosign wrote it; oras reads it back).
+    const stored = await layers(`${elsewhere}:${cosignTag(other, 'sig')}`);
+    expect(stored).toHaveLength(1);
+    const apartExport = join(tools.workDir, `apart-${registryName}.yaml`);
+    await writeFile(apartExport, runExport(namespace, `${repository}-apart:v1`, other));
+    const run = (command: string, environment: NodeJS.ProcessEnv, ...args: string[]) =>
+      runCli(
+        [command, 'signed', '--from-file', apartExport, '-n', namespace, '--plain-http', host, ...args],
+        {
+          env: environment,
+        },
+      );
+    const signatures = async (environment: NodeJS.ProcessEnv) => {
+      const result = await run('show', environment, '-o', 'json');
+      expect(result.code, result.stderr).toBe(0);
+      return image(JSON.parse(result.stdout) as ArtifactTree).referrers.filter((r) => r.tag !== undefined);
+    };
+    expect(await signatures({})).toEqual([]);
+    const found = await signatures({ COSIGN_REPOSITORY: elsewhere });
+    expect(found.map((r) => [r.kind, r.tag, r.repository, r.files[0]?.digest])).toEqual([
+      ['signature', cosignTag(other, 'sig'), elsewhere, stored[0]?.digest],
+    ]);
+    const text = await run('show', { COSIGN_REPOSITORY: elsewhere });
+    expect(text.stdout).toContain(`signature  (cosign, tag ${elsewhere}:sha256-${other.slice(7, 19)}.sig)`);
+    const out = await mkdtemp(join(tmpdir(), 'pull-sig-apart-'));
+    const pulled = await run(
+      'pull',
+      { COSIGN_REPOSITORY: elsewhere },
+      '--artifact-type',
+      'application/vnd.dev.cosign.artifact.sig.v1+json',
+      '-o',
+      out,
+    );
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(sha256(await readFile(join(out, 'build/IMAGE.sig/signature.json')))).toBe(stored[0]?.digest);
+    // A value cosign would not take either is a usage error naming the variable.
+    const bad = await run('show', { COSIGN_REPOSITORY: `${elsewhere}:v1` });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('COSIGN_REPOSITORY=');
+  });
+
   it('writes a tree that matches the documented schema', async () => {
     const schema: unknown = JSON.parse(
       await readFile(join(repoRoot, 'docs/schemas/artifact-tree.schema.json'), 'utf8'),
@@ -232,10 +278,21 @@ describe.each(['olareg', 'distribution'] as const)('cosign and OCI 1.1 attachmen
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+    // Each payload with the signature its layer's annotation carries, beside it.
     const files = await filesUnder(out);
-    expect(files).toHaveLength(2);
+    expect(files).toHaveLength(4);
     expect(files[0]).toMatch(/^build\/IMAGE\.linux-amd64\.signature-[0-9a-f]{12}\/signature\.json$/);
-    expect(files[1]).toBe('build/IMAGE.sig/signature.json');
+    expect(files[1]).toBe(`${files[0]}.sig`);
+    expect(files.slice(2)).toEqual(['build/IMAGE.sig/signature.json', 'build/IMAGE.sig/signature.json.sig']);
+    // cosign itself verifies each pulled payload with the pulled signature and the signing key.
+    for (const payload of [files[0] as string, files[2] as string])
+      await cosignVerifyBlob(tools, join(out, payload), join(out, `${payload}.sig`));
+    // A payload changed by one byte no longer verifies: the check is real.
+    const tampered = join(out, 'tampered.json');
+    await writeFile(tampered, `${await readFile(join(out, files[2] as string), 'utf8')} `);
+    await expect(cosignVerifyBlob(tools, tampered, join(out, `${files[2]}.sig`))).rejects.toThrow(
+      /verify-blob/,
+    );
     // Byte for byte the simplesigning payloads cosign stored.
     const [tagLayer] = await layers(`${repository}:${cosignTag(index, 'sig')}`);
     expect(sha256(await readFile(join(out, 'build/IMAGE.sig/signature.json')))).toBe(tagLayer?.digest);

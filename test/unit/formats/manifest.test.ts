@@ -274,6 +274,35 @@ describe('classifyManifest', () => {
     });
   });
 
+  it("keeps a cosign signature layer's signature, certificate, chain and bundle; an attestation's empty one is none", () => {
+    const layer = (annotations: Record<string, string>) => ({
+      mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+      digest: d('c'),
+      size: 200,
+      annotations,
+    });
+    const c = classifyManifest({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: d('b'), size: 2 },
+      layers: [
+        layer({
+          'dev.cosignproject.cosign/signature': 'TUVVQ0lR',
+          'dev.sigstore.cosign/certificate': 'CERT',
+          'dev.sigstore.cosign/chain': 'CHAIN',
+          'dev.sigstore.cosign/bundle': '{"SignedEntryTimestamp":"x"}',
+        }),
+        layer({ 'dev.cosignproject.cosign/signature': 'c2ln' }),
+        layer({ 'dev.cosignproject.cosign/signature': '' }),
+      ],
+    });
+    expect(c.files.map((f) => f.cosign)).toEqual([
+      { signature: 'TUVVQ0lR', certificate: 'CERT', chain: 'CHAIN', bundle: '{"SignedEntryTimestamp":"x"}' },
+      { signature: 'c2ln' },
+      undefined,
+    ]);
+  });
+
   it.each([
     [
       { artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json' },

@@ -62,7 +62,7 @@ describe('selectArtifacts', () => {
           files: [],
           platforms: [{ platform: 'linux/amd64', digest: d('3'), size: 1, mediaType: 'x', referrers: [] }],
         }),
-        node('source', { direction: 'input' }),
+        node('source', { direction: 'input', digest: d('5') }),
       ]),
       taskRun('test', [
         node('junit', { usable: false }),
@@ -148,6 +148,40 @@ describe('selectArtifacts', () => {
     );
   });
 
+  describe('one Konflux SOURCE_ARTIFACT handed from task to task', () => {
+    const blob = (direction: 'input' | 'output', c = 'a') =>
+      node('SOURCE_ARTIFACT', { direction, digest: d(c), digestRefersTo: 'blob' });
+    const konflux = tree([
+      taskRun('build', [blob('input')]),
+      taskRun('clone', [blob('output')]),
+      taskRun('test', [blob('input')]),
+      taskRun('scan', [blob('input', 'b')]),
+      taskRun('lint', [blob('input', 'b')]),
+    ]);
+    const pulled = (artifacts: string[], inputs = false) =>
+      selectArtifacts(konflux, { ...all, artifacts, inputs }).selected.map((c) => `${c.task}/${c.node.name}`);
+
+    it('pulls the content once, where it was produced, however many tasks took it as input', () => {
+      expect(pulled(['SOURCE_ARTIFACT'])).toEqual(['clone/SOURCE_ARTIFACT', 'scan/SOURCE_ARTIFACT']);
+      expect(pulled([], true)).toEqual(['clone/SOURCE_ARTIFACT', 'scan/SOURCE_ARTIFACT']);
+      const skipped = selectArtifacts(konflux, { ...all, artifacts: ['SOURCE_ARTIFACT'] }).skipped;
+      expect(skipped.map((s) => [s.task, s.state, s.reason])).toEqual([
+        ['build', 'duplicate', 'an input of the task: the same content is pulled as clone/SOURCE_ARTIFACT'],
+        ['test', 'duplicate', 'an input of the task: the same content is pulled as clone/SOURCE_ARTIFACT'],
+        ['lint', 'duplicate', 'an input of the task: the same content is pulled as scan/SOURCE_ARTIFACT'],
+      ]);
+    });
+
+    it("still pulls a task's own copy when TASK/NAME names it", () => {
+      expect(pulled(['test/SOURCE_ARTIFACT'])).toEqual(['test/SOURCE_ARTIFACT']);
+      expect(pulled(['SOURCE_ARTIFACT', 'test/SOURCE_ARTIFACT'])).toEqual([
+        'clone/SOURCE_ARTIFACT',
+        'test/SOURCE_ARTIFACT',
+        'scan/SOURCE_ARTIFACT',
+      ]);
+    });
+  });
+
   it('pulls one of two artifacts with the same name in a task', () => {
     const twice = selectFrom(
       [
@@ -172,6 +206,46 @@ describe('selectArtifacts', () => {
 });
 
 describe('planArtifact', () => {
+  it("writes a cosign signature's annotations beside its payload, as cosign sign --output-* names them", () => {
+    const payload = {
+      digest: d('2'),
+      size: 10,
+      mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+    };
+    const keyless = node('IMAGE.sig', {
+      files: [
+        {
+          ...payload,
+          title: 'signature.json',
+          cosign: {
+            signature: 'TUVVQ0lR',
+            certificate: '-----BEGIN CERTIFICATE-----\n',
+            chain: 'C',
+            bundle: '{}',
+          },
+        },
+      ],
+    });
+    const plan = planArtifact({ task: 'build', node: keyless, named: false }, options);
+    expect(plan.files.map((f) => [f.path, f.source.kind, f.mediaType])).toEqual([
+      ['build/IMAGE.sig/signature.json', 'blob', payload.mediaType],
+      ['build/IMAGE.sig/signature.json.sig', 'inline', 'text/plain'],
+      ['build/IMAGE.sig/signature.json.pem', 'inline', 'application/x-pem-file'],
+      ['build/IMAGE.sig/signature.json.chain.pem', 'inline', 'application/x-pem-file'],
+      ['build/IMAGE.sig/signature.json.bundle', 'inline', 'application/json'],
+    ]);
+    const sig = plan.files[1]!;
+    expect(sig.source.kind === 'inline' && sig.source.bytes.toString()).toBe('TUVVQ0lR');
+    expect(sig.size).toBe(8);
+    // With a key: the signature alone.
+    const keyed = node('IMAGE.sig', {
+      files: [{ ...payload, title: 'signature.json', cosign: { signature: 'c2ln' } }],
+    });
+    expect(
+      planArtifact({ task: 'build', node: keyed, named: false }, options).files.map((f) => f.path),
+    ).toEqual(['build/IMAGE.sig/signature.json', 'build/IMAGE.sig/signature.json.sig']);
+  });
+
   it('puts single files under their title in <task>/<artifact>/', () => {
     const plan = planArtifact({ task: 'test', node: node('junit'), named: false }, options);
     expect(plan.files).toEqual([

@@ -233,6 +233,14 @@ describe('resolveTree', () => {
     expect(images.referrers[0]).toMatchObject({ kind: 'sbom', artifactType: 'application/spdx+json' });
     expect(images.referrers[0]!.files[0]!.size).toBe('{"spdxVersion":"SPDX-2.3"}'.length);
     expect(build!.artifacts[1]!.size).toBe('gzip bytes'.length);
+    // The blob URI names no manifest: the file is typed as create-oci.sh's oras push types it.
+    expect(build!.artifacts[1]!.files).toEqual([
+      {
+        digest: tarball.digest,
+        size: 'gzip bytes'.length,
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+      },
+    ]);
     expect(tree.problems).toEqual([]);
   });
 
