@@ -37,6 +37,11 @@ export interface InventoryOptions {
   onProgress?: (progress: { phase: 'tags' | 'referrers'; done: number }) => void;
   /** Tags read per page. */
   pageSize?: number;
+  /**
+   * Called once the walk is over, before the (synchronous) grouping: the moment to collect the
+   * walk's garbage, since no timer runs until grouping is done.
+   */
+  onWalked?: () => void;
 }
 
 /** What the walk found, before grouping (exported for unit tests of groupStored). */
@@ -70,15 +75,16 @@ function interner(): Intern {
 /** Blob references, one object per digest and size: most artifacts share their layers. */
 type InternBlob = (blob: BlobRef) => BlobRef;
 
-function blobInterner(intern: Intern): InternBlob {
-  // Keyed by the interned digest (no key string of its own); a size that disagrees is not pooled.
+function blobInterner(): InternBlob {
+  // Keyed by the digest the first reference brought (kept as the reference's own), not through
+  // the string interner: config digests are mostly one per artifact, and 50,000 more entries
+  // there doubled its table. A size that disagrees is not pooled.
   const pool = new Map<string, BlobRef>();
   return (blob) => {
-    const digest = intern(blob.digest);
-    const known = pool.get(digest);
+    const known = pool.get(blob.digest);
     if (known !== undefined && known.size === blob.size) return known;
-    const ref = { digest, size: blob.size };
-    if (known === undefined) pool.set(digest, ref);
+    const ref = { digest: blob.digest, size: blob.size };
+    if (known === undefined) pool.set(blob.digest, ref);
     return ref;
   };
 }
@@ -170,7 +176,7 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
   const danglingTags: string[] = [];
   let done = 0;
   const intern = interner();
-  const internBlob = blobInterner(intern);
+  const internBlob = blobInterner();
 
   /** Reads a manifest once; undefined when it does not exist (404). */
   const read = async (reference: string | Descriptor): Promise<StoredManifest | undefined> => {
@@ -298,6 +304,7 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
   await walkLevel(found.filter((m) => m.role !== 'other'));
 
   const mode = target.referrersMode?.();
+  options.onWalked?.();
   const grouped = groupStored(stored, options);
   if (danglingTags.length > 0)
     grouped.warnings.push(
@@ -463,8 +470,10 @@ export function groupStored(
   }
 
   // Stale fallback entries: on the group whose member is the subject, else kept for the plan.
+  // (A map of every member, so only built when there are stale entries to place.)
   const bySubject = new Map<string, RunGroup>();
-  for (const g of groups.values()) for (const m of g.members) bySubject.set(m.digest, g);
+  if (stored.stale.length > 0)
+    for (const g of groups.values()) for (const m of g.members) bySubject.set(m.digest, g);
   const orphanStale: StaleEntry[] = [];
   for (const s of stored.stale) {
     const g = bySubject.get(s.subject);

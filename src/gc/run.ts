@@ -284,7 +284,11 @@ async function gc(options: GcOptions, io: CommandIo, context: GcContext, valve: 
       ...(context.signal ? { signal: context.signal } : {}),
       onProgress: (p) =>
         progress.update(`gc: reading ${repository}: ${p.done} ${p.phase === 'tags' ? 'tags' : 'manifests'}…`),
+      // Grouping, deciding and planning are synchronous: the valve's timer cannot run during them,
+      // so it collects at their edges (the walk's maps, then the inventory's, become garbage).
+      onWalked: () => valve.settle(),
     });
+    valve.settle();
     progress.done();
     const namespaces = options.allNamespaces
       ? [
@@ -316,6 +320,7 @@ async function gc(options: GcOptions, io: CommandIo, context: GcContext, valve: 
         `no stored content of a run named ${options.run} in ${repository} (namespace ${options.allNamespaces ? 'any' : namespace})`,
         'notFound',
       );
+    valve.settle();
     return { plan: buildPlan(inventory, decisions, live, policy, context.now()), deleter: deleterForPlan };
   }
 
