@@ -125,20 +125,24 @@ try {
 
   const cli = join(root, 'bin', 'tkn-artifacts');
   if (process.env['BENCH_PROFILE']) {
-    // Leaves a V8 CPU profile of one show run in BENCH_PROFILE, for looking into where time goes.
+    // Leaves V8 CPU profiles of show runs in BENCH_PROFILE, for looking into where time goes: the
+    // bundle as bin/ runs it (build it with TKN_BUNDLE_MINIFY=0 for readable names), the second
+    // run with the code cache the first one made under the profiler's flags.
     const node = join(root, 'node_modules', 'node', 'bin', 'node');
-    const main = join(root, 'dist', 'src', 'cli', 'main.js');
-    await exec(
-      node,
-      [
-        '--cpu-prof',
-        '--cpu-prof-dir',
-        process.env['BENCH_PROFILE'],
-        main,
-        ...cliArgs('show', { pipelineRun, namespace, exportFile, host }, '-o', 'json'),
-      ],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
+    const main = join(root, 'dist', 'bundle', 'start.cjs');
+    for (let i = 0; i < 2; i++) {
+      await exec(
+        node,
+        [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          process.env['BENCH_PROFILE'],
+          main,
+          ...cliArgs('show', { pipelineRun, namespace, exportFile, host }, '-o', 'json'),
+        ],
+        { maxBuffer: 64 * 1024 * 1024 },
+      );
+    }
   }
   const measure = async (registry: string, label: string, requests?: () => number): Promise<void> => {
     // The export names the registry directly; --plain-http marks it, and the proxy case rewrites the host.
@@ -164,6 +168,9 @@ try {
       'json',
       `${registry}/bench/tekton-artifacts@${rootManifest.descriptor.digest}`,
     ];
+    // BENCH_COMPARE=PATH: another build's bin/tkn-artifacts (an older checkout) in the same run.
+    const compare = process.env['BENCH_COMPARE'];
+    const compared = compare ? await time(compare, args) : undefined;
     const oras = await time(bins.oras, orasArgs);
     const orasFrom = requests?.() ?? 0;
     await exec(bins.oras, orasArgs, { maxBuffer: 64 * 1024 * 1024 });
@@ -172,6 +179,8 @@ try {
     console.log(
       `    tkn-artifacts show -o json     ${ours.toFixed(0)} ms   (${present} artifacts present, ${tree.problems.length} problems)`,
     );
+    if (compared !== undefined)
+      console.log(`    BENCH_COMPARE show -o json     ${compared.toFixed(0)} ms   (${compare})`);
     console.log(`    oras discover --format json    ${oras.toFixed(0)} ms`);
     console.log(`    ratio                          ${(ours / oras).toFixed(2)}x oras (target < 0.5)`);
     if (requests)

