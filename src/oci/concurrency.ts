@@ -74,6 +74,28 @@ export async function mapConcurrent<T, R>(
   return out;
 }
 
+/**
+ * Runs `fn` on every item of `items` with at most `concurrency` running at once, emptying each
+ * slot as its item is taken: the caller hands the array over, and what was handled can be
+ * collected before the last item is (100,000 referrers of one subject are 100,000 listing entries).
+ */
+export async function drainConcurrent<T>(
+  items: (T | undefined)[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      const item = items[i] as T;
+      items[i] = undefined;
+      await fn(item, i);
+    }
+  });
+  await Promise.all(workers);
+}
+
 /** A per-key mutex, to serialise read-modify-write cycles (fallback indexes, index.json). */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();

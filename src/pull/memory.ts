@@ -7,28 +7,9 @@
  * the process's base size, and costs less time than the page faults it avoids (about 20 % faster
  * on the 1 GiB benchmark).
  *
- * The scavenge needs V8's gc(), which Node exposes only with --expose-gc; setting the flag at run
- * time and fetching gc from a fresh context is the documented way around that for tools. If any
- * of it fails, pull simply runs without the valve.
+ * The scavenge needs V8's gc() (src/memory/gc.ts); without it pull simply runs without the valve.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
-
-type Gc = (options?: { type?: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
-
-let cached: Gc | null | undefined;
-
-function gcFunction(): Gc | null {
-  if (cached !== undefined) return cached;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as unknown;
-    cached = typeof gc === 'function' ? (gc as Gc) : null;
-  } catch {
-    cached = null;
-  }
-  return cached;
-}
+import { gcFunction } from '../memory/gc.js';
 
 /** Starts watching buffer memory; returns the function that stops it. */
 export function startMemoryValve(options: { thresholdBytes?: number; intervalMs?: number } = {}): () => void {

@@ -1,4 +1,39 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { escapeJsonText, hasUnsafeCharacters } from '../text/sanitize.js';
+import { jsonPieces } from './json-stream.js';
+
+/** Bytes of JSON gathered before a write: few writes, and no document-sized string. */
+const JSON_CHUNK = 64 * 1024;
+
+/**
+ * Writes a document as renderDocument renders it, JSON in chunks as it is made (a tree of
+ * 100,000 artifacts is 100 MB of JSON, and a string that size and its copy on the way out were
+ * most of show's peak memory); waits for a full stream to drain.
+ */
+export async function writeDocument(
+  document: unknown,
+  format: 'json' | 'yaml',
+  out: Writable,
+): Promise<void> {
+  if (format === 'yaml') {
+    await write(out, await renderDocument(document, format));
+    return;
+  }
+  let chunk = '';
+  for (const piece of jsonPieces(document)) {
+    chunk += piece;
+    if (chunk.length < JSON_CHUNK) continue;
+    // Pieces end between values, never inside a string: each chunk is escaped as the whole would be.
+    await write(out, escapeJsonText(chunk));
+    chunk = '';
+  }
+  await write(out, `${escapeJsonText(chunk)}\n`);
+}
+
+async function write(out: Writable, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, 'drain');
+}
 
 /**
  * JSON and YAML documents for scripts: the versioned schema of docs/output-schema.md. The data

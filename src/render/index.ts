@@ -1,6 +1,6 @@
 /** Chooses a printer for an artifact tree; commands call this and nothing else to print. */
 import type { ArtifactTree } from '../tree/model.js';
-import { renderDocument } from './document.js';
+import { writeDocument } from './document.js';
 import { treeNames } from './name.js';
 import type { CommandIo } from '../cli/io.js';
 import { linesToString } from './style.js';
@@ -19,7 +19,7 @@ export async function printTree(tree: ArtifactTree, options: PrintOptions, io: C
   switch (format) {
     case 'json':
     case 'yaml':
-      stdout.write(await renderDocument(tree, format));
+      await writeDocument(tree, format, stdout);
       return;
     case 'name':
       stdout.write(treeNames(tree));

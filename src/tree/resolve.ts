@@ -28,7 +28,7 @@ function failureOf(error: unknown): Failure {
   const { kind, code } = typedFailure(error);
   return code ? { kind, code } : { kind };
 }
-import { mapConcurrent } from '../oci/concurrency.js';
+import { drainConcurrent, mapConcurrent } from '../oci/concurrency.js';
 import { isNotFound } from '../oci/errors.js';
 import {
   EMPTY_JSON,
@@ -202,8 +202,16 @@ function artifactTypeOf(fetched: FetchedManifest): string | undefined {
   );
 }
 
+/** Distinct strings kept shared at most: media types and TaskRun names are few, digests are not asked. */
+const SHARED_STRINGS = 1_000;
+
 /** Mutable state of one resolution: problems, and every digest the statuses account for. */
 class Resolution {
+  /**
+   * One copy of the strings every node of a flood repeats (media types, artifact types, TaskRun
+   * names): each manifest's parse makes its own, and 100,000 nodes kept 100,000 of each.
+   */
+  private readonly strings = new Map<string, string>();
   readonly problems: Problem[] = [];
   readonly reportedDigests = new Set<string>();
   /** Subjects seen on reported artifacts: the way to a root when its tag is unknown. */
@@ -214,6 +222,20 @@ class Resolution {
   /** Referrer nodes walked so far, against input.maxNodes. */
   private nodes = 0;
   constructor(readonly input: ResolveInput) {}
+
+  shared<T extends string | undefined>(value: T): T {
+    if (value === undefined) return value;
+    const known = this.strings.get(value);
+    if (known !== undefined) return known as T;
+    if (this.strings.size < SHARED_STRINGS) this.strings.set(value, value);
+    return value;
+  }
+
+  /** A manifest's files as a node keeps them: their media types shared. */
+  files(files: FileEntry[]): FileEntry[] {
+    for (const file of files) file.mediaType = this.shared(file.mediaType);
+    return files;
+  }
 
   /** Counts referrers about to be walked; throws WalkLimitError past the cap. */
   walk(count: number, where: string): void {
@@ -364,8 +386,8 @@ async function walkReferrers(
     const path = seenWith(seen, descriptor.digest);
     const node: ReferrerNode = {
       digest: descriptor.digest,
-      mediaType: descriptor.mediaType,
-      artifactType: descriptor.artifactType ?? '',
+      mediaType: state.shared(descriptor.mediaType),
+      artifactType: state.shared(descriptor.artifactType ?? ''),
       size: descriptor.size,
       kind: 'artifact',
       files: [],
@@ -376,8 +398,8 @@ async function walkReferrers(
       const fetched = await store.fetchManifest(repository, descriptor.digest);
       const classified = classify(fetched.manifest, fetched.descriptor);
       node.kind = classified.kind;
-      node.artifactType = artifactTypeOf(fetched) ?? node.artifactType;
-      node.files = classified.files;
+      node.artifactType = state.shared(artifactTypeOf(fetched)) ?? node.artifactType;
+      node.files = state.files(classified.files);
       withAnnotations(node, fetched.manifest.annotations);
       node.referrers = await walkReferrers(state, repository, fetched.descriptor, depth - 1, path);
     } catch (error) {
@@ -390,14 +412,14 @@ async function walkReferrers(
     async ({ repository: stored, tag, fetched }): Promise<ReferrerNode> => {
       const node: ReferrerNode = {
         digest: fetched.descriptor.digest,
-        mediaType: fetched.descriptor.mediaType,
+        mediaType: state.shared(fetched.descriptor.mediaType),
         // The tagged manifest has no artifactType: cosign's own name for what the tag holds.
         artifactType: tag.artifactType,
         size: fetched.descriptor.size,
         kind: tag.kind,
         tag: tag.tag,
         ...(stored !== repository ? { repository: stored } : {}),
-        files: classify(fetched.manifest, fetched.descriptor).files,
+        files: state.files(classify(fetched.manifest, fetched.descriptor).files),
         referrers: [],
       };
       withAnnotations(node, fetched.manifest.annotations);
@@ -673,22 +695,27 @@ async function findRoot(state: Resolution): Promise<RootFound | undefined> {
   return undefined;
 }
 
-/** Walks the run's root: TaskRun references, and below them, the artifacts. */
-async function registryArtifacts(
-  state: Resolution,
-  found: RootFound,
-): Promise<{ taskRun?: string; task?: string; node: ArtifactNode }[]> {
+interface RegistryArtifact {
+  taskRun?: string;
+  task?: string;
+  node: ArtifactNode;
+}
+
+/**
+ * Walks the run's root: TaskRun references, and below them, the artifacts, in the order the
+ * listings give them (not the order their fetches end: the output is the same from run to run).
+ */
+async function registryArtifacts(state: Resolution, found: RootFound): Promise<RegistryArtifact[]> {
   const { store, classify } = state.input;
-  const out: { taskRun?: string; task?: string; node: ArtifactNode }[] = [];
   const visited = new Set<string>([found.fetched.descriptor.digest]);
 
   const visit = async (
     subject: Descriptor,
     hint: { taskRun?: string; task?: string },
     depth: number,
-  ): Promise<void> => {
-    if (depth > 3) return;
-    let referrers: Descriptor[];
+  ): Promise<RegistryArtifact[]> => {
+    if (depth > 3) return [];
+    let referrers: (Descriptor | undefined)[];
     try {
       referrers = await store.referrers(found.repository, subject);
       state.referrersMode = store.referrersMode(found.repository) ?? state.referrersMode;
@@ -698,11 +725,13 @@ async function registryArtifacts(
         message: `listing referrers of ${subject.digest} failed: ${errorMessage(error)}`,
         failure: failureOf(error),
       });
-      return;
+      return [];
     }
     state.walk(referrers.length, store.referenceOf(found.repository, subject.digest));
-    // Bounded, as walkReferrers is: a TaskRun reference can carry 100,000 artifacts.
-    await mapConcurrent(referrers, WALK_CONCURRENCY, async (descriptor) => {
+    // Bounded, as walkReferrers is: a TaskRun reference can carry 100,000 artifacts, and each
+    // listing entry is let go once its node is built.
+    const walked = new Array<RegistryArtifact | RegistryArtifact[] | undefined>(referrers.length);
+    await drainConcurrent(referrers, WALK_CONCURRENCY, async (descriptor, index) => {
       if (visited.has(descriptor.digest)) return;
       visited.add(descriptor.digest);
       // Reported content is already in the tree; only a TaskRun reference needs a look inside.
@@ -711,7 +740,7 @@ async function registryArtifacts(
       if (descriptor.artifactType) {
         const listed = classify(listedManifest(descriptor), descriptor);
         if (listed.role === 'taskrun-reference' && listed.taskRun) {
-          await visit(
+          walked[index] = await visit(
             descriptor,
             { taskRun: listed.taskRun, ...(listed.task ? { task: listed.task } : {}) },
             depth + 1,
@@ -735,7 +764,7 @@ async function registryArtifacts(
       if (classified.role === 'taskrun-reference') {
         const taskRun = classified.taskRun ?? hint.taskRun;
         const task = classified.task ?? hint.task;
-        await visit(
+        walked[index] = await visit(
           fetched.descriptor,
           { ...(taskRun ? { taskRun } : {}), ...(task ? { task } : {}) },
           depth + 1,
@@ -755,10 +784,10 @@ async function registryArtifacts(
         digest: descriptor.digest,
         digestRefersTo: 'manifest',
         size: fetched.descriptor.size + layersSize(fetched.manifest),
-        mediaType: fetched.descriptor.mediaType,
+        mediaType: state.shared(fetched.descriptor.mediaType),
         state: 'present',
         usable: false,
-        files: classified.files,
+        files: state.files(classified.files),
         platforms: [],
         referrers: await walkReferrers(
           state,
@@ -769,20 +798,20 @@ async function registryArtifacts(
           seenFrom([found.fetched.descriptor.digest, descriptor.digest], visited),
         ),
       };
-      const artifactType = artifactTypeOf(fetched);
+      const artifactType = state.shared(artifactTypeOf(fetched));
       if (artifactType) node.artifactType = artifactType;
       if (classified.buildOutput) node.buildOutput = true;
-      const taskRun = classified.taskRun ?? hint.taskRun;
-      const task = classified.task ?? hint.task;
-      out.push({
+      const taskRun = state.shared(classified.taskRun ?? hint.taskRun);
+      const task = state.shared(classified.task ?? hint.task);
+      walked[index] = {
         ...(taskRun !== undefined ? { taskRun } : {}),
         ...(task !== undefined ? { task } : {}),
         node,
-      });
+      };
     });
+    return walked.flatMap((entry) => entry ?? []);
   };
-  await visit(found.fetched.descriptor, {}, 0);
-  return out;
+  return visit(found.fetched.descriptor, {}, 0);
 }
 
 /**

@@ -381,6 +381,17 @@ function rootSearchRepositories(taskRuns: TaskRunView[], options: RunOptions, re
  * --pipelinerun with --repository) into its artifact tree. pull and diff start from here too.
  */
 export async function resolveRun(options: RunOptions): Promise<Resolved> {
+  // A walk of many referrers allocates far more than it keeps: the heap is held near what is live.
+  const { startHeapValve } = await import('../memory/gc.js');
+  const stop = startHeapValve();
+  try {
+    return await resolveRunWalking(options);
+  } finally {
+    stop();
+  }
+}
+
+async function resolveRunWalking(options: RunOptions): Promise<Resolved> {
   if (!options.run && !options.pipelineRun) {
     throw new CliError(
       'show needs a run: a PipelineRun name, taskrun/NAME, or an OCI reference',

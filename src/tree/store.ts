@@ -22,6 +22,13 @@ export type StoreTarget = ManifestFetcher & BlobStatter & ReferrerLister & BlobF
  */
 const MAX_LISTED_TAGS = 20_000;
 
+/**
+ * Settled manifests kept for a second ask. A run names the same few manifests from several places
+ * (status, root walk, subjects), close together; a flood of 100,000 referrers names each once, and
+ * keeping every one (bytes, parsed form, descriptor: about 4 KiB each) was most of the walk's heap.
+ */
+const KEPT_MANIFESTS = 512;
+
 export interface TargetStoreOptions {
   /** Opens (and caches) the target for a repository `registry/name`. */
   targetFor: (repository: string) => StoreTarget;
@@ -31,7 +38,10 @@ export interface TargetStoreOptions {
 
 export class TargetStore implements ContentStore {
   private readonly targets = new Map<string, StoreTarget>();
-  /** A run names the same manifest from several places (status, root walk, subjects): fetch it once. */
+  /**
+   * A run names the same manifest from several places (status, root walk, subjects): one request
+   * for concurrent asks, and the last KEPT_MANIFESTS settled ones kept (oldest first out).
+   */
   private readonly manifests = new Map<string, Promise<FetchedManifest>>();
   private readonly tagLists = new Map<string, Promise<ReadonlySet<string>>>();
   constructor(private readonly options: TargetStoreOptions) {}
@@ -59,13 +69,30 @@ export class TargetStore implements ContentStore {
     if (!reference.startsWith('sha256:') && !reference.startsWith('sha512:'))
       return this.fetchUncached(repository, reference);
     const key = `${this.options.layout ? '' : repository}@${reference}`;
-    let pending = this.manifests.get(key);
-    if (!pending) {
-      pending = this.fetchUncached(repository, reference);
-      this.manifests.set(key, pending);
-      pending.catch(() => this.manifests.delete(key));
+    const kept = this.manifests.get(key);
+    if (kept) {
+      // Most recently asked last: a Map iterates in insertion order.
+      this.manifests.delete(key);
+      this.manifests.set(key, kept);
+      return kept;
     }
+    const pending = this.fetchUncached(repository, reference);
+    this.manifests.set(key, pending);
+    pending.then(
+      () => this.evict(),
+      () => {
+        if (this.manifests.get(key) === pending) this.manifests.delete(key);
+      },
+    );
     return pending;
+  }
+
+  /** Drops the least recently asked manifests past KEPT_MANIFESTS (in flight ones too: they still answer their callers). */
+  private evict(): void {
+    for (const key of this.manifests.keys()) {
+      if (this.manifests.size <= KEPT_MANIFESTS) return;
+      this.manifests.delete(key);
+    }
   }
 
   private async fetchUncached(repository: string, reference: string): Promise<FetchedManifest> {

@@ -435,6 +435,44 @@ describe('resolveTree', () => {
     expect(tree.problems).toEqual([]);
   });
 
+  it("lists a root walk's artifacts in listing order, whichever fetch ends first", async () => {
+    const store = new MemoryStore();
+    const root = store.addManifest(
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: ROOT_TYPE,
+        config: empty,
+        layers: [],
+      },
+      'ci.many',
+    );
+    const trRef = store.addManifest({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: TASKRUN_TYPE,
+      config: empty,
+      layers: [],
+      subject: root,
+      annotations: { 'dev.tekton.artifact/taskrun': 'many-build' },
+    });
+    const names = Array.from({ length: 40 }, (_, i) => `artifact-${String(i).padStart(2, '0')}`);
+    const digests = names.map((name) => artifactManifest(store, name, 'many-build', trRef).digest);
+    // The first listed answers last, the last first.
+    const slow = Object.assign(Object.create(store) as MemoryStore, {
+      fetchManifest: async (repository: string, reference: string) => {
+        const position = digests.indexOf(reference);
+        if (position >= 0) await new Promise((resolve) => setTimeout(resolve, (names.length - position) * 2));
+        return store.fetchManifest(repository, reference);
+      },
+    });
+    const tree = await resolveTree(
+      input(slow, [], {
+        run: { kind: 'Artifact', name: 'reg.test/art:ci.many', outcome: 'Unknown', source: 'registry' },
+        root: { repository: 'reg.test/art', tag: 'ci.many' },
+      }),
+    );
+    expect(tree.taskRuns.map((t) => t.artifacts.map((a) => a.name))).toEqual([names]);
+  });
+
   it('survives referrer cycles crafted by a registry', async () => {
     const store = new MemoryStore();
     const a = artifactManifest(store, 'a', 'pr-a');
