@@ -17,6 +17,7 @@ import { isReferrersTag } from '../oci/remote/referrers-index.js';
 import { blobsOf, namesRun, roleOf, runMarkFromConfig, runMarkOf } from './classify.js';
 import {
   groupLabel,
+  type BlobRef,
   type Inventory,
   type RunGroup,
   type RunKind,
@@ -36,6 +37,11 @@ export interface InventoryOptions {
   onProgress?: (progress: { phase: 'tags' | 'referrers'; done: number }) => void;
   /** Tags read per page. */
   pageSize?: number;
+  /**
+   * Called once the walk is over, before the (synchronous) grouping: the moment to collect the
+   * walk's garbage, since no timer runs until grouping is done.
+   */
+  onWalked?: () => void;
 }
 
 /** What the walk found, before grouping (exported for unit tests of groupStored). */
@@ -66,27 +72,94 @@ function interner(): Intern {
   };
 }
 
+/** Blob references, one object per digest and size: most artifacts share their layers. */
+type InternBlob = (blob: BlobRef) => BlobRef;
+
+function blobInterner(): InternBlob {
+  // Keyed by the digest the first reference brought (kept as the reference's own), not through
+  // the string interner: config digests are mostly one per artifact, and 50,000 more entries
+  // there doubled its table. A size that disagrees is not pooled.
+  const pool = new Map<string, BlobRef>();
+  return (blob) => {
+    const known = pool.get(blob.digest);
+    if (known !== undefined && known.size === blob.size) return known;
+    const ref = { digest: blob.digest, size: blob.size };
+    if (known === undefined) pool.set(blob.digest, ref);
+    return ref;
+  };
+}
+
+/**
+ * A RunMark holding its fields in the object itself: a plain object built key by key keeps its
+ * fifth field in a separate property array (an artifact's mark has five), one more allocation for
+ * each of 70,000 records. `declare` keeps absent fields absent.
+ */
+class CompactMark implements RunMark {
+  declare namespace?: string;
+  declare pipelineRun?: string;
+  declare pipelineRunUid?: string;
+  declare taskRun?: string;
+  declare taskRunUid?: string;
+  declare pipeline?: string;
+  declare created?: string;
+  declare name?: string;
+
+  constructor(mark: RunMark, intern: Intern) {
+    if (mark.namespace !== undefined) this.namespace = intern(mark.namespace);
+    if (mark.pipelineRun !== undefined) this.pipelineRun = intern(mark.pipelineRun);
+    if (mark.pipelineRunUid !== undefined) this.pipelineRunUid = intern(mark.pipelineRunUid);
+    if (mark.taskRun !== undefined) this.taskRun = intern(mark.taskRun);
+    if (mark.taskRunUid !== undefined) this.taskRunUid = intern(mark.taskRunUid);
+    if (mark.pipeline !== undefined) this.pipeline = intern(mark.pipeline);
+    if (mark.created !== undefined) this.created = intern(mark.created);
+    if (mark.name !== undefined) this.name = intern(mark.name);
+  }
+}
+
+/**
+ * The small record gc keeps of a manifest; the parsed manifest itself is dropped once read. Fields
+ * a manifest lacks stay absent, as in the object literal it replaces.
+ */
+class Record implements StoredManifest {
+  declare artifactType?: string;
+  declare subject?: string;
+  tags: string[] = [];
+  depth = 0;
+
+  constructor(
+    public digest: string,
+    public mediaType: string,
+    public size: number,
+    artifactType: string | undefined,
+    subject: string | undefined,
+    public role: StoredManifest['role'],
+    public mark: RunMark,
+    public blobs: BlobRef[],
+  ) {
+    if (artifactType !== undefined) this.artifactType = artifactType;
+    if (subject !== undefined) this.subject = subject;
+  }
+}
+
 function record(
   descriptor: Descriptor,
   fetched: Awaited<ReturnType<GcReader['fetchManifest']>>,
+  mark: RunMark,
   intern: Intern,
+  internBlob: InternBlob,
 ): StoredManifest {
   const m = fetched.manifest;
   const artifactType = m.artifactType ?? ('config' in m ? m.config.mediaType : undefined);
-  const mark = runMarkOf(m.annotations);
-  for (const key of Object.keys(mark) as Array<keyof RunMark>) mark[key] = intern(mark[key] as string);
-  return {
-    digest: intern(fetched.descriptor.digest),
-    mediaType: intern(fetched.descriptor.mediaType ?? descriptor.mediaType),
-    size: fetched.descriptor.size,
-    ...(artifactType !== undefined ? { artifactType: intern(artifactType) } : {}),
-    ...(m.subject ? { subject: intern(m.subject.digest) } : {}),
-    role: roleOf(m),
-    mark,
-    tags: [],
-    blobs: blobsOf(m).map((b) => ({ digest: intern(b.digest), size: b.size })),
-    depth: 0,
-  };
+  return new Record(
+    intern(fetched.descriptor.digest),
+    intern(fetched.descriptor.mediaType ?? descriptor.mediaType),
+    fetched.descriptor.size,
+    artifactType !== undefined ? intern(artifactType) : undefined,
+    m.subject ? intern(m.subject.digest) : undefined,
+    roleOf(m),
+    new CompactMark(mark, intern),
+    blobsOf(m).map(internBlob),
+  );
 }
 
 export async function takeInventory(target: GcReader, options: InventoryOptions): Promise<Inventory> {
@@ -103,6 +176,7 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
   const danglingTags: string[] = [];
   let done = 0;
   const intern = interner();
+  const internBlob = blobInterner();
 
   /** Reads a manifest once; undefined when it does not exist (404). */
   const read = async (reference: string | Descriptor): Promise<StoredManifest | undefined> => {
@@ -127,11 +201,21 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
     }
     const existing = stored.manifests.get(fetched.descriptor.digest);
     if (existing) return existing;
-    const rec = record(typeof reference === 'string' ? fetched.descriptor : reference, fetched, intern);
-    if (rec.role === 'artifact' && !namesRun(rec.mark) && 'config' in fetched.manifest) {
+    const mark = runMarkOf(fetched.manifest.annotations);
+    if (roleOf(fetched.manifest) === 'artifact' && !namesRun(mark) && 'config' in fetched.manifest) {
       // TEP-0164 keeps the run in the config blob when annotations do not carry it.
-      Object.assign(rec.mark, await configMark(target, fetched.manifest.config, signal));
+      Object.assign(mark, await configMark(target, fetched.manifest.config, signal));
     }
+    // Read while the config blob was fetched: the first record made wins, as before.
+    const again = stored.manifests.get(fetched.descriptor.digest);
+    if (again) return again;
+    const rec = record(
+      typeof reference === 'string' ? fetched.descriptor : reference,
+      fetched,
+      mark,
+      intern,
+      internBlob,
+    );
     stored.manifests.set(rec.digest, rec);
     return rec;
   };
@@ -144,7 +228,8 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
     page = [];
     await mapConcurrent(tags, options.concurrency, async (tag) => {
       const rec = await read(tag);
-      if (rec) rec.tags.push(tag);
+      // A new array of the exact length: push() (and spreading) gives each record room for 16 tags.
+      if (rec) rec.tags = rec.tags.concat(tag);
       else if (!stored.unreadable.some((u) => u.tags.includes(tag))) danglingTags.push(tag);
       options.onProgress?.({ phase: 'tags', done: ++done });
     });
@@ -186,7 +271,8 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
           kids.push(child.digest);
           next.push(child);
         }
-        if (kids.length > 0) stored.children.set(parent.digest, kids);
+        // slice(): exactly as long as it is, where push() left room for 16.
+        if (kids.length > 0) stored.children.set(parent.digest, kids.slice());
         options.onProgress?.({ phase: 'referrers', done: ++done });
       });
       frontier = next.filter((m) => !walked.has(m.digest) && shouldWalk(m));
@@ -218,6 +304,7 @@ export async function takeInventory(target: GcReader, options: InventoryOptions)
   await walkLevel(found.filter((m) => m.role !== 'other'));
 
   const mode = target.referrersMode?.();
+  options.onWalked?.();
   const grouped = groupStored(stored, options);
   if (danglingTags.length > 0)
     grouped.warnings.push(
@@ -383,8 +470,10 @@ export function groupStored(
   }
 
   // Stale fallback entries: on the group whose member is the subject, else kept for the plan.
+  // (A map of every member, so only built when there are stale entries to place.)
   const bySubject = new Map<string, RunGroup>();
-  for (const g of groups.values()) for (const m of g.members) bySubject.set(m.digest, g);
+  if (stored.stale.length > 0)
+    for (const g of groups.values()) for (const m of g.members) bySubject.set(m.digest, g);
   const orphanStale: StaleEntry[] = [];
   for (const s of stored.stale) {
     const g = bySubject.get(s.subject);

@@ -144,7 +144,8 @@ export function buildPlan(
         size: m.size,
         role: m.role,
         ...(m.artifactType !== undefined ? { artifactType: m.artifactType } : {}),
-        tags: [...m.tags].sort(),
+        // One tag (the usual case) is already sorted: its array is shared, not copied.
+        tags: m.tags.length < 2 ? m.tags : [...m.tags].sort(),
         ...(m.subject !== undefined ? { subject: m.subject } : {}),
         ...(m.mark.name !== undefined ? { name: m.mark.name } : {}),
         blobs: m.blobs.map((b) => b.digest),

@@ -10,6 +10,7 @@ import { CliError, durationOption, toCliError } from '../cli/errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { CommandIo } from '../cli/io.js';
 import type { RegistryOptions } from '../tree/targets.js';
+import type { HeapValve } from '../memory/gc.js';
 import type { GcReport } from './apply.js';
 import type { LiveView } from './model.js';
 import type { GcPlan, PlanGroup } from './plan.js';
@@ -181,6 +182,21 @@ export async function runGc(
   io: CommandIo,
   context: GcContext = { now: () => new Date() },
 ): Promise<number> {
+  // An inventory of 10,000 runs is 70,000 records built over 90,000 requests: without the valve
+  // V8 lets the heap grow to three times what is live (bench/README.md, "gc").
+  // Tighter than the default: a tenth past what is live plus 6 MiB (proportional, so the
+  // collections' cost stays linear), and allowed half the time: at 10,000 runs that is the
+  // difference between 195 and 230 MiB at the peak.
+  const { startHeapValve } = await import('../memory/gc.js');
+  const valve = startHeapValve({ factor: 1.1, slackBytes: 6 * 1024 ** 2, maxShare: 0.5 });
+  try {
+    return await gc(options, io, context, valve);
+  } finally {
+    valve();
+  }
+}
+
+async function gc(options: GcOptions, io: CommandIo, context: GcContext, valve: HeapValve): Promise<number> {
   const { olderThanMs } = validateGcOptions(options);
   const colour = io.color;
   const progress = progressLine(io, io.stderrIsTTY);
@@ -221,6 +237,8 @@ export async function runGc(
   } else {
     try {
       ({ plan, deleter } = await makePlan());
+      // The inventory is garbage now; the plan printed next is a fraction of it.
+      valve.settle();
     } catch (err) {
       if (context.signal?.aborted)
         throw new CliError('interrupted while planning; nothing was deleted', 'interrupted', undefined, {
@@ -269,7 +287,11 @@ export async function runGc(
       ...(context.signal ? { signal: context.signal } : {}),
       onProgress: (p) =>
         progress.update(`gc: reading ${repository}: ${p.done} ${p.phase === 'tags' ? 'tags' : 'manifests'}…`),
+      // Grouping, deciding and planning are synchronous: the valve's timer cannot run during them,
+      // so it collects at their edges (the walk's maps, then the inventory's, become garbage).
+      onWalked: () => valve.settle(),
     });
+    valve.settle();
     progress.done();
     const namespaces = options.allNamespaces
       ? [
@@ -301,6 +323,7 @@ export async function runGc(
         `no stored content of a run named ${options.run} in ${repository} (namespace ${options.allNamespaces ? 'any' : namespace})`,
         'notFound',
       );
+    valve.settle();
     return { plan: buildPlan(inventory, decisions, live, policy, context.now()), deleter: deleterForPlan };
   }
 

@@ -44,9 +44,12 @@ export interface HeapValveOptions {
   now?: () => number;
 }
 
-export function startHeapValve(options: HeapValveOptions = {}): () => void {
+/** Stops the valve; `settle()` collects now (after a large structure became garbage) and bounds from there. */
+export type HeapValve = (() => void) & { settle(): void };
+
+export function startHeapValve(options: HeapValveOptions = {}): HeapValve {
   const gc = options.gc === undefined ? gcFunction() : options.gc;
-  if (!gc) return () => undefined;
+  if (!gc) return Object.assign(() => undefined, { settle: () => undefined });
   const heapUsed = options.heapUsed ?? (() => v8.getHeapStatistics().used_heap_size);
   const clock = options.now ?? (() => performance.now());
   const factor = options.factor ?? 1.5;
@@ -63,5 +66,10 @@ export function startHeapValve(options: HeapValveOptions = {}): () => void {
     live = heapUsed();
   }, options.intervalMs ?? 20);
   timer.unref();
-  return () => clearInterval(timer);
+  const settle = (): void => {
+    gc({ type: 'major' });
+    quietUntil = 0;
+    live = heapUsed();
+  };
+  return Object.assign(() => clearInterval(timer), { settle });
 }

@@ -130,6 +130,7 @@ class Deadline {
   private readonly controller = new AbortController();
   private timer?: NodeJS.Timeout;
   private body?: Readable;
+  private outer?: { signal: AbortSignal; listener: () => void };
 
   constructor(
     private readonly limitMs: number,
@@ -140,7 +141,16 @@ class Deadline {
       this.signal = outer;
       return;
     }
-    this.signal = outer ? AbortSignal.any([outer, this.controller.signal]) : this.controller.signal;
+    this.signal = this.controller.signal;
+    // The command's signal is forwarded by a listener removed in clear(), not AbortSignal.any: every
+    // AbortSignal.any leaves WeakRefs and finalization cells on the long-lived signal until a full
+    // GC runs their cleanup (measured: 17 MiB live after 90,000 requests of a gc plan).
+    if (outer?.aborted) this.controller.abort(outer.reason);
+    else if (outer) {
+      const listener = (): void => this.controller.abort(outer.reason);
+      outer.addEventListener('abort', listener, { once: true });
+      this.outer = { signal: outer, listener };
+    }
     this.timer = setTimeout(() => this.expire(), limitMs);
     this.timer.unref();
   }
@@ -158,6 +168,8 @@ class Deadline {
 
   clear(): void {
     clearTimeout(this.timer);
+    this.outer?.signal.removeEventListener('abort', this.outer.listener);
+    this.outer = undefined;
   }
 
   /** The error to throw for a failure: ours when the deadline caused it. */

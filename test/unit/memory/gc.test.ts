@@ -52,6 +52,37 @@ describe('startHeapValve', () => {
     expect(collections).toHaveLength(2);
   });
 
+  it('settle() collects at once, ends a quiet period and bounds from what survived (gc between phases)', () => {
+    vi.useFakeTimers();
+    const { heap, collections } = fakeHeap(100 * MiB);
+    const stop = startHeapValve({
+      factor: 1.1,
+      slackBytes: 0,
+      maxShare: 0.5,
+      intervalMs: 10,
+      heapUsed: () => heap.used,
+      now: () => heap.clock,
+      gc: () => {
+        collections.push(heap.used);
+        if (collections.length === 1) heap.clock += 1000; // slow: the timer would wait 1 s after it
+        heap.used = heap.live;
+      },
+    });
+    heap.used = 120 * MiB;
+    vi.advanceTimersByTime(10);
+    expect(collections).toEqual([120 * MiB]);
+    // The inventory became garbage: settle() collects now, quiet period or not.
+    heap.live = 40 * MiB;
+    heap.used = 130 * MiB;
+    stop.settle();
+    expect(collections).toEqual([120 * MiB, 130 * MiB]);
+    // Bounded from 40 MiB (x 1.1 = 44) at once, not after the slow collection's pause.
+    heap.used = 45 * MiB;
+    vi.advanceTimersByTime(10);
+    expect(collections).toEqual([120 * MiB, 130 * MiB, 45 * MiB]);
+    stop();
+  });
+
   it('waits after a slow collection, so collecting stays under its share of the time', () => {
     vi.useFakeTimers();
     const { heap, collections } = fakeHeap(100 * MiB);

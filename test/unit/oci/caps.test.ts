@@ -4,6 +4,7 @@
 // made to do these, so an in-process server plays the liar. Memory cases are measured by this
 // process (peak RSS growth, sampled), with bounds far above what the caps allow and far below what
 // reading without them costs. Nothing here asserts a duration.
+import { getEventListeners } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -425,5 +426,18 @@ describe('an overall deadline per request', () => {
     const e = await failure(p);
     expect(e).not.toBeInstanceOf(DeadlineError);
     expect(e.code).toBe('ABORTED');
+  });
+
+  it('finished requests leave no listener on the caller’s signal (a gc plan shares one over 90,000)', async () => {
+    route({
+      [`GET /v2/caps/blobs/${blobDesc.digest}`]: (_q, r) => {
+        r.writeHead(200, { 'content-length': String(blob.length) });
+        r.end(blob);
+      },
+    });
+    const controller = new AbortController();
+    const repo = repository({}, { timeouts: { requestMs: 60_000 } });
+    for (let i = 0; i < 3; i++) await text(await repo.fetch(blobDesc, { signal: controller.signal }));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
