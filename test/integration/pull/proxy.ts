@@ -40,8 +40,12 @@ const MANIFEST_GET = /^\/v2\/.+\/manifests\/(sha256:[0-9a-f]{64})$/;
 export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
   const [upstreamHost, upstreamPort] = upstream.split(':') as [string, string];
   let stalls = 0;
+  // Stalls count for requests made since the last reset: a process killed in the previous test
+  // can have a request whose upstream answer only arrives, and stalls, after the reset.
+  let epoch = 0;
   let stallWaiters: { count: number; wake: () => void }[] = [];
-  const noteStall = () => {
+  const noteStall = (requestEpoch: number) => {
+    if (requestEpoch !== epoch) return;
     stalls++;
     stallWaiters = stallWaiters.filter((waiter) => {
       if (stalls < waiter.count) return true;
@@ -58,11 +62,13 @@ export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
       stalls >= count ? Promise.resolve() : new Promise((wake) => stallWaiters.push({ count, wake })),
     resetStalls: () => {
       stalls = 0;
+      epoch++;
     },
     close: async () => undefined,
   };
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
+    const requestEpoch = epoch;
     state.requests.push(`${req.method ?? '?'} ${path}`);
     const blob = req.method === 'GET' ? BLOB_GET.exec(path)?.[1] : undefined;
     const manifest = req.method === 'GET' ? MANIFEST_GET.exec(path)?.[1] : undefined;
@@ -110,7 +116,7 @@ export async function startFaultyProxy(upstream: string): Promise<FaultyProxy> {
               held = true;
               upstreamResponse.pause();
               res.once('close', () => upstreamResponse.destroy());
-              noteStall();
+              noteStall(requestEpoch);
             }
             return;
           }
