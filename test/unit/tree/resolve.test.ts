@@ -138,6 +138,22 @@ const empty = {
   size: 2,
 };
 
+/** A TaskRun reference under `root`, as TEP-0193 groups a run: no layers, the TaskRun annotated. */
+function taskRunReference(
+  store: MemoryStore,
+  root: StoreDescriptor,
+  annotations: Record<string, string>,
+): StoreDescriptor {
+  return store.addManifest({
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    artifactType: TASKRUN_TYPE,
+    config: empty,
+    layers: [],
+    subject: root,
+    annotations,
+  });
+}
+
 function artifactManifest(
   store: MemoryStore,
   name: string,
@@ -330,14 +346,7 @@ describe('resolveTree', () => {
       },
       'ci.pr',
     );
-    const trRef = store.addManifest({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: TASKRUN_TYPE,
-      config: empty,
-      layers: [],
-      subject: root,
-      annotations: { 'dev.tekton.artifact/taskrun': 'pr-build' },
-    });
+    const trRef = taskRunReference(store, root, { 'dev.tekton.artifact/taskrun': 'pr-build' });
     const reportedOne = artifactManifest(store, 'images', 'pr-build', trRef);
     artifactManifest(store, 'coverage', 'pr-build', trRef);
     artifactManifest(store, 'stray', 'pr-elsewhere', trRef, 'stray');
@@ -379,14 +388,7 @@ describe('resolveTree', () => {
       config: empty,
       layers: [],
     });
-    const trRef = store.addManifest({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: TASKRUN_TYPE,
-      config: empty,
-      layers: [],
-      subject: root,
-      annotations: { 'dev.tekton.artifact/taskrun': 'pr-a' },
-    });
+    const trRef = taskRunReference(store, root, { 'dev.tekton.artifact/taskrun': 'pr-a' });
     const art = artifactManifest(store, 'x', 'pr-a', trRef);
     const tree = await resolveTree(
       input(store, [
@@ -413,13 +415,9 @@ describe('resolveTree', () => {
       },
       'ci.gone',
     );
-    const trRef = store.addManifest({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: TASKRUN_TYPE,
-      config: empty,
-      layers: [],
-      subject: root,
-      annotations: { 'dev.tekton.artifact/taskrun': 'gone-build', 'dev.tekton.artifact/task': 'build' },
+    const trRef = taskRunReference(store, root, {
+      'dev.tekton.artifact/taskrun': 'gone-build',
+      'dev.tekton.artifact/task': 'build',
     });
     artifactManifest(store, 'report', 'gone-build', trRef);
     const tree = await resolveTree(
@@ -446,14 +444,7 @@ describe('resolveTree', () => {
       },
       'ci.many',
     );
-    const trRef = store.addManifest({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: TASKRUN_TYPE,
-      config: empty,
-      layers: [],
-      subject: root,
-      annotations: { 'dev.tekton.artifact/taskrun': 'many-build' },
-    });
+    const trRef = taskRunReference(store, root, { 'dev.tekton.artifact/taskrun': 'many-build' });
     const names = Array.from({ length: 40 }, (_, i) => `artifact-${String(i).padStart(2, '0')}`);
     const digests = names.map((name) => artifactManifest(store, name, 'many-build', trRef).digest);
     // The first listed answers last, the last first.
@@ -694,14 +685,7 @@ describe('resolveTree: root discovery without a configured repository', () => {
       withRoot ? 'ci.pr' : undefined,
     );
     if (!withRoot) store.manifests.delete(root.digest);
-    const trRef = store.addManifest({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: TASKRUN_TYPE,
-      config: empty,
-      layers: [],
-      subject: root,
-      annotations: { 'dev.tekton.artifact/taskrun': 'pr-build' },
-    });
+    const trRef = taskRunReference(store, root, { 'dev.tekton.artifact/taskrun': 'pr-build' });
     const reportedOne = artifactManifest(store, 'a', 'pr-build', trRef);
     artifactManifest(store, 'stray', 'pr-build', trRef);
     const taskRuns: TaskRunView[] = [
