@@ -3,8 +3,7 @@
  * cosign, crane and a create-oci.sh-style push leave in olareg (OCI 1.1 referrers API) and
  * distribution 2.8 (none), read back with oras. The show and pull tests build on these facts.
  */
-import { readFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { oras, testEnv, uniqueRepo, type TestEnv } from '../env/context.js';
@@ -16,6 +15,7 @@ import {
   cosignTag,
   craneIndex,
   pushKonfluxArtifacts,
+  producerTools,
   type ProducerTools,
 } from '../support/producers.js';
 
@@ -23,12 +23,7 @@ let env: TestEnv;
 let tools: ProducerTools;
 beforeAll(async () => {
   env = testEnv();
-  tools = {
-    oras: env.bin.oras,
-    cosign: env.bin.cosign,
-    crane: env.bin.crane,
-    workDir: await mkdtemp(join(tmpdir(), 'producers-')),
-  };
+  tools = await producerTools(env, 'producers-');
 });
 
 interface Manifest {

@@ -13,6 +13,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import type { TestEnv } from '../env/context.js';
 
 const run = promisify(execFile);
 
@@ -23,6 +24,16 @@ export interface ProducerTools {
   crane: string;
   /** A directory for keys, configs and scratch files. */
   workDir: string;
+}
+
+/** The test environment's producer binaries, with a fresh work directory named after `prefix`. */
+export async function producerTools(env: Pick<TestEnv, 'bin'>, prefix: string): Promise<ProducerTools> {
+  return {
+    oras: env.bin.oras,
+    cosign: env.bin.cosign,
+    crane: env.bin.crane,
+    workDir: await mkdtemp(join(tmpdir(), prefix)),
+  };
 }
 
 async function tool(bin: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {

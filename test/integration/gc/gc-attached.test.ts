@@ -8,13 +8,18 @@
  * it, exactly the gone run's referrer goes; the image, its tag, its cosign signature and the live
  * run's referrer stay, and on distribution the fallback tag lists only what still exists.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oras, testEnv, type TestEnv } from '../../env/context.js';
 import { runCli } from '../../support/cli.js';
-import { cosignSign, cosignTag, craneIndex, type ProducerTools } from '../../support/producers.js';
+import {
+  cosignSign,
+  cosignTag,
+  craneIndex,
+  producerTools,
+  type ProducerTools,
+} from '../../support/producers.js';
 import type { GcPlan } from '../../../src/gc/plan.js';
 import type { GcReport } from '../../../src/gc/apply.js';
 import {
@@ -72,12 +77,7 @@ describe.each(['olareg', 'distribution'] as const)('gc --include-attached agains
   beforeAll(async () => {
     env = testEnv();
     host = env.registries[registryName].host;
-    tools = {
-      oras: env.bin.oras,
-      cosign: env.bin.cosign,
-      crane: env.bin.crane,
-      workDir: await mkdtemp(join(tmpdir(), 'gc-attached-')),
-    };
+    tools = await producerTools(env, 'gc-attached-');
     await ensureNamespace(env, namespace);
     // The build output: one platform's image (crane), its tag `v1`, signed by cosign (.sig tag).
     const built = await craneIndex(tools, `${host}/${repository}`, 'v1', ['linux/amd64']);

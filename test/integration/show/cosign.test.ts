@@ -20,6 +20,7 @@ import {
   cosignTag,
   cosignVerifyBlob,
   craneIndex,
+  producerTools,
   type ProducerTools,
 } from '../../support/producers.js';
 import type { ArtifactNode, ArtifactTree, ReferrerNode } from '../../../src/tree/model.js';
@@ -80,12 +81,7 @@ let env: TestEnv;
 let tools: ProducerTools;
 beforeAll(async () => {
   env = testEnv();
-  tools = {
-    oras: env.bin.oras,
-    cosign: env.bin.cosign,
-    crane: env.bin.crane,
-    workDir: await mkdtemp(join(tmpdir(), 'show-cosign-')),
-  };
+  tools = await producerTools(env, 'show-cosign-');
 });
 
 describe.each(['olareg', 'distribution'] as const)('cosign and OCI 1.1 attachments on %s', (registryName) => {
