@@ -43,6 +43,33 @@ const cli = join(root, 'bin', 'tkn-artifacts');
 const namespace = 'bench';
 const created = '2026-11-20T10:00:00Z';
 
+/** Run `i`'s manifests, parents first: its root, its TaskRun reference, ARTIFACTS artifacts of `layer`. */
+function runManifests(i: number, layer: { digest: string; size: number }): BuiltManifest[] {
+  const pipelineRun = `run-${String(i).padStart(5, '0')}`;
+  const rootManifest = buildRootManifestJSON({ namespace, pipelineRun, pipelineRunUid: `uid-${i}`, created });
+  const taskRun = `${pipelineRun}-build`;
+  const reference = buildTaskRunReferenceJSON({
+    namespace,
+    pipelineRun,
+    taskRun,
+    task: 'build',
+    created,
+    root: rootManifest.descriptor,
+  });
+  const artifacts = Array.from({ length: ARTIFACTS }, (_, a) =>
+    buildArtifactManifestJSON({
+      name: `artifact-${a}`,
+      namespace,
+      taskRun,
+      pipelineRun,
+      created,
+      subject: reference.descriptor,
+      files: [{ title: `artifact-${a}`, digest: layer.digest, size: layer.size }],
+    }),
+  );
+  return [rootManifest, reference, ...artifacts];
+}
+
 /** Pushes `runs` runs into `repository`, every manifest under its tag, 16 runs at a time. */
 async function seed(host: string, repository: string, runs: number): Promise<void> {
   const repo = new RemoteRepository(
@@ -63,36 +90,7 @@ async function seed(host: string, repository: string, runs: number): Promise<voi
   };
   const indices = Array.from({ length: runs }, (_, i) => i);
   await mapConcurrent(indices, 16, async (i) => {
-    const pipelineRun = `run-${String(i).padStart(5, '0')}`;
-    const rootManifest = buildRootManifestJSON({
-      namespace,
-      pipelineRun,
-      pipelineRunUid: `uid-${i}`,
-      created,
-    });
-    await put(rootManifest);
-    const taskRun = `${pipelineRun}-build`;
-    const reference = buildTaskRunReferenceJSON({
-      namespace,
-      pipelineRun,
-      taskRun,
-      task: 'build',
-      created,
-      root: rootManifest.descriptor,
-    });
-    await put(reference);
-    for (let a = 0; a < ARTIFACTS; a++) {
-      const artifact = buildArtifactManifestJSON({
-        name: `artifact-${a}`,
-        namespace,
-        taskRun,
-        pipelineRun,
-        created,
-        subject: reference.descriptor,
-        files: [{ title: `artifact-${a}`, digest: layer.digest, size: layer.size }],
-      });
-      await put(artifact);
-    }
+    for (const built of runManifests(i, layer)) await put(built);
   });
 }
 
@@ -101,38 +99,8 @@ function seedLayout(dataDir: string, repository: string, runs: number): void {
   const writer = new OlaregRepositoryWriter(dataDir, repository);
   const content = Buffer.from('one shared content blob: gc never deletes blobs, only manifests\n');
   const layer = { digest: writer.blob(content), size: content.byteLength };
-  for (let i = 0; i < runs; i++) {
-    const pipelineRun = `run-${String(i).padStart(5, '0')}`;
-    const rootManifest = buildRootManifestJSON({
-      namespace,
-      pipelineRun,
-      pipelineRunUid: `uid-${i}`,
-      created,
-    });
-    writer.manifest(rootManifest, rootManifest.tag);
-    const taskRun = `${pipelineRun}-build`;
-    const reference = buildTaskRunReferenceJSON({
-      namespace,
-      pipelineRun,
-      taskRun,
-      task: 'build',
-      created,
-      root: rootManifest.descriptor,
-    });
-    writer.manifest(reference, reference.tag);
-    for (let a = 0; a < ARTIFACTS; a++) {
-      const artifact = buildArtifactManifestJSON({
-        name: `artifact-${a}`,
-        namespace,
-        taskRun,
-        pipelineRun,
-        created,
-        subject: reference.descriptor,
-        files: [{ title: `artifact-${a}`, digest: layer.digest, size: layer.size }],
-      });
-      writer.manifest(artifact, artifact.tag);
-    }
-  }
+  for (let i = 0; i < runs; i++)
+    for (const built of runManifests(i, layer)) writer.manifest(built, built.tag);
   writer.finish();
 }
 
