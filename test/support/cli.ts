@@ -9,6 +9,15 @@ import { promisify } from 'node:util';
 const exec = promisify(execFile);
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
+/** `npm run example`: show the shipped example run, offline (examples/run.yaml and its layout). */
+export const exampleShow = [
+  'show',
+  'build-app-x7k2',
+  '--from-file',
+  join(repoRoot, 'examples', 'run.yaml'),
+  '--oci-layout',
+  join(repoRoot, 'examples', 'layout'),
+];
 export const cliPath = process.env['TKN_ARTIFACTS_CLI'] ?? join(repoRoot, 'bin', 'tkn-artifacts');
 
 export interface CliResult {

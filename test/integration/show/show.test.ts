@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testEnv, type TestEnv } from '../../env/context.js';
 import { createRun, loadIntoCluster } from '../../support/cluster.js';
-import { runCli, type CliResult } from '../../support/cli.js';
+import { exampleShow, runCli, type CliResult } from '../../support/cli.js';
 import { runTool } from '../../env/run-tool.js';
 import { pushScenario, type Scenario } from '../../support/scenario.js';
 import type { ArtifactNode, ArtifactTree } from '../../../src/tree/model.js';
@@ -382,19 +382,7 @@ describe('show errors', () => {
 
 describe('show offline on the shipped example', () => {
   it('reads examples/run.yaml and examples/layout with no cluster and no registry', async () => {
-    const result = await tkn(
-      [
-        'show',
-        'build-app-x7k2',
-        '--from-file',
-        join(root, 'examples/run.yaml'),
-        '--oci-layout',
-        join(root, 'examples/layout'),
-        '-o',
-        'json',
-      ],
-      { KUBECONFIG: '/nonexistent' },
-    );
+    const result = await tkn([...exampleShow, '-o', 'json'], { KUBECONFIG: '/nonexistent' });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const tree = JSON.parse(result.stdout) as ArtifactTree;
