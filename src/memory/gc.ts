@@ -18,6 +18,11 @@ export function gcFunction(): Gc | null {
     cached = typeof gc === 'function' ? (gc as Gc) : null;
   } catch {
     cached = null;
+  } finally {
+    // The function fetched stays usable. Left set, the flag would change V8's flag hash, and the
+    // code cache the loader writes at exit (scripts/bundle-start.cjs) would carry that hash: V8
+    // rejects it at every later start, which then compiles everything again and rewrites it.
+    v8.setFlagsFromString('--no-expose-gc');
   }
   return cached;
 }
