@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { getCACertificates } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Pool, poolRequest } from './http-pool.js';
 import { OciError } from '../errors.js';
 import { LimitError, type LimitName } from '../limits.js';
 
@@ -180,8 +181,8 @@ function readCaFile(caFile: string, registry: string): string {
 export class Transport {
   /** `http(s)://endpoint`. */
   readonly origin: string;
-  private readonly agent: Agent;
-  private foreignAgent?: Agent;
+  private readonly agent: Pool;
+  private foreignAgent?: Pool;
   /** Roots trusted on the registry's own origin (empty over plain HTTP). */
   private readonly ca: string[];
 
@@ -196,7 +197,7 @@ export class Transport {
     let ca = options.plainHttp ? [] : defaultCAs();
     if (options.caFile && !options.plainHttp) ca = [...ca, readCaFile(options.caFile, registry)];
     this.ca = ca;
-    this.agent = new Agent({
+    this.agent = new Pool({
       connections: options.connections,
       keepAliveTimeout: 30_000,
       ...this.timeouts(),
@@ -235,12 +236,12 @@ export class Transport {
   }
 
   /** The pool for `origin`: ours, or the foreign one (verified TLS; our insecure flag does not apply). */
-  agentFor(origin: string): Agent {
+  agentFor(origin: string): Pool {
     return origin === this.origin ? this.agent : this.foreign();
   }
 
-  private foreign(): Agent {
-    this.foreignAgent ??= new Agent({
+  private foreign(): Pool {
+    this.foreignAgent ??= new Pool({
       ...this.timeouts(),
       connect: {
         ca: defaultCAs().concat(this.options.caFile ? [readCaFile(this.options.caFile, this.registry)] : []),
@@ -262,7 +263,7 @@ export class Transport {
     url: URL,
     request: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>,
   ): Promise<Dispatcher.ResponseData> {
-    return this.agentFor(url.origin).request({
+    return poolRequest(this.agentFor(url.origin), {
       ...request,
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
@@ -284,7 +285,7 @@ export class Transport {
       if (auth && !foreign) headers.authorization = auth;
       if (body instanceof Uint8Array) headers['content-length'] = String(body.byteLength);
       const t0 = Date.now();
-      const r = await (foreign ? this.foreign() : this.agent).request({
+      const r = await poolRequest(foreign ? this.foreign() : this.agent, {
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method,
