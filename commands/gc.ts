@@ -34,6 +34,15 @@ export default class Gc extends BaseCommand {
   static override flags = {
     ...clusterFlags,
     ...registryFlags,
+    // Half the reading commands' default: gc's requests are mostly deletes, which cost a
+    // registry more than reads.
+    concurrency: Flags.integer({
+      description: 'requests (and deletes) in flight per registry',
+      default: 8,
+      min: 1,
+      max: 64,
+      helpGroup: 'REGISTRY',
+    }),
     ...debugFlag,
     'all-namespaces': Flags.boolean({
       char: 'A',
