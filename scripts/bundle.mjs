@@ -105,12 +105,14 @@ async function buildPiece(name, { entry }) {
 /**
  * Node built-ins that are not in Node's own start-up snapshot, that `--help` and most commands
  * never call, and whose importers use them only inside functions: oclif's parser (readline, for
- * `stdin` flags), its Windows shell probe (child_process), its DEBUG timings (perf_hooks), and
- * hashing (crypto, which `--help` never needs). Loading them costs 10 ms or more of CPU at every
+ * `stdin` flags), its Windows shell probe (child_process), its DEBUG timings (perf_hooks),
+ * hashing (crypto, which `--help` never needs), and TLS (only HTTPS registries need it: loading
+ * node:tls also starts a thread that parses the system's CA bundle, about 10 MiB of RSS and 30 ms
+ * of CPU for a registry reached over plain HTTP or an OCI layout). Loading them costs 10 ms or more of CPU at every
  * start. Each import of one gets a stand-in that loads the built-in at its first use and then
  * answers every property (and key listing) from it, so the code using it sees no difference.
  */
-const lazyBuiltins = /^(node:)?(child_process|crypto|perf_hooks|readline)$/;
+const lazyBuiltins = /^(node:)?(child_process|crypto|perf_hooks|readline|tls)$/;
 
 function lazyBuiltinsPlugin() {
   return {
@@ -139,6 +141,35 @@ function lazyBuiltinsPlugin() {
           // A proxy may not report a property its (empty) target lacks as non-configurable.
           '    return d && { ...d, configurable: true };',
           '  },',
+          '});',
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+/**
+ * undici's HTTP/2 client (which the registry client never enables) reads `node:http2`'s constants
+ * when it loads, and loading node:http2 loads node:tls (see lazyBuiltins). Its stand-in answers
+ * `constants` from this Node's values, copied at build time (HTTP/2 header names and nghttp2 error
+ * codes, fixed by the protocol), and loads the real module for anything else.
+ */
+function http2ConstantsPlugin() {
+  return {
+    name: 'http2-constants',
+    setup(b) {
+      b.onResolve({ filter: /^(node:)?http2$/ }, (args) =>
+        args.namespace === 'http2-stand-in' ? undefined : { path: 'http2', namespace: 'http2-stand-in' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'http2-stand-in' }, () => ({
+        loader: 'js',
+        contents: [
+          'let loaded;',
+          "const real = () => (loaded ??= require('node:http2'));",
+          `const constants = Object.freeze(${JSON.stringify(requireBuiltin('node:http2').constants)});`,
+          'module.exports = new Proxy({}, {',
+          "  get: (_, key) => (key === 'constants' && !loaded ? constants : Reflect.get(real(), key)),",
+          "  has: (_, key) => key === 'constants' || Reflect.has(real(), key),",
           '});',
         ].join('\n'),
       }));
@@ -249,7 +280,7 @@ export async function bundle({ metafile = false } = {}) {
       // oclif reads tsconfig files (through typescript) only to run uncompiled TypeScript in
       // development; the bundle runs none, and typescript is no run-time dependency of ours.
       external: ['typescript'],
-      plugins: [piecesPlugin(), lazyBuiltinsPlugin(), ejsOnlyForTemplatesPlugin()],
+      plugins: [piecesPlugin(), lazyBuiltinsPlugin(), http2ConstantsPlugin(), ejsOnlyForTemplatesPlugin()],
     }).then((result) => ({ outfile, metafile: result.metafile })),
   ]);
   const main = built.at(-1);
