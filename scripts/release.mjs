@@ -57,6 +57,9 @@ function sha256(file) {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
+/** Node's flags in every executable, as bin/tkn-artifacts passes them (it says why). */
+const EXEC_ARGV = ['--max-semi-space-size=8', '--liftoff-only'];
+
 /** The SEA preparation blob for one platform, made by the pinned Node. */
 function makeBlob(work, platform) {
   if (process.version !== `v${pinnedNode}`) {
@@ -74,8 +77,7 @@ function makeBlob(work, platform) {
       disableExperimentalSEAWarning: true,
       useSnapshot: false,
       useCodeCache: platform === hostPlatform(),
-      // As bin/tkn-artifacts runs node: a young generation V8 does not size from the host's memory.
-      execArgv: ['--max-semi-space-size=8'],
+      execArgv: EXEC_ARGV,
       // The bundle, and the pieces loaded apart (scripts/bundle-runtime.cjs reads them back with node:sea).
       assets: {
         'tkn-artifacts.cjs': join(bundleDir, 'tkn-artifacts.cjs'),
@@ -84,7 +86,9 @@ function makeBlob(work, platform) {
       },
     }),
   );
-  execFileSync(process.execPath, ['--experimental-sea-config', config], {
+  // Under the flags the executable runs with: the code cache made here records V8's flags, and
+  // one made under others is rejected (with a warning on stderr) at every start.
+  execFileSync(process.execPath, [...EXEC_ARGV, '--experimental-sea-config', config], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return blob;
