@@ -14,6 +14,9 @@ export type Pool = AgentInstance;
 export const Pool = AgentClass;
 
 /** One request through `pool`; the response's body is a stream the caller consumes or destroys. */
-export function poolRequest(pool: Pool, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
+export function poolRequest(
+  pool: Pool,
+  options: Dispatcher.RequestOptions,
+): Promise<Dispatcher.ResponseData> {
   return apiRequest.call(pool, options);
 }
