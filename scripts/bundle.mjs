@@ -3,7 +3,10 @@
 //   dist/bundle/tkn-artifacts.cjs  everything start-up and the commands need, one CommonJS file
 //                                  (Node's single executable applications embed it as an asset)
 //   dist/bundle/start.cjs          what bin/ and the executables run: answers --version, else runs
-//                                  the above with V8's code cache (scripts/bundle-start.cjs)
+//                                  help.cjs for the plain help forms, else the above with V8's
+//                                  code cache (scripts/bundle-start.cjs)
+//   dist/bundle/help.cjs           the help fast path (src/cli/help.ts) with the commands' help
+//                                  model, read from oclif's own view of them at build time
 //   dist/bundle/kubernetes.mjs     @kubernetes/client-node, loaded only when a cluster is read
 //   dist/bundle/ink.mjs            ink and React with the module that draws with them
 //                                  (src/pull/progress-view.ts), loaded only for pull's live
@@ -216,6 +219,42 @@ function commandNames() {
   return names;
 }
 
+/**
+ * The commands' help model (src/render/help.ts) from oclif's cached commands, as its Help class
+ * sees them: the command list is bundled apart (packages left to node_modules) and loaded here.
+ */
+async function helpModel() {
+  const file = join(bundleDir, '.help-model.cjs');
+  await build({
+    ...shared,
+    minify: false,
+    metafile: false,
+    packages: 'external',
+    stdin: {
+      contents: [
+        "import { COMMANDS } from './commands/index.ts';",
+        "import { oclifConfig } from './src/cli/oclif-config.ts';",
+        "import { helpModel } from './src/render/help.ts';",
+        'export async function model(root, pjson) {',
+        '  const config = await oclifConfig(root, pjson, COMMANDS);',
+        '  return helpModel(config.commands, pjson);',
+        '}',
+      ].join('\n'),
+      resolveDir: root,
+      sourcefile: 'help-model-entry.ts',
+      loader: 'ts',
+    },
+    outfile: file,
+    format: 'cjs',
+  });
+  try {
+    // The package.json fields the bundle carries, as main() hands them to oclif.
+    return await createRequire(import.meta.url)(file).model(root, JSON.parse(JSON.stringify(packageFields)));
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
 export async function bundle({ metafile = false } = {}) {
   rmSync(bundleDir, { recursive: true, force: true });
   mkdirSync(bundleDir, { recursive: true });
@@ -253,6 +292,19 @@ export async function bundle({ metafile = false } = {}) {
     }).then((result) => ({ outfile, metafile: result.metafile })),
   ]);
   const main = built.at(-1);
+  // After the main file: the model's build writes beside it.
+  await build({
+    ...shared,
+    entryPoints: [join(root, 'src/cli/help.ts')],
+    outfile: join(bundleDir, 'help.cjs'),
+    format: 'cjs',
+    define: {
+      ...shared.define,
+      TKN_HELP_MODEL: JSON.stringify(await helpModel()),
+      TKN_HELP_DIRNAME: JSON.stringify(pkg.oclif.dirname),
+    },
+  });
+  built.push({ outfile: join(bundleDir, 'help.cjs'), metafile: {} });
   asciiOnly(outfile);
   const leaked = Object.keys(main.metafile.inputs).filter((input) => pieceInputs.test(input));
   if (leaked.length) throw new Error(`a piece's packages reached the main bundle: ${leaked.join(', ')}`);
