@@ -170,6 +170,33 @@ function ejsOnlyForTemplatesPlugin() {
   };
 }
 
+/**
+ * string-width (under wrap-ansi, which help wraps every word with) builds emoji-regex's 10 KB
+ * expression at every call: most of what rendering `show --help` cost. A printable-ASCII string
+ * (help text nearly always) is as wide as it is long, and string-width says so too (no control,
+ * combining, wide or emoji characters among them); anything else goes to string-width, loaded then.
+ */
+function asciiWidthPlugin() {
+  return {
+    name: 'ascii-width',
+    setup(b) {
+      b.onResolve({ filter: /^string-width$/ }, (args) =>
+        args.namespace === 'ascii-width' ? undefined : { path: args.importer, namespace: 'ascii-width' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({
+        resolveDir: dirname(args.path),
+        loader: 'js',
+        contents: [
+          'let real;',
+          'const width = (s) => (typeof s === "string" && /^[\\x20-\\x7e]*$/.test(s) ? s.length : (real ??= require("string-width"))(s));',
+          'module.exports = width;',
+          'module.exports.default = width;',
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
 /** Leaves each piece's imports as `import('tkn-artifacts:NAME')`, resolved at run time. */
 function piecesPlugin() {
   return {
@@ -298,6 +325,7 @@ export async function bundle({ metafile = false } = {}) {
     entryPoints: [join(root, 'src/cli/help.ts')],
     outfile: join(bundleDir, 'help.cjs'),
     format: 'cjs',
+    plugins: [asciiWidthPlugin()],
     define: {
       ...shared.define,
       TKN_HELP_MODEL: JSON.stringify(await helpModel()),
