@@ -12,7 +12,14 @@ import { arch, homedir, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ansis from 'ansis';
 import supportsColor from 'supports-color';
-import { commandHelp, helpCommandIds, rootHelp, type HelpModel, type HelpTarget } from '../render/help.js';
+import {
+  commandHelp,
+  helpCommandIds,
+  rootHelp,
+  UnsupportedHelp,
+  type HelpModel,
+  type HelpTarget,
+} from '../render/help.js';
 import { displayName, invokedAsCompletion } from './display-name.js';
 
 /** What a help form asks for: the root (`''`) or a command's id; undefined when it is no plain help form. */
@@ -84,6 +91,14 @@ export function answerHelp(argv: readonly string[]): boolean {
     arch: arch() === 'ia32' ? 'x86' : arch(),
     nodeVersion: process.version,
   };
-  process.stdout.write(id ? commandHelp(model, id, target) : rootHelp(model, target));
+  let text: string;
+  try {
+    text = id ? commandHelp(model, id, target) : rootHelp(model, target);
+  } catch (error) {
+    // A template only ejs can read, at this width: oclif's to print (or to fail on).
+    if (error instanceof UnsupportedHelp) return false;
+    throw error;
+  }
+  process.stdout.write(text);
   return true;
 }

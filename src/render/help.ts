@@ -109,7 +109,7 @@ const FLAG_FIELDS = new Set([
   'hasDynamicHelp',
 ]);
 
-class UnsupportedHelp extends Error {
+export class UnsupportedHelp extends Error {
   constructor(what: string) {
     super(`the help fast path cannot render ${what}: extend src/render/help.ts (or leave it to oclif)`);
     this.name = 'UnsupportedHelp';
@@ -242,11 +242,18 @@ class Formatter {
     private readonly commandId = '',
   ) {}
 
+  /**
+   * oclif's render() as the bundle patches it (scripts/bundle.mjs): ejs only for text with `<%`.
+   * A tag may have been split across lines by the usage line's own wrapping; ejs reads it whole.
+   * Anything else ejs would read (or fail on) is oclif's to print.
+   */
   render(text: string): string {
     if (!text.includes('<%')) return text;
-    return text
-      .replaceAll('<%= config.bin %>', escapeXml(this.target.bin))
-      .replaceAll('<%= command.id %>', escapeXml(this.commandId));
+    const out = text
+      .replace(/<%=\s*config\.bin\s*%>/g, () => escapeXml(this.target.bin))
+      .replace(/<%=\s*command\.id\s*%>/g, () => escapeXml(this.commandId));
+    if (out.includes('<%') || out.includes('%>')) throw new UnsupportedHelp(`the template in: ${text}`);
+    return out;
   }
 
   bold(text: string): string {
