@@ -115,6 +115,32 @@ async function buildPiece(name, { entry }) {
  */
 const lazyBuiltins = /^(node:)?(child_process|crypto|perf_hooks|readline)$/;
 
+/**
+ * A module's stand-in that loads it (`load`, an expression) at the first use of any property and
+ * then answers every property (and key listing) from it; `names` are its keys as listed before
+ * that, so esbuild's interop (which copies an imported module's properties as getters) or a
+ * `__esModule` check loads nothing.
+ */
+function lazyStandIn(load, real) {
+  return [
+    'let loaded;',
+    `const real = () => (loaded ??= ${load});`,
+    `const names = ${JSON.stringify(Object.getOwnPropertyNames(real))};`,
+    `const esModule = ${JSON.stringify(Boolean(real.__esModule))};`,
+    'module.exports = new Proxy({}, {',
+    '  get: (_, key) => (key === "__esModule" && !loaded ? esModule : Reflect.get(real(), key)),',
+    '  has: (_, key) => Reflect.has(real(), key),',
+    '  ownKeys: () => (loaded ? Reflect.ownKeys(loaded) : names),',
+    '  getOwnPropertyDescriptor: (_, key) => {',
+    '    if (!loaded) return names.includes(key) ? { configurable: true, enumerable: true, get: () => Reflect.get(real(), key) } : undefined;',
+    '    const d = Reflect.getOwnPropertyDescriptor(loaded, key);',
+    // A proxy may not report a property its (empty) target lacks as non-configurable.
+    '    return d && { ...d, configurable: true };',
+    '  },',
+    '});',
+  ].join('\n');
+}
+
 function lazyBuiltinsPlugin() {
   return {
     name: 'lazy-builtins',
@@ -126,25 +152,59 @@ function lazyBuiltinsPlugin() {
       );
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
         loader: 'js',
-        contents: [
-          'let loaded;',
-          `const real = () => (loaded ??= require('node:${args.path}'));`,
-          // The names as this Node has them: listing them (esbuild's interop copies an imported
-          // module's properties as getters) must not load the module.
-          `const names = ${JSON.stringify(Object.getOwnPropertyNames(requireBuiltin(`node:${args.path}`)))};`,
-          'module.exports = new Proxy({}, {',
-          '  get: (_, key) => Reflect.get(real(), key),',
-          '  has: (_, key) => Reflect.has(real(), key),',
-          '  ownKeys: () => (loaded ? Reflect.ownKeys(loaded) : names),',
-          '  getOwnPropertyDescriptor: (_, key) => {',
-          '    if (!loaded) return names.includes(key) ? { configurable: true, enumerable: true, get: () => Reflect.get(real(), key) } : undefined;',
-          '    const d = Reflect.getOwnPropertyDescriptor(loaded, key);',
-          // A proxy may not report a property its (empty) target lacks as non-configurable.
-          '    return d && { ...d, configurable: true };',
-          '  },',
-          '});',
-        ].join('\n'),
+        contents: lazyStandIn(`require('node:${args.path}')`, requireBuiltin(`node:${args.path}`)),
       }));
+    },
+  };
+}
+
+/**
+ * Packages oclif requires at the top of its modules but uses only inside functions our commands
+ * seldom or never call: command discovery by glob (tinyglobby, explicit strategy here), plugin
+ * patterns (minimatch), templates (ejs, for text with `<%` only), spinners (cli-spinners). Each
+ * gets a stand-in (lazyStandIn) that loads the package at its first use; their loading was several
+ * milliseconds of every start.
+ */
+const lazyPackages = /^(tinyglobby|minimatch|ejs|cli-spinners)$/;
+
+function lazyPackagesPlugin() {
+  return {
+    name: 'lazy-packages',
+    setup(b) {
+      b.onResolve({ filter: lazyPackages }, (args) =>
+        args.namespace === 'lazy-package' || !/node_modules\/@oclif\/core\/lib\//.test(args.importer)
+          ? undefined
+          : { path: `${args.path}\0${args.importer}`, namespace: 'lazy-package' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => {
+        const [name, importer] = args.path.split('\0');
+        return {
+          resolveDir: dirname(importer),
+          loader: 'js',
+          contents: lazyStandIn(`require(${JSON.stringify(name)})`, createRequire(importer)(name)),
+        };
+      });
+    },
+  };
+}
+
+/**
+ * oclif's index checks at load that Node satisfies oclif's own engines, reading oclif's
+ * package.json beside its lib/, which the bundle does not have: the check always fails quietly,
+ * after loading semver (milliseconds). npm checks our engines; the bundle skips it. The build fails
+ * if oclif's code no longer reads as expected.
+ */
+function noEngineCheckPlugin() {
+  const original = 'function checkNodeVersion() {';
+  return {
+    name: 'no-engine-check',
+    setup(b) {
+      b.onLoad({ filter: /node_modules\/@oclif\/core\/lib\/index\.js$/, namespace: 'file' }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(original) || !source.includes("require(path.join(root, 'package.json'))"))
+          throw new Error(`${args.path} no longer checks the engines as expected`);
+        return { contents: source.replace(original, `${original}\n    return;`), loader: 'js' };
+      });
     },
   };
 }
@@ -160,7 +220,7 @@ function ejsOnlyForTemplatesPlugin() {
   return {
     name: 'ejs-only-for-templates',
     setup(b) {
-      b.onLoad({ filter: /node_modules\/@oclif\/core\/lib\/help\/util\.js$/ }, (args) => {
+      b.onLoad({ filter: /node_modules\/@oclif\/core\/lib\/help\/util\.js$/, namespace: 'file' }, (args) => {
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes(original)) throw new Error(`${args.path} no longer has: ${original}`);
         const guarded = `return typeof t === 'string' && !t.includes('<%') ? t : ejs_1.default.render(t, context);`;
@@ -191,6 +251,74 @@ function asciiWidthPlugin() {
           'const width = (s) => (typeof s === "string" && /^[\\x20-\\x7e]*$/.test(s) ? s.length : (real ??= require("string-width"))(s));',
           'module.exports = width;',
           'module.exports.default = width;',
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+/**
+ * oclif sorts each plugin's commands with localeCompare, whose first call sets up ICU's collator:
+ * about 8 ms of every start, for ids that are ASCII. They are compared by code unit instead; the
+ * build checks that both orders of our command ids agree (bundle() below) and fails if oclif's
+ * code no longer reads as expected.
+ */
+function commandSortPlugin() {
+  const original = '.sort((a, b) => a.id.localeCompare(b.id));';
+  return {
+    name: 'command-sort',
+    setup(b) {
+      b.onLoad(
+        { filter: /node_modules\/@oclif\/core\/lib\/config\/plugin\.js$/, namespace: 'file' },
+        (args) => {
+          const source = readFileSync(args.path, 'utf8');
+          if (!source.includes(original)) throw new Error(`${args.path} no longer has: ${original}`);
+          const byCodeUnit = '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));';
+          return { contents: source.replace(original, byCodeUnit), loader: 'js' };
+        },
+      );
+    },
+  };
+}
+
+/**
+ * oclif's logger makes a `debug` logger per namespace; loading the debug package (with
+ * supports-color, tty and its formatters) costs milliseconds at every start, for output only
+ * DEBUG turns on. Its stand-in loads the real package when DEBUG is set (which is when the
+ * package itself would enable anything: it reads DEBUG once, when it loads, and nothing of ours
+ * or oclif's calls its enable()), and otherwise returns loggers that print nothing. The build fails
+ * if oclif's logger no longer uses it as expected.
+ */
+function debugOnDemandPlugin() {
+  const expected = ['const debug = (0, debug_1.default)(namespace);', 'require("debug")'];
+  return {
+    name: 'debug-on-demand',
+    setup(b) {
+      b.onResolve({ filter: /^debug$/ }, (args) => {
+        if (args.namespace === 'debug-on-demand') return undefined;
+        if (!/node_modules\/@oclif\/core\/lib\/logger\.js$/.test(args.importer))
+          return {
+            errors: [{ text: `debug imported by ${args.importer}: only oclif's logger has a stand-in` }],
+          };
+        const source = readFileSync(args.importer, 'utf8');
+        for (const text of expected)
+          if (!source.includes(text))
+            return { errors: [{ text: `${args.importer} no longer has: ${text}` }] };
+        return { path: args.importer, namespace: 'debug-on-demand' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'debug-on-demand' }, (args) => ({
+        resolveDir: dirname(args.path),
+        loader: 'js',
+        contents: [
+          'function createDebug(namespace) {',
+          '  if (process.env.DEBUG) return require("debug")(namespace);',
+          '  const off = () => {};',
+          '  off.enabled = false;',
+          '  off.namespace = namespace;',
+          '  off.extend = (name, delimiter) => createDebug(namespace + (delimiter === undefined ? ":" : delimiter) + name);',
+          '  return off;',
+          '}',
+          'module.exports = createDebug;',
         ].join('\n'),
       }));
     },
@@ -283,6 +411,12 @@ async function helpModel() {
 }
 
 export async function bundle({ metafile = false } = {}) {
+  // commandSortPlugin's condition: our ids (and help, which completion lists) sort the same by code unit.
+  const ids = [...commandNames(), 'help'];
+  const byLocale = [...ids].sort((a, b) => a.localeCompare(b));
+  const byCodeUnit = [...ids].sort();
+  if (byLocale.join() !== byCodeUnit.join())
+    throw new Error(`command ids sort differently by locale and by code unit: ${byLocale} / ${byCodeUnit}`);
   rmSync(bundleDir, { recursive: true, force: true });
   mkdirSync(bundleDir, { recursive: true });
   const outfile = join(bundleDir, 'tkn-artifacts.cjs');
@@ -315,7 +449,15 @@ export async function bundle({ metafile = false } = {}) {
       // oclif reads tsconfig files (through typescript) only to run uncompiled TypeScript in
       // development; the bundle runs none, and typescript is no run-time dependency of ours.
       external: ['typescript'],
-      plugins: [piecesPlugin(), lazyBuiltinsPlugin(), ejsOnlyForTemplatesPlugin()],
+      plugins: [
+        piecesPlugin(),
+        lazyBuiltinsPlugin(),
+        ejsOnlyForTemplatesPlugin(),
+        commandSortPlugin(),
+        debugOnDemandPlugin(),
+        lazyPackagesPlugin(),
+        noEngineCheckPlugin(),
+      ],
     }).then((result) => ({ outfile, metafile: result.metafile })),
   ]);
   const main = built.at(-1);
