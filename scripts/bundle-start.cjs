@@ -95,8 +95,14 @@ function runBundle(Module, sea, embedded) {
     // loader and the hooks scripts/bundle-runtime.cjs registers, as for a script Node loads itself.
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
+  // src/memory/gc.ts turns --expose-gc on while a command runs (V8's gc() for its heap valve).
+  // V8 stamps a code cache with a hash of its flags: a cache made after that would be rejected by
+  // every later start, which starts without the flag. It only matters when a context is made,
+  // so it is turned back off before the cache is made.
+  const gcExposedAtStart = typeof globalThis.gc === 'function';
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
     process.once('exit', () => {
+      if (!gcExposedAtStart) require('node:v8').setFlagsFromString('--no-expose-gc');
       // Written whole under a temporary name, then renamed: a concurrent start reads a whole
       // cache or none. Any failure (read-only disk, no directory) only means no cache.
       const partial = `${cacheFile}.${process.pid}`;

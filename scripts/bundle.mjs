@@ -189,6 +189,31 @@ function lazyPackagesPlugin() {
 }
 
 /**
+ * oclif asks wsl-utils whether it runs under WSL (for its platform name); wsl-utils and
+ * powershell-utils, which it imports, promisify child_process.execFile when they load, which
+ * loads child_process (with net and dgram): several milliseconds of every start, for processes
+ * they run only on WSL. Promisified at the call instead (the same function: execFile's own
+ * promisified form). The build fails if their code no longer reads as expected.
+ */
+function execFileAtCallPlugin() {
+  const original = 'const execFile = promisify(childProcess.execFile);';
+  return {
+    name: 'exec-file-at-call',
+    setup(b) {
+      b.onLoad(
+        { filter: /node_modules\/(wsl-utils|powershell-utils)\/index\.js$/, namespace: 'file' },
+        (args) => {
+          const source = readFileSync(args.path, 'utf8');
+          if (!source.includes(original)) throw new Error(`${args.path} no longer has: ${original}`);
+          const atCall = 'const execFile = (...args) => promisify(childProcess.execFile)(...args);';
+          return { contents: source.replace(original, atCall), loader: 'js' };
+        },
+      );
+    },
+  };
+}
+
+/**
  * oclif's index checks at load that Node satisfies oclif's own engines, reading oclif's
  * package.json beside its lib/, which the bundle does not have: the check always fails quietly,
  * after loading semver (milliseconds). npm checks our engines; the bundle skips it. The build fails
@@ -457,6 +482,7 @@ export async function bundle({ metafile = false } = {}) {
         debugOnDemandPlugin(),
         lazyPackagesPlugin(),
         noEngineCheckPlugin(),
+        execFileAtCallPlugin(),
       ],
     }).then((result) => ({ outfile, metafile: result.metafile })),
   ]);
