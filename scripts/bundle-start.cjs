@@ -12,7 +12,7 @@
 // NODE_DISABLE_COMPILE_CACHE turns it off as it turns off Node's.
 //
 // The plain help forms (no arguments, `--help`, `-h`, `help`, `help CMD`, `CMD --help`, `CMD -h`)
-// go to help.cjs first (src/cli/help.ts): oclif's help text from a model made at build time,
+// go to help.cjs first (src/help/fast-path.ts): oclif's help text from a model made at build time,
 // without loading oclif (which alone costs 20 ms or more). It declines what it does not know,
 // and the bundle answers as before.
 'use strict';

@@ -5,7 +5,7 @@
 //   dist/bundle/start.cjs          what bin/ and the executables run: answers --version, else runs
 //                                  help.cjs for the plain help forms, else the above with V8's
 //                                  code cache (scripts/bundle-start.cjs)
-//   dist/bundle/help.cjs           the help fast path (src/cli/help.ts) with the commands' help
+//   dist/bundle/help.cjs           the help fast path (src/help/fast-path.ts) with the commands' help
 //                                  model, read from oclif's own view of them at build time
 //   dist/bundle/kubernetes.mjs     @kubernetes/client-node, loaded only when a cluster is read
 //   dist/bundle/ink.mjs            ink and React with the module that draws with them
@@ -490,7 +490,7 @@ export async function bundle({ metafile = false } = {}) {
   // After the main file: the model's build writes beside it.
   await build({
     ...shared,
-    entryPoints: [join(root, 'src/cli/help.ts')],
+    entryPoints: [join(root, 'src/help/fast-path.ts')],
     outfile: join(bundleDir, 'help.cjs'),
     format: 'cjs',
     plugins: [asciiWidthPlugin()],

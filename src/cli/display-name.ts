@@ -2,7 +2,7 @@
  * How the user typed us, for help and messages. bin/ scripts say so in TKN_ARTIFACTS_INVOKED_AS;
  * a standalone executable is known by its own file name: kubectl-tkn-artifacts is reached as
  * `kubectl tkn artifacts`, kubectl-tkn_artifacts (krew's link) as `kubectl tkn-artifacts`.
- * Its own module: the loader's help fast path (src/cli/help.ts) names us the same way without
+ * Its own module: the loader's help fast path (src/help/fast-path.ts) names us the same way without
  * loading main.ts.
  */
 import { basename } from 'node:path';

@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The plain help forms the loader answers without oclif (src/cli/help.ts helpSubject). */
+/** The plain help forms the loader answers without oclif (src/help/fast-path.ts helpSubject). */
 export const HELP_FORMS: string[][] = [
   [],
   ['--help'],

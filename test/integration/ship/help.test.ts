@@ -1,5 +1,5 @@
 /**
- * The loader's help fast path (dist/bundle/help.cjs, src/cli/help.ts) against oclif, through
+ * The loader's help fast path (dist/bundle/help.cjs, src/help/fast-path.ts) against oclif, through
  * bin/ under each name we are installed as: every plain help form prints what oclif prints, byte
  * for byte, at several widths, in colour and without, on a pipe and on a terminal; the fast path
  * answered (the bundle left no code cache) where oclif did (it left one).

@@ -1,7 +1,7 @@
-// Which words the loader's help fast path answers (src/cli/help.ts): the plain help forms only;
+// Which words the loader's help fast path answers (src/help/fast-path.ts): the plain help forms only;
 // anything else, however close, is oclif's.
 import { describe, expect, it } from 'vitest';
-import { helpSubject, helpWidth } from '../../../src/cli/help.js';
+import { helpSubject, helpWidth } from '../../../src/help/fast-path.js';
 
 const IDS = ['completion', 'diff', 'show'];
 

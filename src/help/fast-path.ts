@@ -20,7 +20,7 @@ import {
   type HelpModel,
   type HelpTarget,
 } from '../render/help.js';
-import { displayName, invokedAsCompletion } from './display-name.js';
+import { displayName, invokedAsCompletion } from '../cli/display-name.js';
 
 /** What a help form asks for: the root (`''`) or a command's id; undefined when it is no plain help form. */
 export function helpSubject(argv: readonly string[], ids: readonly string[]): string | undefined {
