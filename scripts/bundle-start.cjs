@@ -10,21 +10,48 @@
 // made after the command ran (`script.createCachedData()` at exit) holds those too. It is written
 // once per command name, build and Node, beside Node's compile cache, and read back when present;
 // NODE_DISABLE_COMPILE_CACHE turns it off as it turns off Node's.
+//
+// The plain help forms (no arguments, `--help`, `-h`, `help`, `help CMD`, `CMD --help`, `CMD -h`)
+// go to help.cjs first (src/help/fast-path.ts): oclif's help text from a model made at build time,
+// without loading oclif (which alone costs 20 ms or more). It declines what it does not know,
+// and the bundle answers as before.
 'use strict';
 const argv = process.argv;
+/** help.cjs, beside this file or embedded, says whether it answered. */
+function answeredHelp(embedded, sea) {
+  const words = argv.slice(2);
+  if (
+    words.length > 2 ||
+    !(words.length === 0 || words[0] === 'help' || words.includes('--help') || words.includes('-h'))
+  )
+    return false;
+  if (!embedded) return require('./help.cjs').answerHelp(words);
+  // An executable's embedded script requires built-ins only: help.cjs needs nothing else.
+  const helpModule = { exports: {} };
+  const compiled = new (require('node:vm').Script)(
+    `(function (exports, require, module) { ${sea.getAsset('help.cjs', 'utf8')}\n});`,
+    { filename: 'help.cjs' },
+  );
+  compiled.runInThisContext().call(helpModule.exports, helpModule.exports, require, helpModule);
+  return helpModule.exports.answerHelp(words);
+}
 if (argv.length === 3 && (argv[2] === '--version' || argv[2] === 'version')) {
   process.stdout.write(
     `tkn-artifacts ${'__TKN_VERSION__'} (node ${process.version}, ${process.platform}-${process.arch})\n`,
   );
 } else {
-  const fs = require('node:fs');
-  const path = require('node:path');
-  const vm = require('node:vm');
   const Module = require('node:module');
   const sea = require('node:sea');
   const embedded = sea.isSea();
-  // Node's compile cache, for the pieces loaded apart (dist/bundle/*.mjs), as before.
+  // Node's compile cache, for help.cjs and the pieces loaded apart (dist/bundle/*.mjs).
   if (!embedded) Module.enableCompileCache?.();
+  if (!answeredHelp(embedded, sea)) runBundle(Module, sea, embedded);
+}
+
+function runBundle(Module, sea, embedded) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const vm = require('node:vm');
   // What the bundle sees as its own file: in an executable, the executable (as Node's SEA main).
   const filename = embedded ? process.execPath : path.join(__dirname, 'tkn-artifacts.cjs');
   const source = embedded ? sea.getAsset('tkn-artifacts.cjs', 'utf8') : fs.readFileSync(filename, 'utf8');

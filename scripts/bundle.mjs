@@ -3,7 +3,10 @@
 //   dist/bundle/tkn-artifacts.cjs  everything start-up and the commands need, one CommonJS file
 //                                  (Node's single executable applications embed it as an asset)
 //   dist/bundle/start.cjs          what bin/ and the executables run: answers --version, else runs
-//                                  the above with V8's code cache (scripts/bundle-start.cjs)
+//                                  help.cjs for the plain help forms, else the above with V8's
+//                                  code cache (scripts/bundle-start.cjs)
+//   dist/bundle/help.cjs           the help fast path (src/help/fast-path.ts) with the commands' help
+//                                  model, read from oclif's own view of them at build time
 //   dist/bundle/kubernetes.mjs     @kubernetes/client-node, loaded only when a cluster is read
 //   dist/bundle/ink.mjs            ink and React with the module that draws with them
 //                                  (src/pull/progress-view.ts), loaded only for pull's live
@@ -107,12 +110,55 @@ async function buildPiece(name, { entry }) {
  * never call, and whose importers use them only inside functions: oclif's parser (readline, for
  * `stdin` flags), its Windows shell probe (child_process), its DEBUG timings (perf_hooks),
  * hashing (crypto, which `--help` never needs), and TLS (only HTTPS registries need it: loading
- * node:tls also starts a thread that parses the system's CA bundle, about 10 MiB of RSS and 30 ms
- * of CPU for a registry reached over plain HTTP or an OCI layout). Loading them costs 10 ms or more of CPU at every
- * start. Each import of one gets a stand-in that loads the built-in at its first use and then
+ * node:tls also starts a thread that parses the system's CA bundle, about 7 MiB of RSS and 30 ms
+ * of CPU, for nothing over plain HTTP or from an OCI layout). Loading them costs 10 ms or more of
+ * CPU at every start. Each import of one gets a stand-in that loads the built-in at its first use and then
  * answers every property (and key listing) from it, so the code using it sees no difference.
  */
 const lazyBuiltins = /^(node:)?(child_process|crypto|perf_hooks|readline|tls)$/;
+
+/**
+ * A plugin that replaces `original` with `replacement` in the dependency files `filter` matches,
+ * and fails the build when a file no longer has `original` (the package changed under the patch).
+ */
+function sourcePatchPlugin(name, filter, original, replacement) {
+  return {
+    name,
+    setup(b) {
+      b.onLoad({ filter, namespace: 'file' }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(original)) throw new Error(`${args.path} no longer has: ${original}`);
+        return { contents: source.replace(original, replacement), loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * A module's stand-in that loads it (`load`, an expression) at the first use of any property and
+ * then answers every property (and key listing) from it; `names` are its keys as listed before
+ * that, so esbuild's interop (which copies an imported module's properties as getters) or a
+ * `__esModule` check loads nothing.
+ */
+function lazyStandIn(load, real) {
+  return [
+    'let loaded;',
+    `const real = () => (loaded ??= ${load});`,
+    `const names = ${JSON.stringify(Object.getOwnPropertyNames(real))};`,
+    `const esModule = ${JSON.stringify(Boolean(real.__esModule))};`,
+    'module.exports = new Proxy({}, {',
+    '  get: (_, key) => (key === "__esModule" && !loaded ? esModule : Reflect.get(real(), key)),',
+    '  has: (_, key) => Reflect.has(real(), key),',
+    '  ownKeys: () => (loaded ? Reflect.ownKeys(loaded) : names),',
+    '  getOwnPropertyDescriptor: (_, key) => {',
+    '    if (!loaded) return names.includes(key) ? { configurable: true, enumerable: true, get: () => Reflect.get(real(), key) } : undefined;',
+    '    const d = Reflect.getOwnPropertyDescriptor(loaded, key);',
+    // A proxy may not report a property its (empty) target lacks as non-configurable.
+    '    return d && { ...d, configurable: true };',
+    '  },',
+    '});',
+  ].join('\n');
+}
 
 function lazyBuiltinsPlugin() {
   return {
@@ -125,24 +171,7 @@ function lazyBuiltinsPlugin() {
       );
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
         loader: 'js',
-        contents: [
-          'let loaded;',
-          `const real = () => (loaded ??= require('node:${args.path}'));`,
-          // The names as this Node has them: listing them (esbuild's interop copies an imported
-          // module's properties as getters) must not load the module.
-          `const names = ${JSON.stringify(Object.getOwnPropertyNames(requireBuiltin(`node:${args.path}`)))};`,
-          'module.exports = new Proxy({}, {',
-          '  get: (_, key) => Reflect.get(real(), key),',
-          '  has: (_, key) => Reflect.has(real(), key),',
-          '  ownKeys: () => (loaded ? Reflect.ownKeys(loaded) : names),',
-          '  getOwnPropertyDescriptor: (_, key) => {',
-          '    if (!loaded) return names.includes(key) ? { configurable: true, enumerable: true, get: () => Reflect.get(real(), key) } : undefined;',
-          '    const d = Reflect.getOwnPropertyDescriptor(loaded, key);',
-          // A proxy may not report a property its (empty) target lacks as non-configurable.
-          '    return d && { ...d, configurable: true };',
-          '  },',
-          '});',
-        ].join('\n'),
+        contents: lazyStandIn(`require('node:${args.path}')`, requireBuiltin(`node:${args.path}`)),
       }));
     },
   };
@@ -178,22 +207,165 @@ function http2ConstantsPlugin() {
 }
 
 /**
+ * Packages oclif requires at the top of its modules but uses only inside functions our commands
+ * seldom or never call: command discovery by glob (tinyglobby, explicit strategy here), plugin
+ * patterns (minimatch), templates (ejs, for text with `<%` only), spinners (cli-spinners). Each
+ * gets a stand-in (lazyStandIn) that loads the package at its first use; their loading was several
+ * milliseconds of every start.
+ */
+const lazyPackages = /^(tinyglobby|minimatch|ejs|cli-spinners)$/;
+
+function lazyPackagesPlugin() {
+  return {
+    name: 'lazy-packages',
+    setup(b) {
+      b.onResolve({ filter: lazyPackages }, (args) =>
+        args.namespace === 'lazy-package' || !/node_modules\/@oclif\/core\/lib\//.test(args.importer)
+          ? undefined
+          : { path: `${args.path}\0${args.importer}`, namespace: 'lazy-package' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => {
+        const [name, importer] = args.path.split('\0');
+        return {
+          resolveDir: dirname(importer),
+          loader: 'js',
+          contents: lazyStandIn(`require(${JSON.stringify(name)})`, createRequire(importer)(name)),
+        };
+      });
+    },
+  };
+}
+
+/**
+ * oclif asks wsl-utils whether it runs under WSL (for its platform name); wsl-utils and
+ * powershell-utils, which it imports, promisify child_process.execFile when they load, which
+ * loads child_process (with net and dgram): several milliseconds of every start, for processes
+ * they run only on WSL. Promisified at the call instead (the same function: execFile's own
+ * promisified form). The build fails if their code no longer reads as expected.
+ */
+function execFileAtCallPlugin() {
+  return sourcePatchPlugin(
+    'exec-file-at-call',
+    /node_modules\/(wsl-utils|powershell-utils)\/index\.js$/,
+    'const execFile = promisify(childProcess.execFile);',
+    'const execFile = (...args) => promisify(childProcess.execFile)(...args);',
+  );
+}
+
+/**
+ * oclif's index checks at load that Node satisfies oclif's own engines, reading oclif's
+ * package.json beside its lib/, which the bundle does not have: the check always fails quietly,
+ * after loading semver (milliseconds). npm checks our engines; the bundle skips it. The build fails
+ * if oclif's code no longer reads as expected.
+ */
+function noEngineCheckPlugin() {
+  const original = 'function checkNodeVersion() {';
+  return sourcePatchPlugin(
+    'no-engine-check',
+    /node_modules\/@oclif\/core\/lib\/index\.js$/,
+    // Only while the check still reads oclif's package.json beside its lib/.
+    `${original}\n    if (process.env.OCLIF_DISABLE_ENGINE_WARNING`,
+    `${original}\n    return;\n    if (process.env.OCLIF_DISABLE_ENGINE_WARNING`,
+  );
+}
+
+/**
  * oclif passes every piece of help text through ejs (for `<%= config.bin %>` in examples), and ejs
  * compiles each string into a new function at every run, code no cache can keep: a few
  * milliseconds for `--help`. Text without `<%` is what ejs would return unchanged, so it is returned
  * as it is. The build fails if oclif's code no longer reads as expected.
  */
 function ejsOnlyForTemplatesPlugin() {
-  const original = 'return ejs_1.default.render(t, context);';
+  return sourcePatchPlugin(
+    'ejs-only-for-templates',
+    /node_modules\/@oclif\/core\/lib\/help\/util\.js$/,
+    'return ejs_1.default.render(t, context);',
+    `return typeof t === 'string' && !t.includes('<%') ? t : ejs_1.default.render(t, context);`,
+  );
+}
+
+/**
+ * string-width (under wrap-ansi, which help wraps every word with) builds emoji-regex's 10 KB
+ * expression at every call: most of what rendering `show --help` cost. A printable-ASCII string
+ * (help text nearly always) is as wide as it is long, and string-width says so too (no control,
+ * combining, wide or emoji characters among them); anything else goes to string-width, loaded then.
+ */
+function asciiWidthPlugin() {
   return {
-    name: 'ejs-only-for-templates',
+    name: 'ascii-width',
     setup(b) {
-      b.onLoad({ filter: /node_modules\/@oclif\/core\/lib\/help\/util\.js$/ }, (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        if (!source.includes(original)) throw new Error(`${args.path} no longer has: ${original}`);
-        const guarded = `return typeof t === 'string' && !t.includes('<%') ? t : ejs_1.default.render(t, context);`;
-        return { contents: source.replace(original, guarded), loader: 'js' };
+      b.onResolve({ filter: /^string-width$/ }, (args) =>
+        args.namespace === 'ascii-width' ? undefined : { path: args.importer, namespace: 'ascii-width' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({
+        resolveDir: dirname(args.path),
+        loader: 'js',
+        contents: [
+          'let real;',
+          'const width = (s) => (typeof s === "string" && /^[\\x20-\\x7e]*$/.test(s) ? s.length : (real ??= require("string-width"))(s));',
+          'module.exports = width;',
+          'module.exports.default = width;',
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+/**
+ * oclif sorts each plugin's commands with localeCompare, whose first call sets up ICU's collator:
+ * about 8 ms of every start, for ids that are ASCII. They are compared by code unit instead; the
+ * build checks that both orders of our command ids agree (bundle() below) and fails if oclif's
+ * code no longer reads as expected.
+ */
+function commandSortPlugin() {
+  return sourcePatchPlugin(
+    'command-sort',
+    /node_modules\/@oclif\/core\/lib\/config\/plugin\.js$/,
+    '.sort((a, b) => a.id.localeCompare(b.id));',
+    '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));',
+  );
+}
+
+/**
+ * oclif's logger makes a `debug` logger per namespace; loading the debug package (with
+ * supports-color, tty and its formatters) costs milliseconds at every start, for output only
+ * DEBUG turns on. Its stand-in loads the real package when DEBUG is set (which is when the
+ * package itself would enable anything: it reads DEBUG once, when it loads, and nothing of ours
+ * or oclif's calls its enable()), and otherwise returns loggers that print nothing. The build fails
+ * if oclif's logger no longer uses it as expected.
+ */
+function debugOnDemandPlugin() {
+  const expected = ['const debug = (0, debug_1.default)(namespace);', 'require("debug")'];
+  return {
+    name: 'debug-on-demand',
+    setup(b) {
+      b.onResolve({ filter: /^debug$/ }, (args) => {
+        if (args.namespace === 'debug-on-demand') return undefined;
+        if (!/node_modules\/@oclif\/core\/lib\/logger\.js$/.test(args.importer))
+          return {
+            errors: [{ text: `debug imported by ${args.importer}: only oclif's logger has a stand-in` }],
+          };
+        const source = readFileSync(args.importer, 'utf8');
+        for (const text of expected)
+          if (!source.includes(text))
+            return { errors: [{ text: `${args.importer} no longer has: ${text}` }] };
+        return { path: args.importer, namespace: 'debug-on-demand' };
       });
+      b.onLoad({ filter: /.*/, namespace: 'debug-on-demand' }, (args) => ({
+        resolveDir: dirname(args.path),
+        loader: 'js',
+        contents: [
+          'function createDebug(namespace) {',
+          '  if (process.env.DEBUG) return require("debug")(namespace);',
+          '  const off = () => {};',
+          '  off.enabled = false;',
+          '  off.namespace = namespace;',
+          '  off.extend = (name, delimiter) => createDebug(namespace + (delimiter === undefined ? ":" : delimiter) + name);',
+          '  return off;',
+          '}',
+          'module.exports = createDebug;',
+        ].join('\n'),
+      }));
     },
   };
 }
@@ -247,7 +419,49 @@ function commandNames() {
   return names;
 }
 
+/**
+ * The commands' help model (src/render/help.ts) from oclif's cached commands, as its Help class
+ * sees them: the command list is bundled apart (packages left to node_modules) and loaded here.
+ */
+async function helpModel() {
+  const file = join(bundleDir, '.help-model.cjs');
+  await build({
+    ...shared,
+    minify: false,
+    metafile: false,
+    packages: 'external',
+    stdin: {
+      contents: [
+        "import { COMMANDS } from './commands/index.ts';",
+        "import { oclifConfig } from './src/cli/oclif-config.ts';",
+        "import { helpModel } from './src/render/help.ts';",
+        'export async function model(root, pjson) {',
+        '  const config = await oclifConfig(root, pjson, COMMANDS);',
+        '  return helpModel(config.commands, pjson);',
+        '}',
+      ].join('\n'),
+      resolveDir: root,
+      sourcefile: 'help-model-entry.ts',
+      loader: 'ts',
+    },
+    outfile: file,
+    format: 'cjs',
+  });
+  try {
+    // The package.json fields the bundle carries, as main() hands them to oclif.
+    return await createRequire(import.meta.url)(file).model(root, JSON.parse(JSON.stringify(packageFields)));
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
 export async function bundle({ metafile = false } = {}) {
+  // commandSortPlugin's condition: our ids (and help, which completion lists) sort the same by code unit.
+  const ids = [...commandNames(), 'help'];
+  const byLocale = [...ids].sort((a, b) => a.localeCompare(b));
+  const byCodeUnit = [...ids].sort();
+  if (byLocale.join() !== byCodeUnit.join())
+    throw new Error(`command ids sort differently by locale and by code unit: ${byLocale} / ${byCodeUnit}`);
   rmSync(bundleDir, { recursive: true, force: true });
   mkdirSync(bundleDir, { recursive: true });
   const outfile = join(bundleDir, 'tkn-artifacts.cjs');
@@ -280,10 +494,34 @@ export async function bundle({ metafile = false } = {}) {
       // oclif reads tsconfig files (through typescript) only to run uncompiled TypeScript in
       // development; the bundle runs none, and typescript is no run-time dependency of ours.
       external: ['typescript'],
-      plugins: [piecesPlugin(), lazyBuiltinsPlugin(), http2ConstantsPlugin(), ejsOnlyForTemplatesPlugin()],
+      plugins: [
+        piecesPlugin(),
+        lazyBuiltinsPlugin(),
+        http2ConstantsPlugin(),
+        ejsOnlyForTemplatesPlugin(),
+        commandSortPlugin(),
+        debugOnDemandPlugin(),
+        lazyPackagesPlugin(),
+        noEngineCheckPlugin(),
+        execFileAtCallPlugin(),
+      ],
     }).then((result) => ({ outfile, metafile: result.metafile })),
   ]);
   const main = built.at(-1);
+  // After the main file: the model's build writes beside it.
+  await build({
+    ...shared,
+    entryPoints: [join(root, 'src/help/fast-path.ts')],
+    outfile: join(bundleDir, 'help.cjs'),
+    format: 'cjs',
+    plugins: [asciiWidthPlugin()],
+    define: {
+      ...shared.define,
+      TKN_HELP_MODEL: JSON.stringify(await helpModel()),
+      TKN_HELP_DIRNAME: JSON.stringify(pkg.oclif.dirname),
+    },
+  });
+  built.push({ outfile: join(bundleDir, 'help.cjs'), metafile: {} });
   asciiOnly(outfile);
   const leaked = Object.keys(main.metafile.inputs).filter((input) => pieceInputs.test(input));
   if (leaked.length) throw new Error(`a piece's packages reached the main bundle: ${leaked.join(', ')}`);

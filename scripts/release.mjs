@@ -81,6 +81,8 @@ function makeBlob(work, platform) {
       // The bundle, and the pieces loaded apart (scripts/bundle-runtime.cjs reads them back with node:sea).
       assets: {
         'tkn-artifacts.cjs': join(bundleDir, 'tkn-artifacts.cjs'),
+        // The help fast path, run by the loader before the bundle is read.
+        'help.cjs': join(bundleDir, 'help.cjs'),
         'kubernetes.mjs': join(bundleDir, 'kubernetes.mjs'),
         'ink.mjs': join(bundleDir, 'ink.mjs'),
       },
@@ -162,7 +164,7 @@ export function krewManifest(archives, baseUrl) {
  */
 async function cached(platform, build) {
   const hash = createHash('sha256').update(`${pinnedNode}\n${platform}\n${hostPlatform()}\n`);
-  for (const file of ['start.cjs', 'tkn-artifacts.cjs', 'kubernetes.mjs', 'ink.mjs'].map((f) =>
+  for (const file of ['start.cjs', 'help.cjs', 'tkn-artifacts.cjs', 'kubernetes.mjs', 'ink.mjs'].map((f) =>
     join(bundleDir, f),
   )) {
     hash.update(readFileSync(file));

@@ -7,9 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command, Interfaces } from '@oclif/core';
+import { displayName, invokedAsCompletion } from './display-name.js';
+import { oclifConfig, type CommandList } from './oclif-config.js';
 
 interface PackageJson {
   name: string;
@@ -38,40 +39,6 @@ function packageJson(): PackageJson {
 }
 
 /**
- * How the user typed us, for help and messages. bin/ scripts say so in TKN_ARTIFACTS_INVOKED_AS;
- * a standalone executable is known by its own file name: kubectl-tkn-artifacts is reached as
- * `kubectl tkn artifacts`, kubectl-tkn_artifacts (krew's link) as `kubectl tkn-artifacts`.
- */
-function displayName(): string {
-  const invokedAs = process.env['TKN_ARTIFACTS_INVOKED_AS'] ?? basename(process.argv0);
-  if (invokedAs.startsWith('kubectl-tkn_')) return 'kubectl tkn-artifacts';
-  return invokedAs.startsWith('kubectl-') ? 'kubectl tkn artifacts' : 'tkn artifacts';
-}
-
-/** The command list, as commands/index.ts exports it (oclif's explicit strategy). */
-export type CommandList = Record<string, Command.Class>;
-
-/**
- * oclif's configuration. Given the command list (the bundle's entry passes it: the bundle and the
- * executables have no file for oclif to import it from), it is handed to oclif's root plugin;
- * without it, oclif imports the file package.json names (the tsc build in dist/).
- */
-async function oclifConfig(pjson: PackageJson, commands?: CommandList): Promise<Interfaces.Config> {
-  const { Config, Plugin } = await import('@oclif/core');
-  // Only the fields we read are typed here; the rest of package.json passes through as oclif reads it.
-  const oclifPjson = pjson as unknown as Interfaces.PJSON;
-  if (!commands) return Config.load({ root, pjson: oclifPjson });
-  // The command list is the whole truth: oclif is not to look for an oclif.manifest.json
-  // under root (for an executable, two directories above it, which is anyone's), and each look
-  // cost two failed opens at every start.
-  const plugin = new Plugin({ root, pjson: oclifPjson, isRoot: true, ignoreManifest: true });
-  // commandCache is private in oclif's typings; it is where loading the explicit target ends up.
-  (plugin as unknown as { commandCache: unknown }).commandCache = commands;
-  await plugin.load();
-  return Config.load({ root, pjson: oclifPjson, plugins: new Map([[plugin.name, plugin]]) });
-}
-
-/**
  * Ctrl-C or SIGTERM: 130, as the README promises, for every command. A command with its own
  * handler (pull cleans up first) answers it itself; otherwise there is nothing to undo.
  */
@@ -86,13 +53,12 @@ function exitOnSignals(): void {
 }
 
 export async function main(commands?: CommandList): Promise<void> {
-  // A standalone executable linked as kubectl_complete-tkn-artifacts is kubectl's completion for it.
-  const completionLink = basename(process.argv0).startsWith('kubectl_complete-');
+  const completionLink = invokedAsCompletion();
   if (argv[0] === '__complete' || completionLink) {
     // kubectl's plugin completion: the words are completed, never parsed (oclif would obey --help).
     const [{ completeForKubectl, completionCommands }, config] = await Promise.all([
       import('./completion.js'),
-      oclifConfig(packageJson(), commands),
+      oclifConfig(root, packageJson(), commands),
     ]);
     const words = completionLink ? argv : argv.slice(1);
     process.stdout.write(await completeForKubectl(completionCommands(config.commands), words));
@@ -109,7 +75,7 @@ export async function main(commands?: CommandList): Promise<void> {
     // Help and usage lines then read the way the user typed us.
     pjson.oclif.bin = displayName();
     exitOnSignals();
-    const config = await oclifConfig(pjson, commands);
+    const config = await oclifConfig(root, pjson, commands);
     try {
       // stdout writes are synchronous on Linux pipes and files, so there is nothing to flush.
       await run(normalizeArgv(argv), config);

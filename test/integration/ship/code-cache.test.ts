@@ -13,6 +13,9 @@ import { exampleShow, repoRoot as root, runCli } from '../../support/cli.js';
 const bin = join(root, 'bin', 'tkn-artifacts');
 const work = mkdtempSync(join(tmpdir(), 'tkn-artifacts-code-cache-'));
 const example = exampleShow;
+// Root help as oclif prints it: the loader's help fast path (help.cjs) answers `--help` alone
+// without the bundle, so without a code cache; with a second word oclif answers.
+const oclifHelp = ['--help', '--no-color'];
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -38,7 +41,7 @@ describe('the code cache of bin/tkn-artifacts', () => {
   it('is written by the first run of a command and read by the next, with the same output', async () => {
     const dir = cacheDir('help');
     const env = { NODE_COMPILE_CACHE: dir };
-    const first = await runCli(['--help'], { bin, env });
+    const first = await runCli(oclifHelp, { bin, env });
     expect(first.code).toBe(0);
     const caches = ourCaches(dir);
     expect(caches.map((file) => file.split('-').at(-1))).toEqual(['root.v8']);
@@ -46,7 +49,7 @@ describe('the code cache of bin/tkn-artifacts', () => {
     const made = readFileSync(cache);
     expect(made.length).toBeGreaterThan(0);
 
-    const second = await runCli(['--help'], { bin, env });
+    const second = await runCli(oclifHelp, { bin, env });
     expect(second).toEqual(first);
     // Accepted: not written again.
     expect(readFileSync(cache).equals(made)).toBe(true);
@@ -78,12 +81,12 @@ describe('the code cache of bin/tkn-artifacts', () => {
   it('is remade when V8 rejects it, and the output does not change', async () => {
     const dir = cacheDir('rejected');
     const env = { NODE_COMPILE_CACHE: dir };
-    const first = await runCli(['--help'], { bin, env });
+    const first = await runCli(oclifHelp, { bin, env });
     const [cache] = ourCaches(dir) as [string];
     const garbage = Buffer.alloc(4096, 0x5a);
     writeFileSync(cache, garbage);
 
-    const withGarbage = await runCli(['--help'], { bin, env });
+    const withGarbage = await runCli(oclifHelp, { bin, env });
     expect(withGarbage).toEqual(first);
     const remade = readFileSync(cache);
     expect(remade.equals(garbage)).toBe(false);
@@ -92,7 +95,7 @@ describe('the code cache of bin/tkn-artifacts', () => {
 
   it('is neither read nor written under NODE_DISABLE_COMPILE_CACHE', async () => {
     const dir = cacheDir('disabled');
-    const result = await runCli(['--help'], {
+    const result = await runCli(oclifHelp, {
       bin,
       env: { NODE_COMPILE_CACHE: dir, NODE_DISABLE_COMPILE_CACHE: '1' },
     });
@@ -105,7 +108,7 @@ describe('the code cache of bin/tkn-artifacts', () => {
     // A file where the directory should be: mkdir fails, the run does not.
     const blocked = join(work, 'blocked');
     writeFileSync(blocked, '');
-    const result = await runCli(['--help'], { bin, env: { NODE_COMPILE_CACHE: blocked } });
+    const result = await runCli(oclifHelp, { bin, env: { NODE_COMPILE_CACHE: blocked } });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('USAGE');
     expect(result.stderr).toBe('');

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../commands/index.js';
 import { testEnv } from '../../env/context.js';
 import { exampleShow, repoRoot as root, runCli, type CliResult } from '../../support/cli.js';
+import { bundleRan, configHomes, freshCacheDir, HELP_FORMS } from '../../support/help-forms.js';
 
 const exec = promisify(execFile);
 const pinnedNode = join(root, 'node_modules', 'node', 'bin', 'node');
@@ -129,6 +130,27 @@ describe('the standalone executable, on a PATH without Node', () => {
     expect(visible.length).toBeGreaterThan(2);
     for (const id of visible) expect(exe.stdout).toMatch(new RegExp(`^ {2}${id} {2,}`, 'm'));
     expect(exe.stdout).toBe(bundle.stdout);
+  });
+
+  it("answers the plain help forms without oclif, as oclif does, under kubectl's name too", async () => {
+    const homes = configHomes(work);
+    const kubectlName = join(work, 'kubectl-help', 'kubectl-tkn-artifacts');
+    mkdirSync(dirname(kubectlName), { recursive: true });
+    copyFileSync(executable, kubectlName);
+    for (const bin of [executable, kubectlName]) {
+      for (const args of HELP_FORMS) {
+        const [fastCache, oclifCache] = [0, 1].map(() => freshCacheDir(join(work, 'help-caches')));
+        const env = { PATH: path, HOME: work, OCLIF_COLUMNS: '60' };
+        const [fast, oclif] = await Promise.all([
+          run(bin, args, { ...env, XDG_CONFIG_HOME: homes.fast, NODE_COMPILE_CACHE: fastCache as string }),
+          run(bin, args, { ...env, XDG_CONFIG_HOME: homes.oclif, NODE_COMPILE_CACHE: oclifCache as string }),
+        ]);
+        expect(oclif.code, oclif.stderr).toBe(0);
+        expect(fast, `${bin} ${args.join(' ')}`).toEqual(oclif);
+        expect(bundleRan(fastCache as string)).toBe(false);
+        expect(bundleRan(oclifCache as string)).toBe(true);
+      }
+    }
   });
 
   it('fails as the bundle does on bad input (same exit code and message)', async () => {
