@@ -4,6 +4,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { promisify } from 'node:util';
 
@@ -169,13 +170,16 @@ export async function freePort(): Promise<number> {
 }
 
 /** Plain-HTTP GET against 127.0.0.1; returns status and body. */
+/** A GET of `url`; over HTTPS, `ca` (PEM) is the one trusted root. */
 export function httpGet(
   url: string,
   headers: Record<string, string> = {},
   timeoutMs = 5_000,
+  ca?: string,
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers, timeout: timeoutMs }, (res) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const req = get(url, { headers, timeout: timeoutMs, ...(ca ? { ca } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
