@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { getCACertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { Pool, poolRequest } from './http-pool.js';
+import { Agent, agentRequest } from './http-agent.js';
 import { OciError } from '../errors.js';
 import { LimitError, type LimitName } from '../limits.js';
 
@@ -181,8 +181,8 @@ function readCaFile(caFile: string, registry: string): string {
 export class Transport {
   /** `http(s)://endpoint`. */
   readonly origin: string;
-  private readonly agent: Pool;
-  private foreignAgent?: Pool;
+  private readonly agent: Agent;
+  private foreignAgent?: Agent;
   /** Roots trusted on the registry's own origin (empty over plain HTTP). */
   private readonly ca: string[];
 
@@ -197,7 +197,7 @@ export class Transport {
     let ca = options.plainHttp ? [] : defaultCAs();
     if (options.caFile && !options.plainHttp) ca = [...ca, readCaFile(options.caFile, registry)];
     this.ca = ca;
-    this.agent = new Pool({
+    this.agent = new Agent({
       connections: options.connections,
       keepAliveTimeout: 30_000,
       ...this.timeouts(),
@@ -236,12 +236,12 @@ export class Transport {
   }
 
   /** The pool for `origin`: ours, or the foreign one (verified TLS; our insecure flag does not apply). */
-  agentFor(origin: string): Pool {
+  agentFor(origin: string): Agent {
     return origin === this.origin ? this.agent : this.foreign();
   }
 
-  private foreign(): Pool {
-    this.foreignAgent ??= new Pool({
+  private foreign(): Agent {
+    this.foreignAgent ??= new Agent({
       ...this.timeouts(),
       connect: {
         ca: defaultCAs().concat(this.options.caFile ? [readCaFile(this.options.caFile, this.registry)] : []),
@@ -263,7 +263,7 @@ export class Transport {
     url: URL,
     request: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>,
   ): Promise<Dispatcher.ResponseData> {
-    return poolRequest(this.agentFor(url.origin), {
+    return agentRequest(this.agentFor(url.origin), {
       ...request,
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
@@ -285,7 +285,7 @@ export class Transport {
       if (auth && !foreign) headers.authorization = auth;
       if (body instanceof Uint8Array) headers['content-length'] = String(body.byteLength);
       const t0 = Date.now();
-      const r = await poolRequest(foreign ? this.foreign() : this.agent, {
+      const r = await agentRequest(foreign ? this.foreign() : this.agent, {
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method,

@@ -1,4 +1,4 @@
-// Types of the two undici files http-pool.ts loads directly; undici's own typings describe only its
+// Types of the two undici files http-agent.ts loads directly; undici's own typings describe only its
 // index, which exports the same class and function.
 declare module 'undici/lib/dispatcher/agent.js' {
   import type { Agent } from 'undici';

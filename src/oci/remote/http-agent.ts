@@ -3,20 +3,20 @@
  * its index. The index also loads fetch, WebSocket, the HTTP cache, mocks and the proxy agents
  * (in a plain `require`, 137 ms against 42 ms for these two files on the development machine),
  * and the client uses none of them. The index is also what puts `request` on every dispatcher;
- * here it is called on the pool instead.
+ * here it is called on the agent instead.
  */
 import type { Agent as AgentInstance, Dispatcher } from 'undici';
 import AgentClass from 'undici/lib/dispatcher/agent.js';
 import apiRequest from 'undici/lib/api/api-request.js';
 
-/** A connection pool per origin (undici's Agent). */
-export type Pool = AgentInstance;
-export const Pool = AgentClass;
+/** undici's Agent: a connection pool per origin. */
+export type Agent = AgentInstance;
+export const Agent = AgentClass;
 
-/** One request through `pool`; the response's body is a stream the caller consumes or destroys. */
-export function poolRequest(
-  pool: Pool,
+/** One request through `agent`; the response's body is a stream the caller consumes or destroys. */
+export function agentRequest(
+  agent: Agent,
   options: Dispatcher.RequestOptions,
 ): Promise<Dispatcher.ResponseData> {
-  return apiRequest.call(pool, options);
+  return apiRequest.call(agent, options);
 }
