@@ -56,6 +56,7 @@ function runBundle(Module, sea, embedded) {
   const filename = embedded ? process.execPath : path.join(__dirname, 'tkn-artifacts.cjs');
   const source = embedded ? sea.getAsset('tkn-artifacts.cjs', 'utf8') : fs.readFileSync(filename, 'utf8');
   let cacheFile;
+  let cacheSuffix;
   let cachedData;
   if (!process.env.NODE_DISABLE_COMPILE_CACHE) {
     // One cache per command: each caches the functions its own run compiled. The first word
@@ -67,10 +68,8 @@ function runBundle(Module, sea, embedded) {
       Module.getCompileCacheDir?.() ||
       process.env.NODE_COMPILE_CACHE ||
       path.join(require('node:os').tmpdir(), 'node-compile-cache');
-    cacheFile = path.join(
-      dir,
-      `tkn-artifacts-${'__TKN_BUILD__'}-${process.version}-${process.arch}-${embedded ? 'sea' : 'js'}-${command}.v8`,
-    );
+    cacheSuffix = `-${process.version}-${process.arch}-${embedded ? 'sea' : 'js'}-${command}.v8`;
+    cacheFile = path.join(dir, `tkn-artifacts-${'__TKN_BUILD__'}${cacheSuffix}`);
     try {
       cachedData = fs.readFileSync(cacheFile);
     } catch {
@@ -104,6 +103,7 @@ function runBundle(Module, sea, embedded) {
         fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
         fs.writeFileSync(partial, script.createCachedData());
         fs.renameSync(partial, cacheFile);
+        removeOtherBuilds(fs, path, cacheFile, cacheSuffix);
       } catch {
         try {
           fs.rmSync(partial, { force: true });
@@ -120,4 +120,20 @@ function runBundle(Module, sea, embedded) {
   script
     .runInThisContext()
     .call(bundle.exports, bundle.exports, bundleRequire, bundle, filename, path.dirname(filename));
+}
+
+/**
+ * The caches of this command made by other builds (an upgrade, a rebuild) for the same Node: no
+ * start reads them again, and each is 0.7 to 2 MB. Caches of other Node versions are left, since
+ * that Node may still run this build.
+ */
+function removeOtherBuilds(fs, path, cacheFile, suffix) {
+  const dir = path.dirname(cacheFile);
+  const own = path.basename(cacheFile);
+  for (const name of fs.readdirSync(dir)) {
+    const build = name.endsWith(suffix) ? name.slice(0, -suffix.length) : '';
+    if (name !== own && /^tkn-artifacts-[0-9a-f]{16}$/.test(build)) {
+      fs.rmSync(path.join(dir, name), { force: true });
+    }
+  }
 }

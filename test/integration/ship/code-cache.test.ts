@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exampleShow, repoRoot as root, runCli } from '../../support/cli.js';
 
@@ -91,6 +91,32 @@ describe('the code cache of bin/tkn-artifacts', () => {
     const remade = readFileSync(cache);
     expect(remade.equals(garbage)).toBe(false);
     expect(remade.length).toBeGreaterThan(garbage.length);
+  });
+
+  it("replaces the command's caches of other builds, and leaves other commands' and Nodes'", async () => {
+    const dir = cacheDir('builds');
+    const env = { NODE_COMPILE_CACHE: dir };
+    expect((await runCli(oclifHelp, { bin, env })).code).toBe(0);
+    const [cache] = ourCaches(dir) as [string];
+    const [, build, suffix] = /^tkn-artifacts-([0-9a-f]{16})(-.*-root\.v8)$/.exec(basename(cache)) ?? [];
+    expect(build).toBeDefined();
+    // As an earlier build and another Node left them beside this build's.
+    const earlier = join(dirname(cache), `tkn-artifacts-${'0'.repeat(16)}${suffix}`);
+    const otherNode = join(
+      dirname(cache),
+      `tkn-artifacts-${'0'.repeat(16)}-v0.0.0${suffix?.replace(/^-v[\d.]+/, '')}`,
+    );
+    const otherCommand = join(
+      dirname(cache),
+      `tkn-artifacts-${'0'.repeat(16)}${suffix?.replace('-root.v8', '-show.v8')}`,
+    );
+    for (const file of [earlier, otherNode, otherCommand]) writeFileSync(file, 'old');
+    rmSync(cache);
+
+    expect((await runCli(oclifHelp, { bin, env })).code).toBe(0);
+    // The earlier build's root cache is gone; the rest stay.
+    expect(ourCaches(dir).sort()).toEqual([cache, otherCommand, otherNode].sort());
+    expect(ourCaches(dir)).not.toContain(earlier);
   });
 
   it('is neither read nor written under NODE_DISABLE_COMPILE_CACHE', async () => {
