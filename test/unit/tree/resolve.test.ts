@@ -138,6 +138,19 @@ const empty = {
   size: 2,
 };
 
+/** A run's root artifact, as TEP-0193 makes it: no layers; tagged `tag` when given. */
+function rootManifest(store: MemoryStore, tag?: string): StoreDescriptor {
+  return store.addManifest(
+    {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: ROOT_TYPE,
+      config: empty,
+      layers: [],
+    },
+    tag,
+  );
+}
+
 /** A TaskRun reference under `root`, as TEP-0193 groups a run: no layers, the TaskRun annotated. */
 function taskRunReference(
   store: MemoryStore,
@@ -337,15 +350,7 @@ describe('resolveTree', () => {
 
   it('walks the root artifact, attributes unreported content to its TaskRun, and does not repeat reported content', async () => {
     const store = new MemoryStore();
-    const root = store.addManifest(
-      {
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        artifactType: ROOT_TYPE,
-        config: empty,
-        layers: [],
-      },
-      'ci.pr',
-    );
+    const root = rootManifest(store, 'ci.pr');
     const trRef = taskRunReference(store, root, { 'dev.tekton.artifact/taskrun': 'pr-build' });
     const reportedOne = artifactManifest(store, 'images', 'pr-build', trRef);
     artifactManifest(store, 'coverage', 'pr-build', trRef);
@@ -382,12 +387,7 @@ describe('resolveTree', () => {
 
   it('finds the root through the subject of a reported artifact when the root tag is unknown', async () => {
     const store = new MemoryStore();
-    const root = store.addManifest({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: ROOT_TYPE,
-      config: empty,
-      layers: [],
-    });
+    const root = rootManifest(store);
     const trRef = taskRunReference(store, root, { 'dev.tekton.artifact/taskrun': 'pr-a' });
     const art = artifactManifest(store, 'x', 'pr-a', trRef);
     const tree = await resolveTree(
@@ -406,15 +406,7 @@ describe('resolveTree', () => {
 
   it('shows a registry-only run with TaskRuns known from their reference artifacts', async () => {
     const store = new MemoryStore();
-    const root = store.addManifest(
-      {
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        artifactType: ROOT_TYPE,
-        config: empty,
-        layers: [],
-      },
-      'ci.gone',
-    );
+    const root = rootManifest(store, 'ci.gone');
     const trRef = taskRunReference(store, root, {
       'dev.tekton.artifact/taskrun': 'gone-build',
       'dev.tekton.artifact/task': 'build',
@@ -435,15 +427,7 @@ describe('resolveTree', () => {
 
   it("lists a root walk's artifacts in listing order, whichever fetch ends first", async () => {
     const store = new MemoryStore();
-    const root = store.addManifest(
-      {
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        artifactType: ROOT_TYPE,
-        config: empty,
-        layers: [],
-      },
-      'ci.many',
-    );
+    const root = rootManifest(store, 'ci.many');
     const trRef = taskRunReference(store, root, { 'dev.tekton.artifact/taskrun': 'many-build' });
     const names = Array.from({ length: 40 }, (_, i) => `artifact-${String(i).padStart(2, '0')}`);
     const digests = names.map((name) => artifactManifest(store, name, 'many-build', trRef).digest);
