@@ -20,12 +20,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import {
-  buildArtifactManifestJSON,
-  buildRootManifestJSON,
-  buildTaskRunReferenceJSON,
-  type BuiltManifest,
-} from '../src/formats/build.js';
+import { buildArtifactManifestJSON, type BuiltManifest } from '../src/formats/build.js';
 import { mapConcurrent } from '../src/oci/concurrency.js';
 import { RegistryClient } from '../src/oci/remote/client.js';
 import { RemoteRepository } from '../src/oci/remote/repository.js';
@@ -33,6 +28,7 @@ import type { GcPlan } from '../src/gc/plan.js';
 import { findBinaries } from '../test/env/services/binaries.js';
 import { startOlareg } from '../test/env/services/olareg.js';
 import { OlaregRepositoryWriter, startLayoutRegistry } from './olareg-layout.js';
+import { buildSingleTaskRun } from './support.js';
 
 const run = promisify(execFile);
 const SIZES = (process.env['BENCH_GC_SIZES'] ?? '1000,10000').split(',').map(Number);
@@ -46,15 +42,11 @@ const created = '2026-11-20T10:00:00Z';
 /** Run `i`'s manifests, parents first: its root, its TaskRun reference, ARTIFACTS artifacts of `layer`. */
 function runManifests(i: number, layer: { digest: string; size: number }): BuiltManifest[] {
   const pipelineRun = `run-${String(i).padStart(5, '0')}`;
-  const rootManifest = buildRootManifestJSON({ namespace, pipelineRun, pipelineRunUid: `uid-${i}`, created });
-  const taskRun = `${pipelineRun}-build`;
-  const reference = buildTaskRunReferenceJSON({
+  const { rootManifest, taskRun, reference } = buildSingleTaskRun({
     namespace,
     pipelineRun,
-    taskRun,
-    task: 'build',
+    pipelineRunUid: `uid-${i}`,
     created,
-    root: rootManifest.descriptor,
   });
   const artifacts = Array.from({ length: ARTIFACTS }, (_, a) =>
     buildArtifactManifestJSON({

@@ -13,16 +13,12 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  buildArtifactManifestJSON,
-  buildRootManifestJSON,
-  buildTaskRunReferenceJSON,
-} from '../src/formats/build.js';
+import { buildArtifactManifestJSON } from '../src/formats/build.js';
 import { RegistryClient } from '../src/oci/remote/client.js';
 import { RemoteRepository } from '../src/oci/remote/repository.js';
 import { findBinaries } from '../test/env/services/binaries.js';
 import { startOlareg } from '../test/env/services/olareg.js';
-import { cliArgs, exec, median, outputValue, pusher, writeBenchRun } from './support.js';
+import { buildSingleTaskRun, cliArgs, exec, median, outputValue, pusher, writeBenchRun } from './support.js';
 
 const TOTAL = Number(process.env['BENCH_PULL_BYTES'] ?? 1024 ** 3);
 const CONCURRENCY = 3;
@@ -103,17 +99,8 @@ try {
     const namespace = 'bench';
     const pipelineRun = `${name}-run`;
     const created = '2026-11-20T10:00:00Z';
-    const rootManifest = buildRootManifestJSON({ namespace, pipelineRun, created });
+    const { rootManifest, taskRun, reference } = buildSingleTaskRun({ namespace, pipelineRun, created });
     await push(rootManifest, rootManifest.tag);
-    const taskRun = `${pipelineRun}-build`;
-    const reference = buildTaskRunReferenceJSON({
-      namespace,
-      pipelineRun,
-      taskRun,
-      task: 'build',
-      created,
-      root: rootManifest.descriptor,
-    });
     await push(reference);
     // Random files, each pushed as it is written and then deleted: the data exists once, in olareg.
     const size = Math.floor(TOTAL / (artifacts * filesPerArtifact));

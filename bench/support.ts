@@ -5,7 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { BuiltManifest } from '../src/formats/build.js';
+import {
+  buildRootManifestJSON,
+  buildTaskRunReferenceJSON,
+  type BuiltManifest,
+  type RootInput,
+} from '../src/formats/build.js';
 import type { RemoteRepository } from '../src/oci/remote/repository.js';
 import { writeRunExport, type Scenario } from '../test/support/scenario.js';
 
@@ -17,6 +22,24 @@ export function median(values: number[]): number {
   return sorted.length % 2
     ? (sorted[middle] as number)
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/**
+ * A run of one TaskRun, as the pull and gc benches store it: the root, and the reference of its
+ * TaskRun `<pipelineRun>-build` (task `build`), under which the bench hangs its artifacts.
+ */
+export function buildSingleTaskRun(run: RootInput) {
+  const rootManifest = buildRootManifestJSON(run);
+  const taskRun = `${run.pipelineRun}-build`;
+  const reference = buildTaskRunReferenceJSON({
+    namespace: run.namespace,
+    pipelineRun: run.pipelineRun,
+    taskRun,
+    task: 'build',
+    created: run.created,
+    root: rootManifest.descriptor,
+  });
+  return { rootManifest, taskRun, reference };
 }
 
 /** Pushes a built manifest's blobs, then the manifest, then its tag. */
