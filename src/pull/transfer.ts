@@ -375,7 +375,7 @@ class Transfer {
     key: string,
     attempt: (target: BlobTarget, descriptor: Parameters<BlobTarget['fetch']>[0]) => Promise<T>,
   ): Promise<T> {
-    if (file.source.kind !== 'blob') throw new Error('stream() needs a blob');
+    if (file.source.kind !== 'blob') throw new Error('attempts() needs a blob');
     const { repository, descriptor } = file.source;
     const attempts = this.options.attempts ?? 3;
     for (let tried = 1; ; tried++) {
